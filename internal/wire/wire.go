@@ -1,0 +1,172 @@
+// Package wire holds the HTTP plumbing that every provider's login,
+// refresh and signup calls share: a JSON POST with a bounded response
+// read, a redirect policy that keeps credentials on their origin, and
+// clear errors for responses that are not what a provider documents.
+package wire
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/loginauth/loginauth"
+)
+
+// MaxBody is the most a login response may hold; reading stops one byte
+// past it.
+const MaxBody = 1 << 20
+
+// maxRedirects is how many same-origin redirects a login call follows.
+const maxRedirects = 10
+
+// Call is one JSON call to a provider's login, refresh or signup endpoint.
+type Call struct {
+	Provider string       // "mic", "xano", ...
+	Op       string       // "login", "refresh", "signup"
+	Client   *http.Client // from [Client]; nil means a client made by Client(nil)
+	URL      string
+	Header   http.Header // extra request fields, such as an API key
+	Body     any         // encoded as JSON
+	// ContentType defaults to "application/json".
+	ContentType string
+}
+
+// Response is a provider's answer, read whole (up to [MaxBody]).
+type Response struct {
+	Provider, Op string
+	Status       int
+	Header       http.Header
+	Body         []byte
+}
+
+// Do sends c as a POST and reads the response. It fails with a
+// *loginauth.LoginError when the request cannot be sent or the body
+// exceeds MaxBody; any status is otherwise returned for the provider to
+// judge.
+func Do(ctx context.Context, c Call) (*Response, error) {
+	body, err := json.Marshal(c.Body)
+	if err != nil {
+		return nil, &loginauth.LoginError{Provider: c.Provider, Op: c.Op, Err: fmt.Errorf("encoding request: %w", err)}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
+	if err != nil {
+		return nil, &loginauth.LoginError{Provider: c.Provider, Op: c.Op, Err: err}
+	}
+	for k, v := range c.Header {
+		req.Header[k] = v
+	}
+	ct := c.ContentType
+	if ct == "" {
+		ct = "application/json"
+	}
+	req.Header.Set("Content-Type", ct)
+	req.Header.Set("Accept", "application/json")
+	client := c.Client
+	if client == nil {
+		client = Client(nil)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, &loginauth.LoginError{Provider: c.Provider, Op: c.Op, Err: err}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
+	r := &Response{Provider: c.Provider, Op: c.Op, Status: resp.StatusCode, Header: resp.Header, Body: b}
+	if err != nil {
+		return nil, r.Fail(fmt.Errorf("reading response after %d bytes: %w", len(b), err))
+	}
+	if len(b) > MaxBody {
+		return nil, r.Fail(fmt.Errorf("response body exceeds %d bytes; stopped reading after %d", MaxBody, len(b)))
+	}
+	return r, nil
+}
+
+// OK reports whether the status is 2xx.
+func (r *Response) OK() bool { return r.Status >= 200 && r.Status < 300 }
+
+// Fail returns a LoginError for r with the given cause.
+func (r *Response) Fail(err error) *loginauth.LoginError {
+	return &loginauth.LoginError{Provider: r.Provider, Op: r.Op, Status: r.Status, Err: err}
+}
+
+// Decode decodes the JSON body into v. When the body is empty, an HTML
+// page, or not valid JSON, it returns a LoginError that says so and how
+// many bytes it read.
+func (r *Response) Decode(v any) error {
+	if err := r.decode(v); err != nil {
+		return r.Fail(err)
+	}
+	return nil
+}
+
+func (r *Response) decode(v any) error {
+	n := len(r.Body)
+	trimmed := bytes.TrimSpace(r.Body)
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch {
+	case len(trimmed) == 0:
+		return fmt.Errorf("response body is empty (read %d bytes)", n)
+	case ct == "text/html" || trimmed[0] == '<':
+		return fmt.Errorf("response is an HTML page, not JSON (read %d bytes)", n)
+	}
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return fmt.Errorf("response is not valid JSON (read %d bytes, error at byte %d)", n, syn.Offset)
+		}
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) {
+			return fmt.Errorf("response field %q has JSON type %s, want %s (read %d bytes)", typ.Field, typ.Value, typ.Type, n)
+		}
+		if strings.Contains(err.Error(), "unexpected end") {
+			return fmt.Errorf("response is truncated JSON (read %d bytes)", n)
+		}
+		return fmt.Errorf("response is not valid JSON (read %d bytes)", n)
+	}
+	return nil
+}
+
+// Missing returns a LoginError saying that a well-formed response lacks
+// the named field.
+func (r *Response) Missing(field string) *loginauth.LoginError {
+	return r.Fail(fmt.Errorf("response has no %s (read %d bytes)", field, len(r.Body)))
+}
+
+// Unexpected returns a LoginError for a status the provider does not
+// document, naming the status and the Content-Type.
+func (r *Response) Unexpected() *loginauth.LoginError {
+	ct := r.Header.Get("Content-Type")
+	return r.Fail(fmt.Errorf("unexpected response %s, Content-Type %q (read %d bytes)", http.StatusText(r.Status), ct, len(r.Body)))
+}
+
+// Client returns a copy of c (nil means a new [http.Client]) that follows
+// redirects only within the origin of the first request, so that a
+// password or refresh token is never sent to another host. It keeps c's
+// own CheckRedirect for same-origin hops.
+func Client(c *http.Client) *http.Client {
+	var cc http.Client
+	if c != nil {
+		cc = *c
+	}
+	next := cc.CheckRedirect
+	cc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		first := via[0].URL
+		if req.URL.Scheme != first.Scheme || !strings.EqualFold(req.URL.Host, first.Host) {
+			return fmt.Errorf("refusing redirect to another origin %s://%s", req.URL.Scheme, req.URL.Host)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		}
+		return nil
+	}
+	return &cc
+}

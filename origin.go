@@ -1,0 +1,75 @@
+package loginauth
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// origin is a scheme, host and port that credentials belong to.
+type origin struct {
+	scheme string // "http" or "https"
+	host   string // lower case, without brackets
+	port   string // explicit, or the scheme's default
+}
+
+func (o origin) String() string {
+	return o.scheme + "://" + net.JoinHostPort(o.host, o.port)
+}
+
+// parseOrigins parses the configured origins and checks that none sends
+// credentials in clear text to a host that is not loopback.
+func parseOrigins(name string, raw []string, allowHTTP bool) ([]origin, error) {
+	if len(raw) == 0 {
+		return nil, fmt.Errorf("%s: Config.Origins is required", name)
+	}
+	out := make([]origin, 0, len(raw))
+	for _, r := range raw {
+		u, err := url.Parse(r)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, fmt.Errorf("%s: origin %q is not an absolute http or https URL", name, r)
+		}
+		o := origin{scheme: u.Scheme, host: strings.ToLower(u.Hostname()), port: portOf(u)}
+		if o.scheme == "http" && !allowHTTP && !isLoopback(o.host) {
+			return nil, fmt.Errorf("%s: origin %s is plain http on a host that is not loopback; credentials would travel in clear text (allow it explicitly with AllowHTTP)", name, o)
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// owns reports whether u is at one of the origins. It allocates nothing.
+func (s *Source) owns(u *url.URL) bool {
+	if u == nil {
+		return false
+	}
+	host, port := u.Hostname(), u.Port()
+	for _, o := range s.origins {
+		if u.Scheme != o.scheme || !strings.EqualFold(host, o.host) {
+			continue
+		}
+		if port == o.port || (port == "" && ((o.scheme == "https" && o.port == "443") || (o.scheme == "http" && o.port == "80"))) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,132 @@
+package loginauth
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+
+	"golang.org/x/oauth2"
+)
+
+// Scheme is how an API wants its credentials on a request, and how it
+// says that it refused them.
+type Scheme interface {
+	// Credentials returns the header fields that carry tok. A [Source]
+	// calls it once per token and a [Transport] copies the result onto
+	// every request, so it must depend on the token and the configuration
+	// only.
+	Credentials(tok *oauth2.Token) http.Header
+
+	// Refused reports whether resp means that the credentials were
+	// refused, so that the Transport should log in again and re-send the
+	// request once. It may read the body only to replace it with one that
+	// yields the same bytes ([PeekBody] does this).
+	Refused(resp *http.Response) bool
+}
+
+// HeaderScheme is a [Scheme] that sends the token in the Authorization
+// header, with extra fixed fields and fields taken from the token.
+type HeaderScheme struct {
+	// Prefix comes before the token in the Authorization header, separated
+	// by a space: "Bearer" or "Token". Empty sends the token raw.
+	Prefix string
+
+	// Header holds fixed fields sent with the credentials, such as an API
+	// key. Their values are never printed.
+	Header http.Header
+
+	// FromExtra maps header names to the names of the token's Extra
+	// fields ([oauth2.Token.Extra]) whose string values they carry, such
+	// as MIC's identityId.
+	FromExtra map[string]string
+
+	// IsRefused reports whether a response refuses the credentials.
+	// Nil means status 401 Unauthorized.
+	IsRefused func(resp *http.Response) bool
+}
+
+// Ready schemes.
+var (
+	// BearerScheme sends "Authorization: Bearer <token>".
+	BearerScheme = HeaderScheme{Prefix: "Bearer"}
+	// TokenScheme sends "Authorization: Token <token>".
+	TokenScheme = HeaderScheme{Prefix: "Token"}
+)
+
+// Credentials returns the Authorization field, the fixed fields and the
+// fields taken from tok.
+func (s HeaderScheme) Credentials(tok *oauth2.Token) http.Header {
+	h := make(http.Header, 1+len(s.Header)+len(s.FromExtra))
+	for k, v := range s.Header {
+		h[http.CanonicalHeaderKey(k)] = append([]string(nil), v...)
+	}
+	for k, name := range s.FromExtra {
+		if v, ok := tok.Extra(name).(string); ok && v != "" {
+			h.Set(k, v)
+		}
+	}
+	v := tok.AccessToken
+	if s.Prefix != "" {
+		v = s.Prefix + " " + v
+	}
+	h.Set("Authorization", v)
+	return h
+}
+
+// Refused calls IsRefused, or reports whether the status is 401.
+func (s HeaderScheme) Refused(resp *http.Response) bool {
+	if s.IsRefused != nil {
+		return s.IsRefused(resp)
+	}
+	return resp.StatusCode == http.StatusUnauthorized
+}
+
+// Format prints the scheme with the names of its fixed fields only.
+func (s HeaderScheme) Format(f fmt.State, verb rune) {
+	names := make([]string, 0, len(s.Header))
+	for k := range s.Header {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	fmt.Fprintf(f, "loginauth.HeaderScheme{Prefix:%q Header:%q(values redacted) FromExtra:%v}", s.Prefix, names, s.FromExtra)
+}
+
+// PeekBody reads at most limit bytes of resp.Body for a [Scheme] to
+// inspect, and replaces resp.Body with a body that yields the same bytes,
+// so that the caller receives the response untouched. It reports false,
+// reading nothing, when the declared length exceeds limit; and false when
+// the body turns out longer than limit or fails to read, in which case
+// the returned bytes are the part read so far.
+func PeekBody(resp *http.Response, limit int64) ([]byte, bool) {
+	if resp.Body == nil || resp.Body == http.NoBody || limit <= 0 {
+		return nil, resp.Body == nil || resp.Body == http.NoBody
+	}
+	if resp.ContentLength > limit {
+		return nil, false
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	rest := resp.Body
+	resp.Body = &peeked{Reader: io.MultiReader(bytes.NewReader(b), &errReader{rest, err}), Closer: rest}
+	return b, err == nil && int64(len(b)) <= limit
+}
+
+// peeked is a response body whose start was read by [PeekBody].
+type peeked struct {
+	io.Reader
+	io.Closer
+}
+
+// errReader reads from r, unless reading it already failed with err.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	return e.r.Read(p)
+}

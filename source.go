@@ -1,0 +1,480 @@
+package loginauth
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/sync/singleflight"
+)
+
+// LoginFunc logs in and returns a token. A [Source] calls it with a context
+// detached from every caller and bounded by [Config.LoginTimeout].
+//
+// The token's Expiry may be zero when the provider does not state one; the
+// Source then reads the expiry from the token itself when it is a JWT, or
+// applies [Config.Lifetime]. Values that a [Scheme] needs besides the access
+// token (MIC's identityId, say) travel in the token's Extra fields
+// ([oauth2.Token.WithExtra]).
+type LoginFunc func(ctx context.Context) (*oauth2.Token, error)
+
+// RefreshFunc exchanges the refresh token of old for a new token. When the
+// returned token has no refresh token, the Source keeps the old one.
+type RefreshFunc func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error)
+
+// Defaults for the zero values of [Config].
+const (
+	DefaultLoginTimeout = 30 * time.Second
+	DefaultMinBackoff   = time.Second
+	DefaultMaxBackoff   = time.Minute
+	// DefaultEarlyRefresh caps the default early-refresh window; the
+	// window is the smaller of this and a tenth of the token's lifetime.
+	DefaultEarlyRefresh = time.Minute
+)
+
+// Config describes a login-style API to a [Source]. Only Login and Origins
+// are required; every other zero value means a sensible default.
+type Config struct {
+	// Provider names the API in errors, logs and events, e.g. "mic".
+	// Empty means "loginauth".
+	Provider string
+
+	// Login obtains a fresh token. Required.
+	Login LoginFunc
+
+	// Refresh, if set, is used instead of Login to renew a token that has
+	// a refresh token. When it fails, the Source falls back to Login.
+	Refresh RefreshFunc
+
+	// Scheme puts the token on requests and recognises refusals.
+	// Nil means [BearerScheme].
+	Scheme Scheme
+
+	// Origins lists the origins the credentials belong to, as URLs such as
+	// "https://api.example.com" (scheme, host and optional port; any path is
+	// ignored). A [Transport] adds credentials only to requests whose
+	// scheme, host and port equal one of them. Required.
+	Origins []string
+
+	// AllowHTTP permits an origin that is plain http on a host that is not
+	// loopback. Without it such a Source refuses to log in, so that
+	// passwords and tokens never cross a network in clear text.
+	AllowHTTP bool
+
+	// Lifetime is how long a token lives when neither the login response
+	// nor a JWT exp claim says so. Zero means such tokens never expire
+	// locally; they are renewed only when the API refuses them.
+	Lifetime time.Duration
+
+	// EarlyRefresh is how long before expiry a background refresh starts
+	// while callers keep using the still-valid token. Zero means the
+	// smaller of [DefaultEarlyRefresh] and a tenth of the token's lifetime;
+	// a negative value turns early refresh off.
+	EarlyRefresh time.Duration
+
+	// LoginTimeout bounds each login or refresh. Zero means
+	// [DefaultLoginTimeout].
+	LoginTimeout time.Duration
+
+	// MinBackoff and MaxBackoff bound the exponential backoff after a
+	// failed login, during which callers get the failure at once instead
+	// of starting another login. A refusal of the credentials waits
+	// MaxBackoff at once. Zero means [DefaultMinBackoff] and
+	// [DefaultMaxBackoff]; a negative MinBackoff turns backoff off.
+	MinBackoff, MaxBackoff time.Duration
+
+	// Now returns the current time. Nil means [time.Now]. Tests set it to
+	// control expiry without sleeping.
+	Now func() time.Time
+
+	// Logger, if set, receives debug and warning records about logins,
+	// refreshes, refusals and withheld credentials. Nil means silent.
+	// Records never hold a secret or a token. See [Event] for the
+	// attribute names.
+	Logger *slog.Logger
+
+	// OnEvent, if set, is called synchronously for every [Event]. It must
+	// be quick; it is never called on the path of a request that uses a
+	// cached token.
+	OnEvent EventFunc
+
+	// Err, if non-nil, makes the Source unusable: every TokenContext call
+	// and every request through a [Transport] fails with it. Provider
+	// packages set it when a required field is missing, so that their
+	// constructors need not return an error.
+	Err error
+}
+
+// Source caches the token obtained by a login, renews it ahead of expiry,
+// and shares one login among all callers that need one at the same time.
+// It is safe for concurrent use. Create it with [New].
+type Source struct {
+	name       string
+	cfg        Config
+	scheme     Scheme
+	origins    []origin
+	err        error // configuration error, returned by every call
+	timeout    time.Duration
+	minBO      time.Duration
+	maxBO      time.Duration
+	log        *slog.Logger
+	onEvent    EventFunc
+	group      singleflight.Group
+	cur        atomic.Pointer[entry]   // the cached token; nil before the first login
+	fail       atomic.Pointer[failure] // the last failed login while its backoff lasts
+	refreshing atomic.Bool             // a background refresh is under way
+	stats      counters
+}
+
+// entry is an immutable snapshot of the cached token.
+type entry struct {
+	tok       *oauth2.Token
+	expiry    time.Time // zero: never expires locally
+	refreshAt time.Time // zero: no early refresh
+	revoked   bool      // refused by the API; kept only for its refresh token
+	header    []field   // the scheme's header fields, built once per token
+}
+
+type field struct {
+	key  string
+	vals []string
+}
+
+// failure is a failed login and the time until which it is served again.
+type failure struct {
+	err   error
+	at    time.Time
+	until time.Time
+	n     int // consecutive failures
+}
+
+// usable reports whether e may be handed to a caller at now.
+func (e *entry) usable(now time.Time) bool {
+	return e != nil && !e.revoked && (e.expiry.IsZero() || now.Before(e.expiry))
+}
+
+// fresh reports whether e is usable and not yet due for an early refresh.
+func (e *entry) fresh(now time.Time) bool {
+	return e.usable(now) && (e.refreshAt.IsZero() || now.Before(e.refreshAt))
+}
+
+// New returns a Source for the API that cfg describes. It never fails: a
+// configuration error is returned by every later call instead.
+func New(cfg Config) *Source {
+	s := &Source{
+		name:    cfg.Provider,
+		cfg:     cfg,
+		scheme:  cfg.Scheme,
+		timeout: cfg.LoginTimeout,
+		minBO:   cfg.MinBackoff,
+		maxBO:   cfg.MaxBackoff,
+		log:     cfg.Logger,
+		onEvent: cfg.OnEvent,
+	}
+	if s.name == "" {
+		s.name = "loginauth"
+	}
+	if s.scheme == nil {
+		s.scheme = BearerScheme
+	}
+	if s.timeout <= 0 {
+		s.timeout = DefaultLoginTimeout
+	}
+	if s.minBO == 0 {
+		s.minBO = DefaultMinBackoff
+	}
+	if s.maxBO <= 0 {
+		s.maxBO = DefaultMaxBackoff
+	}
+	s.err = cfg.Err
+	if s.err == nil && cfg.Login == nil {
+		s.err = fmt.Errorf("%s: Config.Login is required", s.name)
+	}
+	if s.err == nil {
+		s.origins, s.err = parseOrigins(s.name, cfg.Origins, cfg.AllowHTTP)
+	}
+	return s
+}
+
+func (s *Source) now() time.Time {
+	if s.cfg.Now != nil {
+		return s.cfg.Now()
+	}
+	return time.Now()
+}
+
+// Token returns a valid token, logging in if needed. It is
+// TokenContext(context.Background()), so that a *Source is an
+// [oauth2.TokenSource]. The returned token is shared: do not modify it.
+func (s *Source) Token() (*oauth2.Token, error) {
+	return s.TokenContext(context.Background())
+}
+
+// TokenContext returns a valid token, logging in if needed. ctx bounds only
+// this caller's wait: when it ends, TokenContext returns an error that
+// wraps ctx.Err(), and the shared login goes on for the other callers.
+// The returned token is shared: do not modify it.
+func (s *Source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
+	e, err := s.entry(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return e.tok, nil
+}
+
+// entry returns a usable cache entry. With a usable cached token it takes
+// no lock and allocates nothing.
+func (s *Source) entry(ctx context.Context) (*entry, error) {
+	e := s.cur.Load()
+	if e != nil {
+		now := s.now()
+		if e.usable(now) {
+			if !e.refreshAt.IsZero() && !now.Before(e.refreshAt) {
+				s.refreshAhead(ctx, now)
+			}
+			return e, nil
+		}
+	}
+	return s.wait(ctx)
+}
+
+// refreshAhead starts one background refresh of a token that is still
+// valid but inside its early-refresh window.
+func (s *Source) refreshAhead(ctx context.Context, now time.Time) {
+	if s.backoff(now) != nil || !s.refreshing.CompareAndSwap(false, true) {
+		return
+	}
+	s.debug("background refresh")
+	go func() {
+		defer s.refreshing.Store(false)
+		s.group.Do("login", func() (any, error) { return s.flight(ctx) })
+	}()
+}
+
+// wait joins, or starts, the shared login and waits for it or for ctx.
+func (s *Source) wait(ctx context.Context) (*entry, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s: not waiting for login: %w", s.name, err)
+	}
+	if err := s.backoff(s.now()); err != nil {
+		return nil, err
+	}
+	ch := s.group.DoChan("login", func() (any, error) { return s.flight(ctx) })
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*entry), nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%s: gave up waiting for login: %w", s.name, ctx.Err())
+	}
+}
+
+// backoff returns the error of the last failed login while its backoff
+// window lasts, and nil otherwise.
+func (s *Source) backoff(now time.Time) error {
+	f := s.fail.Load()
+	if f == nil || !now.Before(f.until) {
+		return nil
+	}
+	return &BackoffError{Provider: s.name, Until: f.until, Err: f.err}
+}
+
+// flight is the one login or refresh that all waiting callers share. It
+// runs detached from the context of the caller that started it.
+func (s *Source) flight(ctx context.Context) (any, error) {
+	now := s.now()
+	cur := s.cur.Load()
+	if cur.fresh(now) {
+		return cur, nil // a flight that just ended already renewed it
+	}
+	if err := s.backoff(now); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
+	defer cancel()
+
+	var tok *oauth2.Token
+	var err error
+	if s.cfg.Refresh != nil && cur != nil && cur.tok.RefreshToken != "" {
+		tok, err = s.call(ctx, EventRefresh, func(ctx context.Context) (*oauth2.Token, error) {
+			return s.cfg.Refresh(ctx, cur.tok)
+		})
+		if err == nil && tok.RefreshToken == "" {
+			t := *tok
+			t.RefreshToken = cur.tok.RefreshToken
+			tok = &t
+		}
+	}
+	if tok == nil {
+		tok, err = s.call(ctx, EventLogin, s.cfg.Login)
+	}
+	if err != nil {
+		s.failed(err, s.now())
+		return nil, err
+	}
+	e := s.newEntry(tok, s.now())
+	s.fail.Store(nil)
+	s.cur.Store(e)
+	return e, nil
+}
+
+// call runs one login or refresh and reports it.
+func (s *Source) call(ctx context.Context, kind EventKind, fn LoginFunc) (*oauth2.Token, error) {
+	op := kind.op()
+	s.debug(op + " starting")
+	start := time.Now()
+	tok, err := fn(ctx)
+	if err == nil && (tok == nil || tok.AccessToken == "") {
+		err = fmt.Errorf("%s: %s returned no token", s.name, op)
+	}
+	d := time.Since(start)
+	if err != nil {
+		s.stats.failures.Add(1)
+		s.emit(Event{Kind: EventFailure, Op: op, Duration: d, Err: err})
+		return nil, err
+	}
+	if kind == EventRefresh {
+		s.stats.refreshes.Add(1)
+	} else {
+		s.stats.logins.Add(1)
+	}
+	s.emit(Event{Kind: kind, Op: op, Duration: d})
+	return tok, nil
+}
+
+// failed records a failed login and starts its backoff window.
+func (s *Source) failed(err error, now time.Time) {
+	if s.minBO < 0 {
+		return
+	}
+	n := 1
+	if f := s.fail.Load(); f != nil {
+		n = f.n + 1
+	}
+	d := s.maxBO
+	if le := asLoginError(err); le == nil || !le.BadCredentials {
+		d = s.minBO << min(n-1, 30)
+		if d <= 0 || d > s.maxBO {
+			d = s.maxBO
+		}
+	}
+	// Jitter of ±20%, so that a fleet does not retry in step.
+	d = time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+	s.fail.Store(&failure{err: err, at: now, until: now.Add(d), n: n})
+	s.warn("login backoff", slog.Duration("backoff", d), slog.Int("attempt", n))
+}
+
+// newEntry builds the cache entry for a token obtained at now, working
+// out its expiry: the provider's stated expiry, else the JWT exp claim,
+// else the configured lifetime, else never. An expiry that is not in the
+// future is taken as a clock or provider error and ignored.
+func (s *Source) newEntry(tok *oauth2.Token, now time.Time) *entry {
+	exp := tok.Expiry
+	if !exp.After(now) {
+		exp = time.Time{}
+		if jexp, ok := jwtExpiry(tok.AccessToken); ok && jexp.After(now) {
+			exp = jexp
+		} else if s.cfg.Lifetime > 0 {
+			exp = now.Add(s.cfg.Lifetime)
+		}
+	}
+	e := &entry{tok: tok, expiry: exp}
+	if !exp.IsZero() {
+		if !tok.Expiry.Equal(exp) {
+			t := *tok
+			t.Expiry = exp
+			e.tok = &t
+		}
+		if w := s.earlyWindow(exp.Sub(now)); w > 0 {
+			e.refreshAt = exp.Add(-w)
+		}
+	}
+	for k, v := range s.scheme.Credentials(e.tok) {
+		e.header = append(e.header, field{key: k, vals: v})
+	}
+	return e
+}
+
+func (s *Source) earlyWindow(lifetime time.Duration) time.Duration {
+	switch w := s.cfg.EarlyRefresh; {
+	case w < 0:
+		return 0
+	case w > 0:
+		return min(w, lifetime/2)
+	default:
+		return min(DefaultEarlyRefresh, lifetime/10)
+	}
+}
+
+// Invalidate forgets tok if, and only if, it is still the cached token, so
+// that many requests refused with the same token cause one login. Tokens
+// are compared by their access token. The refresh token of the forgotten
+// token is still used for the next renewal, when there is a
+// [Config.Refresh].
+func (s *Source) Invalidate(tok *oauth2.Token) {
+	if tok == nil {
+		return
+	}
+	for {
+		e := s.cur.Load()
+		if e == nil || e.revoked || e.tok.AccessToken != tok.AccessToken {
+			s.debug("invalidate ignored: token already replaced")
+			return
+		}
+		if s.cur.CompareAndSwap(e, &entry{tok: e.tok, revoked: true}) {
+			s.stats.invalidations.Add(1)
+			s.emit(Event{Kind: EventInvalidate})
+			return
+		}
+	}
+}
+
+// BackoffError is returned to callers while a failed login's backoff
+// window lasts. It wraps the failure, so errors.As finds its [LoginError].
+type BackoffError struct {
+	Provider string
+	Until    time.Time // when the next login may start
+	Err      error     // the failure that started the window
+}
+
+// Error describes the failure and when the next login may start.
+func (e *BackoffError) Error() string {
+	return fmt.Sprintf("%s: login backing off until %s after: %v", e.Provider, e.Until.Format(time.RFC3339), e.Err)
+}
+
+// Unwrap returns the failure that started the window.
+func (e *BackoffError) Unwrap() error { return e.Err }
+
+// Format prints the provider and origins of s and whether it holds a
+// token; never the token or the credentials.
+func (s *Source) Format(f fmt.State, verb rune) {
+	state := "none"
+	if e := s.cur.Load(); e != nil {
+		state = "cached"
+		if e.revoked {
+			state = "refused"
+		} else if !e.usable(s.now()) {
+			state = "expired"
+		}
+	}
+	names := make([]string, len(s.origins))
+	for i, o := range s.origins {
+		names[i] = o.String()
+	}
+	fmt.Fprintf(f, "loginauth.Source{Provider:%q Origins:%q Token:%s}", s.name, names, state)
+}
+
+// String is like Format with %v.
+func (s *Source) String() string { return fmt.Sprint(s) }
+
+// GoString is like Format with %#v.
+func (s *Source) GoString() string { return fmt.Sprint(s) }
