@@ -60,6 +60,21 @@ type Config struct {
 	// scheme, host and port equal one of them. Required.
 	Origins []string
 
+	// Options holds the settings that every provider package's Config
+	// shares.
+	Options
+
+	// Err, if non-nil, makes the Source unusable: every TokenContext call
+	// and every request through a [Transport] fails with it. Provider
+	// packages set it when a required field is missing, so that their
+	// constructors need not return an error.
+	Err error
+}
+
+// Options are the optional settings of a [Source], shared by [Config] and
+// by the Config of every provider package. Every zero value means a
+// sensible default.
+type Options struct {
 	// AllowHTTP permits an origin that is plain http on a host that is not
 	// loopback. Without it such a Source refuses to log in, so that
 	// passwords and tokens never cross a network in clear text.
@@ -101,12 +116,6 @@ type Config struct {
 	// be quick; it is never called on the path of a request that uses a
 	// cached token.
 	OnEvent EventFunc
-
-	// Err, if non-nil, makes the Source unusable: every TokenContext call
-	// and every request through a [Transport] fails with it. Provider
-	// packages set it when a required field is missing, so that their
-	// constructors need not return an error.
-	Err error
 }
 
 // Source caches the token obtained by a login, renews it ahead of expiry,
