@@ -1,0 +1,375 @@
+package loginauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+	"golang.org/x/oauth2"
+)
+
+// clock is a settable time source for tests.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// counter is a LoginFunc that counts its calls and hands out numbered
+// tokens, after an optional gate.
+type counter struct {
+	n    atomic.Int64
+	gate chan struct{} // if non-nil, each login waits for it to close
+	err  error
+	exp  func() time.Time
+}
+
+func (c *counter) login(ctx context.Context) (*oauth2.Token, error) {
+	n := c.n.Add(1)
+	if c.gate != nil {
+		select {
+		case <-c.gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	t := &oauth2.Token{AccessToken: fmt.Sprintf("tok-%d", n), RefreshToken: "refresh"}
+	if c.exp != nil {
+		t.Expiry = c.exp()
+	}
+	return t, nil
+}
+
+func testSource(login LoginFunc, opts Options) *Source {
+	return New(Config{Provider: "test", Login: login, Origins: []string{"https://api.example.com"}, Options: opts})
+}
+
+func TestStampedeOneLogin(t *testing.T) {
+	is := is.New(t)
+	c := &counter{gate: make(chan struct{})}
+	src := testSource(c.login, Options{})
+	const n = 10000
+	var wg sync.WaitGroup
+	var got atomic.Int64
+	start := make(chan struct{})
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			tok, err := src.Token()
+			if err == nil && tok.AccessToken == "tok-1" {
+				got.Add(1)
+			}
+		}()
+	}
+	close(start)
+	time.Sleep(50 * time.Millisecond) // let the goroutines pile up behind the login
+	close(c.gate)
+	wg.Wait()
+	is.Equal(c.n.Load(), int64(1)) // one login for all
+	is.Equal(got.Load(), int64(n)) // every caller got the token
+	is.Equal(src.Stats().Logins, int64(1))
+}
+
+func TestCallerCancelDoesNotCancelLogin(t *testing.T) {
+	is := is.New(t)
+	c := &counter{gate: make(chan struct{})}
+	src := testSource(c.login, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	first := make(chan error, 1)
+	go func() { _, err := src.TokenContext(ctx); first <- err }()
+	for c.n.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	second := make(chan *oauth2.Token, 1)
+	go func() { tok, _ := src.Token(); second <- tok }()
+	cancel()
+	err := <-first
+	is.True(errors.Is(err, context.Canceled)) // the first caller gives up at once
+	close(c.gate)
+	tok := <-second
+	is.True(tok != nil)               // the login went on for the others
+	is.Equal(tok.AccessToken, "tok-1") // and it was the same login
+	is.Equal(c.n.Load(), int64(1))
+}
+
+func TestCancelledCallerStartsNoLogin(t *testing.T) {
+	is := is.New(t)
+	c := &counter{}
+	src := testSource(c.login, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := src.TokenContext(ctx)
+	is.True(errors.Is(err, context.Canceled))
+	is.Equal(c.n.Load(), int64(0)) // no login for a caller already gone
+}
+
+func TestLoginTimeout(t *testing.T) {
+	is := is.New(t)
+	c := &counter{gate: make(chan struct{})} // never opens
+	src := testSource(c.login, Options{LoginTimeout: 20 * time.Millisecond})
+	_, err := src.Token()
+	is.True(errors.Is(err, context.DeadlineExceeded)) // bounded by the login's own timeout
+}
+
+func TestFailedLoginSharedAndBackedOff(t *testing.T) {
+	is := is.New(t)
+	clk := newClock()
+	c := &counter{gate: make(chan struct{}), err: &LoginError{Provider: "test", Status: 500, Message: "down"}}
+	src := testSource(c.login, Options{Now: clk.Now})
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := src.Token(); err != nil {
+				failed.Add(1)
+			}
+		}()
+	}
+	time.Sleep(20 * time.Millisecond)
+	close(c.gate)
+	wg.Wait()
+	is.Equal(failed.Load(), int64(50))
+	attempts := c.n.Load()
+	is.Equal(attempts, int64(1)) // the failure is shared by all its waiters
+
+	// During the backoff window callers get the failure at once.
+	_, err := src.Token()
+	var be *BackoffError
+	is.True(errors.As(err, &be))
+	var le *LoginError
+	is.True(errors.As(err, &le)) // the cause is still reachable
+	is.Equal(le.Message, "down")
+	is.Equal(c.n.Load(), int64(1)) // no new attempt
+
+	// The window is about a second, then doubles.
+	clk.Advance(1300 * time.Millisecond)
+	_, err = src.Token()
+	is.True(err != nil)
+	is.Equal(c.n.Load(), int64(2))
+	clk.Advance(1300 * time.Millisecond) // inside the second window (1.6 s at least)
+	_, _ = src.Token()
+	is.Equal(c.n.Load(), int64(2))
+	clk.Advance(2 * time.Second) // past the second window (2.4 s at most)
+	c.err = nil
+	tok, err := src.Token()
+	is.NoErr(err)
+	is.Equal(tok.AccessToken, "tok-3")
+	_, err = src.Token() // success clears the backoff
+	is.NoErr(err)
+}
+
+func TestBadCredentialsWaitLongest(t *testing.T) {
+	is := is.New(t)
+	clk := newClock()
+	c := &counter{err: &LoginError{Provider: "test", Status: 401, BadCredentials: true}}
+	src := testSource(c.login, Options{Now: clk.Now})
+	_, err := src.Token()
+	is.True(err != nil)
+	clk.Advance(30 * time.Second)
+	_, _ = src.Token()
+	is.Equal(c.n.Load(), int64(1)) // not retried within the long window
+	clk.Advance(40 * time.Second)
+	_, _ = src.Token()
+	is.Equal(c.n.Load(), int64(2))
+}
+
+func TestExpirySources(t *testing.T) {
+	clk := newClock()
+	jwt := func(exp any) string {
+		return "eyJhbGciOiJub25lIn0." + b64(fmt.Sprintf(`{"exp":%v}`, exp)) + ".sig"
+	}
+	now := clk.Now()
+	tests := []struct {
+		name     string
+		tok      oauth2.Token
+		lifetime time.Duration
+		want     time.Time
+	}{
+		{"stated", oauth2.Token{AccessToken: jwt(now.Add(time.Hour).Unix()), Expiry: now.Add(2 * time.Hour)}, time.Minute, now.Add(2 * time.Hour)},
+		{"jwt", oauth2.Token{AccessToken: jwt(now.Add(time.Hour).Unix())}, time.Minute, now.Add(time.Hour)},
+		{"lifetime", oauth2.Token{AccessToken: "opaque"}, time.Minute, now.Add(time.Minute)},
+		{"never", oauth2.Token{AccessToken: "opaque"}, 0, time.Time{}},
+		{"stated in the past", oauth2.Token{AccessToken: "opaque", Expiry: now.Add(-time.Hour)}, time.Minute, now.Add(time.Minute)},
+		{"jwt in the past", oauth2.Token{AccessToken: jwt(now.Add(-time.Hour).Unix())}, time.Minute, now.Add(time.Minute)},
+		{"negative jwt", oauth2.Token{AccessToken: jwt(-5)}, time.Minute, now.Add(time.Minute)},
+		{"absurd jwt", oauth2.Token{AccessToken: jwt("1e300")}, time.Minute, now.Add(time.Minute)},
+		{"jwt exp not a number", oauth2.Token{AccessToken: jwt(`"soon"`)}, 0, time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			tok := tt.tok
+			src := testSource(func(context.Context) (*oauth2.Token, error) { return &tok, nil }, Options{Now: clk.Now, Lifetime: tt.lifetime})
+			got, err := src.Token()
+			is.NoErr(err)
+			is.True(got.Expiry.Equal(tt.want)) // expiry as documented
+		})
+	}
+}
+
+func TestEarlyRefreshInBackground(t *testing.T) {
+	is := is.New(t)
+	clk := newClock()
+	c := &counter{exp: func() time.Time { return clk.Now().Add(time.Hour) }}
+	src := testSource(c.login, Options{Now: clk.Now})
+	tok, err := src.Token()
+	is.NoErr(err)
+	is.Equal(tok.AccessToken, "tok-1")
+
+	// Block the next login, and enter the early window (one minute).
+	c.gate = make(chan struct{})
+	clk.Advance(time.Hour - 30*time.Second)
+	for range 100 {
+		tok, err := src.Token() // must not wait for the refresh
+		is.NoErr(err)
+		is.Equal(tok.AccessToken, "tok-1") // the still-valid token, at once
+	}
+	for c.n.Load() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	close(c.gate)
+	for src.Stats().Logins < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	tok, err = src.Token()
+	is.NoErr(err)
+	is.Equal(tok.AccessToken, "tok-2")
+	is.Equal(c.n.Load(), int64(2)) // exactly one background refresh
+}
+
+func TestRefreshFuncUsedThenLoginFallback(t *testing.T) {
+	is := is.New(t)
+	clk := newClock()
+	c := &counter{exp: func() time.Time { return clk.Now().Add(time.Hour) }}
+	var refreshes atomic.Int64
+	var refreshErr error
+	src := New(Config{
+		Login: c.login, Origins: []string{"https://api.example.com"},
+		Refresh: func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
+			refreshes.Add(1)
+			is.Equal(old.RefreshToken, "refresh") // the old token's refresh token
+			if refreshErr != nil {
+				return nil, refreshErr
+			}
+			return &oauth2.Token{AccessToken: "refreshed", Expiry: clk.Now().Add(time.Hour)}, nil
+		},
+		Options: Options{Now: clk.Now, EarlyRefresh: -1},
+	})
+	_, err := src.Token()
+	is.NoErr(err)
+	clk.Advance(2 * time.Hour)
+	tok, err := src.Token()
+	is.NoErr(err)
+	is.Equal(tok.AccessToken, "refreshed")
+	is.Equal(tok.RefreshToken, "refresh") // kept when none came back
+	is.Equal(c.n.Load(), int64(1))       // no second login
+
+	refreshErr = errors.New("refresh token expired")
+	clk.Advance(2 * time.Hour)
+	tok, err = src.Token()
+	is.NoErr(err)
+	is.Equal(tok.AccessToken, "tok-2") // fell back to a full login
+	is.Equal(refreshes.Load(), int64(2))
+}
+
+func TestInvalidateComparesFirst(t *testing.T) {
+	is := is.New(t)
+	c := &counter{}
+	src := testSource(c.login, Options{})
+	old, _ := src.Token()
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			src.Invalidate(old)
+			tok, err := src.Token()
+			if err != nil || tok.AccessToken != "tok-2" {
+				t.Errorf("got %v, %v; want tok-2", tok, err)
+			}
+		}()
+	}
+	wg.Wait()
+	is.Equal(c.n.Load(), int64(2)) // one re-login for 50 invalidations
+	src.Invalidate(old)            // stale: ignored
+	tok, _ := src.Token()
+	is.Equal(tok.AccessToken, "tok-2")
+	is.Equal(src.Stats().Invalidations, int64(1))
+}
+
+func TestHotPathAllocatesNothing(t *testing.T) {
+	is := is.New(t)
+	src := testSource((&counter{}).login, Options{Lifetime: time.Hour})
+	_, err := src.Token()
+	is.NoErr(err)
+	ctx := context.Background()
+	allocs := testing.AllocsPerRun(1000, func() { _, _ = src.TokenContext(ctx) })
+	is.Equal(allocs, 0.0) // a cached token costs no allocation
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"no login", Config{Origins: []string{"https://a.example"}}, "Config.Login is required"},
+		{"no origin", Config{Login: (&counter{}).login}, "Config.Origins is required"},
+		{"relative origin", Config{Login: (&counter{}).login, Origins: []string{"/api"}}, "not an absolute"},
+		{"plain http", Config{Login: (&counter{}).login, Origins: []string{"http://api.example.com"}}, "plain http"},
+		{"provider error", Config{Provider: "p", Err: errors.New("p: Config.Password is required")}, "Config.Password"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			_, err := New(tt.cfg).Token()
+			is.True(err != nil && strings.Contains(err.Error(), tt.want)) // names the problem
+		})
+	}
+	is := is.New(t)
+	for _, o := range []string{"http://127.0.0.1:8080", "http://localhost", "http://[::1]:9"} {
+		_, err := New(Config{Login: (&counter{}).login, Origins: []string{o}}).Token()
+		is.NoErr(err) // loopback http is allowed
+	}
+	_, err := New(Config{Login: (&counter{}).login, Origins: []string{"http://api.example.com"}, Options: Options{AllowHTTP: true}}).Token()
+	is.NoErr(err) // when explicitly allowed
+}
+
+func TestNoSecretsInFmtAndErrors(t *testing.T) {
+	is := is.New(t)
+	const secret = "tok-SECRET-123"
+	src := testSource(func(context.Context) (*oauth2.Token, error) {
+		return &oauth2.Token{AccessToken: secret, RefreshToken: secret + "r"}, nil
+	}, Options{})
+	_, err := src.Token()
+	is.NoErr(err)
+	tr := NewTransport(src, nil)
+	sch := HeaderScheme{Header: map[string][]string{"X-Api-Key": {secret}}}
+	for _, v := range []any{src, tr, sch} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			out := fmt.Sprintf(verb, v)
+			is.True(!strings.Contains(out, "SECRET")) // no secret in fmt output
+		}
+	}
+	is.True(strings.Contains(fmt.Sprint(src), "cached"))
+	le := &LoginError{Provider: "p", Status: 401, Code: "INVALID_LOGIN", Message: "Invalid login", BadCredentials: true}
+	is.Equal(le.Error(), `p: login failed (credentials refused): HTTP 401: INVALID_LOGIN: "Invalid login"`)
+}
