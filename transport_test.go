@@ -1,0 +1,387 @@
+package loginauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+	"golang.org/x/oauth2"
+)
+
+// roundTripperFunc is a RoundTripper made of a function.
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// closeCounter is a request body that counts its Close calls.
+type closeCounter struct {
+	io.Reader
+	closed atomic.Int64
+}
+
+func (c *closeCounter) Close() error { c.closed.Add(1); return nil }
+
+func respond(status int, body string) *http.Response {
+	return &http.Response{StatusCode: status, Body: io.NopCloser(strings.NewReader(body)), Header: http.Header{}}
+}
+
+// api is a fake API that accepts only the current token.
+type api struct {
+	mu      sync.Mutex
+	valid   string
+	logins  atomic.Int64
+	served  atomic.Int64
+	refused atomic.Int64
+	bodies  []string
+}
+
+func (a *api) login(context.Context) (*oauth2.Token, error) {
+	n := a.logins.Add(1)
+	tok := fmt.Sprintf("tok-%d", n)
+	a.mu.Lock()
+	a.valid = tok
+	a.mu.Unlock()
+	return &oauth2.Token{AccessToken: tok}, nil
+}
+
+func (a *api) revoke() { a.mu.Lock(); a.valid = "revoked"; a.mu.Unlock() }
+
+func (a *api) RoundTrip(r *http.Request) (*http.Response, error) {
+	a.mu.Lock()
+	ok := r.Header.Get("Authorization") == "Bearer "+a.valid
+	a.mu.Unlock()
+	if r.Body != nil {
+		b, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		a.mu.Lock()
+		a.bodies = append(a.bodies, string(b))
+		a.mu.Unlock()
+	}
+	if !ok {
+		a.refused.Add(1)
+		return respond(401, `{"error":"unauthorized"}`), nil
+	}
+	a.served.Add(1)
+	return respond(200, "ok"), nil
+}
+
+func newAPI() (*api, *Source, *http.Client) {
+	a := &api{}
+	src := testSource(a.login, Options{})
+	return a, src, &http.Client{Transport: NewTransport(src, a)}
+}
+
+func TestTransportAddsCredentials(t *testing.T) {
+	is := is.New(t)
+	a, _, client := newAPI()
+	resp, err := client.Get("https://api.example.com/things")
+	is.NoErr(err)
+	resp.Body.Close()
+	is.Equal(resp.StatusCode, 200)
+	is.Equal(a.served.Load(), int64(1))
+}
+
+func TestTransportLeavesRequestUnmodified(t *testing.T) {
+	is := is.New(t)
+	var seen *http.Request
+	src := testSource((&counter{}).login, Options{})
+	tr := NewTransport(src, roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		seen = r
+		r.Header.Set("X-Base", "changed") // a careless base must not reach the caller
+		r.URL.Path = "/changed"
+		return respond(200, ""), nil
+	}))
+	req, _ := http.NewRequest("GET", "https://api.example.com/a", nil)
+	req.Header.Set("X-Caller", "1")
+	req.Header["X-Multi"] = []string{"a", "b"}
+	resp, err := tr.RoundTrip(req)
+	is.NoErr(err)
+	resp.Body.Close()
+	is.True(seen != req)                                       // a copy went out
+	is.Equal(seen.Header.Get("Authorization"), "Bearer tok-1") // with credentials
+	is.Equal(seen.Header.Get("X-Caller"), "1")                 // and the caller's fields
+	is.Equal(seen.Header["X-Multi"], []string{"a", "b"})
+	is.Equal(req.Header.Get("Authorization"), "") // the caller's request has none
+	is.Equal(req.Header.Get("X-Base"), "")        // nor the base's change
+	is.Equal(req.URL.Path, "/a")                  // its URL is its own
+	is.Equal(len(req.Header), 2)
+}
+
+func TestTransportRetriesOnceWithBody(t *testing.T) {
+	is := is.New(t)
+	a, src, client := newAPI()
+	_, _ = src.Token()
+	a.revoke()
+	resp, err := client.Post("https://api.example.com/things", "text/plain", strings.NewReader("payload"))
+	is.NoErr(err)
+	resp.Body.Close()
+	is.Equal(resp.StatusCode, 200)                     // succeeded on its retry
+	is.Equal(a.logins.Load(), int64(2))                // after one re-login
+	is.Equal(a.bodies, []string{"payload", "payload"}) // with its body both times
+	is.Equal(src.Stats().Retries, int64(1))
+}
+
+func TestTransportRetriesAtMostOnce(t *testing.T) {
+	is := is.New(t)
+	var sent atomic.Int64
+	src := testSource((&counter{}).login, Options{MinBackoff: -1})
+	client := &http.Client{Transport: NewTransport(src, roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		sent.Add(1)
+		return respond(401, "no"), nil
+	}))}
+	resp, err := client.Get("https://api.example.com/")
+	is.NoErr(err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	is.Equal(resp.StatusCode, 401)  // the second refusal is returned
+	is.Equal(string(b), "no")       // with its body
+	is.Equal(sent.Load(), int64(2)) // never more than one retry
+}
+
+func TestTransportNoReplayWithoutGetBody(t *testing.T) {
+	is := is.New(t)
+	a, src, _ := newAPI()
+	_, _ = src.Token()
+	a.revoke()
+	req, _ := http.NewRequest("POST", "https://api.example.com/things", io.NopCloser(strings.NewReader("once")))
+	is.True(req.GetBody == nil)
+	resp, err := NewTransport(src, a).RoundTrip(req)
+	is.NoErr(err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	is.Equal(resp.StatusCode, 401) // the refusal comes back unchanged
+	is.Equal(string(b), `{"error":"unauthorized"}`)
+	is.Equal(a.bodies, []string{"once"}) // sent once only
+	is.Equal(a.logins.Load(), int64(1))
+}
+
+func TestTransport401StormOneRelogin(t *testing.T) {
+	is := is.New(t)
+	a, src, client := newAPI()
+	_, _ = src.Token()
+	a.revoke()
+	var wg sync.WaitGroup
+	var ok atomic.Int64
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := client.Get("https://api.example.com/x")
+			if err == nil {
+				if resp.StatusCode == 200 {
+					ok.Add(1)
+				}
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	is.Equal(a.logins.Load(), int64(2)) // one re-login for the whole storm
+	is.Equal(ok.Load(), int64(50))      // every request succeeded on its retry
+}
+
+func TestTransportClosesBodyOnEveryPath(t *testing.T) {
+	ok := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return respond(200, ""), nil
+	})
+	fail := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return nil, errors.New("network down")
+	})
+	badLogin := func(context.Context) (*oauth2.Token, error) { return nil, errors.New("login down") }
+	tests := []struct {
+		name    string
+		src     *Source
+		base    http.RoundTripper
+		url     string
+		wantErr bool
+	}{
+		{"success", testSource((&counter{}).login, Options{}), ok, "https://api.example.com/", false},
+		{"base error", testSource((&counter{}).login, Options{}), fail, "https://api.example.com/", true},
+		{"login error", testSource(badLogin, Options{}), ok, "https://api.example.com/", true},
+		{"config error", New(Config{Login: badLogin}), ok, "https://api.example.com/", true},
+		{"other origin", testSource((&counter{}).login, Options{}), ok, "https://other.example.com/", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			body := &closeCounter{Reader: strings.NewReader("x")}
+			req, _ := http.NewRequest("POST", tt.url, body)
+			resp, err := NewTransport(tt.src, tt.base).RoundTrip(req)
+			is.Equal(err != nil, tt.wantErr)
+			is.True((resp == nil) != (err == nil)) // a response or an error, never both
+			if resp != nil {
+				resp.Body.Close()
+			}
+			is.True(body.closed.Load() >= 1) // the body was closed
+		})
+	}
+}
+
+func TestTransportOriginScoping(t *testing.T) {
+	var got atomic.Value
+	base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		got.Store(r.Header.Get("Authorization"))
+		return respond(200, ""), nil
+	})
+	src := New(Config{Login: (&counter{}).login, Origins: []string{"https://api.example.com", "https://alt.example.com:8443"}})
+	tests := []struct {
+		url  string
+		want bool
+	}{
+		{"https://api.example.com/x", true},
+		{"https://API.example.com:443/x", true},
+		{"https://alt.example.com:8443/x", true},
+		{"https://alt.example.com/x", false},          // another port
+		{"https://api.example.com:8443/x", false},     // another port
+		{"http://api.example.com/x", false},           // another scheme
+		{"https://evil.example.com/x", false},         // another host
+		{"https://api.example.com.evil.com/x", false}, // a lookalike
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			is := is.New(t)
+			got.Store("")
+			req, _ := http.NewRequest("GET", tt.url, nil)
+			resp, err := NewTransport(src, base).RoundTrip(req)
+			is.NoErr(err)
+			resp.Body.Close()
+			is.Equal(got.Load().(string) != "", tt.want) // credentials only to their origin
+		})
+	}
+}
+
+func TestTransportRedirectToOtherHostGetsNoCredentials(t *testing.T) {
+	is := is.New(t)
+	var foreignAuth atomic.Value
+	foreignAuth.Store("unset")
+	foreign := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		foreignAuth.Store(r.Header.Get("Authorization") + r.Header.Get("X-Api-Key"))
+	}))
+	defer foreign.Close()
+	var home *httptest.Server
+	home = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Raw tok-1" || r.Header.Get("X-Api-Key") != "key" {
+			w.WriteHeader(401)
+			return
+		}
+		// Redirect to a foreign host given as 127.0.0.1 vs localhost: another origin.
+		http.Redirect(w, r, foreign.URL+"/landing", http.StatusFound)
+	}))
+	defer home.Close()
+	src := New(Config{
+		Login:   (&counter{}).login,
+		Origins: []string{home.URL},
+		Scheme:  HeaderScheme{Prefix: "Raw", Header: http.Header{"X-Api-Key": {"key"}}},
+	})
+	// The foreign server shares the host but not the port: another origin.
+	client := &http.Client{Transport: NewTransport(src, nil)}
+	resp, err := client.Get(home.URL + "/start")
+	is.NoErr(err)
+	resp.Body.Close()
+	is.Equal(resp.StatusCode, 200)
+	is.Equal(foreignAuth.Load().(string), "") // no credentials after the redirect
+}
+
+func TestTransportForwardsCloseIdleConnections(t *testing.T) {
+	is := is.New(t)
+	var closed atomic.Int64
+	base := &idleCloser{closed: &closed}
+	NewTransport(testSource((&counter{}).login, Options{}), base).CloseIdleConnections()
+	is.Equal(closed.Load(), int64(1))
+}
+
+type idleCloser struct {
+	http.RoundTripper
+	closed *atomic.Int64
+}
+
+func (c *idleCloser) CloseIdleConnections() { c.closed.Add(1) }
+
+func TestTransportRefreshFailureAfterRefusal(t *testing.T) {
+	is := is.New(t)
+	var logins atomic.Int64
+	src := testSource(func(context.Context) (*oauth2.Token, error) {
+		if logins.Add(1) > 1 {
+			return nil, &LoginError{Provider: "test", Status: 401, BadCredentials: true, Message: "password changed"}
+		}
+		return &oauth2.Token{AccessToken: "t"}, nil
+	}, Options{})
+	tr := NewTransport(src, roundTripperFunc(func(r *http.Request) (*http.Response, error) { return respond(401, ""), nil }))
+	req, _ := http.NewRequest("GET", "https://api.example.com/", nil)
+	resp, err := tr.RoundTrip(req)
+	is.True(resp == nil)
+	var le *LoginError
+	is.True(errors.As(err, &le)) // the re-login's failure is what the caller sees
+	is.True(strings.Contains(err.Error(), "credentials refused (HTTP 401)"))
+}
+
+func TestPeekBodyKeepsBody(t *testing.T) {
+	is := is.New(t)
+	resp := respond(200, `{"a":1}`)
+	b, ok := PeekBody(resp, 100)
+	is.True(ok)
+	is.Equal(string(b), `{"a":1}`)
+	rest, _ := io.ReadAll(resp.Body)
+	is.Equal(string(rest), `{"a":1}`) // the caller still reads the whole body
+
+	long := strings.Repeat("x", 300)
+	resp = respond(200, long)
+	_, ok = PeekBody(resp, 100)
+	is.True(!ok) // too long to judge
+	rest, _ = io.ReadAll(resp.Body)
+	is.Equal(string(rest), long) // and still whole
+
+	resp = respond(200, long)
+	resp.ContentLength = 300
+	b, ok = PeekBody(resp, 100)
+	is.True(!ok && b == nil) // a declared length over the limit is not read at all
+}
+
+func TestTransportPeekingSchemeRetries(t *testing.T) {
+	is := is.New(t)
+	var n atomic.Int64
+	scheme := HeaderScheme{Prefix: "Bearer", IsRefused: func(resp *http.Response) bool {
+		b, ok := PeekBody(resp, 1<<10)
+		return ok && strings.Contains(string(b), "expired")
+	}}
+	src := New(Config{Login: (&counter{}).login, Origins: []string{"https://api.example.com"}, Scheme: scheme})
+	tr := NewTransport(src, roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		if n.Add(1) == 1 {
+			return respond(200, `{"error":{"message":"jwt expired"}}`), nil
+		}
+		return respond(200, `{"success":{}}`), nil
+	}))
+	req, _ := http.NewRequest("GET", "https://api.example.com/", nil)
+	resp, err := tr.RoundTrip(req)
+	is.NoErr(err)
+	b, _ := io.ReadAll(resp.Body)
+	is.Equal(string(b), `{"success":{}}`)
+	is.Equal(n.Load(), int64(2))
+}
+
+func TestTransportWaitBoundedByRequestContext(t *testing.T) {
+	is := is.New(t)
+	c := &counter{gate: make(chan struct{})}
+	defer close(c.gate)
+	src := testSource(c.login, Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", "https://api.example.com/", nil)
+	_, err := NewTransport(src, roundTripperFunc(func(r *http.Request) (*http.Response, error) { return respond(200, ""), nil })).RoundTrip(req)
+	is.True(errors.Is(err, context.DeadlineExceeded))
+}
