@@ -211,3 +211,12 @@ func TestCloseEndsStalledHandlers(t *testing.T) {
 	tr.CloseIdleConnections()
 	settle(t, base)
 }
+
+func TestRandomUUID(t *testing.T) {
+	is := is.New(t)
+	u := loginauthtest.RandomUUID()
+	is.Equal(len(u), 36)
+	is.Equal(u[14], byte('4'))                         // version 4
+	is.True(strings.ContainsRune("89ab", rune(u[19]))) // variant
+	is.True(u != loginauthtest.RandomUUID())
+}

@@ -110,3 +110,12 @@ func RandomBytes(n int) []byte {
 func RandomHex(n int) string {
 	return hex.EncodeToString(RandomBytes((n + 1) / 2))[:n]
 }
+
+// RandomUUID returns a random (version 4) UUID in its canonical text form.
+func RandomUUID() string {
+	b := RandomBytes(16)
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

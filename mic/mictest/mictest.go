@@ -1,0 +1,405 @@
+package mictest
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/loginauth/loginauth/loginauthtest"
+)
+
+// The default account and the fake's fixed settings.
+const (
+	// APIKey is the API key every request but the manifests must carry in
+	// the x-api-key header.
+	APIKey = "test-api-key"
+	// Username is the user name of the default account.
+	Username = "alice"
+	// Password is the password of the default account.
+	Password = "s3cret-pass"
+	// IdentityID is the identityId of the default account.
+	IdentityID = "eu-west-1:00000000-0000-4000-8000-000000000001"
+	// AppHostname is the application host name the discovery manifest
+	// knows; any other host name gets {}.
+	AppHostname = "app.example.test"
+	// StackName is the stack the API is served under: BaseURL is
+	// URL + "/" + StackName.
+	StackName = "prod"
+	// Region is the AWS region the manifests state.
+	Region = "eu-west-1"
+)
+
+// Lifetimes of the fake's credentials.
+const (
+	// DefaultLifetime is the lifetime of access tokens, as documented.
+	DefaultLifetime = 60 * time.Minute
+	// DefaultRefreshLifetime is the lifetime of refresh tokens when
+	// [Server.RefreshLifetime] is zero, as documented.
+	DefaultRefreshLifetime = 30 * 24 * time.Hour
+)
+
+// Message keys of the business errors the fake answers.
+const (
+	// KeyInvalidLogin: wrong user name or password (401), or an unknown,
+	// expired or revoked refresh token (401).
+	KeyInvalidLogin = "INVALID_LOGIN"
+	// KeyPropertyRequired: a required body property is missing (400).
+	KeyPropertyRequired = "PROPERTY_REQUIRED"
+	// KeyUserNotFound: GET /users/{userName} of an unknown user (404).
+	KeyUserNotFound = "USER_NOT_FOUND"
+	// KeyNotAuthorized: GET /users/{userName} of another user (403).
+	KeyNotAuthorized = "NOT_AUTHORIZED"
+)
+
+// Gateway messages, answered as {"message": ...}.
+const (
+	// MsgForbidden answers a missing or wrong x-api-key and a missing
+	// Authorization or identityId header (403).
+	MsgForbidden = "Forbidden"
+	// MsgExpired answers an expired token (401).
+	MsgExpired = "The incoming token has expired"
+	// MsgUnauthorized answers an unknown or revoked token (401).
+	MsgUnauthorized = "Unauthorized"
+)
+
+// Wrapper says how the fake wraps the object of a business error.
+type Wrapper int
+
+const (
+	// WrapErrorMessage answers {"errorMessage": {"message": ..., "messageKey": ...}}.
+	WrapErrorMessage Wrapper = iota
+	// WrapMessage answers {"message": {"message": ..., "messageKey": ...}}.
+	WrapMessage
+)
+
+// Server is a fake MIC API. Create it with [NewServer]; set its exported
+// fields before making requests, not while requests are in flight.
+type Server struct {
+	*loginauthtest.Server
+
+	// ErrorWrapper is the key wrapping business errors. The zero value is
+	// WrapErrorMessage.
+	ErrorWrapper Wrapper
+
+	// RotateRefreshToken makes /auth/refresh return a new refreshToken
+	// (and forget the old one). By default the response has no
+	// refreshToken, and the old one stays valid.
+	RotateRefreshToken bool
+
+	// RefreshLifetime is the lifetime of refresh tokens issued from then
+	// on; zero means DefaultRefreshLifetime.
+	RefreshLifetime time.Duration
+
+	mu      sync.Mutex // protects users and refresh
+	users   map[string]*user
+	refresh map[string]*refreshToken
+}
+
+type user struct {
+	userName, password, identityID string
+	firstName, lastName, email     string
+}
+
+type refreshToken struct {
+	userName string
+	expiry   time.Time
+	revoked  bool
+}
+
+// NewServer starts and returns a fake MIC API with the default account.
+// The caller should call Close when finished.
+func NewServer() *Server {
+	s := &Server{
+		users:   make(map[string]*user),
+		refresh: make(map[string]*refreshToken),
+	}
+	s.users[Username] = &user{
+		userName: Username, password: Password, identityID: IdentityID,
+		firstName: "Alice", lastName: "Tester", email: "alice@example.test",
+	}
+	mux := http.NewServeMux()
+	base := "/" + StackName
+	mux.HandleFunc("POST "+base+"/auth/login", s.login)
+	mux.HandleFunc("POST "+base+"/auth/refresh", s.refreshToken)
+	mux.HandleFunc("GET "+base+"/users/{userName}", s.getUser)
+	mux.HandleFunc("GET "+base+"/metadata/manifest", s.metadata)
+	mux.HandleFunc("GET "+base+"/manifest/{$}", s.discovery)
+	s.Server = loginauthtest.NewUnstartedServer(mux)
+	s.SetLifetime(DefaultLifetime)
+	s.Start()
+	return s
+}
+
+// BaseURL returns the base URL of the API: URL + "/" + StackName.
+func (s *Server) BaseURL() string { return s.URL + "/" + StackName }
+
+// ManifestURL returns the URL of the discovery manifest, to which a client
+// adds ?hostname=.
+func (s *Server) ManifestURL() string { return s.BaseURL() + "/manifest/" }
+
+// AddUser adds an account (or replaces the password of an existing one),
+// with a random identityId.
+func (s *Server) AddUser(userName, password string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u, ok := s.users[userName]; ok {
+		u.password = password
+		return
+	}
+	s.users[userName] = &user{
+		userName: userName, password: password,
+		identityID: Region + ":" + loginauthtest.RandomUUID(),
+		firstName:  userName, lastName: "Tester", email: userName + "@example.test",
+	}
+}
+
+// RevokeRefreshTokens revokes every refresh token issued so far, so that
+// /auth/refresh refuses them. [loginauthtest.Server.RevokeAll] revokes the
+// access tokens only.
+func (s *Server) RevokeRefreshTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.refresh {
+		t.revoked = true
+	}
+}
+
+func (s *Server) lookup(userName string) (user, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[userName]
+	if !ok {
+		return user{}, false
+	}
+	return *u, true
+}
+
+func (u user) record() map[string]any {
+	return map[string]any{
+		"userName":  u.userName,
+		"roleName":  "User",
+		"firstName": u.firstName,
+		"lastName":  u.lastName,
+		"email":     u.email,
+	}
+}
+
+func gateway(w http.ResponseWriter, status int, msg string) {
+	loginauthtest.WriteJSON(w, status, map[string]string{"message": msg})
+}
+
+// businessError answers a MIC business error, wrapped as s.ErrorWrapper says.
+func (s *Server) businessError(w http.ResponseWriter, status int, key, msg, property string) {
+	e := map[string]any{
+		"message":       msg,
+		"messageKey":    key,
+		"messageParams": map[string]any{},
+		"property":      nil,
+	}
+	if property != "" {
+		e["property"] = property
+		e["messageParams"] = map[string]any{"property": property}
+	}
+	wrapper := "errorMessage"
+	if s.ErrorWrapper == WrapMessage {
+		wrapper = "message"
+	}
+	loginauthtest.WriteJSON(w, status, map[string]any{wrapper: e})
+}
+
+// issue mints an access token for u, and a refresh token when withRefresh.
+func (s *Server) issue(u user, withRefresh bool) (token, refresh string) {
+	exp := s.Now().Add(s.Lifetime()).Truncate(time.Second) // as the exp claim says
+	token = loginauthtest.JWT(exp, map[string]any{
+		"sub":              loginauthtest.RandomUUID(),
+		"cognito:username": u.userName,
+		"email":            u.email,
+		"token_use":        "id",
+		"iss":              "https://cognito-idp." + Region + ".amazonaws.com/" + Region + "_mictest",
+		"iat":              s.Now().Unix(),
+	})
+	s.Issue(token, u.userName, exp)
+	if !withRefresh {
+		return token, ""
+	}
+	refresh = base64.RawURLEncoding.EncodeToString(loginauthtest.RandomBytes(48))
+	life := s.RefreshLifetime
+	if life <= 0 {
+		life = DefaultRefreshLifetime
+	}
+	s.mu.Lock()
+	s.refresh[refresh] = &refreshToken{userName: u.userName, expiry: s.Now().Add(life)}
+	s.mu.Unlock()
+	return token, refresh
+}
+
+func credentialsBody(u user, token, refresh string) map[string]any {
+	creds := map[string]any{"identityId": u.identityID}
+	if token != "" {
+		creds["token"] = token
+	}
+	if refresh != "" {
+		creds["refreshToken"] = refresh
+	}
+	return map[string]any{
+		"user":        u.record(),
+		"credentials": creds,
+		"permissions": map[string]any{},
+	}
+}
+
+// login serves POST /auth/login.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	f, handled := s.BeginLogin(w, r)
+	if handled {
+		return
+	}
+	if r.Header.Get("x-api-key") != APIKey {
+		gateway(w, http.StatusForbidden, MsgForbidden)
+		return
+	}
+	var in struct {
+		UserName string `json:"userName"`
+		Password string `json:"password"`
+	}
+	if err := loginauthtest.ReadJSON(w, r, &in); err != nil {
+		gateway(w, http.StatusBadRequest, "Invalid request body")
+		return
+	}
+	switch {
+	case in.UserName == "":
+		s.businessError(w, http.StatusBadRequest, KeyPropertyRequired, "Property userName is required", "userName")
+		return
+	case in.Password == "":
+		s.businessError(w, http.StatusBadRequest, KeyPropertyRequired, "Property password is required", "password")
+		return
+	}
+	u, ok := s.lookup(in.UserName)
+	if !ok || u.password != in.Password || f == loginauthtest.FaultBadCredentials {
+		s.businessError(w, http.StatusUnauthorized, KeyInvalidLogin, "Invalid login", "")
+		return
+	}
+	if f == loginauthtest.FaultNoToken {
+		loginauthtest.WriteJSON(w, http.StatusOK, credentialsBody(u, "", ""))
+		return
+	}
+	token, refresh := s.issue(u, true)
+	loginauthtest.WriteJSON(w, http.StatusOK, credentialsBody(u, token, refresh))
+}
+
+// refreshToken serves POST /auth/refresh.
+func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) {
+	f, handled := s.BeginRefresh(w, r)
+	if handled {
+		return
+	}
+	if r.Header.Get("x-api-key") != APIKey {
+		gateway(w, http.StatusForbidden, MsgForbidden)
+		return
+	}
+	var in struct {
+		RefreshToken string `json:"refreshToken"`
+	}
+	if err := loginauthtest.ReadJSON(w, r, &in); err != nil {
+		gateway(w, http.StatusBadRequest, "Invalid request body")
+		return
+	}
+	if in.RefreshToken == "" {
+		s.businessError(w, http.StatusBadRequest, KeyPropertyRequired, "Property refreshToken is required", "refreshToken")
+		return
+	}
+	now := s.Now()
+	s.mu.Lock()
+	rt, ok := s.refresh[in.RefreshToken]
+	valid := ok && !rt.revoked && now.Before(rt.expiry) && f != loginauthtest.FaultBadCredentials
+	var u user
+	if valid {
+		u = *s.users[rt.userName]
+		if s.RotateRefreshToken && f != loginauthtest.FaultNoToken {
+			delete(s.refresh, in.RefreshToken)
+		}
+	}
+	s.mu.Unlock()
+	if !valid {
+		s.businessError(w, http.StatusUnauthorized, KeyInvalidLogin, "Invalid refresh token", "")
+		return
+	}
+	if f == loginauthtest.FaultNoToken {
+		loginauthtest.WriteJSON(w, http.StatusOK, credentialsBody(u, "", ""))
+		return
+	}
+	token, refresh := s.issue(u, s.RotateRefreshToken)
+	loginauthtest.WriteJSON(w, http.StatusOK, credentialsBody(u, token, refresh))
+}
+
+// getUser serves GET /users/{userName}: a user may read their own record.
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	token := r.Header.Get("Authorization")
+	identity := r.Header.Get("identityId")
+	if identity == "" {
+		identity = r.URL.Query().Get("identityId")
+	}
+	if r.Header.Get("x-api-key") != APIKey || token == "" || identity == "" {
+		s.CountRefused()
+		gateway(w, http.StatusForbidden, MsgForbidden)
+		return
+	}
+	name, err := s.Check(token)
+	switch {
+	case errors.Is(err, loginauthtest.ErrTokenExpired):
+		s.CountRefused()
+		gateway(w, http.StatusUnauthorized, MsgExpired)
+		return
+	case err != nil:
+		s.CountRefused()
+		gateway(w, http.StatusUnauthorized, MsgUnauthorized)
+		return
+	}
+	caller, ok := s.lookup(name)
+	if !ok || caller.identityID != identity {
+		s.CountRefused()
+		gateway(w, http.StatusForbidden, MsgForbidden)
+		return
+	}
+	s.CountRequest()
+	target, ok := s.lookup(r.PathValue("userName"))
+	switch {
+	case !ok:
+		s.businessError(w, http.StatusNotFound, KeyUserNotFound, "User not found", "")
+	case target.userName != caller.userName:
+		s.businessError(w, http.StatusForbidden, KeyNotAuthorized, "Not authorized", "")
+	default:
+		loginauthtest.WriteJSON(w, http.StatusOK, target.record())
+	}
+}
+
+func (s *Server) manifest() map[string]any {
+	return map[string]any{
+		"IotEndpoint":    "mictest-ats.iot." + Region + ".amazonaws.com",
+		"IotEndpointATS": "mictest-ats.iot." + Region + ".amazonaws.com",
+		"IdentityPool":   Region + ":00000000-0000-4000-8000-0000000000aa",
+		"UserPool":       Region + "_mictest",
+		"Region":         Region,
+	}
+}
+
+// metadata serves GET /metadata/manifest, which needs no credentials.
+func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
+	m := s.manifest()
+	m["ApiKey"] = APIKey
+	loginauthtest.WriteJSON(w, http.StatusOK, m)
+}
+
+// discovery serves GET /manifest/?hostname=.
+func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("hostname") != AppHostname {
+		loginauthtest.WriteJSON(w, http.StatusOK, map[string]any{})
+		return
+	}
+	m := s.manifest()
+	m["ApiGatewayRootUrl"] = s.URL
+	m["StackName"] = StackName
+	loginauthtest.WriteJSON(w, http.StatusOK, m)
+}

@@ -1,0 +1,307 @@
+package mictest_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loginauth/loginauth/loginauthtest"
+	"github.com/loginauth/loginauth/mic/mictest"
+	"github.com/matryer/is"
+)
+
+type call struct {
+	method, path, body string
+	header             map[string]string
+}
+
+// do sends c to srv and returns the status and the decoded JSON body.
+func do(t *testing.T, srv *mictest.Server, c call) (int, map[string]any) {
+	t.Helper()
+	var body io.Reader
+	if c.body != "" {
+		body = strings.NewReader(c.body)
+	}
+	req, err := http.NewRequest(c.method, srv.BaseURL()+c.path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range c.header {
+		req.Header.Set(k, v)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	b, _ := io.ReadAll(resp.Body)
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("body %q: %v", b, err)
+		}
+	}
+	return resp.StatusCode, m
+}
+
+func loginCall(user, pass string) call {
+	return call{"POST", "/auth/login", `{"userName":"` + user + `","password":"` + pass + `"}`, map[string]string{"x-api-key": mictest.APIKey}}
+}
+
+type creds struct{ identityID, token, refresh string }
+
+func login(t *testing.T, srv *mictest.Server) creds {
+	t.Helper()
+	status, m := do(t, srv, loginCall(mictest.Username, mictest.Password))
+	if status != 200 {
+		t.Fatalf("login: %d %v", status, m)
+	}
+	c := m["credentials"].(map[string]any)
+	r, _ := c["refreshToken"].(string)
+	return creds{c["identityId"].(string), c["token"].(string), r}
+}
+
+func getUser(t *testing.T, srv *mictest.Server, name string, c creds) (int, map[string]any) {
+	t.Helper()
+	return do(t, srv, call{"GET", "/users/" + name, "", map[string]string{
+		"x-api-key": mictest.APIKey, "Authorization": c.token, "identityId": c.identityID}})
+}
+
+func TestLogin(t *testing.T) {
+	is := is.New(t)
+	srv := mictest.NewServer()
+	defer srv.Close()
+
+	before := srv.Now()
+	status, m := do(t, srv, loginCall(mictest.Username, mictest.Password))
+	is.Equal(status, 200)
+	u := m["user"].(map[string]any)
+	is.Equal(u["userName"], mictest.Username)
+	is.Equal(m["permissions"], map[string]any{})
+	c := m["credentials"].(map[string]any)
+	is.Equal(c["identityId"], mictest.IdentityID)
+	is.True(c["refreshToken"] != "") // a refresh token
+	tok := c["token"].(string)
+	parts := strings.Split(tok, ".")
+	is.Equal(len(parts), 3) // the token is a JWT
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	is.NoErr(err)
+	var claims struct{ Exp int64 }
+	is.NoErr(json.Unmarshal(payload, &claims))
+	exp := time.Unix(claims.Exp, 0)
+	is.True(exp.Sub(before) > 59*time.Minute && exp.Sub(before) <= 60*time.Minute) // exp is one hour ahead
+	is.True(srv.Valid(tok))
+
+	status, m = do(t, srv, loginCall(mictest.Username, "wrong"))
+	is.Equal(status, 401)
+	e := m["errorMessage"].(map[string]any)
+	is.Equal(e["messageKey"], mictest.KeyInvalidLogin)
+
+	status, m = do(t, srv, call{"POST", "/auth/login", `{"password":"x"}`, map[string]string{"x-api-key": mictest.APIKey}})
+	is.Equal(status, 400)
+	e = m["errorMessage"].(map[string]any)
+	is.Equal(e["messageKey"], mictest.KeyPropertyRequired)
+	is.Equal(e["property"], "userName")
+
+	srv.ErrorWrapper = mictest.WrapMessage
+	status, m = do(t, srv, loginCall("nobody", "x"))
+	is.Equal(status, 401)
+	e = m["message"].(map[string]any) // the other wrapper
+	is.Equal(e["messageKey"], mictest.KeyInvalidLogin)
+
+	for _, key := range []string{"", "wrong-key"} {
+		c := loginCall(mictest.Username, mictest.Password)
+		c.header = map[string]string{"x-api-key": key}
+		status, m = do(t, srv, c)
+		is.Equal(status, 403)
+		is.Equal(m["message"], "Forbidden")
+	}
+
+	srv.AddUser("bob", "bobpass")
+	status, m = do(t, srv, loginCall("bob", "bobpass"))
+	is.Equal(status, 200) // added users can log in
+	is.True(m["credentials"].(map[string]any)["identityId"] != mictest.IdentityID)
+	is.Equal(srv.Logins(), int64(7))
+}
+
+func TestProtected(t *testing.T) {
+	is := is.New(t)
+	srv := mictest.NewServer()
+	defer srv.Close()
+	srv.AddUser("bob", "bobpass")
+	c := login(t, srv)
+
+	status, m := getUser(t, srv, mictest.Username, c)
+	is.Equal(status, 200)
+	is.Equal(m["userName"], mictest.Username)
+
+	// identityId as a query parameter, for backwards compatibility
+	status, _ = do(t, srv, call{"GET", "/users/alice?identityId=" + c.identityID, "", map[string]string{
+		"x-api-key": mictest.APIKey, "Authorization": c.token}})
+	is.Equal(status, 200)
+
+	status, m = getUser(t, srv, "bob", c)
+	is.Equal(status, 403) // another user's record
+	is.Equal(m["errorMessage"].(map[string]any)["messageKey"], mictest.KeyNotAuthorized)
+	status, m = getUser(t, srv, "nobody", c)
+	is.Equal(status, 404)
+	is.Equal(m["errorMessage"].(map[string]any)["messageKey"], mictest.KeyUserNotFound)
+
+	for name, h := range map[string]map[string]string{
+		"no key":        {"Authorization": c.token, "identityId": c.identityID},
+		"wrong key":     {"x-api-key": "x", "Authorization": c.token, "identityId": c.identityID},
+		"no token":      {"x-api-key": mictest.APIKey, "identityId": c.identityID},
+		"no identity":   {"x-api-key": mictest.APIKey, "Authorization": c.token},
+		"bad identity":  {"x-api-key": mictest.APIKey, "Authorization": c.token, "identityId": "eu-west-1:other"},
+		"bearer scheme": {"x-api-key": mictest.APIKey, "Authorization": "Bearer " + c.token, "identityId": c.identityID},
+		"unknown token": {"x-api-key": mictest.APIKey, "Authorization": "abc", "identityId": c.identityID},
+	} {
+		status, m := do(t, srv, call{"GET", "/users/alice", "", h})
+		want, msg := 403, mictest.MsgForbidden
+		if name == "unknown token" || name == "bearer scheme" {
+			want, msg = 401, mictest.MsgUnauthorized
+		}
+		is.Equal(status, want)      // status
+		is.Equal(m["message"], msg) // message
+	}
+	is.Equal(srv.Requests(), int64(4))
+	is.Equal(srv.Refused(), int64(7))
+
+	srv.Advance(mictest.DefaultLifetime)
+	status, m = getUser(t, srv, mictest.Username, c)
+	is.Equal(status, 401) // expired
+	is.Equal(m["message"], mictest.MsgExpired)
+
+	c = login(t, srv)
+	srv.RevokeAll()
+	status, m = getUser(t, srv, mictest.Username, c)
+	is.Equal(status, 401) // revoked
+	is.Equal(m["message"], mictest.MsgUnauthorized)
+	status, _ = getUser(t, srv, mictest.Username, login(t, srv))
+	is.Equal(status, 200) // new logins work after RevokeAll
+}
+
+func refresh(t *testing.T, srv *mictest.Server, rt string) (int, map[string]any) {
+	t.Helper()
+	return do(t, srv, call{"POST", "/auth/refresh", `{"refreshToken":"` + rt + `"}`, map[string]string{"x-api-key": mictest.APIKey}})
+}
+
+func TestRefresh(t *testing.T) {
+	is := is.New(t)
+	srv := mictest.NewServer()
+	defer srv.Close()
+	c := login(t, srv)
+	srv.Advance(mictest.DefaultLifetime)
+
+	status, m := refresh(t, srv, c.refresh)
+	is.Equal(status, 200)
+	cr := m["credentials"].(map[string]any)
+	_, has := cr["refreshToken"]
+	is.True(!has) // no new refresh token by default
+	is.Equal(cr["identityId"], mictest.IdentityID)
+	is.Equal(m["user"].(map[string]any)["userName"], mictest.Username)
+	c.token = cr["token"].(string)
+	status, _ = getUser(t, srv, mictest.Username, c)
+	is.Equal(status, 200) // the refreshed token works
+
+	status, _ = refresh(t, srv, c.refresh)
+	is.Equal(status, 200) // the old refresh token still works
+
+	srv.RotateRefreshToken = true
+	status, m = refresh(t, srv, c.refresh)
+	is.Equal(status, 200)
+	next := m["credentials"].(map[string]any)["refreshToken"].(string)
+	is.True(next != "" && next != c.refresh) // rotated
+	status, m = refresh(t, srv, c.refresh)
+	is.Equal(status, 401) // the rotated one is gone
+	is.Equal(m["errorMessage"].(map[string]any)["messageKey"], mictest.KeyInvalidLogin)
+
+	srv.RevokeRefreshTokens()
+	status, _ = refresh(t, srv, next)
+	is.Equal(status, 401) // revoked
+
+	status, _ = refresh(t, srv, "unknown")
+	is.Equal(status, 401)
+	status, m = do(t, srv, call{"POST", "/auth/refresh", `{}`, map[string]string{"x-api-key": mictest.APIKey}})
+	is.Equal(status, 400)
+	status, _ = do(t, srv, call{"POST", "/auth/refresh", `{"refreshToken":"x"}`, nil})
+	is.Equal(status, 403) // no API key
+
+	c = login(t, srv)
+	srv.Advance(mictest.DefaultRefreshLifetime)
+	status, _ = refresh(t, srv, c.refresh)
+	is.Equal(status, 401) // expired refresh token
+	is.Equal(srv.Refreshes(), int64(9))
+}
+
+func TestFaults(t *testing.T) {
+	is := is.New(t)
+	srv := mictest.NewServer()
+	defer srv.Close()
+	c := login(t, srv)
+
+	srv.SetFault(loginauthtest.FaultNoToken)
+	status, m := do(t, srv, loginCall(mictest.Username, mictest.Password))
+	is.Equal(status, 200)
+	_, has := m["credentials"].(map[string]any)["token"]
+	is.True(!has) // no token in a well-formed body
+	is.Equal(m["user"].(map[string]any)["userName"], mictest.Username)
+	status, m = refresh(t, srv, c.refresh)
+	is.Equal(status, 200)
+	_, has = m["credentials"].(map[string]any)["token"]
+	is.True(!has) // the fault applies to refresh too
+
+	srv.SetFault(loginauthtest.FaultBadCredentials)
+	status, m = do(t, srv, loginCall(mictest.Username, mictest.Password))
+	is.Equal(status, 401)
+	is.Equal(m["errorMessage"].(map[string]any)["messageKey"], mictest.KeyInvalidLogin)
+	status, _ = refresh(t, srv, c.refresh)
+	is.Equal(status, 401)
+
+	srv.SetFault(loginauthtest.Fault500)
+	status, _ = do(t, srv, loginCall(mictest.Username, mictest.Password))
+	is.Equal(status, 500) // generic faults are served
+	status, _ = refresh(t, srv, c.refresh)
+	is.Equal(status, 500)
+	status, _ = getUser(t, srv, mictest.Username, c)
+	is.Equal(status, 200) // protected endpoints are not faulted
+
+	srv.SetFault(loginauthtest.NoFault)
+	status, _ = do(t, srv, loginCall(mictest.Username, mictest.Password))
+	is.Equal(status, 200)
+	is.Equal(srv.Logins(), int64(5))
+	is.Equal(srv.Refreshes(), int64(3))
+}
+
+func TestManifests(t *testing.T) {
+	is := is.New(t)
+	srv := mictest.NewServer()
+	defer srv.Close()
+
+	status, m := do(t, srv, call{"GET", "/metadata/manifest", "", nil})
+	is.Equal(status, 200) // no key, no auth
+	is.Equal(m["ApiKey"], mictest.APIKey)
+	is.Equal(m["Region"], mictest.Region)
+	for _, k := range []string{"IotEndpoint", "IotEndpointATS", "IdentityPool", "UserPool"} {
+		is.True(m[k] != "") // manifest field
+	}
+
+	resp, err := srv.Client().Get(srv.ManifestURL() + "?hostname=" + mictest.AppHostname)
+	is.NoErr(err)
+	defer resp.Body.Close()
+	var d map[string]any
+	is.NoErr(json.NewDecoder(resp.Body).Decode(&d))
+	is.Equal(d["ApiGatewayRootUrl"].(string)+"/"+d["StackName"].(string), srv.BaseURL()) // discovery names this fake
+	is.Equal(d["Region"], mictest.Region)
+
+	resp2, err := srv.Client().Get(srv.ManifestURL() + "?hostname=unknown.example")
+	is.NoErr(err)
+	defer resp2.Body.Close()
+	b, _ := io.ReadAll(resp2.Body)
+	is.Equal(strings.TrimSpace(string(b)), "{}") // unknown host
+}
