@@ -103,7 +103,7 @@ func TestCallerCancelDoesNotCancelLogin(t *testing.T) {
 	is.True(errors.Is(err, context.Canceled)) // the first caller gives up at once
 	close(c.gate)
 	tok := <-second
-	is.True(tok != nil)               // the login went on for the others
+	is.True(tok != nil)                // the login went on for the others
 	is.Equal(tok.AccessToken, "tok-1") // and it was the same login
 	is.Equal(c.n.Load(), int64(1))
 }
@@ -280,7 +280,7 @@ func TestRefreshFuncUsedThenLoginFallback(t *testing.T) {
 	is.NoErr(err)
 	is.Equal(tok.AccessToken, "refreshed")
 	is.Equal(tok.RefreshToken, "refresh") // kept when none came back
-	is.Equal(c.n.Load(), int64(1))       // no second login
+	is.Equal(c.n.Load(), int64(1))        // no second login
 
 	refreshErr = errors.New("refresh token expired")
 	clk.Advance(2 * time.Hour)
