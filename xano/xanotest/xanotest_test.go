@@ -1,0 +1,183 @@
+package xanotest_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/loginauth/loginauth/loginauthtest"
+	"github.com/loginauth/loginauth/xano/xanotest"
+	"github.com/matryer/is"
+)
+
+// do sends a request to srv and returns the status and the decoded JSON body.
+func do(t *testing.T, srv *xanotest.Server, method, path, body, auth string) (int, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, srv.BaseURL()+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	b, _ := io.ReadAll(resp.Body)
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("body %q: %v", b, err)
+		}
+	}
+	return resp.StatusCode, m
+}
+
+const aliceLogin = `{"email":"` + xanotest.Email + `","password":"` + xanotest.Password + `"}`
+
+func login(t *testing.T, srv *xanotest.Server) string {
+	t.Helper()
+	status, m := do(t, srv, "POST", "/auth/login", aliceLogin, "")
+	if status != 200 {
+		t.Fatalf("login: %d %v", status, m)
+	}
+	return m["authToken"].(string)
+}
+
+func TestLogin(t *testing.T) {
+	is := is.New(t)
+	srv := xanotest.NewServer()
+	defer srv.Close()
+	is.True(strings.HasSuffix(srv.BaseURL(), "/api:test"))
+
+	status, m := do(t, srv, "POST", "/auth/login", aliceLogin, "")
+	is.Equal(status, 200)
+	is.Equal(len(m), 1) // only authToken
+	tok := m["authToken"].(string)
+	is.Equal(len(strings.Split(tok, ".")), 5) // JWE compact form
+	is.True(srv.Valid(tok))
+
+	status, m = do(t, srv, "POST", "/auth/login", `{"email":"alice@example.test","password":"wrong"}`, "")
+	is.Equal(status, 403)
+	is.Equal(m["code"], xanotest.CodeAccessDenied)
+	is.Equal(m["message"], "Invalid Credentials.")
+	is.Equal(m["payload"], nil)
+
+	status, m = do(t, srv, "POST", "/auth/login", `{"email":"alice@example.test"}`, "")
+	is.Equal(status, 400)
+	is.Equal(m["code"], xanotest.CodeInputError)
+	is.Equal(m["payload"].(map[string]any)["param"], "password")
+
+	status, m = do(t, srv, "POST", "/auth/login", `{"email":`, "")
+	is.Equal(status, 400)
+	is.Equal(m["code"], xanotest.CodeInputError)
+
+	id := srv.AddUser("Bob", "bob@example.test", "bobpass")
+	is.Equal(id, 2)
+	status, _ = do(t, srv, "POST", "/auth/login", `{"email":"bob@example.test","password":"bobpass"}`, "")
+	is.Equal(status, 200)
+	is.Equal(srv.Logins(), int64(5))
+}
+
+func TestSignup(t *testing.T) {
+	is := is.New(t)
+	srv := xanotest.NewServer()
+	defer srv.Close()
+
+	status, m := do(t, srv, "POST", "/auth/signup", `{"name":"Carol","email":"carol@example.test","password":"pw"}`, "")
+	is.Equal(status, 200)
+	tok := m["authToken"].(string)
+	status, m = do(t, srv, "GET", "/auth/me", "", "Bearer "+tok)
+	is.Equal(status, 200)
+	is.Equal(m["email"], "carol@example.test")
+	is.Equal(m["name"], "Carol")
+
+	status, m = do(t, srv, "POST", "/auth/signup", `{"name":"A","email":"alice@example.test","password":"pw"}`, "")
+	is.Equal(status, 403) // e-mail in use
+	is.Equal(m["code"], xanotest.CodeAccessDenied)
+	status, m = do(t, srv, "POST", "/auth/signup", `{"email":"d@example.test","password":"pw"}`, "")
+	is.Equal(status, 400)
+	is.Equal(m["payload"].(map[string]any)["param"], "name")
+	is.Equal(srv.Logins(), int64(3)) // signups count as logins
+}
+
+func TestMe(t *testing.T) {
+	is := is.New(t)
+	srv := xanotest.NewServer()
+	defer srv.Close()
+	tok := login(t, srv)
+
+	status, m := do(t, srv, "GET", "/auth/me", "", "Bearer "+tok)
+	is.Equal(status, 200)
+	is.Equal(m["id"], float64(1))
+	is.Equal(m["name"], xanotest.Name)
+	is.Equal(m["email"], xanotest.Email)
+	is.True(m["created_at"].(float64) > 0)
+
+	for auth, msg := range map[string]string{
+		"":                    xanotest.MsgMissingToken,
+		tok:                   xanotest.MsgMissingToken, // no scheme
+		"Token " + tok:        xanotest.MsgMissingToken,
+		"bearer " + tok:       xanotest.MsgMissingToken, // exact scheme
+		"Bearer nonsense":     xanotest.MsgInvalidToken,
+		"Bearer " + tok + "x": xanotest.MsgInvalidToken,
+	} {
+		status, m := do(t, srv, "GET", "/auth/me", "", auth)
+		is.Equal(status, 401) // refused
+		is.Equal(m["code"], xanotest.CodeUnauthorized)
+		is.Equal(m["message"], msg)
+	}
+
+	srv.Advance(xanotest.DefaultLifetime)
+	status, m = do(t, srv, "GET", "/auth/me", "", "Bearer "+tok)
+	is.Equal(status, 401) // expired after 24 h
+	is.Equal(m["message"], xanotest.MsgExpiredToken)
+
+	tok = login(t, srv)
+	srv.RevokeAll()
+	status, m = do(t, srv, "GET", "/auth/me", "", "Bearer "+tok)
+	is.Equal(status, 401) // revoked
+	is.Equal(m["message"], xanotest.MsgInvalidToken)
+	status, _ = do(t, srv, "GET", "/auth/me", "", "Bearer "+login(t, srv))
+	is.Equal(status, 200)
+
+	is.Equal(srv.Requests(), int64(2))
+	is.Equal(srv.Refused(), int64(8))
+}
+
+func TestFaults(t *testing.T) {
+	is := is.New(t)
+	srv := xanotest.NewServer()
+	defer srv.Close()
+
+	srv.SetFault(loginauthtest.FaultNoToken)
+	status, m := do(t, srv, "POST", "/auth/login", aliceLogin, "")
+	is.Equal(status, 200)
+	_, has := m["authToken"]
+	is.True(!has) // no token
+	is.Equal(m["user"].(map[string]any)["email"], xanotest.Email)
+
+	srv.SetFault(loginauthtest.FaultBadCredentials)
+	status, m = do(t, srv, "POST", "/auth/login", aliceLogin, "")
+	is.Equal(status, 403)
+	is.Equal(m["code"], xanotest.CodeAccessDenied)
+
+	srv.SetFault(loginauthtest.FaultHTML502)
+	resp, err := srv.Client().Post(srv.BaseURL()+"/auth/signup", "application/json", strings.NewReader(`{}`))
+	is.NoErr(err)
+	resp.Body.Close()
+	is.Equal(resp.StatusCode, 502) // signup is faulted too
+
+	srv.SetFault(loginauthtest.NoFault)
+	login(t, srv)
+	is.Equal(srv.Logins(), int64(4))
+}
