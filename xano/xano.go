@@ -1,0 +1,203 @@
+// Package xano authenticates HTTP clients against the API groups of a
+// Xano backend.
+//
+// A Xano client logs in with an e-mail address and a password and sends
+// the token it gets as "Authorization: Bearer <authToken>":
+//
+//	src := xano.NewSource(xano.Config{BaseURL: base, Email: email, Password: pass})
+//	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
+//	resp, err := client.Get(base + "/auth/me")
+//
+// Xano has no refresh endpoint and its tokens (JWE) cannot be read by the
+// client: the Source logs in again when [Config.Lifetime] has passed, or
+// when the API refuses the token. [Signup] creates an account and returns
+// a Source that already holds its token.
+//
+// See https://docs.xano.com/building-backend-features/user-authentication-and-user-data
+// for Xano's authentication.
+package xano
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/redact"
+	"github.com/loginauth/loginauth/internal/wire"
+)
+
+// Endpoints of the authentication API group, relative to
+// [Config.BaseURL], as Xano's pre-built authentication endpoints define
+// them.
+const (
+	// LoginPath logs in: {"email", "password"} → {"authToken"}.
+	LoginPath = "/auth/login"
+	// SignupPath creates an account: {"name", "email", "password"} →
+	// {"authToken"}.
+	SignupPath = "/auth/signup"
+	// MePath returns the record of the logged-in user.
+	MePath = "/auth/me"
+)
+
+// DefaultLifetime is the token lifetime of Xano's default authentication
+// endpoints (86400 s), used when [Config.Lifetime] is zero. Set Lifetime
+// when the login endpoint is configured otherwise.
+const DefaultLifetime = 24 * time.Hour
+
+// Config describes a Xano account. BaseURL, Email and Password are
+// required.
+type Config struct {
+	// BaseURL is the API group's base URL, with the group (and the branch,
+	// if any): "https://x1a2-b3c4.n7.xano.io/api:AbCdEfGh".
+	BaseURL string
+
+	// Email and Password are the account's credentials.
+	Email    string
+	Password string
+
+	// HTTPClient sends the login and signup calls. Nil means a default
+	// client. Either way, redirects to another origin are refused.
+	HTTPClient *http.Client
+
+	// Options holds the settings shared by every provider. A zero
+	// Lifetime means [DefaultLifetime].
+	loginauth.Options
+}
+
+// Format prints c without its password, whatever the verb.
+func (c Config) Format(f fmt.State, verb rune) {
+	redact.Format(f, c, "Password")
+}
+
+// check returns an error naming the first required field that is empty.
+func (c *Config) check() error {
+	for _, f := range []struct{ name, v string }{
+		{"BaseURL", c.BaseURL}, {"Email", c.Email}, {"Password", c.Password},
+	} {
+		if f.v == "" {
+			return fmt.Errorf("xano: Config.%s is required", f.name)
+		}
+	}
+	return nil
+}
+
+// NewSource returns a Source that logs in to the Xano API group at
+// cfg.BaseURL and sends its token as a bearer token. It never fails: when
+// cfg lacks a required field, every call of the Source fails with an
+// error that names it.
+func NewSource(cfg Config) *loginauth.Source {
+	c := newClient(cfg)
+	return c.source(c.login)
+}
+
+// Signup creates the account cfg.Email with cfg.Password and the given
+// name through [SignupPath], and returns a Source that holds the new
+// account's token; it logs in with cfg's credentials when that token
+// expires or is refused. A refused signup (an address already in use,
+// say) returns a *loginauth.LoginError with Op "signup".
+func Signup(ctx context.Context, cfg Config, name string) (*loginauth.Source, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	c := newClient(cfg)
+	body := struct {
+		Name     string `json:"name"`
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}{name, cfg.Email, cfg.Password}
+	tok, err := c.call(ctx, "signup", SignupPath, body)
+	if err != nil {
+		return nil, err
+	}
+	// The Source's first login hands out the signup token; later ones log in.
+	var first atomic.Pointer[oauth2.Token]
+	first.Store(tok)
+	src := c.source(func(ctx context.Context) (*oauth2.Token, error) {
+		if t := first.Swap(nil); t != nil {
+			return t, nil
+		}
+		return c.login(ctx)
+	})
+	if _, err := src.TokenContext(ctx); err != nil {
+		return nil, err
+	}
+	return src, nil
+}
+
+// client makes the login and signup calls of one Config.
+type client struct {
+	cfg  Config
+	base string // BaseURL without a trailing slash
+	http *http.Client
+}
+
+func newClient(cfg Config) *client {
+	return &client{cfg: cfg, base: strings.TrimSuffix(cfg.BaseURL, "/"), http: wire.Client(cfg.HTTPClient)}
+}
+
+func (c *client) source(login loginauth.LoginFunc) *loginauth.Source {
+	opts := c.cfg.Options
+	if opts.Lifetime == 0 {
+		opts.Lifetime = DefaultLifetime
+	}
+	return loginauth.New(loginauth.Config{
+		Provider: "xano",
+		Login:    login,
+		Scheme:   loginauth.BearerScheme,
+		Origins:  []string{c.cfg.BaseURL},
+		Options:  opts,
+		Err:      c.cfg.check(),
+	})
+}
+
+func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
+	body := struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}{c.cfg.Email, c.cfg.Password}
+	return c.call(ctx, "login", LoginPath, body)
+}
+
+func (c *client) call(ctx context.Context, op, path string, body any) (*oauth2.Token, error) {
+	r, err := wire.Do(ctx, wire.Call{Provider: "xano", Op: op, Client: c.http, URL: c.base + path, Body: body})
+	if err != nil {
+		return nil, err
+	}
+	if !r.OK() {
+		return nil, apiError(r)
+	}
+	var v struct {
+		AuthToken string `json:"authToken"`
+	}
+	if err := r.Decode(&v); err != nil {
+		return nil, err
+	}
+	if v.AuthToken == "" {
+		return nil, r.Missing("authToken")
+	}
+	return &oauth2.Token{AccessToken: v.AuthToken}, nil
+}
+
+// apiError turns a Xano error answer, {"code", "message", "payload"},
+// into a LoginError. ERROR_CODE_ACCESS_DENIED at login refuses the
+// credentials.
+func apiError(r *wire.Response) error {
+	var e struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(r.Body, &e) != nil || (e.Code == "" && e.Message == "") {
+		return r.Unexpected()
+	}
+	le := r.Fail(nil)
+	le.Code, le.Message = e.Code, e.Message
+	le.BadCredentials = r.Op == "login" && e.Code == "ERROR_CODE_ACCESS_DENIED"
+	return le
+}
