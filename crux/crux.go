@@ -1,0 +1,207 @@
+// Package crux authenticates HTTP clients against the CruxConnect API.
+//
+// A CruxConnect client logs in with a user name and password and sends the
+// token it gets as "Authorization: Token <auth_token>":
+//
+//	src := crux.NewSource(crux.Config{BaseURL: crux.ProductionURL, Username: user, Password: pass})
+//	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
+//
+// Tokens expire two hours after the login and there is no refresh
+// endpoint: the Source logs in again when [Config.Lifetime] has passed,
+// or when the API refuses the token. Requests with a body should carry
+// "Content-Type: application/json; charset=utf-8", which the API wants
+// on every call; the Transport leaves the caller's Content-Type alone.
+package crux
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/redact"
+	"github.com/loginauth/loginauth/internal/wire"
+)
+
+// The documented hosts, for [Config.BaseURL].
+const (
+	ProductionURL = "https://api.cruxconnect.com"
+	SandboxURL    = "https://api-sandbox.cruxconnect.com"
+	DevURL        = "https://api-dev.cruxconnect.com"
+)
+
+// Login endpoints, relative to [Config.BaseURL]. Every CruxConnect path
+// ends with a slash.
+const (
+	// LoginPath logs in: {"username", "password"} → {"auth_token", "org_uuid", ...}.
+	LoginPath = "/timp/organizations/user-login/"
+	// LoginPathV1 is the login endpoint of the v1 API.
+	LoginPathV1 = "/organizations/user-login/"
+)
+
+// ContentType is the request Content-Type the API documents for every call.
+const ContentType = "application/json; charset=utf-8"
+
+// DefaultLifetime is the documented lifetime of a token, used when
+// [Config.Lifetime] is zero.
+const DefaultLifetime = 2 * time.Hour
+
+// Config describes a CruxConnect account. BaseURL, Username and Password
+// are required.
+type Config struct {
+	// BaseURL is the API host, such as [ProductionURL] or [SandboxURL].
+	BaseURL string
+
+	// Username and Password are the account's credentials.
+	Username string
+	Password string
+
+	// LoginPath is the login endpoint. Empty means [LoginPath]; set
+	// [LoginPathV1] for the v1 API.
+	LoginPath string
+
+	// HTTPClient sends the login calls. Nil means a default client.
+	// Either way, redirects to another origin are refused.
+	HTTPClient *http.Client
+
+	// Options holds the settings shared by every provider. A zero
+	// Lifetime means [DefaultLifetime].
+	loginauth.Options
+}
+
+// Format prints c without its password, whatever the verb.
+func (c Config) Format(f fmt.State, verb rune) {
+	redact.Format(f, c, "Password")
+}
+
+// check returns an error naming the first required field that is empty.
+func (c *Config) check() error {
+	for _, f := range []struct{ name, v string }{
+		{"BaseURL", c.BaseURL}, {"Username", c.Username}, {"Password", c.Password},
+	} {
+		if f.v == "" {
+			return fmt.Errorf("crux: Config.%s is required", f.name)
+		}
+	}
+	return nil
+}
+
+// NewSource returns a Source that logs in to CruxConnect at cfg.BaseURL
+// and sends its token as "Authorization: Token <auth_token>". It never
+// fails: when cfg lacks a required field, every call of the Source fails
+// with an error that names it.
+//
+// The token's Extra fields hold the rest of the login answer, such as
+// "org_uuid", "user_uuid", "org_type" and "permission_assignments".
+func NewSource(cfg Config) *loginauth.Source {
+	c := &client{cfg: cfg, http: wire.Client(cfg.HTTPClient)}
+	path := cfg.LoginPath
+	if path == "" {
+		path = LoginPath
+	}
+	c.url = strings.TrimSuffix(cfg.BaseURL, "/") + path
+	opts := cfg.Options
+	if opts.Lifetime == 0 {
+		opts.Lifetime = DefaultLifetime
+	}
+	return loginauth.New(loginauth.Config{
+		Provider: "crux",
+		Login:    c.login,
+		Scheme:   loginauth.TokenScheme,
+		Origins:  []string{cfg.BaseURL},
+		Options:  opts,
+		Err:      cfg.check(),
+	})
+}
+
+// client makes the login calls of one Config.
+type client struct {
+	cfg  Config
+	url  string // of the login endpoint
+	http *http.Client
+}
+
+func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
+	r, err := wire.Do(ctx, wire.Call{
+		Provider:    "crux",
+		Op:          "login",
+		Client:      c.http,
+		URL:         c.url,
+		ContentType: ContentType,
+		Body: struct {
+			Username string `json:"username"`
+			Password string `json:"password"`
+		}{c.cfg.Username, c.cfg.Password},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !r.OK() {
+		return nil, apiError(r)
+	}
+	var v struct {
+		AuthToken string `json:"auth_token"`
+	}
+	if err := r.Decode(&v); err != nil {
+		return nil, err
+	}
+	if v.AuthToken == "" {
+		return nil, r.Missing("auth_token")
+	}
+	var extra map[string]any
+	if err := r.Decode(&extra); err != nil {
+		return nil, err
+	}
+	delete(extra, "auth_token")
+	return (&oauth2.Token{AccessToken: v.AuthToken}).WithExtra(extra), nil
+}
+
+// apiError turns a CruxConnect error answer into a LoginError. The body
+// is taken to be Django REST Framework's: {"detail": "..."} (with an
+// optional "code"), or field errors such as
+// {"username": ["This field is required."]}, which become the Message
+// "username: This field is required.". A 401 refuses the credentials.
+func apiError(r *wire.Response) error {
+	var body map[string]json.RawMessage
+	if json.Unmarshal(r.Body, &body) != nil {
+		return r.Unexpected()
+	}
+	var code, msg string
+	json.Unmarshal(body["code"], &code)
+	if json.Unmarshal(body["detail"], &msg) != nil || msg == "" {
+		msg = fieldErrors(body)
+	}
+	if code == "" && msg == "" {
+		return r.Unexpected()
+	}
+	le := r.Fail(nil)
+	le.Code, le.Message = code, msg
+	le.BadCredentials = r.Status == http.StatusUnauthorized
+	return le
+}
+
+// fieldErrors joins DRF field errors, {"field": ["message", ...]}, as
+// "field: message; ...", sorted by field; "non_field_errors" are given
+// without a field name.
+func fieldErrors(body map[string]json.RawMessage) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(body)) {
+		var msgs []string
+		if json.Unmarshal(body[k], &msgs) != nil || len(msgs) == 0 {
+			continue
+		}
+		m := strings.Join(msgs, " ")
+		if k != "non_field_errors" {
+			m = k + ": " + m
+		}
+		parts = append(parts, m)
+	}
+	return strings.Join(parts, "; ")
+}
