@@ -1,0 +1,261 @@
+// Package xpay authenticates HTTP clients against the xPay API.
+//
+// An xPay client authenticates with a user name (an e-mail address) and a
+// secret key, and sends the access token it gets as a bearer token:
+//
+//	src := xpay.NewSource(xpay.Config{BaseURL: xpay.ProductionURL, Username: email, SecretKey: key})
+//	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
+//
+// xPay answers business errors, a refused login among them, with HTTP 200
+// and an "error" envelope:
+//
+//	{"error": {"message": "invalid credentials", "data": {"invalid": true}, "tag": "..."}, "uuid": "..."}
+//
+// A refused login becomes a *loginauth.LoginError whose Message is the
+// envelope's message and whose Code is its tag (a reference to the error
+// in xPay's logs, not an error code). Whether a refused token also comes
+// as such a 200 is undocumented: [DefaultRefused] takes both a 401 and a
+// 200 envelope about the token as a refusal.
+package xpay
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/redact"
+	"github.com/loginauth/loginauth/internal/wire"
+)
+
+// ProductionURL is the documented API host, for [Config.BaseURL].
+const ProductionURL = "https://apis.xpay.stream"
+
+// AuthenticatePath is the login endpoint, relative to [Config.BaseURL]:
+// {"username", "secretKey", "isAPI": true} → success.data.access_token.
+const AuthenticatePath = "/client/authenticate"
+
+// DefaultLifetime is the lifetime of a token whose answer states no
+// expiresAt and which has no readable exp claim, used when
+// [Config.Lifetime] is zero.
+const DefaultLifetime = time.Hour
+
+// peekLimit bounds the body that [DefaultRefused] reads.
+const peekLimit = 16 << 10
+
+// Config describes an xPay API account. BaseURL, Username and SecretKey
+// are required.
+type Config struct {
+	// BaseURL is the API host, normally [ProductionURL].
+	BaseURL string
+
+	// Username (the account's e-mail address) and SecretKey are the
+	// account's credentials.
+	Username  string
+	SecretKey string
+
+	// HTTPClient sends the login calls. Nil means a default client.
+	// Either way, redirects to another origin are refused.
+	HTTPClient *http.Client
+
+	// Refused reports whether a response refuses the credentials, so that
+	// the Transport logs in again and re-sends the request. Nil means
+	// [DefaultRefused].
+	Refused func(resp *http.Response) bool
+
+	// Options holds the settings shared by every provider. A zero
+	// Lifetime means [DefaultLifetime].
+	loginauth.Options
+}
+
+// Format prints c without its secret key, whatever the verb.
+func (c Config) Format(f fmt.State, verb rune) {
+	redact.Format(f, c, "SecretKey")
+}
+
+// check returns an error naming the first required field that is empty.
+func (c *Config) check() error {
+	for _, f := range []struct{ name, v string }{
+		{"BaseURL", c.BaseURL}, {"Username", c.Username}, {"SecretKey", c.SecretKey},
+	} {
+		if f.v == "" {
+			return fmt.Errorf("xpay: Config.%s is required", f.name)
+		}
+	}
+	return nil
+}
+
+// NewSource returns a Source that authenticates with xPay at cfg.BaseURL
+// and sends its access token as a bearer token. The token expires at the
+// answer's expiresAt. It never fails: when cfg lacks a required field,
+// every call of the Source fails with an error that names it.
+func NewSource(cfg Config) *loginauth.Source {
+	c := &client{cfg: cfg, url: strings.TrimSuffix(cfg.BaseURL, "/") + AuthenticatePath, http: wire.Client(cfg.HTTPClient)}
+	opts := cfg.Options
+	if opts.Lifetime == 0 {
+		opts.Lifetime = DefaultLifetime
+	}
+	refused := cfg.Refused
+	if refused == nil {
+		refused = DefaultRefused
+	}
+	return loginauth.New(loginauth.Config{
+		Provider: "xpay",
+		Login:    c.login,
+		Scheme:   loginauth.HeaderScheme{Prefix: "Bearer", IsRefused: refused},
+		Origins:  []string{cfg.BaseURL},
+		Options:  opts,
+		Err:      cfg.check(),
+	})
+}
+
+// client makes the login calls of one Config.
+type client struct {
+	cfg  Config
+	url  string // of the login endpoint
+	http *http.Client
+}
+
+// envelope is an xPay answer: a success or an error.
+type envelope struct {
+	Success *struct {
+		Data struct {
+			AccessToken string  `json:"access_token"`
+			ExpiresAt   float64 `json:"expiresAt"` // Unix epoch in milliseconds
+		} `json:"data"`
+	} `json:"success"`
+	Error *apiError `json:"error"`
+}
+
+// apiError is the error envelope's content.
+type apiError struct {
+	Message string          `json:"message"`
+	Data    json.RawMessage `json:"data"`
+	Tag     string          `json:"tag"`
+}
+
+func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
+	r, err := wire.Do(ctx, wire.Call{
+		Provider: "xpay",
+		Op:       "login",
+		Client:   c.http,
+		URL:      c.url,
+		Body: struct {
+			Username  string `json:"username"`
+			SecretKey string `json:"secretKey"`
+			IsAPI     bool   `json:"isAPI"`
+		}{c.cfg.Username, c.cfg.SecretKey, true},
+	})
+	if err != nil {
+		return nil, err
+	}
+	var v envelope
+	if !r.OK() {
+		if json.Unmarshal(r.Body, &v) == nil && v.Error != nil {
+			return nil, v.Error.loginError(r)
+		}
+		return nil, r.Unexpected()
+	}
+	if err := r.Decode(&v); err != nil {
+		return nil, err
+	}
+	switch {
+	case v.Error != nil:
+		return nil, v.Error.loginError(r)
+	case v.Success == nil || v.Success.Data.AccessToken == "":
+		return nil, r.Missing("success.data.access_token")
+	}
+	d := v.Success.Data
+	return &oauth2.Token{AccessToken: d.AccessToken, Expiry: epoch(d.ExpiresAt)}, nil
+}
+
+// epoch converts expiresAt, documented as milliseconds since the Unix
+// epoch, to a time; a value too small to be milliseconds of this century
+// is taken as seconds. Zero (absent) gives the zero time.
+func epoch(v float64) time.Time {
+	switch {
+	case v <= 0:
+		return time.Time{}
+	case v < 1e11:
+		return time.Unix(int64(v), 0)
+	}
+	return time.UnixMilli(int64(v))
+}
+
+// loginError turns an error envelope into a LoginError whose Code is the
+// envelope's tag. "invalid credentials", or data.invalid, refuses the
+// credentials.
+func (e *apiError) loginError(r *wire.Response) *loginauth.LoginError {
+	var data struct {
+		Invalid bool `json:"invalid"`
+	}
+	json.Unmarshal(e.Data, &data)
+	le := r.Fail(nil)
+	le.Code, le.Message = e.Tag, e.Message
+	le.BadCredentials = data.Invalid || strings.Contains(strings.ToLower(e.Message), "invalid credentials")
+	if le.Message == "" && le.Code == "" {
+		le.Err = fmt.Errorf("response is an error envelope without a message (read %d bytes)", len(r.Body))
+	}
+	return le
+}
+
+// DefaultRefused reports whether resp refuses xPay credentials: a 401, or
+// a 200 whose JSON body is an error envelope about the token (missing,
+// invalid, expired: see [refusal]). It reads at most 16 KiB of a 200 body
+// whose Content-Type is JSON or absent, and leaves the body for the
+// caller to read in full; a body declared longer is not read.
+func DefaultRefused(resp *http.Response) bool {
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		return true
+	case http.StatusOK:
+		if !jsonOrAbsent(resp.Header) {
+			return false
+		}
+		b, ok := loginauth.PeekBody(resp, peekLimit)
+		return ok && refusal(b)
+	}
+	return false
+}
+
+// refusal reports whether body is an xPay error envelope whose message is
+// about the access token rather than the business call: it mentions a
+// token, a JWT, or being unauthorized or unauthenticated.
+func refusal(body []byte) bool {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || body[0] != '{' {
+		return false
+	}
+	var v struct {
+		Error *struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &v) != nil || v.Error == nil {
+		return false
+	}
+	m := strings.ToLower(v.Error.Message)
+	for _, s := range []string{"token", "jwt", "unauthorized", "unauthenticated", "not authenticated"} {
+		if strings.Contains(m, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// jsonOrAbsent reports whether h declares a JSON body, or no type at all.
+func jsonOrAbsent(h http.Header) bool {
+	ct := h.Get("Content-Type")
+	if ct == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
