@@ -60,6 +60,15 @@ type Config struct {
 	// scheme, host and port equal one of them. Required.
 	Origins []string
 
+	// StoreKey is the key of the token in [Options.Store]: it names the
+	// provider, the base URL and the user, never a secret. Empty means the
+	// provider and the origins.
+	StoreKey string
+
+	// KeepExtra names the token's Extra fields that are kept when the token
+	// is stored, such as MIC's identityId.
+	KeepExtra []string
+
 	// Options holds the settings that every provider package's Config
 	// shares.
 	Options
@@ -116,6 +125,13 @@ type Options struct {
 	// be quick; it is never called on the path of a request that uses a
 	// cached token.
 	OnEvent EventFunc
+
+	// Store, if set, keeps the token beyond this Source: a Source loads a
+	// stored, unexpired token before its first login, saves every new
+	// token, and deletes a refused one. A Store that is also a [Locker]
+	// makes the processes that share it log in one at a time. Nil means
+	// the token lives in this Source's memory only.
+	Store Store
 }
 
 // Source caches the token obtained by a login, renews it ahead of expiry,
@@ -132,6 +148,7 @@ type Source struct {
 	maxBO      time.Duration
 	log        *slog.Logger
 	onEvent    EventFunc
+	store      Store
 	group      singleflight.Group
 	cur        atomic.Pointer[entry]   // the cached token; nil before the first login
 	fail       atomic.Pointer[failure] // the last failed login while its backoff lasts
@@ -146,6 +163,7 @@ type entry struct {
 	refreshAt time.Time // zero: no early refresh
 	revoked   bool      // refused by the API; kept only for its refresh token
 	header    []field   // the scheme's header fields, built once per token
+	stored    []byte    // the token's encoding in the Store, if saved or loaded
 }
 
 type field struct {
@@ -183,6 +201,7 @@ func New(cfg Config) *Source {
 		maxBO:   cfg.MaxBackoff,
 		log:     cfg.Logger,
 		onEvent: cfg.OnEvent,
+		store:   cfg.Store,
 	}
 	if s.name == "" {
 		s.name = "loginauth"
@@ -308,7 +327,22 @@ func (s *Source) flight(ctx context.Context) (any, error) {
 	if err := s.backoff(now); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
+	base := context.WithoutCancel(ctx)
+	if s.store != nil {
+		if e := s.loadStored(base, cur); e != nil {
+			return s.adopt(e), nil
+		}
+		if _, ok := s.store.(Locker); ok {
+			lctx, lcancel := context.WithTimeout(base, s.timeout)
+			unlock := s.lock(lctx)
+			lcancel()
+			defer unlock()
+			if e := s.loadStored(base, cur); e != nil {
+				return s.adopt(e), nil // another process logged in meanwhile
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(base, s.timeout)
 	defer cancel()
 
 	var tok *oauth2.Token
@@ -331,9 +365,17 @@ func (s *Source) flight(ctx context.Context) (any, error) {
 		return nil, err
 	}
 	e := s.newEntry(tok, s.now())
+	if s.store != nil {
+		s.save(base, e)
+	}
+	return s.adopt(e), nil
+}
+
+// adopt makes e the cached token and ends any backoff.
+func (s *Source) adopt(e *entry) *entry {
 	s.fail.Store(nil)
 	s.cur.Store(e)
-	return e, nil
+	return e
 }
 
 // call runs one login or refresh and reports it.
@@ -442,6 +484,13 @@ func (s *Source) Invalidate(tok *oauth2.Token) {
 		if s.cur.CompareAndSwap(e, &entry{tok: e.tok, revoked: true}) {
 			s.stats.invalidations.Add(1)
 			s.emit(Event{Kind: EventInvalidate})
+			if s.store != nil && e.stored != nil {
+				ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+				defer cancel()
+				if err := s.store.Delete(ctx, s.storeKey(), e.stored); err != nil {
+					s.storeError("delete", err)
+				}
+			}
 			return
 		}
 	}

@@ -1,0 +1,106 @@
+package loginauth_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/storetest"
+	"github.com/matryer/is"
+	"golang.org/x/oauth2"
+)
+
+func TestMemoryStoreConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) loginauth.Store { return &loginauth.MemoryStore{} })
+}
+
+type failingStore struct{ calls int }
+
+func (f *failingStore) Load(context.Context, string) ([]byte, error) {
+	f.calls++
+	return nil, errors.New("disk on fire")
+}
+func (f *failingStore) Save(context.Context, string, []byte, time.Time) error {
+	f.calls++
+	return errors.New("disk on fire")
+}
+func (f *failingStore) Delete(context.Context, string, []byte) error {
+	f.calls++
+	return errors.New("disk on fire")
+}
+
+func storeSource(login loginauth.LoginFunc, st loginauth.Store) *loginauth.Source {
+	return loginauth.New(loginauth.Config{
+		Provider: "test", Origins: []string{"https://api.example.com"}, Login: login,
+		StoreKey: "test https://api.example.com alice", KeepExtra: []string{"identityId"},
+		Options: loginauth.Options{Store: st},
+	})
+}
+
+func TestSourceUsesStore(t *testing.T) {
+	is := is.New(t)
+	st := &loginauth.MemoryStore{}
+	logins := 0
+	login := func(context.Context) (*oauth2.Token, error) {
+		logins++
+		return (&oauth2.Token{AccessToken: "t" + string(rune('0'+logins)), RefreshToken: "r", Expiry: time.Now().Add(time.Hour)}).
+			WithExtra(map[string]any{"identityId": "eu-west-1:id", "other": "dropped"}), nil
+	}
+	first := storeSource(login, st)
+	tok, err := first.Token()
+	is.NoErr(err)
+	is.Equal(logins, 1)
+
+	// A restarted process finds the token, with its extra fields.
+	second := storeSource(login, st)
+	tok2, err := second.Token()
+	is.NoErr(err)
+	is.Equal(logins, 1)                                      // no second login
+	is.Equal(tok2.AccessToken, tok.AccessToken)              // the stored token
+	is.Equal(tok2.RefreshToken, "r")                         // with its refresh token
+	is.Equal(tok2.Extra("identityId"), "eu-west-1:id")       // and the extra it keeps
+	is.True(tok2.Expiry.Sub(tok.Expiry).Abs() < time.Second) // and its expiry
+
+	// A refusal deletes the stored token, and the next login saves anew.
+	second.Invalidate(tok2)
+	b, _ := st.Load(context.Background(), "test https://api.example.com alice")
+	is.True(b == nil) // deleted on Invalidate
+	tok3, err := second.Token()
+	is.NoErr(err)
+	is.Equal(logins, 2)
+	first.Invalidate(tok) // stale for the store: must not delete the new token
+	b, _ = st.Load(context.Background(), "test https://api.example.com alice")
+	is.True(b != nil)
+	third := storeSource(login, st)
+	tok4, _ := third.Token()
+	is.Equal(tok4.AccessToken, tok3.AccessToken)
+}
+
+func TestStoreFailuresNeverFailRequests(t *testing.T) {
+	is := is.New(t)
+	st := &failingStore{}
+	src := storeSource(func(context.Context) (*oauth2.Token, error) { return &oauth2.Token{AccessToken: "t"}, nil }, st)
+	tok, err := src.Token()
+	is.NoErr(err) // the store's errors do not reach the caller
+	src.Invalidate(tok)
+	_, err = src.Token()
+	is.NoErr(err)
+	is.True(st.calls >= 4) // and the store was tried
+}
+
+func TestCorruptStoredTokenIsAbsent(t *testing.T) {
+	is := is.New(t)
+	st := &loginauth.MemoryStore{}
+	st.Save(context.Background(), "test https://api.example.com alice", []byte(`{"access_tok`), time.Time{})
+	logins := 0
+	src := storeSource(func(context.Context) (*oauth2.Token, error) {
+		logins++
+		return &oauth2.Token{AccessToken: "fresh"}, nil
+	}, st)
+	tok, err := src.Token()
+	is.NoErr(err)
+	is.Equal(tok.AccessToken, "fresh") // a torn value is treated as absent
+	is.Equal(logins, 1)
+}

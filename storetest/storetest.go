@@ -1,0 +1,171 @@
+// Package storetest checks that a [loginauth.Store] behaves as a Source
+// expects. Every Store in this module, and any Store of a user's, runs it:
+//
+//	func TestMyStore(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) loginauth.Store { return newMyStore(t) })
+//	}
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loginauth/loginauth"
+)
+
+// Run runs the conformance tests against stores made by newStore, which
+// must return an empty Store for each call.
+func Run(t *testing.T, newStore func(t *testing.T) loginauth.Store) {
+	ctx := context.Background()
+	far := time.Now().Add(time.Hour)
+
+	t.Run("LoadMissing", func(t *testing.T) {
+		st := newStore(t)
+		b, err := st.Load(ctx, "provider https://api.example.com:443 nobody")
+		if err != nil || b != nil {
+			t.Fatalf("Load of a missing key = %q, %v; want nil, nil", b, err)
+		}
+	})
+
+	t.Run("SaveLoad", func(t *testing.T) {
+		st := newStore(t)
+		key := "mic https://api.example.com:443/prod alice"
+		val := []byte(`{"access_token":"a","extra":{"identityId":"eu-west-1:x"}}`)
+		mustSave(t, st, key, val, far)
+		got, err := st.Load(ctx, key)
+		if err != nil || !bytes.Equal(got, val) {
+			t.Fatalf("Load = %q, %v; want %q", got, err, val)
+		}
+		got[0] = 'X' // the caller's copy is its own
+		again, _ := st.Load(ctx, key)
+		if !bytes.Equal(again, val) {
+			t.Fatalf("Load after modifying a loaded value = %q; want %q", again, val)
+		}
+	})
+
+	t.Run("KeysAreSeparate", func(t *testing.T) {
+		st := newStore(t)
+		mustSave(t, st, "k1", []byte("one"), far)
+		mustSave(t, st, "k2", []byte("two"), far)
+		mustSave(t, st, "k1/../k2", []byte("three"), far) // keys are not paths
+		for key, want := range map[string]string{"k1": "one", "k2": "two", "k1/../k2": "three"} {
+			if got, err := st.Load(ctx, key); err != nil || string(got) != want {
+				t.Fatalf("Load(%q) = %q, %v; want %q", key, got, err, want)
+			}
+		}
+	})
+
+	t.Run("Overwrite", func(t *testing.T) {
+		st := newStore(t)
+		mustSave(t, st, "k", []byte("old"), far)
+		mustSave(t, st, "k", []byte("new"), far)
+		if got, _ := st.Load(ctx, "k"); string(got) != "new" {
+			t.Fatalf("Load after overwrite = %q; want new", got)
+		}
+	})
+
+	t.Run("DeleteComparesFirst", func(t *testing.T) {
+		st := newStore(t)
+		mustSave(t, st, "k", []byte("new"), far)
+		if err := st.Delete(ctx, "k", []byte("old")); err != nil {
+			t.Fatalf("Delete of a stale value: %v", err)
+		}
+		if got, _ := st.Load(ctx, "k"); string(got) != "new" {
+			t.Fatalf("a stale Delete removed the newer value: Load = %q", got)
+		}
+		if err := st.Delete(ctx, "k", []byte("new")); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+		if got, err := st.Load(ctx, "k"); err != nil || got != nil {
+			t.Fatalf("Load after Delete = %q, %v; want nil, nil", got, err)
+		}
+		if err := st.Delete(ctx, "missing", []byte("x")); err != nil {
+			t.Fatalf("Delete of a missing key: %v", err)
+		}
+	})
+
+	t.Run("Expired", func(t *testing.T) {
+		st := newStore(t)
+		mustSave(t, st, "k", []byte("v"), time.Now().Add(50*time.Millisecond))
+		time.Sleep(1100 * time.Millisecond) // stores may keep whole-second TTLs
+		if got, err := st.Load(ctx, "k"); err != nil || got != nil {
+			t.Fatalf("Load of an expired value = %q, %v; want nil, nil", got, err)
+		}
+	})
+
+	t.Run("Concurrent", func(t *testing.T) {
+		st := newStore(t)
+		var wg sync.WaitGroup
+		for i := range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				v := []byte(fmt.Sprintf(`{"access_token":"t%d"}`, i))
+				for range 20 {
+					if err := st.Save(ctx, "k", v, far); err != nil {
+						t.Error(err)
+						return
+					}
+					b, err := st.Load(ctx, "k")
+					if err != nil || (b != nil && !bytes.HasPrefix(b, []byte(`{"access_token":"t`))) {
+						t.Errorf("torn read: %q, %v", b, err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	})
+
+	t.Run("Lock", func(t *testing.T) {
+		st := newStore(t)
+		l, ok := st.(loginauth.Locker)
+		if !ok {
+			t.Skip("not a Locker")
+		}
+		unlock, err := l.Lock(ctx, "k")
+		if err != nil {
+			t.Fatalf("Lock: %v", err)
+		}
+		wctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		defer cancel()
+		if u, err := l.Lock(wctx, "k"); err == nil {
+			u()
+			t.Fatal("a second Lock of a held key succeeded")
+		}
+		got := make(chan error, 1)
+		go func() {
+			u, err := l.Lock(ctx, "k")
+			if err == nil {
+				u()
+			}
+			got <- err
+		}()
+		time.Sleep(20 * time.Millisecond)
+		unlock()
+		select {
+		case err := <-got:
+			if err != nil {
+				t.Fatalf("Lock after unlock: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Lock did not succeed after unlock")
+		}
+		u2, err := l.Lock(ctx, "other")
+		if err != nil {
+			t.Fatalf("Lock of another key: %v", err)
+		}
+		u2()
+	})
+}
+
+func mustSave(t *testing.T, st loginauth.Store, key string, val []byte, exp time.Time) {
+	t.Helper()
+	if err := st.Save(context.Background(), key, val, exp); err != nil {
+		t.Fatalf("Save(%q): %v", key, err)
+	}
+}
