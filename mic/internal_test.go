@@ -1,0 +1,54 @@
+package mic
+
+import (
+	"testing"
+
+	"github.com/matryer/is"
+)
+
+func TestErrorMessage(t *testing.T) {
+	for _, tt := range []struct {
+		body, code, msg string
+	}{
+		{`{"errorMessage":{"message":"Invalid login","messageKey":"INVALID_LOGIN"}}`, "INVALID_LOGIN", "Invalid login"},
+		{`{"message":{"message":"Not authorized","messageKey":"NOT_AUTHORIZED","messageParams":{}}}`, "NOT_AUTHORIZED", "Not authorized"},
+		{`{"message":"Property userName is required","messageKey":"PROPERTY_REQUIRED"}`, "PROPERTY_REQUIRED", "Property userName is required"},
+		{`{"message":"Forbidden"}`, "", "Forbidden"},
+		{`{"errorMessage":"Task timed out"}`, "", "Task timed out"},
+		{`{"message":{"message":{"message":"too deep"}}}`, "", ""},
+		{`{"code":"X"}`, "", ""},
+		{`["message"]`, "", ""},
+		{`<html>`, "", ""},
+		{``, "", ""},
+	} {
+		is := is.New(t)
+		code, msg := errorMessage([]byte(tt.body))
+		is.Equal(code, tt.code) // messageKey
+		is.Equal(msg, tt.msg)   // message
+	}
+}
+
+func TestTokenRefusal(t *testing.T) {
+	for body, want := range map[string]bool{
+		`{"message":"Missing Authentication Token"}`:                                            true,
+		`{"message":"The incoming token has expired"}`:                                          true,
+		`{"message":{"message":"invalid token","messageKey":"INVALID_TOKEN"}}`:                  true,
+		`{"message":"Forbidden"}`:                                                               false,
+		`{"errorMessage":{"message":"Token lacks a permission","messageKey":"NOT_AUTHORIZED"}}`: false,
+		`{"message":"User is not authorized to access this resource"}`:                          false,
+		`not json, token`: false,
+	} {
+		if got := tokenRefusal([]byte(body)); got != want {
+			t.Errorf("tokenRefusal(%s) = %v, want %v", body, got, want)
+		}
+	}
+}
+
+func FuzzErrorMessage(f *testing.F) {
+	f.Add([]byte(`{"errorMessage":{"message":"Invalid login","messageKey":"INVALID_LOGIN"}}`))
+	f.Add([]byte(`{"message":"The incoming token has expired"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		errorMessage(body)
+		tokenRefusal(body)
+	})
+}

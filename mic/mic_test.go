@@ -1,0 +1,416 @@
+package mic_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+
+	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/loginauthtest"
+	"github.com/loginauth/loginauth/mic"
+	"github.com/loginauth/loginauth/mic/mictest"
+)
+
+// config returns a Config for the default account of srv, on its clock.
+func config(srv *mictest.Server) mic.Config {
+	return mic.Config{
+		BaseURL:  srv.BaseURL(),
+		APIKey:   mictest.APIKey,
+		Username: mictest.Username,
+		Password: mictest.Password,
+		Options:  loginauth.Options{Now: srv.Now},
+	}
+}
+
+// get sends GET {base}/users/{name} through a Transport of src and
+// returns the status and the decoded body.
+func get(t *testing.T, src *loginauth.Source, base http.RoundTripper, url string) (int, map[string]any, error) {
+	t.Helper()
+	client := &http.Client{Transport: loginauth.NewTransport(src, base)}
+	resp, err := client.Get(url)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatalf("decoding %s: %v", url, err)
+	}
+	return resp.StatusCode, body, nil
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestLogin(t *testing.T) {
+	is := is.New(t)
+	srv := mictest.NewServer()
+	defer srv.Close()
+	src := mic.NewSource(config(srv))
+
+	// The fake checks x-api-key, a raw Authorization and identityId.
+	status, body, err := get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)
+	is.NoErr(err)
+	is.Equal(status, http.StatusOK)              // protected request accepted
+	is.Equal(body["userName"], mictest.Username) // the user's record
+	is.Equal(srv.Logins(), int64(1))
+	is.Equal(srv.Requests(), int64(1))
+
+	tok, err := src.Token()
+	is.NoErr(err)
+	is.Equal(tok.Extra("identityId"), mictest.IdentityID) // identityId kept in Extra
+	is.True(tok.RefreshToken != "")                       // refresh token kept
+	is.True(!tok.Expiry.IsZero())                         // expiry read from the JWT
+	is.True(tok.Expiry.Sub(srv.Now()) <= mictest.DefaultLifetime)
+
+	status, _, err = get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)
+	is.NoErr(err)
+	is.Equal(status, http.StatusOK)
+	is.Equal(srv.Logins(), int64(1)) // the token is cached
+}
+
+func TestHeaders(t *testing.T) {
+	is := is.New(t)
+	srv := mictest.NewServer()
+	defer srv.Close()
+	src := mic.NewSource(config(srv))
+
+	var got http.Header
+	base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		got = r.Header.Clone()
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	status, _, err := get(t, src, base, srv.BaseURL()+"/users/"+mictest.Username)
+	is.NoErr(err)
+	is.Equal(status, http.StatusOK)
+	tok, err := src.Token()
+	is.NoErr(err)
+	is.Equal(got.Get("Authorization"), tok.AccessToken) // raw token, no scheme
+	is.Equal(got.Get("identityId"), mictest.IdentityID)
+	is.Equal(got.Get("x-api-key"), mictest.APIKey)
+}
+
+func TestBadCredentials(t *testing.T) {
+	const wrong = "wrong-password-123"
+	for _, w := range []mictest.Wrapper{mictest.WrapErrorMessage, mictest.WrapMessage} {
+		t.Run(fmt.Sprint(w), func(t *testing.T) {
+			is := is.New(t)
+			srv := mictest.NewServer()
+			defer srv.Close()
+			srv.ErrorWrapper = w
+			cfg := config(srv)
+			cfg.Password = wrong
+			src := mic.NewSource(cfg)
+
+			_, _, err := get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)
+			is.True(err != nil) // request fails
+			var le *loginauth.LoginError
+			is.True(errors.As(err, &le)) // a LoginError
+			is.Equal(le.Provider, "mic")
+			is.Equal(le.Op, "login")
+			is.Equal(le.Status, http.StatusUnauthorized)
+			is.Equal(le.Code, mictest.KeyInvalidLogin)
+			is.Equal(le.Message, "Invalid login")
+			is.True(le.BadCredentials)
+			is.True(!strings.Contains(err.Error(), wrong)) // no password in the error
+			is.Equal(srv.Requests(), int64(0))
+
+			_, err = src.Token() // backing off: the same failure, no new login
+			is.True(errors.As(err, &le) && le.BadCredentials)
+			is.Equal(srv.Logins(), int64(1))
+		})
+	}
+}
+
+func TestWrongAPIKey(t *testing.T) {
+	is := is.New(t)
+	srv := mictest.NewServer()
+	defer srv.Close()
+	cfg := config(srv)
+	cfg.APIKey = "not-the-key"
+	_, err := mic.NewSource(cfg).Token()
+	var le *loginauth.LoginError
+	is.True(errors.As(err, &le))
+	is.Equal(le.Status, http.StatusForbidden)
+	is.Equal(le.Message, mictest.MsgForbidden)
+	is.True(le.BadCredentials)                             // retrying will not help
+	is.True(!strings.Contains(err.Error(), "not-the-key")) // no key in the error
+}
+
+func TestRequiredFields(t *testing.T) {
+	srv := mictest.NewServer()
+	defer srv.Close()
+	for _, field := range []string{"BaseURL", "APIKey", "Username", "Password"} {
+		t.Run(field, func(t *testing.T) {
+			is := is.New(t)
+			cfg := config(srv)
+			switch field {
+			case "BaseURL":
+				cfg.BaseURL = ""
+			case "APIKey":
+				cfg.APIKey = ""
+			case "Username":
+				cfg.Username = ""
+			case "Password":
+				cfg.Password = ""
+			}
+			src := mic.NewSource(cfg)
+			want := "mic: Config." + field + " is required"
+			_, err := src.Token()
+			is.True(err != nil)
+			is.Equal(err.Error(), want)
+			_, _, err = get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)
+			is.True(err != nil)
+			is.True(strings.Contains(err.Error(), want)) // the Transport fails with it too
+		})
+	}
+	if srv.Logins() != 0 || srv.Requests()+srv.Refused() != 0 {
+		t.Errorf("a Source with a missing field reached the server: %d logins, %d requests", srv.Logins(), srv.Requests()+srv.Refused())
+	}
+}
+
+func TestBadLoginResponses(t *testing.T) {
+	for _, tt := range []struct {
+		fault loginauthtest.Fault
+		want  string
+	}{
+		{loginauthtest.Fault500, `HTTP 500: "Internal server error"`},
+		{loginauthtest.FaultHTML502, `Bad Gateway, Content-Type "text/html`},
+		{loginauthtest.FaultMalformedJSON, "not valid JSON"},
+		{loginauthtest.FaultEmptyBody, "empty"},
+		{loginauthtest.FaultNoToken, "no credentials.token"},
+		{loginauthtest.FaultDropConnection, "mic: login failed"},
+	} {
+		t.Run(tt.fault.String(), func(t *testing.T) {
+			is := is.New(t)
+			srv := mictest.NewServer()
+			defer srv.Close()
+			srv.SetFault(tt.fault)
+			_, err := mic.NewSource(config(srv)).Token()
+			is.True(err != nil)
+			var le *loginauth.LoginError
+			is.True(errors.As(err, &le))
+			is.True(!le.BadCredentials)
+			is.True(strings.HasPrefix(err.Error(), "mic: login failed")) // names the provider
+			t.Log(err)
+			is.True(strings.Contains(err.Error(), tt.want)) // says what was wrong
+		})
+	}
+}
+
+func TestFormat(t *testing.T) {
+	is := is.New(t)
+	cfg := mic.Config{BaseURL: "https://api.example.test/prod", APIKey: "key-0123456789", Username: "alice", Password: "pw-0123456789"}
+	for _, s := range []string{
+		fmt.Sprintf("%v %+v %#v %s %q", cfg, cfg, cfg, cfg, cfg),
+		fmt.Sprintf("%v %+v %#v", &cfg, &cfg, &cfg),
+	} {
+		is.True(!strings.Contains(s, "key-0123456789")) // no API key
+		is.True(!strings.Contains(s, "pw-0123456789"))  // no password
+		is.True(strings.Contains(s, "alice"))
+		is.True(strings.Contains(s, "[redacted]"))
+	}
+}
+
+func TestRefreshAhead(t *testing.T) {
+	is := is.New(t)
+	srv := mictest.NewServer()
+	defer srv.Close()
+	src := mic.NewSource(config(srv))
+
+	old, err := src.Token()
+	is.NoErr(err)
+	// Into the early-refresh window: the old token is still handed out
+	// while one background refresh runs.
+	srv.Advance(mictest.DefaultLifetime - 30*time.Second)
+	tok, err := src.Token()
+	is.NoErr(err)
+	is.Equal(tok.AccessToken, old.AccessToken)
+
+	deadline := time.Now().Add(5 * time.Second)
+	for src.Stats().Refreshes == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	is.Equal(srv.Refreshes(), int64(1)) // renewed through /auth/refresh
+	is.Equal(srv.Logins(), int64(1))    // not by a login
+	tok, err = src.Token()
+	is.NoErr(err)
+	is.True(tok.AccessToken != old.AccessToken)
+	is.Equal(tok.RefreshToken, old.RefreshToken)          // the old refresh token is kept
+	is.Equal(tok.Extra("identityId"), mictest.IdentityID) // and the identityId
+
+	status, _, err := get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)
+	is.NoErr(err)
+	is.Equal(status, http.StatusOK) // the refreshed token works
+}
+
+func TestRefreshRotated(t *testing.T) {
+	is := is.New(t)
+	srv := mictest.NewServer()
+	defer srv.Close()
+	srv.RotateRefreshToken = true
+	src := mic.NewSource(config(srv))
+	old, err := src.Token()
+	is.NoErr(err)
+	srv.Advance(mictest.DefaultLifetime) // expired: renewed on demand
+	tok, err := src.Token()
+	is.NoErr(err)
+	is.Equal(srv.Refreshes(), int64(1))
+	is.True(tok.RefreshToken != "" && tok.RefreshToken != old.RefreshToken) // the new one is used
+}
+
+func TestRefreshFailsThenLogin(t *testing.T) {
+	is := is.New(t)
+	srv := mictest.NewServer()
+	defer srv.Close()
+	src := mic.NewSource(config(srv))
+	_, err := src.Token()
+	is.NoErr(err)
+	srv.RevokeRefreshTokens()
+	srv.Advance(mictest.DefaultLifetime)
+	_, err = src.Token()
+	is.NoErr(err)                       // a login after the refused refresh
+	is.Equal(srv.Refreshes(), int64(1)) // tried first
+	is.Equal(srv.Logins(), int64(2))
+}
+
+func TestRevokedTokenRetried(t *testing.T) {
+	is := is.New(t)
+	srv := mictest.NewServer()
+	defer srv.Close()
+	src := mic.NewSource(config(srv))
+	_, err := src.Token()
+	is.NoErr(err)
+	srv.RevokeAll() // the next request gets 401
+	status, _, err := get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)
+	is.NoErr(err)
+	is.Equal(status, http.StatusOK)
+	is.Equal(srv.Refused(), int64(1))
+	is.Equal(src.Stats().Retries, int64(1))
+}
+
+// A 403 about the token is a refusal: the request is re-sent with a
+// renewed token. mictest answers no such 403, so a base transport fakes
+// the first answer.
+func TestCredential403Retried(t *testing.T) {
+	for _, msg := range []string{"Missing Authentication Token", "The incoming token has expired", "invalid token"} {
+		t.Run(msg, func(t *testing.T) {
+			is := is.New(t)
+			srv := mictest.NewServer()
+			defer srv.Close()
+			src := mic.NewSource(config(srv))
+			var n atomic.Int32
+			base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+				if n.Add(1) == 1 {
+					body, _ := json.Marshal(map[string]string{"message": msg})
+					return &http.Response{
+						StatusCode: http.StatusForbidden, Status: "403 Forbidden",
+						Header:  http.Header{"Content-Type": {"application/json"}},
+						Body:    io.NopCloser(strings.NewReader(string(body))),
+						Request: r,
+					}, nil
+				}
+				return http.DefaultTransport.RoundTrip(r)
+			})
+			status, _, err := get(t, src, base, srv.BaseURL()+"/users/"+mictest.Username)
+			is.NoErr(err)
+			is.Equal(status, http.StatusOK) // re-sent with a renewed token
+			is.Equal(src.Stats().Retries, int64(1))
+			is.Equal(srv.Refreshes(), int64(1))
+		})
+	}
+}
+
+// A 403 that denies a permission, or refuses the API key, is returned as
+// it is, body included.
+func TestPermission403NotRetried(t *testing.T) {
+	is := is.New(t)
+	srv := mictest.NewServer()
+	defer srv.Close()
+	srv.AddUser("bob", "bobs-password")
+	src := mic.NewSource(config(srv))
+
+	status, body, err := get(t, src, nil, srv.BaseURL()+"/users/bob")
+	is.NoErr(err)
+	is.Equal(status, http.StatusForbidden) // alice may not read bob
+	is.Equal(src.Stats().Retries, int64(0))
+	is.Equal(srv.Logins(), int64(1))
+	wrapped, _ := body["errorMessage"].(map[string]any)
+	is.Equal(wrapped["messageKey"], mictest.KeyNotAuthorized) // the body reaches the caller
+
+	// The same for the gateway's 403 {"message":"Forbidden"}: a request
+	// that overrides the API key.
+	client := &http.Client{Transport: loginauth.NewTransport(src, roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		r.Header.Set("x-api-key", "other")
+		return http.DefaultTransport.RoundTrip(r)
+	}))}
+	resp, err := client.Get(srv.BaseURL() + "/users/" + mictest.Username)
+	is.NoErr(err)
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	is.NoErr(err)
+	is.Equal(resp.StatusCode, http.StatusForbidden)
+	is.Equal(strings.TrimSpace(string(b)), `{"message":"Forbidden"}`)
+	is.Equal(src.Stats().Retries, int64(0))
+}
+
+func TestRefusedConfigurable(t *testing.T) {
+	is := is.New(t)
+	srv := mictest.NewServer()
+	defer srv.Close()
+	srv.AddUser("bob", "bobs-password")
+	cfg := config(srv)
+	var calls atomic.Int32
+	cfg.Refused = func(resp *http.Response) bool {
+		calls.Add(1)
+		return false // never retry
+	}
+	src := mic.NewSource(cfg)
+	_, err := src.Token()
+	is.NoErr(err)
+	srv.RevokeAll()
+	status, _, err := get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)
+	is.NoErr(err)
+	is.Equal(status, http.StatusUnauthorized) // returned as is
+	is.Equal(calls.Load(), int32(1))
+}
+
+func TestDiscover(t *testing.T) {
+	is := is.New(t)
+	srv := mictest.NewServer()
+	defer srv.Close()
+	d := mic.Discoverer{URL: srv.ManifestURL()}
+
+	cfg, err := d.Discover(context.Background(), mictest.AppHostname)
+	is.NoErr(err)
+	is.Equal(cfg.BaseURL, srv.BaseURL())
+	is.Equal(cfg.APIKey, mictest.APIKey)
+
+	cfg.Username, cfg.Password = mictest.Username, mictest.Password
+	status, _, err := get(t, mic.NewSource(cfg), nil, srv.BaseURL()+"/users/"+mictest.Username)
+	is.NoErr(err)
+	is.Equal(status, http.StatusOK) // the discovered Config works
+
+	_, err = d.Discover(context.Background(), "unknown.example.test")
+	is.True(errors.Is(err, mic.ErrUnknownHostname)) // {} is an unknown host name
+	is.True(strings.Contains(err.Error(), `"unknown.example.test"`))
+	is.True(strings.HasPrefix(err.Error(), "mic: "))
+
+	_, err = d.Discover(context.Background(), "")
+	is.True(err != nil) // a host name is required
+
+	// A discovery endpoint that answers HTML.
+	_, err = mic.Discoverer{URL: srv.BaseURL() + "/nowhere/"}.Discover(context.Background(), mictest.AppHostname)
+	is.True(err != nil)
+	is.True(strings.HasPrefix(err.Error(), "mic: discover failed"))
+}
