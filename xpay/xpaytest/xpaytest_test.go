@@ -1,0 +1,189 @@
+package xpaytest_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loginauth/loginauth/loginauthtest"
+	"github.com/loginauth/loginauth/xpay/xpaytest"
+	"github.com/matryer/is"
+)
+
+// do posts body to srv and returns the status and the decoded JSON body.
+func do(t *testing.T, srv *xpaytest.Server, path, body string, header map[string]string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("body %q: %v", b, err)
+	}
+	return resp.StatusCode, m
+}
+
+const aliceLogin = `{"username":"` + xpaytest.Username + `","secretKey":"` + xpaytest.SecretKey + `","isAPI":true}`
+
+var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+func login(t *testing.T, srv *xpaytest.Server) string {
+	t.Helper()
+	status, m := do(t, srv, xpaytest.AuthenticatePath, aliceLogin, nil)
+	if status != 200 || m["success"] == nil {
+		t.Fatalf("login: %d %v", status, m)
+	}
+	return m["success"].(map[string]any)["data"].(map[string]any)["access_token"].(string)
+}
+
+func bearer(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
+
+func TestAuthenticate(t *testing.T) {
+	is := is.New(t)
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+
+	status, m := do(t, srv, xpaytest.AuthenticatePath, aliceLogin, nil)
+	is.Equal(status, 200)
+	is.True(uuidRE.MatchString(m["uuid"].(string))) // a UUID v4
+	ok := m["success"].(map[string]any)
+	is.Equal(ok["message"], xpaytest.MsgAuthenticated)
+	data := ok["data"].(map[string]any)
+	is.Equal(data["success"], true)
+	is.Equal(data["user"].(map[string]any)["username"], xpaytest.Username)
+	is.True(regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(data["ticket"].(string)))
+	tok := data["access_token"].(string)
+	is.True(srv.Valid(tok))
+
+	// expiresAt, the exp claim and the enforced expiry agree
+	expiresAt := time.UnixMilli(int64(data["expiresAt"].(float64)))
+	is.True(srv.Now().Add(xpaytest.DefaultLifetime).Sub(expiresAt) < 2*time.Second)
+	payload, err := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[1])
+	is.NoErr(err)
+	var claims struct{ Exp int64 }
+	is.NoErr(json.Unmarshal(payload, &claims))
+	is.Equal(time.Unix(claims.Exp, 0), expiresAt)
+	srv.SetNow(func() time.Time { return expiresAt.Add(-time.Millisecond) })
+	is.True(srv.Valid(tok)) // valid until expiresAt
+	srv.SetNow(func() time.Time { return expiresAt })
+	is.True(!srv.Valid(tok)) // expired at expiresAt
+	srv.SetNow(nil)
+
+	status, m = do(t, srv, xpaytest.AuthenticatePath,
+		`{"username":"`+xpaytest.Username+`","secretKey":"`+xpaytest.SecretKey+`","isAPI":"true"}`,
+		map[string]string{"uuid": "f8623092-a59a-4ceb-bc75-18e59815d5df"})
+	is.Equal(status, 200)
+	is.True(m["success"] != nil)                                // isAPI as a string
+	is.Equal(m["uuid"], "f8623092-a59a-4ceb-bc75-18e59815d5df") // the uuid header is echoed
+
+	status, m = do(t, srv, xpaytest.AuthenticatePath, `{"username":"alice@example.test","secretKey":"nope","isAPI":true}`, nil)
+	is.Equal(status, 200) // business errors are HTTP 200
+	e := m["error"].(map[string]any)
+	is.Equal(e["message"], xpaytest.MsgInvalidCredentials)
+	is.Equal(e["data"], map[string]any{"invalid": true})
+	is.True(uuidRE.MatchString(e["tag"].(string)))
+	is.True(uuidRE.MatchString(m["uuid"].(string)))
+
+	for _, isAPI := range []string{``, `,"isAPI":false`, `,"isAPI":"yes"`} {
+		status, m = do(t, srv, xpaytest.AuthenticatePath, `{"username":"alice@example.test","secretKey":"test-secret-key"`+isAPI+`}`, nil)
+		is.Equal(status, 200)
+		is.Equal(m["error"].(map[string]any)["message"], xpaytest.MsgInvalidRequest) // isAPI must be true
+	}
+	status, _ = do(t, srv, xpaytest.AuthenticatePath, `{"username":`, nil)
+	is.Equal(status, 400) // not JSON: a protocol error
+
+	srv.AddUser("bob@example.test", "bob-key")
+	status, m = do(t, srv, xpaytest.AuthenticatePath, `{"username":"bob@example.test","secretKey":"bob-key","isAPI":true}`, nil)
+	is.Equal(status, 200)
+	is.True(m["success"] != nil)
+	is.Equal(srv.Logins(), int64(8))
+}
+
+func TestBalance(t *testing.T) {
+	is := is.New(t)
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	tok := login(t, srv)
+
+	h := bearer(tok)
+	h["uuid"] = "38e27ab0-d331-4c63-8f24-e1603739511d"
+	status, m := do(t, srv, xpaytest.BalancePath, `{}`, h)
+	is.Equal(status, 200)
+	is.Equal(m["uuid"], h["uuid"]) // echoed
+	is.Equal(m["success"].(map[string]any)["data"].(map[string]any)["username"], xpaytest.Username)
+
+	refused := func(header map[string]string, wantStatus int, msg string) {
+		t.Helper()
+		status, m := do(t, srv, xpaytest.BalancePath, `{}`, header)
+		is.Equal(status, wantStatus)
+		is.Equal(m["error"].(map[string]any)["message"], msg)
+	}
+	refused(nil, 200, xpaytest.MsgTokenMissing)
+	refused(map[string]string{"Authorization": tok}, 200, xpaytest.MsgTokenMissing) // no scheme
+	refused(map[string]string{"Authorization": "bearer " + tok}, 200, xpaytest.MsgTokenMissing)
+	refused(bearer("nonsense"), 200, xpaytest.MsgTokenInvalid)
+	srv.RefuseWith401 = true
+	refused(bearer("nonsense"), 401, xpaytest.MsgTokenInvalid)
+	srv.RefuseWith401 = false
+
+	srv.Advance(xpaytest.DefaultLifetime)
+	refused(bearer(tok), 200, xpaytest.MsgTokenExpired)
+	srv.RefuseWith401 = true
+	refused(bearer(tok), 401, xpaytest.MsgTokenExpired)
+	srv.RefuseWith401 = false
+
+	tok = login(t, srv)
+	srv.RevokeAll()
+	refused(bearer(tok), 200, xpaytest.MsgTokenInvalid)
+	status, _ = do(t, srv, xpaytest.BalancePath, `{}`, bearer(login(t, srv)))
+	is.Equal(status, 200)
+	is.Equal(srv.Requests(), int64(2))
+	is.Equal(srv.Refused(), int64(8))
+}
+
+func TestFaults(t *testing.T) {
+	is := is.New(t)
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+
+	srv.SetFault(loginauthtest.FaultNoToken)
+	status, m := do(t, srv, xpaytest.AuthenticatePath, aliceLogin, nil)
+	is.Equal(status, 200)
+	data := m["success"].(map[string]any)["data"].(map[string]any)
+	_, has := data["access_token"]
+	is.True(!has) // no token
+	is.Equal(data["success"], true)
+
+	srv.SetFault(loginauthtest.FaultBadCredentials)
+	status, m = do(t, srv, xpaytest.AuthenticatePath, aliceLogin, nil)
+	is.Equal(status, 200)
+	is.Equal(m["error"].(map[string]any)["message"], xpaytest.MsgInvalidCredentials)
+
+	srv.SetFault(loginauthtest.FaultHuge)
+	srv.SetHugeSize(10_000)
+	resp, err := srv.Client().Post(srv.URL+xpaytest.AuthenticatePath, "application/json", strings.NewReader(aliceLogin))
+	is.NoErr(err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	is.Equal(len(b), 10_000)
+
+	srv.SetFault(loginauthtest.NoFault)
+	login(t, srv)
+	is.Equal(srv.Logins(), int64(4))
+}
