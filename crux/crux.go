@@ -112,14 +112,19 @@ func NewSource(cfg Config) *loginauth.Source {
 		opts.Lifetime = DefaultLifetime
 	}
 	return loginauth.New(loginauth.Config{
-		Provider: "crux",
-		Login:    c.login,
-		Scheme:   loginauth.TokenScheme,
-		Origins:  []string{cfg.BaseURL},
-		Options:  opts,
-		Err:      cfg.check(),
+		Provider:  "crux",
+		Login:     c.login,
+		Scheme:    loginauth.TokenScheme,
+		Origins:   []string{cfg.BaseURL},
+		StoreKey:  "crux " + c.url + " " + cfg.Username,
+		KeepExtra: extraFields,
+		Options:   opts,
+		Err:       cfg.check(),
 	})
 }
+
+// extraFields are the Extra fields of a token that an [loginauth.Options.Store] keeps.
+var extraFields = []string{"org_uuid", "user_uuid", "retailer_uuid", "supplier_uuid", "org_type", "permission_assignments"}
 
 // client makes the login calls of one Config.
 type client struct {

@@ -130,9 +130,11 @@ func NewSource(cfg Config) *loginauth.Source {
 			FromExtra: map[string]string{"identityId": "identityId"},
 			IsRefused: refused,
 		},
-		Origins: []string{cfg.BaseURL},
-		Options: opts,
-		Err:     cfg.check(),
+		Origins:   []string{cfg.BaseURL},
+		StoreKey:  "mic " + c.base + " " + cfg.Username,
+		KeepExtra: []string{"identityId"},
+		Options:   opts,
+		Err:       cfg.check(),
 	})
 }
 

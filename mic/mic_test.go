@@ -414,3 +414,28 @@ func TestDiscover(t *testing.T) {
 	is.True(err != nil)
 	is.True(strings.HasPrefix(err.Error(), "mic: discover failed"))
 }
+
+func TestStoreKeepsIdentityID(t *testing.T) {
+	is := is.New(t)
+	srv := mictest.NewServer()
+	defer srv.Close()
+	cfg := config(srv)
+	cfg.Store = &loginauth.MemoryStore{Now: srv.Now}
+	_, err := mic.NewSource(cfg).Token()
+	is.NoErr(err)
+
+	// Another Source of the same account finds the token in the Store,
+	// identityId included.
+	status, _, err := get(t, mic.NewSource(cfg), nil, srv.BaseURL()+"/users/"+mictest.Username)
+	is.NoErr(err)
+	is.Equal(status, http.StatusOK)
+	is.Equal(srv.Logins(), int64(1))
+
+	// Another user of the same stack does not.
+	srv.AddUser("bob", "bobs-password")
+	cfg.Username, cfg.Password = "bob", "bobs-password"
+	status, _, err = get(t, mic.NewSource(cfg), nil, srv.BaseURL()+"/users/bob")
+	is.NoErr(err)
+	is.Equal(status, http.StatusOK)
+	is.Equal(srv.Logins(), int64(2))
+}

@@ -152,6 +152,7 @@ func (c *client) source(login loginauth.LoginFunc) *loginauth.Source {
 		Login:    login,
 		Scheme:   loginauth.BearerScheme,
 		Origins:  []string{c.cfg.BaseURL},
+		StoreKey: "xano " + c.base + " " + c.cfg.Email,
 		Options:  opts,
 		Err:      c.cfg.check(),
 	})

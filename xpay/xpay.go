@@ -111,6 +111,7 @@ func NewSource(cfg Config) *loginauth.Source {
 		Login:    c.login,
 		Scheme:   loginauth.HeaderScheme{Prefix: "Bearer", IsRefused: refused},
 		Origins:  []string{cfg.BaseURL},
+		StoreKey: "xpay " + strings.TrimSuffix(cfg.BaseURL, "/") + " " + cfg.Username,
 		Options:  opts,
 		Err:      cfg.check(),
 	})
