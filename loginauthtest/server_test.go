@@ -129,6 +129,7 @@ func TestClock(t *testing.T) {
 	s.SetLifetime(2 * time.Hour)
 	is.Equal(s.Lifetime(), 2*time.Hour)
 	s.Close() // an unstarted server can be closed
+	s.Close() // twice
 }
 
 func TestConcurrentLogins(t *testing.T) {

@@ -11,9 +11,13 @@ import (
 
 // Errors returned by [Server.Check] and [Server.Authorize].
 var (
-	ErrNoToken      = errors.New("loginauthtest: no token")
+	// ErrNoToken reports an empty token.
+	ErrNoToken = errors.New("loginauthtest: no token")
+	// ErrUnknownToken reports a token that was never issued.
 	ErrUnknownToken = errors.New("loginauthtest: unknown token")
+	// ErrTokenExpired reports a token past its expiry.
 	ErrTokenExpired = errors.New("loginauthtest: token expired")
+	// ErrTokenRevoked reports a token revoked by RevokeAll.
 	ErrTokenRevoked = errors.New("loginauthtest: token revoked")
 )
 

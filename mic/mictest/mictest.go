@@ -42,14 +42,14 @@ const (
 
 // Message keys of the business errors the fake answers.
 const (
-	// KeyInvalidLogin: wrong user name or password (401), or an unknown,
-	// expired or revoked refresh token (401).
+	// KeyInvalidLogin answers a wrong user name or password (401), and an
+	// unknown, expired or revoked refresh token (401).
 	KeyInvalidLogin = "INVALID_LOGIN"
-	// KeyPropertyRequired: a required body property is missing (400).
+	// KeyPropertyRequired answers a missing body property (400).
 	KeyPropertyRequired = "PROPERTY_REQUIRED"
-	// KeyUserNotFound: GET /users/{userName} of an unknown user (404).
+	// KeyUserNotFound answers GET /users/{userName} of an unknown user (404).
 	KeyUserNotFound = "USER_NOT_FOUND"
-	// KeyNotAuthorized: GET /users/{userName} of another user (403).
+	// KeyNotAuthorized answers GET /users/{userName} of another user (403).
 	KeyNotAuthorized = "NOT_AUTHORIZED"
 )
 

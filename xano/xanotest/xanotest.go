@@ -40,11 +40,12 @@ const (
 
 // Messages of the 401 answers of /auth/me.
 const (
-	// MsgMissingToken: no Authorization header, or not the Bearer scheme.
+	// MsgMissingToken answers a request without an Authorization header
+	// of the Bearer scheme.
 	MsgMissingToken = "Authentication required."
-	// MsgInvalidToken: an unknown or revoked token.
+	// MsgInvalidToken answers an unknown or revoked token.
 	MsgInvalidToken = "Invalid token."
-	// MsgExpiredToken: an expired token.
+	// MsgExpiredToken answers an expired token.
 	MsgExpiredToken = "Token has expired."
 )
 
