@@ -1,0 +1,302 @@
+// Package sourcetest is the conformance suite that every provider package
+// runs against its fake server: one login under a cold stampede, one
+// re-login after revocation with every refused request re-sent, refresh
+// ahead of expiry, wrong credentials, credentials kept from other hosts
+// across redirects, and the exact header names and values.
+package sourcetest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loginauth/loginauth"
+	"golang.org/x/oauth2"
+)
+
+// Fake is what the suite needs of a provider's fake server; the embedded
+// loginauthtest.Server of every fake provides it.
+type Fake interface {
+	Logins() int64
+	Refreshes() int64
+	Refused() int64
+	RevokeAll()
+	Now() time.Time
+	Advance(d time.Duration)
+	Close()
+}
+
+// Provider describes one provider to the suite.
+type Provider struct {
+	// Name is the provider's package name, which errors must start with.
+	Name string
+	// Start starts a fake server.
+	Start func() Fake
+	// Source returns a Source for the fake's default account, with opts
+	// (which set the fake's clock). With wrong set, the Source uses a wrong
+	// password or secret, which it returns as secret.
+	Source func(f Fake, opts loginauth.Options, wrong bool) (src *loginauth.Source, secret string)
+	// Request returns a request to a protected endpoint of the fake.
+	// Requests with a body must have GetBody.
+	Request func(f Fake) *http.Request
+	// Header returns the header fields that must carry tok, with their
+	// exact values.
+	Header func(tok *oauth2.Token) http.Header
+	// Lifetime is how long the fake's tokens live by default.
+	Lifetime time.Duration
+	// RefreshEndpoint is true when the provider renews tokens through a
+	// refresh call rather than a new login.
+	RefreshEndpoint bool
+}
+
+// Run runs the suite.
+func Run(t *testing.T, p Provider) {
+	t.Run("ColdStampedeOneLogin", func(t *testing.T) { coldStampede(t, p) })
+	t.Run("RevocationOneRelogin", func(t *testing.T) { revocation(t, p) })
+	t.Run("RefreshAhead", func(t *testing.T) { refreshAhead(t, p) })
+	t.Run("WrongCredentials", func(t *testing.T) { wrongCredentials(t, p) })
+	t.Run("RedirectToOtherHost", func(t *testing.T) { redirect(t, p) })
+	t.Run("ExactHeaders", func(t *testing.T) { exactHeaders(t, p) })
+}
+
+func setup(t *testing.T, p Provider) (Fake, *loginauth.Source, *http.Client) {
+	f := p.Start()
+	t.Cleanup(f.Close)
+	src, _ := p.Source(f, loginauth.Options{Now: f.Now}, false)
+	return f, src, &http.Client{Transport: loginauth.NewTransport(src, nil), Timeout: 30 * time.Second}
+}
+
+// do sends p's protected request and reports whether it succeeded.
+func do(p Provider, f Fake, c *http.Client) error {
+	resp, err := c.Do(p.Request(f))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || strings.Contains(string(b), `"error"`) {
+		return fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, b)
+	}
+	return nil
+}
+
+// concurrently runs n requests at once and returns how many failed, with
+// one of their errors.
+func concurrently(n int, p Provider, f Fake, c *http.Client) (int64, error) {
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	var firstErr atomic.Value
+	start := make(chan struct{})
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if err := do(p, f, c); err != nil {
+				failed.Add(1)
+				firstErr.CompareAndSwap(nil, err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	err, _ := firstErr.Load().(error)
+	return failed.Load(), err
+}
+
+func coldStampede(t *testing.T, p Provider) {
+	f, src, c := setup(t, p)
+	failed, err := concurrently(1000, p, f, c)
+	if failed != 0 {
+		t.Fatalf("%d of 1000 cold requests failed, e.g. %v", failed, err)
+	}
+	if got := f.Logins(); got != 1 {
+		t.Fatalf("1000 cold requests made %d logins at the server; want 1", got)
+	}
+	if got := src.Stats().Logins; got != 1 {
+		t.Fatalf("Stats().Logins = %d; want 1", got)
+	}
+}
+
+func revocation(t *testing.T, p Provider) {
+	f, src, c := setup(t, p)
+	if err := do(p, f, c); err != nil {
+		t.Fatal(err)
+	}
+	before := src.Stats()
+	renewals := f.Logins() + f.Refreshes()
+	refused := f.Refused()
+	f.RevokeAll()
+	failed, err := concurrently(50, p, f, c)
+	if failed != 0 {
+		t.Fatalf("%d of 50 requests refused after revocation were not re-sent successfully, e.g. %v", failed, err)
+	}
+	after := src.Stats()
+	if got := (after.Logins + after.Refreshes) - (before.Logins + before.Refreshes); got != 1 {
+		t.Fatalf("50 refused requests caused %d renewals; want 1", got)
+	}
+	if got := f.Logins() + f.Refreshes() - renewals; got != 1 {
+		t.Fatalf("50 refused requests caused %d logins and refreshes at the server; want 1", got)
+	}
+	// Requests that fetched the token after the re-login were never
+	// refused; every one that was refused was re-sent.
+	retries, refusals := after.Retries-before.Retries, f.Refused()-refused
+	if retries == 0 || retries != refusals {
+		t.Fatalf("%d requests re-sent for %d refusals; want the same, and at least 1", retries, refusals)
+	}
+}
+
+func refreshAhead(t *testing.T, p Provider) {
+	f, src, c := setup(t, p)
+	if err := do(p, f, c); err != nil {
+		t.Fatal(err)
+	}
+	old, err := src.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logins, refreshes := f.Logins(), f.Refreshes()
+	// Into the early window (the last minute), still valid.
+	f.Advance(p.Lifetime - 30*time.Second)
+	tok, err := src.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.AccessToken != old.AccessToken {
+		t.Fatal("a caller inside the early window waited for the refresh instead of getting the valid token")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		tok, err = src.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok.AccessToken != old.AccessToken {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no background refresh within 10 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if p.RefreshEndpoint {
+		if f.Refreshes()-refreshes != 1 || f.Logins() != logins {
+			t.Fatalf("refresh ahead made %d refreshes and %d logins; want 1 and 0", f.Refreshes()-refreshes, f.Logins()-logins)
+		}
+	} else if f.Logins()-logins != 1 {
+		t.Fatalf("refresh ahead made %d logins; want 1", f.Logins()-logins)
+	}
+	// The old token has not expired yet, and the new one works.
+	if err := do(p, f, c); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wrongCredentials(t *testing.T, p Provider) {
+	f := p.Start()
+	defer f.Close()
+	src, secret := p.Source(f, loginauth.Options{Now: f.Now}, true)
+	_, err := src.Token()
+	var le *loginauth.LoginError
+	if !errors.As(err, &le) {
+		t.Fatalf("wrong credentials gave %v (%T); want a *loginauth.LoginError", err, err)
+	}
+	if !le.BadCredentials {
+		t.Errorf("LoginError.BadCredentials = false for wrong credentials: %v", le)
+	}
+	if le.Message == "" {
+		t.Errorf("LoginError has no provider message: %v", le)
+	}
+	if le.Provider != p.Name || !strings.HasPrefix(err.Error(), p.Name+":") {
+		t.Errorf("error %q does not name provider %q", err, p.Name)
+	}
+	if strings.Contains(err.Error(), secret) || strings.Contains(fmt.Sprintf("%+v %#v", err, err), secret) {
+		t.Errorf("error shows the secret: %v", err)
+	}
+	// A second caller gets the failure without another login.
+	_, err2 := src.Token()
+	if !errors.As(err2, &le) || f.Logins() != 1 {
+		t.Errorf("after a refusal of the credentials: %v and %d logins; want the same LoginError and 1 login", err2, f.Logins())
+	}
+}
+
+func redirect(t *testing.T, p Provider) {
+	f := p.Start()
+	defer f.Close()
+	var leaked atomic.Value
+	leaked.Store("")
+	foreign := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var got []string
+		for k := range p.Header(&oauth2.Token{AccessToken: "x"}) {
+			if v := r.Header.Get(k); v != "" {
+				got = append(got, k)
+			}
+		}
+		leaked.Store(strings.Join(got, ","))
+	}))
+	defer foreign.Close()
+	src, _ := p.Source(f, loginauth.Options{Now: f.Now}, false)
+	// A base that answers one path of the fake's origin with a redirect to
+	// the foreign host, as a compromised or misconfigured API might.
+	base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		if strings.HasSuffix(r.URL.Path, "/__redirect") {
+			if r.Header.Get("Authorization") == "" {
+				return nil, errors.New("the redirecting request itself carried no credentials")
+			}
+			h := http.Header{"Location": {foreign.URL + "/landing"}}
+			return &http.Response{StatusCode: http.StatusFound, Header: h, Body: http.NoBody, Request: r}, nil
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	c := &http.Client{Transport: loginauth.NewTransport(src, base)}
+	req := p.Request(f)
+	req.URL.Path += "/__redirect"
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("redirect target answered %d", resp.StatusCode)
+	}
+	if got := leaked.Load().(string); got != "" {
+		t.Fatalf("credentials %s followed a redirect to another host", got)
+	}
+}
+
+func exactHeaders(t *testing.T, p Provider) {
+	f := p.Start()
+	defer f.Close()
+	src, _ := p.Source(f, loginauth.Options{Now: f.Now}, false)
+	var sent atomic.Pointer[http.Header]
+	base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		h := r.Header.Clone()
+		sent.Store(&h)
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	c := &http.Client{Transport: loginauth.NewTransport(src, base)}
+	if err := do(p, f, c); err != nil {
+		t.Fatal(err) // the fake checks names and values too
+	}
+	tok, err := src.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := *sent.Load()
+	for k, want := range p.Header(tok) {
+		if g := got.Values(k); len(g) != len(want) || strings.Join(g, "\x00") != strings.Join(want, "\x00") {
+			t.Errorf("header %s = %q; want %q", k, g, want)
+		}
+	}
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
