@@ -1,0 +1,203 @@
+package crux_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/matryer/is"
+
+	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/crux"
+	"github.com/loginauth/loginauth/crux/cruxtest"
+	"github.com/loginauth/loginauth/loginauthtest"
+)
+
+// config returns a Config for the default account of srv, on its clock.
+func config(srv *cruxtest.Server) crux.Config {
+	return crux.Config{
+		BaseURL:  srv.URL,
+		Username: cruxtest.Username,
+		Password: cruxtest.Password,
+		Options:  loginauth.Options{Now: srv.Now},
+	}
+}
+
+// permissions sends GET {base}/timp/organizations/permissions/ through a
+// Transport of src.
+func permissions(t *testing.T, srv *cruxtest.Server, src *loginauth.Source, base http.RoundTripper) (int, map[string]any, error) {
+	t.Helper()
+	client := &http.Client{Transport: loginauth.NewTransport(src, base)}
+	resp, err := client.Get(srv.URL + cruxtest.PermissionsPath)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatalf("decoding permissions: %v", err)
+	}
+	return resp.StatusCode, body, nil
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestLogin(t *testing.T) {
+	is := is.New(t)
+	srv := cruxtest.NewServer()
+	defer srv.Close()
+	var loginType string
+	cfg := config(srv)
+	cfg.HTTPClient = &http.Client{Transport: roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		loginType = r.Header.Get("Content-Type")
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	src := crux.NewSource(cfg)
+
+	var auth string
+	status, body, err := permissions(t, srv, src, roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		auth = r.Header.Get("Authorization")
+		return http.DefaultTransport.RoundTrip(r)
+	}))
+	is.NoErr(err)
+	is.Equal(status, http.StatusOK) // the fake accepts "Token <auth_token>"
+	is.Equal(loginType, crux.ContentType)
+
+	tok, err := src.Token()
+	is.NoErr(err)
+	is.Equal(auth, "Token "+tok.AccessToken)
+	is.Equal(tok.Extra("org_type"), "RETAILER")                           // the login answer is kept in Extra
+	is.Equal(tok.Extra("user_uuid"), body["user_uuid"])                   // the same user
+	is.Equal(tok.Extra("org_uuid"), body["org_uuid"])                     // and organization
+	is.True(tok.Extra("permission_assignments") != nil)                   // with its permissions
+	is.Equal(tok.Extra("auth_token"), nil)                                // but not the token twice
+	is.Equal(tok.Expiry.Sub(srv.Now()).Round(60e9), crux.DefaultLifetime) // two hours
+	is.Equal(srv.Logins(), int64(1))
+}
+
+func TestLoginPathV1(t *testing.T) {
+	is := is.New(t)
+	srv := cruxtest.NewServer()
+	defer srv.Close()
+	cfg := config(srv)
+	cfg.LoginPath = crux.LoginPathV1
+	status, _, err := permissions(t, srv, crux.NewSource(cfg), nil)
+	is.NoErr(err)
+	is.Equal(status, http.StatusOK)
+}
+
+func TestExpiryAndRefusal(t *testing.T) {
+	is := is.New(t)
+	srv := cruxtest.NewServer()
+	defer srv.Close()
+	src := crux.NewSource(config(srv))
+	_, err := src.Token()
+	is.NoErr(err)
+
+	srv.Advance(crux.DefaultLifetime) // expired: logged in again before the request
+	status, _, err := permissions(t, srv, src, nil)
+	is.NoErr(err)
+	is.Equal(status, http.StatusOK)
+	is.Equal(srv.Logins(), int64(2))
+	is.Equal(srv.Refused(), int64(0))
+
+	srv.RevokeAll() // refused with 401 "Invalid token.": logged in again and re-sent
+	status, _, err = permissions(t, srv, src, nil)
+	is.NoErr(err)
+	is.Equal(status, http.StatusOK)
+	is.Equal(srv.Logins(), int64(3))
+	is.Equal(srv.Refused(), int64(1))
+	is.Equal(src.Stats().Retries, int64(1))
+}
+
+func TestBadCredentials(t *testing.T) {
+	is := is.New(t)
+	srv := cruxtest.NewServer()
+	defer srv.Close()
+	const wrong = "wrong-password-123"
+	cfg := config(srv)
+	cfg.Password = wrong
+	src := crux.NewSource(cfg)
+	_, _, err := permissions(t, srv, src, nil)
+	is.True(err != nil)
+	var le *loginauth.LoginError
+	is.True(errors.As(err, &le))
+	is.Equal(le.Provider, "crux")
+	is.Equal(le.Status, http.StatusUnauthorized)
+	is.Equal(le.Message, cruxtest.MsgInvalidCredentials)
+	is.True(le.BadCredentials)
+	is.True(!strings.Contains(err.Error(), wrong)) // no password in the error
+	is.Equal(srv.Requests()+srv.Refused(), int64(0))
+}
+
+func TestRequiredFields(t *testing.T) {
+	srv := cruxtest.NewServer()
+	defer srv.Close()
+	for _, field := range []string{"BaseURL", "Username", "Password"} {
+		t.Run(field, func(t *testing.T) {
+			is := is.New(t)
+			cfg := config(srv)
+			switch field {
+			case "BaseURL":
+				cfg.BaseURL = ""
+			case "Username":
+				cfg.Username = ""
+			case "Password":
+				cfg.Password = ""
+			}
+			want := "crux: Config." + field + " is required"
+			src := crux.NewSource(cfg)
+			_, err := src.Token()
+			is.True(err != nil)
+			is.Equal(err.Error(), want)
+			_, _, err = permissions(t, srv, src, nil)
+			is.True(err != nil)
+			is.True(strings.Contains(err.Error(), want)) // the Transport fails with it too
+		})
+	}
+	if n := srv.Logins() + srv.Requests() + srv.Refused(); n != 0 {
+		t.Errorf("a Source with a missing field reached the server %d times", n)
+	}
+}
+
+func TestBadLoginResponses(t *testing.T) {
+	for _, tt := range []struct {
+		fault loginauthtest.Fault
+		want  string
+	}{
+		{loginauthtest.Fault500, `HTTP 500: unexpected response Internal Server Error`},
+		{loginauthtest.FaultHTML502, `Bad Gateway, Content-Type "text/html`},
+		{loginauthtest.FaultMalformedJSON, "not valid JSON"},
+		{loginauthtest.FaultEmptyBody, "empty"},
+		{loginauthtest.FaultNoToken, "no auth_token"},
+	} {
+		t.Run(tt.fault.String(), func(t *testing.T) {
+			is := is.New(t)
+			srv := cruxtest.NewServer()
+			defer srv.Close()
+			srv.SetFault(tt.fault)
+			_, err := crux.NewSource(config(srv)).Token()
+			is.True(err != nil)
+			var le *loginauth.LoginError
+			is.True(errors.As(err, &le))
+			is.True(!le.BadCredentials)
+			t.Log(err)
+			is.True(strings.HasPrefix(err.Error(), "crux: login failed"))
+			is.True(strings.Contains(err.Error(), tt.want)) // says what was wrong
+		})
+	}
+}
+
+func TestFormat(t *testing.T) {
+	is := is.New(t)
+	cfg := crux.Config{BaseURL: crux.SandboxURL, Username: "alice", Password: "pw-0123456789"}
+	s := fmt.Sprintf("%v %+v %#v %s %v", cfg, cfg, cfg, cfg, &cfg)
+	is.True(!strings.Contains(s, "pw-0123456789")) // no password
+	is.True(strings.Contains(s, "alice"))
+	is.True(strings.Contains(s, "[redacted]"))
+}
