@@ -226,9 +226,11 @@ func DefaultRefused(resp *http.Response) bool {
 	return false
 }
 
-// refusal reports whether body is an xPay error envelope whose message is
-// about the access token rather than the business call: it mentions a
-// token, a JWT, or being unauthorized or unauthenticated.
+// refusal reports whether body is an xPay error envelope about the access
+// token rather than the business call: its data says "unauthorized": true,
+// or its message mentions a token, a JWT (such as jsonwebtoken's "jwt
+// expired" and "jwt must be provided"), or being unauthorized or
+// unauthenticated.
 func refusal(body []byte) bool {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 || body[0] != '{' {
@@ -236,11 +238,18 @@ func refusal(body []byte) bool {
 	}
 	var v struct {
 		Error *struct {
-			Message string `json:"message"`
+			Message string          `json:"message"`
+			Data    json.RawMessage `json:"data"`
 		} `json:"error"`
 	}
 	if json.Unmarshal(body, &v) != nil || v.Error == nil {
 		return false
+	}
+	var data struct {
+		Unauthorized bool `json:"unauthorized"`
+	}
+	if json.Unmarshal(v.Error.Data, &data) == nil && data.Unauthorized {
+		return true
 	}
 	m := strings.ToLower(v.Error.Message)
 	for _, s := range []string{"token", "jwt", "unauthorized", "unauthenticated", "not authenticated"} {

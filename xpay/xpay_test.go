@@ -1,0 +1,308 @@
+package xpay_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+
+	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/loginauthtest"
+	"github.com/loginauth/loginauth/xpay"
+	"github.com/loginauth/loginauth/xpay/xpaytest"
+)
+
+// config returns a Config for the default account of srv, on its clock.
+func config(srv *xpaytest.Server) xpay.Config {
+	return xpay.Config{
+		BaseURL:   srv.URL,
+		Username:  xpaytest.Username,
+		SecretKey: xpaytest.SecretKey,
+		Options:   loginauth.Options{Now: srv.Now},
+	}
+}
+
+// balance POSTs {} to /client/balance through a Transport of src and
+// returns the status and the body as read by the caller.
+func balance(t *testing.T, srv *xpaytest.Server, src *loginauth.Source, base http.RoundTripper) (int, []byte, error) {
+	t.Helper()
+	client := &http.Client{Transport: loginauth.NewTransport(src, base)}
+	req, err := http.NewRequest("POST", srv.URL+xpaytest.BalancePath, bytes.NewReader([]byte(`{}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading balance: %v", err)
+	}
+	return resp.StatusCode, b, nil
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// recorder is a base transport that keeps the bytes of every response
+// body it passes on, as the server sent them.
+type recorder struct {
+	auth   []string
+	bodies [][]byte
+}
+
+func (rec *recorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec.auth = append(rec.auth, r.Header.Get("Authorization"))
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	rec.bodies = append(rec.bodies, b)
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	return resp, nil
+}
+
+func TestLogin(t *testing.T) {
+	is := is.New(t)
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	src := xpay.NewSource(config(srv))
+
+	rec := new(recorder)
+	status, body, err := balance(t, srv, src, rec)
+	is.NoErr(err)
+	is.Equal(status, http.StatusOK)
+	is.True(strings.Contains(string(body), `"balance":"100.00"`)) // served, not refused
+	is.Equal(string(body), string(rec.bodies[0]))                 // byte for byte
+
+	tok, err := src.Token()
+	is.NoErr(err)
+	is.Equal(rec.auth[0], "Bearer "+tok.AccessToken)
+	want := srv.Now().Add(xpaytest.DefaultLifetime).Truncate(time.Second)
+	is.True(tok.Expiry.Equal(want)) // the expiry is expiresAt
+	is.Equal(srv.Logins(), int64(1))
+	is.Equal(srv.Requests(), int64(1))
+}
+
+// A refused token arrives as HTTP 200 with an error envelope: the request
+// is re-sent once, body included, with a fresh token.
+func TestEnvelopeRefusalRetried(t *testing.T) {
+	for _, with401 := range []bool{false, true} {
+		t.Run(fmt.Sprint("RefuseWith401=", with401), func(t *testing.T) {
+			is := is.New(t)
+			srv := xpaytest.NewServer()
+			defer srv.Close()
+			srv.RefuseWith401 = with401
+			src := xpay.NewSource(config(srv))
+			_, err := src.Token()
+			is.NoErr(err)
+
+			srv.RevokeAll()
+			rec := new(recorder)
+			status, body, err := balance(t, srv, src, rec)
+			is.NoErr(err)
+			is.Equal(status, http.StatusOK)
+			is.True(strings.Contains(string(body), `"success"`)) // the re-sent request's answer
+			is.Equal(len(rec.bodies), 2)                         // sent twice
+			is.True(strings.Contains(string(rec.bodies[0]), xpaytest.MsgTokenInvalid))
+			is.Equal(srv.Refused(), int64(1))
+			is.Equal(srv.Logins(), int64(2))
+			is.Equal(src.Stats().Retries, int64(1))
+		})
+	}
+}
+
+func TestExpiredTokenRenewed(t *testing.T) {
+	is := is.New(t)
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	src := xpay.NewSource(config(srv))
+	_, err := src.Token()
+	is.NoErr(err)
+	srv.Advance(xpaytest.DefaultLifetime) // expired by expiresAt: renewed before the request
+	status, _, err := balance(t, srv, src, nil)
+	is.NoErr(err)
+	is.Equal(status, http.StatusOK)
+	is.Equal(srv.Logins(), int64(2))
+	is.Equal(srv.Refused(), int64(0))
+}
+
+// envelope is a base transport that answers every request with status
+// 200, Content-Type ct and body, without a server.
+func envelope(ct, body string, declared int64) http.RoundTripper {
+	return roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		h := http.Header{}
+		if ct != "" {
+			h.Set("Content-Type", ct)
+		}
+		if declared >= 0 {
+			h.Set("Content-Length", strconv.FormatInt(declared, 10))
+		}
+		return &http.Response{
+			StatusCode: http.StatusOK, Status: "200 OK", Header: h,
+			ContentLength: declared,
+			Body:          io.NopCloser(strings.NewReader(body)),
+			Request:       r,
+		}, nil
+	})
+}
+
+// A body that is not a refusal reaches the caller untouched: a business
+// error, a body too long to peek at, a body that is not JSON.
+func TestNonRefusalUntouched(t *testing.T) {
+	business := `{"error":{"message":"insufficient balance","data":{"amount":"100.00"},"tag":"t-1"},"uuid":"u-1"}` + "\n"
+	long := `{"error":{"message":"jwt expired","data":{"pad":"` + strings.Repeat("x", 32<<10) + `"}}}`
+	for _, tt := range []struct {
+		name, ct, body string
+		declared       int64
+	}{
+		{"business error", "application/json; charset=utf-8", business, int64(len(business))},
+		{"business error, no length", "application/json", business, -1},
+		{"business error, no type", "", business, -1},
+		{"declared longer than the limit", "application/json", long, int64(len(long))},
+		{"longer than the limit", "application/json", long, -1},
+		{"not JSON", "text/plain", `{"error":{"message":"jwt expired"}}`, -1},
+		{"empty", "application/json", "", 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			srv := xpaytest.NewServer()
+			defer srv.Close()
+			src := xpay.NewSource(config(srv))
+			status, body, err := balance(t, srv, src, envelope(tt.ct, tt.body, tt.declared))
+			is.NoErr(err)
+			is.Equal(status, http.StatusOK)
+			is.Equal(string(body), tt.body) // byte for byte
+			is.Equal(src.Stats().Retries, int64(0))
+			is.Equal(srv.Logins(), int64(1))
+		})
+	}
+}
+
+func TestBadCredentials(t *testing.T) {
+	is := is.New(t)
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	const wrong = "wrong-secret-key-123"
+	cfg := config(srv)
+	cfg.SecretKey = wrong
+	src := xpay.NewSource(cfg)
+
+	_, _, err := balance(t, srv, src, nil)
+	is.True(err != nil)
+	var le *loginauth.LoginError
+	is.True(errors.As(err, &le))
+	is.Equal(le.Provider, "xpay")
+	is.Equal(le.Status, http.StatusOK) // a 200 with an error envelope
+	is.Equal(le.Message, xpaytest.MsgInvalidCredentials)
+	is.True(le.Code != "") // the error's tag
+	is.True(le.BadCredentials)
+	is.True(!strings.Contains(err.Error(), wrong)) // no secret in the error
+	is.Equal(srv.Requests()+srv.Refused(), int64(0))
+}
+
+func TestRequiredFields(t *testing.T) {
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	for _, field := range []string{"BaseURL", "Username", "SecretKey"} {
+		t.Run(field, func(t *testing.T) {
+			is := is.New(t)
+			cfg := config(srv)
+			switch field {
+			case "BaseURL":
+				cfg.BaseURL = ""
+			case "Username":
+				cfg.Username = ""
+			case "SecretKey":
+				cfg.SecretKey = ""
+			}
+			want := "xpay: Config." + field + " is required"
+			src := xpay.NewSource(cfg)
+			_, err := src.Token()
+			is.True(err != nil)
+			is.Equal(err.Error(), want)
+			_, _, err = balance(t, srv, src, nil)
+			is.True(err != nil)
+			is.True(strings.Contains(err.Error(), want)) // the Transport fails with it too
+		})
+	}
+	if n := srv.Logins() + srv.Requests() + srv.Refused(); n != 0 {
+		t.Errorf("a Source with a missing field reached the server %d times", n)
+	}
+}
+
+func TestBadLoginResponses(t *testing.T) {
+	for _, tt := range []struct {
+		fault loginauthtest.Fault
+		want  string
+	}{
+		{loginauthtest.Fault500, `HTTP 500: unexpected response Internal Server Error`},
+		{loginauthtest.FaultHTML502, `Bad Gateway, Content-Type "text/html`},
+		{loginauthtest.FaultMalformedJSON, "not valid JSON"},
+		{loginauthtest.FaultEmptyBody, "empty"},
+		{loginauthtest.FaultNoToken, "no success.data.access_token"},
+	} {
+		t.Run(tt.fault.String(), func(t *testing.T) {
+			is := is.New(t)
+			srv := xpaytest.NewServer()
+			defer srv.Close()
+			srv.SetFault(tt.fault)
+			_, err := xpay.NewSource(config(srv)).Token()
+			is.True(err != nil)
+			var le *loginauth.LoginError
+			is.True(errors.As(err, &le))
+			is.True(!le.BadCredentials)
+			t.Log(err)
+			is.True(strings.HasPrefix(err.Error(), "xpay: login failed"))
+			is.True(strings.Contains(err.Error(), tt.want)) // says what was wrong
+		})
+	}
+}
+
+func TestRefusedConfigurable(t *testing.T) {
+	is := is.New(t)
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	cfg := config(srv)
+	var calls atomic.Int32
+	cfg.Refused = func(resp *http.Response) bool {
+		calls.Add(1)
+		return resp.StatusCode == http.StatusUnauthorized // 401 only
+	}
+	src := xpay.NewSource(cfg)
+	_, err := src.Token()
+	is.NoErr(err)
+	srv.RevokeAll()
+	status, body, err := balance(t, srv, src, nil)
+	is.NoErr(err)
+	is.Equal(status, http.StatusOK)
+	is.True(strings.Contains(string(body), xpaytest.MsgTokenInvalid)) // the refusal reaches the caller
+	is.Equal(calls.Load(), int32(1))
+	is.Equal(src.Stats().Retries, int64(0))
+}
+
+func TestFormat(t *testing.T) {
+	is := is.New(t)
+	cfg := xpay.Config{BaseURL: xpay.ProductionURL, Username: "alice@example.test", SecretKey: "sk-0123456789"}
+	s := fmt.Sprintf("%v %+v %#v %s %v", cfg, cfg, cfg, cfg, &cfg)
+	is.True(!strings.Contains(s, "sk-0123456789")) // no secret key
+	is.True(strings.Contains(s, "alice@example.test"))
+	is.True(strings.Contains(s, "[redacted]"))
+}
