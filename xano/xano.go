@@ -125,7 +125,9 @@ func Signup(ctx context.Context, cfg Config, name string) (*loginauth.Source, er
 		}
 		return c.login(ctx)
 	})
-	if _, err := src.TokenContext(ctx); err != nil {
+	_, err = src.TokenContext(ctx)
+	first.Store(nil) // unused when a Store held a token: never hand it out later
+	if err != nil {
 		return nil, err
 	}
 	return src, nil
