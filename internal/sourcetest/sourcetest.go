@@ -2,13 +2,17 @@
 // runs against its fake server: one login under a cold stampede, one
 // re-login after revocation with every refused request re-sent, refresh
 // ahead of expiry, wrong credentials, credentials kept from other hosts
-// across redirects, and the exact header names and values.
+// across redirects, and the exact header names and values. Every scenario
+// logs at debug level, and no password, secret or token may appear in any
+// record or event.
 package sourcetest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -66,11 +70,90 @@ func Run(t *testing.T, p Provider) {
 	t.Run("ExactHeaders", func(t *testing.T) { exactHeaders(t, p) })
 }
 
+// watch is a Source's log and events, checked at the end of a test for
+// every secret seen: the password or secret, and every credential header
+// value that went over the wire.
+type watch struct {
+	mu      sync.Mutex
+	log     bytes.Buffer
+	secrets map[string]bool
+}
+
+func newWatch(t *testing.T, p Provider) *watch {
+	w := &watch{secrets: map[string]bool{}}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.log.Len() == 0 {
+			t.Error("the scenario logged nothing")
+		}
+		for s := range w.secrets {
+			if len(s) >= 6 && strings.Contains(w.log.String(), s) {
+				t.Errorf("a secret appears in the log or an event: %.4s…", s)
+			}
+		}
+	})
+	return w
+}
+
+func (w *watch) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.log.Write(b)
+}
+
+func (w *watch) secret(s string) {
+	w.mu.Lock()
+	w.secrets[s] = true
+	for _, f := range strings.Fields(s) {
+		w.secrets[f] = true // "Bearer <t>": the token alone too
+	}
+	w.mu.Unlock()
+}
+
+// options returns Options on f's clock that log to w at debug level and
+// print every event into it.
+func (w *watch) options(f Fake) loginauth.Options {
+	return loginauth.Options{
+		Now:    f.Now,
+		Logger: slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		OnEvent: func(ev loginauth.Event) {
+			fmt.Fprintf(w, "event %+v %v\n", ev, ev.Err)
+		},
+	}
+}
+
+// base returns a transport that records the credential header values it
+// sends, then sends the request with next (nil: the default transport).
+func (w *watch) base(p Provider, next http.RoundTripper) http.RoundTripper {
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		for k := range p.Header(&oauth2.Token{AccessToken: "x"}) {
+			for _, v := range r.Header.Values(k) {
+				w.secret(v)
+			}
+		}
+		return next.RoundTrip(r)
+	})
+}
+
+// source returns a watched Source for f's default account (or a wrong
+// password) and a client that uses it over base.
+func source(t *testing.T, p Provider, f Fake, wrong bool, base http.RoundTripper) (*loginauth.Source, *http.Client, string) {
+	w := newWatch(t, p)
+	src, secret := p.Source(f, w.options(f), wrong)
+	w.secret(secret)
+	c := &http.Client{Transport: loginauth.NewTransport(src, w.base(p, base)), Timeout: 30 * time.Second}
+	return src, c, secret
+}
+
 func setup(t *testing.T, p Provider) (Fake, *loginauth.Source, *http.Client) {
 	f := p.Start()
 	t.Cleanup(f.Close)
-	src, _ := p.Source(f, loginauth.Options{Now: f.Now}, false)
-	return f, src, &http.Client{Transport: loginauth.NewTransport(src, nil), Timeout: 30 * time.Second}
+	src, c, _ := source(t, p, f, false, nil)
+	return f, src, c
 }
 
 // do sends p's protected request and reports whether it succeeded.
@@ -202,7 +285,7 @@ func refreshAhead(t *testing.T, p Provider) {
 func wrongCredentials(t *testing.T, p Provider) {
 	f := p.Start()
 	defer f.Close()
-	src, secret := p.Source(f, loginauth.Options{Now: f.Now}, true)
+	src, _, secret := source(t, p, f, true, nil)
 	_, err := src.Token()
 	var le *loginauth.LoginError
 	if !errors.As(err, &le) {
@@ -242,7 +325,6 @@ func redirect(t *testing.T, p Provider) {
 		leaked.Store(strings.Join(got, ","))
 	}))
 	defer foreign.Close()
-	src, _ := p.Source(f, loginauth.Options{Now: f.Now}, false)
 	// A base that answers one path of the fake's origin with a redirect to
 	// the foreign host, as a compromised or misconfigured API might.
 	base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
@@ -255,7 +337,7 @@ func redirect(t *testing.T, p Provider) {
 		}
 		return http.DefaultTransport.RoundTrip(r)
 	})
-	c := &http.Client{Transport: loginauth.NewTransport(src, base)}
+	_, c, _ := source(t, p, f, false, base)
 	req := p.Request(f)
 	req.URL.Path += "/__redirect"
 	resp, err := c.Do(req)
@@ -274,14 +356,13 @@ func redirect(t *testing.T, p Provider) {
 func exactHeaders(t *testing.T, p Provider) {
 	f := p.Start()
 	defer f.Close()
-	src, _ := p.Source(f, loginauth.Options{Now: f.Now}, false)
 	var sent atomic.Pointer[http.Header]
 	base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		h := r.Header.Clone()
 		sent.Store(&h)
 		return http.DefaultTransport.RoundTrip(r)
 	})
-	c := &http.Client{Transport: loginauth.NewTransport(src, base)}
+	src, c, _ := source(t, p, f, false, base)
 	if err := do(p, f, c); err != nil {
 		t.Fatal(err) // the fake checks names and values too
 	}
