@@ -25,8 +25,8 @@ type recorder struct {
 }
 
 func (r *recorder) Enabled(context.Context, slog.Level) bool { return true }
-func (r *recorder) WithAttrs([]slog.Attr) slog.Handler        { return r }
-func (r *recorder) WithGroup(string) slog.Handler             { return r }
+func (r *recorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r *recorder) WithGroup(string) slog.Handler            { return r }
 func (r *recorder) Handle(ctx context.Context, rec slog.Record) error {
 	m := map[string]string{"msg": rec.Message, "level": rec.Level.String()}
 	rec.Attrs(func(a slog.Attr) bool { m[a.Key] = a.Value.String(); return true })
@@ -229,9 +229,28 @@ func TestNoSecretInLogs(t *testing.T) {
 			resp.Body.Close()
 		}
 	}
-	is.True(len(rec.records) > 5)                          // the scenario logged
+	is.True(len(rec.records) > 5)                           // the scenario logged
 	is.True(!strings.Contains(rec.text.String(), "s3cret")) // no secret, not even a part
 	for _, ev := range rec.events {
 		is.True(ev.Err == nil || !strings.Contains(ev.Err.Error(), "s3cret"))
 	}
+}
+
+func TestLoggerAndHookAddNoAllocation(t *testing.T) {
+	is := is.New(t)
+	rec := &recorder{}
+	src := New(Config{Login: (&counter{}).login, Origins: []string{"https://api.example.com"}, Options: rec.options(Options{Lifetime: time.Hour})})
+	_, err := src.Token()
+	is.NoErr(err)
+	n := len(rec.records)
+	ctx := context.Background()
+	is.Equal(testing.AllocsPerRun(1000, func() { _, _ = src.TokenContext(ctx) }), 0.0) // hot path: none
+
+	resp := respond(200, "")
+	tr := NewTransport(src, roundTripperFunc(func(*http.Request) (*http.Response, error) { return resp, nil }))
+	req, _ := http.NewRequest("GET", "https://api.example.com/x", nil)
+	req.Header.Set("Accept", "application/json")
+	allocs := testing.AllocsPerRun(1000, func() { _, _ = tr.RoundTrip(req) })
+	is.True(allocs <= 4)          // at most 4 per request, logger and hook included
+	is.Equal(len(rec.records), n) // and nothing logged for a cached token
 }
