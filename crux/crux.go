@@ -83,14 +83,7 @@ func (c Config) Format(f fmt.State, verb rune) {
 
 // check returns an error naming the first required field that is empty.
 func (c *Config) check() error {
-	for _, f := range []struct{ name, v string }{
-		{"BaseURL", c.BaseURL}, {"Username", c.Username}, {"Password", c.Password},
-	} {
-		if f.v == "" {
-			return fmt.Errorf("crux: Config.%s is required", f.name)
-		}
-	}
-	return nil
+	return wire.Required("crux", "BaseURL", c.BaseURL, "Username", c.Username, "Password", c.Password)
 }
 
 // NewSource returns a Source that logs in to CruxConnect at cfg.BaseURL

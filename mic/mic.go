@@ -22,8 +22,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -94,14 +92,7 @@ func (c Config) Format(f fmt.State, verb rune) {
 
 // check returns an error naming the first required field that is empty.
 func (c *Config) check() error {
-	for _, f := range []struct{ name, v string }{
-		{"BaseURL", c.BaseURL}, {"APIKey", c.APIKey}, {"Username", c.Username}, {"Password", c.Password},
-	} {
-		if f.v == "" {
-			return fmt.Errorf("mic: Config.%s is required", f.name)
-		}
-	}
-	return nil
+	return wire.Required("mic", "BaseURL", c.BaseURL, "APIKey", c.APIKey, "Username", c.Username, "Password", c.Password)
 }
 
 // NewSource returns a Source that logs in to the MIC stack at
@@ -273,10 +264,7 @@ func DefaultRefused(resp *http.Response) bool {
 	case http.StatusUnauthorized:
 		return true
 	case http.StatusForbidden:
-		if !jsonOrAbsent(resp.Header) {
-			return false
-		}
-		b, ok := loginauth.PeekBody(resp, peekLimit)
+		b, ok := wire.PeekJSON(resp, peekLimit)
 		return ok && tokenRefusal(b)
 	}
 	return false
@@ -286,16 +274,6 @@ func DefaultRefused(resp *http.Response) bool {
 func tokenRefusal(body []byte) bool {
 	code, msg := errorMessage(body)
 	return code != "NOT_AUTHORIZED" && strings.Contains(strings.ToLower(msg), "token")
-}
-
-// jsonOrAbsent reports whether h declares a JSON body, or no type at all.
-func jsonOrAbsent(h http.Header) bool {
-	ct := h.Get("Content-Type")
-	if ct == "" {
-		return true
-	}
-	mt, _, err := mime.ParseMediaType(ct)
-	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
 // ErrUnknownHostname is wrapped by the error [Discover] returns when the
@@ -374,26 +352,11 @@ func (d Discoverer) Discover(ctx context.Context, hostname string) (Config, erro
 }
 
 // get GETs the JSON document at url into v.
-// TODO: move to internal/wire once its Call can send a GET.
 func get(ctx context.Context, hc *http.Client, url string, v any) (*wire.Response, error) {
-	fail := func(err error) error { return &loginauth.LoginError{Provider: "mic", Op: "discover", Err: err} }
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, fail(err)
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, fail(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, wire.MaxBody+1))
-	r := &wire.Response{Provider: "mic", Op: "discover", Status: resp.StatusCode, Header: resp.Header, Body: b}
+	r, err := wire.Do(ctx, wire.Call{Provider: "mic", Op: "discover", Method: http.MethodGet, Client: hc, URL: url})
 	switch {
 	case err != nil:
-		return nil, r.Fail(fmt.Errorf("reading response after %d bytes: %w", len(b), err))
-	case len(b) > wire.MaxBody:
-		return nil, r.Fail(fmt.Errorf("response body exceeds %d bytes", wire.MaxBody))
+		return nil, err
 	case !r.OK():
 		return nil, apiError(r)
 	}

@@ -78,14 +78,7 @@ func (c Config) Format(f fmt.State, verb rune) {
 
 // check returns an error naming the first required field that is empty.
 func (c *Config) check() error {
-	for _, f := range []struct{ name, v string }{
-		{"BaseURL", c.BaseURL}, {"Email", c.Email}, {"Password", c.Password},
-	} {
-		if f.v == "" {
-			return fmt.Errorf("xano: Config.%s is required", f.name)
-		}
-	}
-	return nil
+	return wire.Required("xano", "BaseURL", c.BaseURL, "Email", c.Email, "Password", c.Password)
 }
 
 // NewSource returns a Source that logs in to the Xano API group at

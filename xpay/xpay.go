@@ -23,7 +23,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -82,14 +81,7 @@ func (c Config) Format(f fmt.State, verb rune) {
 
 // check returns an error naming the first required field that is empty.
 func (c *Config) check() error {
-	for _, f := range []struct{ name, v string }{
-		{"BaseURL", c.BaseURL}, {"Username", c.Username}, {"SecretKey", c.SecretKey},
-	} {
-		if f.v == "" {
-			return fmt.Errorf("xpay: Config.%s is required", f.name)
-		}
-	}
-	return nil
+	return wire.Required("xpay", "BaseURL", c.BaseURL, "Username", c.Username, "SecretKey", c.SecretKey)
 }
 
 // NewSource returns a Source that authenticates with xPay at cfg.BaseURL
@@ -217,10 +209,7 @@ func DefaultRefused(resp *http.Response) bool {
 	case http.StatusUnauthorized:
 		return true
 	case http.StatusOK:
-		if !jsonOrAbsent(resp.Header) {
-			return false
-		}
-		b, ok := loginauth.PeekBody(resp, peekLimit)
+		b, ok := wire.PeekJSON(resp, peekLimit)
 		return ok && refusal(b)
 	}
 	return false
@@ -258,14 +247,4 @@ func refusal(body []byte) bool {
 		}
 	}
 	return false
-}
-
-// jsonOrAbsent reports whether h declares a JSON body, or no type at all.
-func jsonOrAbsent(h http.Header) bool {
-	ct := h.Get("Content-Type")
-	if ct == "" {
-		return true
-	}
-	mt, _, err := mime.ParseMediaType(ct)
-	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }

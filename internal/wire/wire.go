@@ -25,8 +25,10 @@ const MaxBody = 1 << 20
 // maxRedirects is how many same-origin redirects a login call follows.
 const maxRedirects = 10
 
-// Call is one JSON call to a provider's login, refresh or signup endpoint.
+// Call is one JSON call to a provider's login, refresh, signup or
+// discovery endpoint.
 type Call struct {
+	Method   string       // empty means POST
 	Provider string       // "mic", "xano", ...
 	Op       string       // "login", "refresh", "signup"
 	Client   *http.Client // from [Client]; nil means a client made by Client(nil)
@@ -45,27 +47,37 @@ type Response struct {
 	Body         []byte
 }
 
-// Do sends c as a POST and reads the response. It fails with a
+// Do sends c and reads the response. It fails with a
 // *loginauth.LoginError when the request cannot be sent or the body
 // exceeds MaxBody; any status is otherwise returned for the provider to
 // judge.
 func Do(ctx context.Context, c Call) (*Response, error) {
-	body, err := json.Marshal(c.Body)
-	if err != nil {
-		return nil, &loginauth.LoginError{Provider: c.Provider, Op: c.Op, Err: fmt.Errorf("encoding request: %w", err)}
+	var body io.Reader
+	if c.Body != nil {
+		b, err := json.Marshal(c.Body)
+		if err != nil {
+			return nil, &loginauth.LoginError{Provider: c.Provider, Op: c.Op, Err: fmt.Errorf("encoding request: %w", err)}
+		}
+		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
+	method := c.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.URL, body)
 	if err != nil {
 		return nil, &loginauth.LoginError{Provider: c.Provider, Op: c.Op, Err: err}
 	}
 	for k, v := range c.Header {
 		req.Header[k] = v
 	}
-	ct := c.ContentType
-	if ct == "" {
-		ct = "application/json"
+	if body != nil {
+		ct := c.ContentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		req.Header.Set("Content-Type", ct)
 	}
-	req.Header.Set("Content-Type", ct)
 	req.Header.Set("Accept", "application/json")
 	client := c.Client
 	if client == nil {
@@ -107,12 +119,10 @@ func (r *Response) Decode(v any) error {
 
 func (r *Response) decode(v any) error {
 	n := len(r.Body)
-	trimmed := bytes.TrimSpace(r.Body)
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch {
-	case len(trimmed) == 0:
+	case len(bytes.TrimSpace(r.Body)) == 0:
 		return fmt.Errorf("response body is empty (read %d bytes)", n)
-	case ct == "text/html" || trimmed[0] == '<':
+	case isHTML(r.Header, r.Body):
 		return fmt.Errorf("response is an HTML page, not JSON (read %d bytes)", n)
 	}
 	if err := json.Unmarshal(r.Body, v); err != nil {
@@ -139,10 +149,49 @@ func (r *Response) Missing(field string) *loginauth.LoginError {
 }
 
 // Unexpected returns a LoginError for a status the provider does not
-// document, naming the status and the Content-Type.
+// document, naming the status and what the body looked like.
 func (r *Response) Unexpected() *loginauth.LoginError {
-	ct := r.Header.Get("Content-Type")
-	return r.Fail(fmt.Errorf("unexpected response %s, Content-Type %q (read %d bytes)", http.StatusText(r.Status), ct, len(r.Body)))
+	what := fmt.Sprintf("Content-Type %q", r.Header.Get("Content-Type"))
+	if isHTML(r.Header, r.Body) {
+		what = "an HTML page"
+	}
+	return r.Fail(fmt.Errorf("unexpected response %s with %s (read %d bytes)", http.StatusText(r.Status), what, len(r.Body)))
+}
+
+func isHTML(h http.Header, body []byte) bool {
+	ct, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	b := bytes.TrimSpace(body)
+	return ct == "text/html" || (len(b) > 0 && b[0] == '<')
+}
+
+// isJSONOrAbsent reports whether h declares a JSON body, or no type at all.
+func isJSONOrAbsent(h http.Header) bool {
+	ct := h.Get("Content-Type")
+	if ct == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// PeekJSON is [loginauth.PeekBody] for responses whose Content-Type is JSON
+// or absent; it reads nothing of other responses and reports false.
+func PeekJSON(resp *http.Response, limit int64) ([]byte, bool) {
+	if !isJSONOrAbsent(resp.Header) {
+		return nil, false
+	}
+	return loginauth.PeekBody(resp, limit)
+}
+
+// Required returns an error naming the first empty field of a provider's
+// Config, given as name, value pairs: "mic: Config.Password is required".
+func Required(provider string, nameValues ...string) error {
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		if nameValues[i+1] == "" {
+			return fmt.Errorf("%s: Config.%s is required", provider, nameValues[i])
+		}
+	}
+	return nil
 }
 
 // Client returns a copy of c (nil means a new [http.Client]) that follows
