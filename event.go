@@ -95,15 +95,15 @@ func (s *Source) Stats() Stats {
 
 // emit logs ev and hands it to the hook.
 func (s *Source) emit(ev Event) {
-	ev.Provider = s.name
-	if s.onEvent != nil {
-		s.onEvent(ev)
+	ev.Provider = s.cfg.Provider
+	if s.cfg.OnEvent != nil {
+		s.cfg.OnEvent(ev)
 	}
-	if s.log == nil {
+	if s.cfg.Logger == nil {
 		return
 	}
 	level := slog.LevelDebug
-	attrs := []slog.Attr{slog.String("event", ev.Kind.String()), slog.String("provider", s.name)}
+	attrs := []slog.Attr{slog.String("event", ev.Kind.String()), slog.String("provider", s.cfg.Provider)}
 	if ev.Op != "" {
 		attrs = append(attrs, slog.String("op", ev.Op))
 	}
@@ -117,7 +117,7 @@ func (s *Source) emit(ev Event) {
 		level = slog.LevelWarn
 		attrs = append(attrs, errorAttrs(ev.Err)...)
 	}
-	s.log.LogAttrs(context.Background(), level, "loginauth: "+ev.Kind.String(), attrs...)
+	s.cfg.Logger.LogAttrs(context.Background(), level, "loginauth: "+ev.Kind.String(), attrs...)
 }
 
 // errorAttrs describes err, with the provider's status, code and message
@@ -139,13 +139,13 @@ func errorAttrs(err error) []slog.Attr {
 }
 
 func (s *Source) debug(msg string, attrs ...slog.Attr) {
-	if s.log != nil {
-		s.log.LogAttrs(context.Background(), slog.LevelDebug, "loginauth: "+msg, append(attrs, slog.String("provider", s.name))...)
+	if s.cfg.Logger != nil {
+		s.cfg.Logger.LogAttrs(context.Background(), slog.LevelDebug, "loginauth: "+msg, append(attrs, slog.String("provider", s.cfg.Provider))...)
 	}
 }
 
 func (s *Source) warn(msg string, attrs ...slog.Attr) {
-	if s.log != nil {
-		s.log.LogAttrs(context.Background(), slog.LevelWarn, "loginauth: "+msg, append(attrs, slog.String("provider", s.name))...)
+	if s.cfg.Logger != nil {
+		s.cfg.Logger.LogAttrs(context.Background(), slog.LevelWarn, "loginauth: "+msg, append(attrs, slog.String("provider", s.cfg.Provider))...)
 	}
 }

@@ -138,17 +138,9 @@ type Options struct {
 // and shares one login among all callers that need one at the same time.
 // It is safe for concurrent use. Create it with [New].
 type Source struct {
-	name       string
-	cfg        Config
-	scheme     Scheme
-	origins    []origin
-	err        error // configuration error, returned by every call
-	timeout    time.Duration
-	minBO      time.Duration
-	maxBO      time.Duration
-	log        *slog.Logger
-	onEvent    EventFunc
-	store      Store
+	cfg        Config   // with defaults filled in
+	origins    []origin // parsed cfg.Origins
+	err        error    // configuration error, returned by every call
 	group      singleflight.Group
 	cur        atomic.Pointer[entry]   // the cached token; nil before the first login
 	fail       atomic.Pointer[failure] // the last failed login while its backoff lasts
@@ -174,7 +166,6 @@ type field struct {
 // failure is a failed login and the time until which it is served again.
 type failure struct {
 	err   error
-	at    time.Time
 	until time.Time
 	n     int // consecutive failures
 }
@@ -192,38 +183,27 @@ func (e *entry) fresh(now time.Time) bool {
 // New returns a Source for the API that cfg describes. It never fails: a
 // configuration error is returned by every later call instead.
 func New(cfg Config) *Source {
-	s := &Source{
-		name:    cfg.Provider,
-		cfg:     cfg,
-		scheme:  cfg.Scheme,
-		timeout: cfg.LoginTimeout,
-		minBO:   cfg.MinBackoff,
-		maxBO:   cfg.MaxBackoff,
-		log:     cfg.Logger,
-		onEvent: cfg.OnEvent,
-		store:   cfg.Store,
+	if cfg.Provider == "" {
+		cfg.Provider = "loginauth"
 	}
-	if s.name == "" {
-		s.name = "loginauth"
+	if cfg.Scheme == nil {
+		cfg.Scheme = BearerScheme
 	}
-	if s.scheme == nil {
-		s.scheme = BearerScheme
+	if cfg.LoginTimeout <= 0 {
+		cfg.LoginTimeout = DefaultLoginTimeout
 	}
-	if s.timeout <= 0 {
-		s.timeout = DefaultLoginTimeout
+	if cfg.MinBackoff == 0 {
+		cfg.MinBackoff = DefaultMinBackoff
 	}
-	if s.minBO == 0 {
-		s.minBO = DefaultMinBackoff
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = DefaultMaxBackoff
 	}
-	if s.maxBO <= 0 {
-		s.maxBO = DefaultMaxBackoff
-	}
-	s.err = cfg.Err
+	s := &Source{cfg: cfg, err: cfg.Err}
 	if s.err == nil && cfg.Login == nil {
-		s.err = fmt.Errorf("%s: Config.Login is required", s.name)
+		s.err = fmt.Errorf("%s: Config.Login is required", cfg.Provider)
 	}
 	if s.err == nil {
-		s.origins, s.err = parseOrigins(s.name, cfg.Origins, cfg.AllowHTTP)
+		s.origins, s.err = parseOrigins(cfg.Provider, cfg.Origins, cfg.AllowHTTP)
 	}
 	return s
 }
@@ -289,7 +269,7 @@ func (s *Source) wait(ctx context.Context) (*entry, error) {
 		return nil, s.err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%s: not waiting for login: %w", s.name, err)
+		return nil, fmt.Errorf("%s: not waiting for login: %w", s.cfg.Provider, err)
 	}
 	if err := s.backoff(s.now()); err != nil {
 		return nil, err
@@ -302,7 +282,7 @@ func (s *Source) wait(ctx context.Context) (*entry, error) {
 		}
 		return r.Val.(*entry), nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%s: gave up waiting for login: %w", s.name, ctx.Err())
+		return nil, fmt.Errorf("%s: gave up waiting for login: %w", s.cfg.Provider, ctx.Err())
 	}
 }
 
@@ -313,7 +293,7 @@ func (s *Source) backoff(now time.Time) error {
 	if f == nil || !now.Before(f.until) {
 		return nil
 	}
-	return &BackoffError{Provider: s.name, Until: f.until, Err: f.err}
+	return &BackoffError{Provider: s.cfg.Provider, Until: f.until, Err: f.err}
 }
 
 // flight is the one login or refresh that all waiting callers share. It
@@ -328,12 +308,12 @@ func (s *Source) flight(ctx context.Context) (any, error) {
 		return nil, err
 	}
 	base := context.WithoutCancel(ctx)
-	if s.store != nil {
+	if s.cfg.Store != nil {
 		if e := s.loadStored(base, cur); e != nil {
 			return s.adopt(e), nil
 		}
-		if _, ok := s.store.(Locker); ok {
-			lctx, lcancel := context.WithTimeout(base, s.timeout)
+		if _, ok := s.cfg.Store.(Locker); ok {
+			lctx, lcancel := context.WithTimeout(base, s.cfg.LoginTimeout)
 			unlock := s.lock(lctx)
 			lcancel()
 			defer unlock()
@@ -342,7 +322,7 @@ func (s *Source) flight(ctx context.Context) (any, error) {
 			}
 		}
 	}
-	ctx, cancel := context.WithTimeout(base, s.timeout)
+	ctx, cancel := context.WithTimeout(base, s.cfg.LoginTimeout)
 	defer cancel()
 
 	var tok *oauth2.Token
@@ -365,7 +345,7 @@ func (s *Source) flight(ctx context.Context) (any, error) {
 		return nil, err
 	}
 	e := s.newEntry(tok, s.now())
-	if s.store != nil {
+	if s.cfg.Store != nil {
 		s.save(base, e)
 	}
 	return s.adopt(e), nil
@@ -385,7 +365,7 @@ func (s *Source) call(ctx context.Context, kind EventKind, fn LoginFunc) (*oauth
 	start := time.Now()
 	tok, err := fn(ctx)
 	if err == nil && (tok == nil || tok.AccessToken == "") {
-		err = fmt.Errorf("%s: %s returned no token", s.name, op)
+		err = fmt.Errorf("%s: %s returned no token", s.cfg.Provider, op)
 	}
 	d := time.Since(start)
 	if err != nil {
@@ -404,23 +384,23 @@ func (s *Source) call(ctx context.Context, kind EventKind, fn LoginFunc) (*oauth
 
 // failed records a failed login and starts its backoff window.
 func (s *Source) failed(err error, now time.Time) {
-	if s.minBO < 0 {
+	if s.cfg.MinBackoff < 0 {
 		return
 	}
 	n := 1
 	if f := s.fail.Load(); f != nil {
 		n = f.n + 1
 	}
-	d := s.maxBO
+	d := s.cfg.MaxBackoff
 	if le := asLoginError(err); le == nil || !le.BadCredentials {
-		d = s.minBO << min(n-1, 30)
-		if d <= 0 || d > s.maxBO {
-			d = s.maxBO
+		d = s.cfg.MinBackoff << min(n-1, 30)
+		if d <= 0 || d > s.cfg.MaxBackoff {
+			d = s.cfg.MaxBackoff
 		}
 	}
 	// Jitter of ±20%, so that a fleet does not retry in step.
 	d = time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-	s.fail.Store(&failure{err: err, at: now, until: now.Add(d), n: n})
+	s.fail.Store(&failure{err: err, until: now.Add(d), n: n})
 	s.warn("login backoff", slog.Duration("backoff", d), slog.Int("attempt", n))
 }
 
@@ -449,7 +429,7 @@ func (s *Source) newEntry(tok *oauth2.Token, now time.Time) *entry {
 			e.refreshAt = exp.Add(-w)
 		}
 	}
-	for k, v := range s.scheme.Credentials(e.tok) {
+	for k, v := range s.cfg.Scheme.Credentials(e.tok) {
 		e.header = append(e.header, field{key: k, vals: v})
 	}
 	return e
@@ -484,10 +464,10 @@ func (s *Source) Invalidate(tok *oauth2.Token) {
 		if s.cur.CompareAndSwap(e, &entry{tok: e.tok, revoked: true}) {
 			s.stats.invalidations.Add(1)
 			s.emit(Event{Kind: EventInvalidate})
-			if s.store != nil && e.stored != nil {
+			if s.cfg.Store != nil && e.stored != nil {
 				ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 				defer cancel()
-				if err := s.store.Delete(ctx, s.storeKey(), e.stored); err != nil {
+				if err := s.cfg.Store.Delete(ctx, s.storeKey(), e.stored); err != nil {
 					s.storeError("delete", err)
 				}
 			}
@@ -528,7 +508,7 @@ func (s *Source) Format(f fmt.State, verb rune) {
 	for i, o := range s.origins {
 		names[i] = o.String()
 	}
-	fmt.Fprintf(f, "loginauth.Source{Provider:%q Origins:%q Token:%s}", s.name, names, state)
+	fmt.Fprintf(f, "loginauth.Source{Provider:%q Origins:%q Token:%s}", s.cfg.Provider, names, state)
 }
 
 // String is like Format with %v.

@@ -154,7 +154,7 @@ func (s *Source) storeKey() string {
 	if s.cfg.StoreKey != "" {
 		return s.cfg.StoreKey
 	}
-	key := s.name
+	key := s.cfg.Provider
 	for _, o := range s.origins {
 		key += " " + o.String()
 	}
@@ -166,7 +166,7 @@ func (s *Source) storeKey() string {
 func (s *Source) loadStored(ctx context.Context, cur *entry) *entry {
 	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
-	b, err := s.store.Load(ctx, s.storeKey())
+	b, err := s.cfg.Store.Load(ctx, s.storeKey())
 	if err != nil {
 		s.storeError("load", err)
 		return nil
@@ -201,7 +201,7 @@ func (s *Source) save(ctx context.Context, e *entry) {
 	e.stored = b
 	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
-	if err := s.store.Save(ctx, s.storeKey(), b, e.expiry); err != nil {
+	if err := s.cfg.Store.Save(ctx, s.storeKey(), b, e.expiry); err != nil {
 		s.storeError("save", err)
 	}
 }
@@ -209,7 +209,7 @@ func (s *Source) save(ctx context.Context, e *entry) {
 // lock takes the Store's login lock, when it has one; a failure to take it
 // is logged and the login goes ahead unlocked.
 func (s *Source) lock(ctx context.Context) func() {
-	l, ok := s.store.(Locker)
+	l, ok := s.cfg.Store.(Locker)
 	if !ok {
 		return func() {}
 	}

@@ -63,7 +63,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp, err := t.transport().RoundTrip(authorize(req, e, req.Body))
-	if err != nil || !s.scheme.Refused(resp) {
+	if err != nil || !s.cfg.Scheme.Refused(resp) {
 		return resp, err
 	}
 
@@ -77,12 +77,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	s.Invalidate(e.tok)
 	e2, err := s.entry(req.Context())
 	if err != nil {
-		return nil, fmt.Errorf("%s: credentials refused (HTTP %d), and renewing them failed: %w", s.name, resp.StatusCode, err)
+		return nil, fmt.Errorf("%s: credentials refused (HTTP %d), and renewing them failed: %w", s.cfg.Provider, resp.StatusCode, err)
 	}
 	body := req.Body
 	if hasBody {
 		if body, err = req.GetBody(); err != nil {
-			return nil, fmt.Errorf("%s: re-sending refused request: GetBody: %w", s.name, err)
+			return nil, fmt.Errorf("%s: re-sending refused request: GetBody: %w", s.cfg.Provider, err)
 		}
 	}
 	s.stats.retries.Add(1)
@@ -124,11 +124,11 @@ func authorize(req *http.Request, e *entry, body io.ReadCloser) *http.Request {
 // reported as a warning.
 func (s *Source) withheld(u *url.URL) {
 	s.stats.withheld.Add(1)
-	if s.onEvent == nil && s.log == nil {
+	if s.cfg.OnEvent == nil && s.cfg.Logger == nil {
 		return
 	}
 	ev := Event{Kind: EventWithheld, Origin: originOf(u)}
-	if s.log != nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if s.cfg.Logger != nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
 		for _, o := range s.origins {
 			if strings.EqualFold(o.host, u.Hostname()) {
 				s.warn("credentials withheld from plain-http origin", slog.String("origin", ev.Origin))
