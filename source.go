@@ -205,6 +205,9 @@ func New(cfg Config) *Source {
 	if s.err == nil {
 		s.origins, s.err = parseOrigins(cfg.Provider, cfg.Origins, cfg.AllowHTTP)
 	}
+	if s.cfg.StoreKey == "" {
+		s.cfg.StoreKey = defaultStoreKey(cfg.Provider, s.origins)
+	}
 	return s
 }
 
@@ -467,7 +470,7 @@ func (s *Source) Invalidate(tok *oauth2.Token) {
 			if s.cfg.Store != nil && e.stored != nil {
 				ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 				defer cancel()
-				if err := s.cfg.Store.Delete(ctx, s.storeKey(), e.stored); err != nil {
+				if err := s.cfg.Store.Delete(ctx, s.cfg.StoreKey, e.stored); err != nil {
 					s.storeError("delete", err)
 				}
 			}

@@ -149,13 +149,10 @@ func decodeToken(b []byte) (*oauth2.Token, error) {
 	return tok, nil
 }
 
-// storeKey is the key of this Source's token in its Store.
-func (s *Source) storeKey() string {
-	if s.cfg.StoreKey != "" {
-		return s.cfg.StoreKey
-	}
-	key := s.cfg.Provider
-	for _, o := range s.origins {
+// defaultStoreKey names the provider and the origins.
+func defaultStoreKey(provider string, origins []origin) string {
+	key := provider
+	for _, o := range origins {
 		key += " " + o.String()
 	}
 	return key
@@ -166,7 +163,7 @@ func (s *Source) storeKey() string {
 func (s *Source) loadStored(ctx context.Context, cur *entry) *entry {
 	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
-	b, err := s.cfg.Store.Load(ctx, s.storeKey())
+	b, err := s.cfg.Store.Load(ctx, s.cfg.StoreKey)
 	if err != nil {
 		s.storeError("load", err)
 		return nil
@@ -201,7 +198,7 @@ func (s *Source) save(ctx context.Context, e *entry) {
 	e.stored = b
 	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
-	if err := s.cfg.Store.Save(ctx, s.storeKey(), b, e.expiry); err != nil {
+	if err := s.cfg.Store.Save(ctx, s.cfg.StoreKey, b, e.expiry); err != nil {
 		s.storeError("save", err)
 	}
 }
@@ -213,7 +210,7 @@ func (s *Source) lock(ctx context.Context) func() {
 	if !ok {
 		return func() {}
 	}
-	unlock, err := l.Lock(ctx, s.storeKey())
+	unlock, err := l.Lock(ctx, s.cfg.StoreKey)
 	if err != nil {
 		s.storeError("lock", err)
 		return func() {}
