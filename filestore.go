@@ -1,0 +1,336 @@
+package loginauth
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// DefaultLockWait is how long [FileStore.Lock] waits for the login of
+// another process when [FileStore.LockWait] is zero.
+const DefaultLockWait = 30 * time.Second
+
+// maxFileSize bounds what a FileStore reads from one file.
+const maxFileSize = 1 << 20
+
+// FileStore is a [Store] and a [Locker] in a directory, for the processes
+// of one machine and user: command-line tools that should not log in on
+// every run, or workers that should log in once between them. Its zero
+// value is ready to use.
+//
+// Each key has a file named after the SHA-256 of the key, so that a key
+// never acts as a path: <hex>.json holds the value and its expiry, as
+// {"expiry":"2006-01-02T15:04:05Z","value":"<base64>"}. A file is written
+// to a temporary file in the same directory, synced and renamed over the
+// old one, so that a reader sees the old value or the new one, never a
+// mix. An expired value is absent.
+//
+// The directory is created with mode 0700 and the files with 0600. A
+// FileStore refuses to use a directory, or to read a file, that group or
+// others may read or write; Save replaces such a file with one of its own.
+//
+// <hex>.lock is the login lock of the key, held with flock(2) where the
+// system has it, so that the lock goes when the process that held it
+// dies; <hex>.wlock makes each Save and Delete a step of its own, so that
+// Delete compares and removes with no Save in between. Elsewhere a lock is
+// a file created exclusively, and taken as abandoned two minutes after it
+// was made.
+type FileStore struct {
+	// Dir is the directory of the files. Empty means "loginauth" in
+	// [os.UserCacheDir].
+	Dir string
+
+	// LockWait bounds how long Lock waits for another process's login
+	// (the context given to Lock may end it sooner). Zero means
+	// [DefaultLockWait]; a negative value means Lock does not wait.
+	LockWait time.Duration
+
+	// Now returns the current time for expiry. Nil means [time.Now].
+	Now func() time.Time
+}
+
+// fileEntry is the content of a value's file.
+type fileEntry struct {
+	Expiry time.Time `json:"expiry,omitzero"`
+	Value  []byte    `json:"value"`
+}
+
+// Load returns the unexpired value under key; nil and no error when the
+// directory or the file is missing.
+func (s *FileStore) Load(ctx context.Context, key string) ([]byte, error) {
+	dir, ok, err := s.openDir(false)
+	if err != nil || !ok {
+		return nil, err
+	}
+	path := filepath.Join(dir, fileName(key, ".json"))
+	raw, err := readFile(path)
+	if err != nil || raw == nil {
+		return nil, err
+	}
+	fe, err := decodeFile(path, raw)
+	if err != nil {
+		return nil, err
+	}
+	if !fe.Expiry.IsZero() && !s.now().Before(fe.Expiry) {
+		// Remove it if no one is writing the key just now; an expired
+		// value may still hold a refresh token.
+		s.removeIf(ctx, dir, key, -1, func(b []byte) bool { return bytes.Equal(b, raw) })
+		return nil, nil
+	}
+	return fe.Value, nil
+}
+
+// Save saves value under key until expiry (zero: no expiry), replacing the
+// file atomically.
+func (s *FileStore) Save(ctx context.Context, key string, value []byte, expiry time.Time) error {
+	dir, _, err := s.openDir(true)
+	if err != nil {
+		return err
+	}
+	if !expiry.IsZero() {
+		expiry = expiry.UTC()
+	}
+	b, err := json.Marshal(fileEntry{Expiry: expiry, Value: value})
+	if err != nil {
+		return fmt.Errorf("loginauth: file store: %w", err)
+	}
+	name := fileName(key, ".json")
+	tmp, err := os.CreateTemp(dir, name+".tmp*") // mode 0600
+	if err != nil {
+		return fmt.Errorf("loginauth: file store: %w", err)
+	}
+	_, err = tmp.Write(b)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("loginauth: file store: %w", err)
+	}
+	unlock, err := lockFile(ctx, filepath.Join(dir, fileName(key, ".wlock")), s.lockWait())
+	if err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	err = os.Rename(tmp.Name(), filepath.Join(dir, name))
+	unlock()
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("loginauth: file store: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("loginauth: file store: sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Delete removes the file of key if its value still equals value. The
+// comparison and the removal hold the key's write lock, which every Save
+// takes too.
+func (s *FileStore) Delete(ctx context.Context, key string, value []byte) error {
+	dir, ok, err := s.openDir(false)
+	if err != nil || !ok {
+		return err
+	}
+	return s.removeIf(ctx, dir, key, s.lockWait(), func(raw []byte) bool {
+		var fe fileEntry
+		return json.Unmarshal(raw, &fe) == nil && bytes.Equal(fe.Value, value)
+	})
+}
+
+// removeIf removes the file of key if match reports true of its content,
+// holding the key's write lock for at most wait.
+func (s *FileStore) removeIf(ctx context.Context, dir, key string, wait time.Duration, match func(raw []byte) bool) error {
+	unlock, err := lockFile(ctx, filepath.Join(dir, fileName(key, ".wlock")), wait)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	path := filepath.Join(dir, fileName(key, ".json"))
+	raw, err := readFile(path)
+	if err != nil || raw == nil || !match(raw) {
+		return err
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("loginauth: file store: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("loginauth: file store: sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Lock takes the login lock of key: it waits until no other holder, in
+// this process or another, has it, for at most LockWait and at most until
+// ctx ends. The lock goes when the returned function is called, or when
+// the process exits.
+func (s *FileStore) Lock(ctx context.Context, key string) (unlock func(), err error) {
+	dir, _, err := s.openDir(true)
+	if err != nil {
+		return nil, err
+	}
+	return lockFile(ctx, filepath.Join(dir, fileName(key, ".lock")), s.lockWait())
+}
+
+// Format prints the directory only; never a token.
+func (s *FileStore) Format(f fmt.State, verb rune) {
+	dir, _ := s.dir()
+	fmt.Fprintf(f, "loginauth.FileStore{Dir:%q}", dir)
+}
+
+func (s *FileStore) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *FileStore) lockWait() time.Duration {
+	if s.LockWait == 0 {
+		return DefaultLockWait
+	}
+	return s.LockWait
+}
+
+func (s *FileStore) dir() (string, error) {
+	if s.Dir != "" {
+		return s.Dir, nil
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("loginauth: file store: %w", err)
+	}
+	return filepath.Join(cache, "loginauth"), nil
+}
+
+// openDir returns the directory after checking its mode, and whether it
+// exists. With create, a missing directory is created with mode 0700.
+func (s *FileStore) openDir(create bool) (dir string, ok bool, err error) {
+	if dir, err = s.dir(); err != nil {
+		return "", false, err
+	}
+	fi, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if !create {
+			return dir, false, nil
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return "", false, fmt.Errorf("loginauth: file store: %w", err)
+		}
+		fi, err = os.Stat(dir)
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("loginauth: file store: %w", err)
+	}
+	if !fi.IsDir() {
+		return "", false, fmt.Errorf("loginauth: file store: %s is not a directory", dir)
+	}
+	if err := checkMode("directory", dir, fi.Mode()); err != nil {
+		return "", false, err
+	}
+	return dir, true, nil
+}
+
+// checkMode refuses a file or directory that group or others may read or
+// write, on systems with such permissions.
+func checkMode(what, path string, mode fs.FileMode) error {
+	if !unixModes || mode.Perm()&0o066 == 0 {
+		return nil
+	}
+	return fmt.Errorf("loginauth: file store: %s %s has mode %#o, which lets group or others read or write it; want %#o", what, path, mode.Perm(), mode.Perm()&^0o077)
+}
+
+// fileName is the name of key's file with the given suffix.
+func fileName(key, suffix string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:]) + suffix
+}
+
+// readFile returns the content of the regular file at path, or nil and no
+// error when there is none.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loginauth: file store: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("loginauth: file store: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("loginauth: file store: %s is not a regular file", path)
+	}
+	if err := checkMode("file", path, fi.Mode()); err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("loginauth: file store: %w", err)
+	}
+	if len(b) > maxFileSize {
+		return nil, fmt.Errorf("loginauth: file store: %s is larger than %d bytes", path, maxFileSize)
+	}
+	return b, nil
+}
+
+// decodeFile decodes the content of the file at path.
+func decodeFile(path string, raw []byte) (fileEntry, error) {
+	var fe fileEntry
+	if err := json.Unmarshal(raw, &fe); err != nil {
+		return fe, fmt.Errorf("loginauth: file store: %s is corrupt: %w", path, err)
+	}
+	return fe, nil
+}
+
+// lockFile takes the lock at path, trying again with a growing pause
+// until it is free, wait has passed or ctx ends, whichever comes first.
+// It tries at least once.
+func lockFile(ctx context.Context, path string, wait time.Duration) (unlock func(), err error) {
+	l, err := openLock(path)
+	if err != nil {
+		return nil, fmt.Errorf("loginauth: file store: lock: %w", err)
+	}
+	deadline := time.Now().Add(wait)
+	pause := time.Millisecond
+	for {
+		ok, err := l.try()
+		if err != nil {
+			l.close()
+			return nil, fmt.Errorf("loginauth: file store: lock %s: %w", path, err)
+		}
+		if ok {
+			return sync.OnceFunc(l.unlock), nil
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			l.close()
+			return nil, fmt.Errorf("loginauth: file store: lock %s: still held by another after %v", path, wait)
+		}
+		t := time.NewTimer(min(pause, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			l.close()
+			return nil, fmt.Errorf("loginauth: file store: lock %s: gave up waiting: %w", path, ctx.Err())
+		case <-t.C:
+		}
+		pause = min(2*pause, 50*time.Millisecond)
+	}
+}

@@ -1,0 +1,436 @@
+package loginauth_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/storetest"
+	"github.com/matryer/is"
+	"golang.org/x/oauth2"
+)
+
+var (
+	_ loginauth.Store  = (*loginauth.FileStore)(nil)
+	_ loginauth.Locker = (*loginauth.FileStore)(nil)
+)
+
+// newFileStore returns a FileStore in a directory that does not exist yet,
+// so that the store creates it. (t.TempDir itself is 0755 under umask 022,
+// which the store would refuse.)
+func newFileStore(t *testing.T) *loginauth.FileStore {
+	return &loginauth.FileStore{Dir: filepath.Join(t.TempDir(), "store")}
+}
+
+// valuePath is the file of key in st: the hex SHA-256 of the key.
+func valuePath(st *loginauth.FileStore, key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return filepath.Join(st.Dir, hex.EncodeToString(sum[:])+".json")
+}
+
+func TestFileStoreConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) loginauth.Store { return newFileStore(t) })
+}
+
+func TestFileStoreConformanceExistingDir(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) loginauth.Store {
+		dir := t.TempDir()
+		if err := os.Chmod(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		return &loginauth.FileStore{Dir: dir}
+	})
+}
+
+func TestFileStoreModes(t *testing.T) {
+	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
+		t.Skip("no Unix file modes")
+	}
+	is := is.New(t)
+	ctx := context.Background()
+	st := &loginauth.FileStore{Dir: filepath.Join(t.TempDir(), "a", "b")}
+	is.NoErr(st.Save(ctx, "k", []byte("v"), time.Time{}))
+	fi, err := os.Stat(st.Dir)
+	is.NoErr(err)
+	is.Equal(fi.Mode().Perm(), os.FileMode(0o700)) // a created directory is 0700
+	fi, err = os.Stat(valuePath(st, "k"))
+	is.NoErr(err)
+	is.Equal(fi.Mode().Perm(), os.FileMode(0o600)) // a value's file is 0600
+	unlock, err := st.Lock(ctx, "k")
+	is.NoErr(err)
+	unlock()
+	entries, err := os.ReadDir(st.Dir)
+	is.NoErr(err)
+	for _, e := range entries {
+		fi, err := e.Info()
+		is.NoErr(err)
+		is.Equal(fi.Mode().Perm(), os.FileMode(0o600)) // every file is 0600, locks too
+		is.True(!strings.Contains(e.Name(), "tmp"))    // no temporary file is left
+	}
+
+	// A directory that others may read is refused by every method.
+	is.NoErr(os.Chmod(st.Dir, 0o755))
+	_, err = st.Load(ctx, "k")
+	is.True(err != nil)                                         // Load refuses a 0755 directory
+	is.True(strings.HasPrefix(err.Error(), "loginauth: "))      // the error is the package's
+	is.True(strings.Contains(err.Error(), st.Dir))              // and names the directory
+	is.True(strings.Contains(err.Error(), "0755"))              // and its mode
+	is.True(st.Save(ctx, "k", []byte("v"), time.Time{}) != nil) // Save refuses it
+	is.True(st.Delete(ctx, "k", []byte("v")) != nil)            // Delete refuses it
+	_, err = st.Lock(ctx, "k")
+	is.True(err != nil) // Lock refuses it
+	is.NoErr(os.Chmod(st.Dir, 0o700))
+
+	// A file that others may read is refused by Load and Delete.
+	path := valuePath(st, "k")
+	is.NoErr(os.Chmod(path, 0o644))
+	_, err = st.Load(ctx, "k")
+	is.True(err != nil)                                    // Load refuses a 0644 file
+	is.True(strings.HasPrefix(err.Error(), "loginauth: ")) // the error is the package's
+	is.True(strings.Contains(err.Error(), path))           // and names the file
+	is.True(strings.Contains(err.Error(), "0644"))         // and its mode
+	is.True(st.Delete(ctx, "k", []byte("v")) != nil)       // Delete refuses it
+	_, err = os.Stat(path)
+	is.NoErr(err) // and left it alone
+
+	// Save replaces it with a file of its own.
+	is.NoErr(st.Save(ctx, "k", []byte("w"), time.Time{}))
+	fi, err = os.Stat(path)
+	is.NoErr(err)
+	is.Equal(fi.Mode().Perm(), os.FileMode(0o600)) // the replaced file is 0600
+	b, err := st.Load(ctx, "k")
+	is.NoErr(err)
+	is.Equal(string(b), "w")
+}
+
+func TestFileStoreFormat(t *testing.T) {
+	is := is.New(t)
+	st := newFileStore(t)
+	is.NoErr(st.Save(context.Background(), "k", []byte("secret-token"), time.Time{}))
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		got := fmt.Sprintf(verb, st)
+		is.Equal(got, fmt.Sprintf("loginauth.FileStore{Dir:%q}", st.Dir)) // only the directory
+	}
+	cache, err := os.UserCacheDir()
+	if err == nil {
+		is.Equal(fmt.Sprint(&loginauth.FileStore{}), fmt.Sprintf("loginauth.FileStore{Dir:%q}", filepath.Join(cache, "loginauth"))) // the default directory
+	}
+}
+
+func TestFileStoreFileFormat(t *testing.T) {
+	is := is.New(t)
+	st := newFileStore(t)
+	exp := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	is.NoErr(st.Save(context.Background(), "k1/../k2", []byte(`{"access_token":"a"}`), exp))
+	b, err := os.ReadFile(valuePath(st, "k1/../k2"))
+	is.NoErr(err)
+	var got map[string]any
+	is.NoErr(json.Unmarshal(b, &got))
+	is.Equal(got["expiry"], "2030-01-02T03:04:05Z")        // the expiry, in UTC
+	is.Equal(got["value"], "eyJhY2Nlc3NfdG9rZW4iOiJhIn0=") // the value, in base64
+	is.True(!bytes.Contains(b, []byte("k1")))              // and never the key
+	is.NoErr(st.Save(context.Background(), "never", []byte("v"), time.Time{}))
+	b, err = os.ReadFile(valuePath(st, "never"))
+	is.NoErr(err)
+	is.Equal(string(b), `{"value":"dg=="}`) // no expiry when it never expires
+}
+
+func TestFileStoreExpiryUsesClock(t *testing.T) {
+	is := is.New(t)
+	ctx := context.Background()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	st := newFileStore(t)
+	st.Now = func() time.Time { return now }
+	is.NoErr(st.Save(ctx, "k", []byte("v"), now.Add(time.Hour)))
+	now = now.Add(59 * time.Minute)
+	b, err := st.Load(ctx, "k")
+	is.NoErr(err)
+	is.Equal(string(b), "v") // unexpired
+	now = now.Add(time.Minute)
+	b, err = st.Load(ctx, "k")
+	is.NoErr(err)
+	is.Equal(b, nil) // expired at its expiry
+	_, err = os.Stat(valuePath(st, "k"))
+	is.True(os.IsNotExist(err)) // and its file removed
+}
+
+// fileStoreSource is a Source with key "test alice" in st.
+func fileStoreSource(st loginauth.Store, login loginauth.LoginFunc, log io.Writer) *loginauth.Source {
+	return loginauth.New(loginauth.Config{
+		Provider: "test", Origins: []string{"https://api.example.com"}, Login: login, StoreKey: "test alice",
+		Options: loginauth.Options{Store: st, Logger: slog.New(slog.NewTextHandler(log, nil))},
+	})
+}
+
+func TestFileStoreCorruptFileIsAbsent(t *testing.T) {
+	for name, corrupt := range map[string]func(valid []byte) []byte{
+		"garbage":       func([]byte) []byte { return []byte("\x00\xffnot json at all") },
+		"torn":          func(valid []byte) []byte { return valid[:len(valid)/2] },
+		"empty":         func([]byte) []byte { return nil },
+		"garbage value": func([]byte) []byte { return []byte(`{"value":"bm90IGEgdG9rZW4="}`) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			is := is.New(t)
+			st := newFileStore(t)
+			var logins atomic.Int64
+			login := func(context.Context) (*oauth2.Token, error) {
+				return &oauth2.Token{AccessToken: fmt.Sprintf("tok-%d", logins.Add(1))}, nil
+			}
+			_, err := fileStoreSource(st, login, io.Discard).Token()
+			is.NoErr(err)
+			path := valuePath(st, "test alice")
+			valid, err := os.ReadFile(path)
+			is.NoErr(err)
+			is.NoErr(os.WriteFile(path, corrupt(valid), 0o600))
+
+			var log bytes.Buffer
+			tok, err := fileStoreSource(st, login, &log).Token()
+			is.NoErr(err)                                  // a corrupt file does not fail the caller
+			is.Equal(tok.AccessToken, "tok-2")             // the Source logged in
+			is.Equal(logins.Load(), int64(2))              // once
+			is.True(strings.Contains(log.String(), "op=")) // and logged the store's complaint
+
+			tok, err = fileStoreSource(st, login, io.Discard).Token()
+			is.NoErr(err)
+			is.Equal(tok.AccessToken, "tok-2") // the new token replaced the corrupt file
+			is.Equal(logins.Load(), int64(2))
+		})
+	}
+}
+
+func TestFileStoreInvalidateDeletes(t *testing.T) {
+	is := is.New(t)
+	st := newFileStore(t)
+	var logins atomic.Int64
+	login := func(context.Context) (*oauth2.Token, error) {
+		return &oauth2.Token{AccessToken: fmt.Sprintf("tok-%d", logins.Add(1))}, nil
+	}
+	a := fileStoreSource(st, login, io.Discard)
+	old, err := a.Token()
+	is.NoErr(err)
+	b := fileStoreSource(st, login, io.Discard)
+	tok, err := b.Token()
+	is.NoErr(err)
+	is.Equal(tok.AccessToken, "tok-1") // b loaded a's token
+	b.Invalidate(tok)
+	_, err = os.Stat(valuePath(st, "test alice"))
+	is.True(os.IsNotExist(err)) // the refused token's file is gone
+	tok, err = b.Token()
+	is.NoErr(err)
+	is.Equal(tok.AccessToken, "tok-2")
+	a.Invalidate(old) // a stale refusal of tok-1 must not delete tok-2
+	tok, err = fileStoreSource(st, login, io.Discard).Token()
+	is.NoErr(err)
+	is.Equal(tok.AccessToken, "tok-2")
+	is.Equal(logins.Load(), int64(2))
+}
+
+// TestFileStoreOneProcessManySources checks that Sources of one process,
+// each with a FileStore of its own on one directory, exclude each other:
+// flock(2) locks belong to open files, not to processes.
+func TestFileStoreOneProcessManySources(t *testing.T) {
+	is := is.New(t)
+	dir := filepath.Join(t.TempDir(), "store")
+	var logins atomic.Int64
+	login := func(context.Context) (*oauth2.Token, error) {
+		n := logins.Add(1)
+		time.Sleep(100 * time.Millisecond) // so that the others arrive meanwhile
+		return &oauth2.Token{AccessToken: fmt.Sprintf("tok-%d", n)}, nil
+	}
+	const n = 8
+	toks := make([]string, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			src := fileStoreSource(&loginauth.FileStore{Dir: dir}, login, io.Discard)
+			<-start
+			tok, err := src.Token()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			toks[i] = tok.AccessToken
+		})
+	}
+	close(start)
+	wg.Wait()
+	is.Equal(logins.Load(), int64(1)) // one login among all the Sources
+	for _, tok := range toks {
+		is.Equal(tok, "tok-1") // and every Source has its token
+	}
+}
+
+func TestFileStoreLockWait(t *testing.T) {
+	is := is.New(t)
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "store")
+	holder := &loginauth.FileStore{Dir: dir}
+	unlock, err := holder.Lock(ctx, "k")
+	is.NoErr(err)
+	defer unlock()
+
+	start := time.Now()
+	_, err = (&loginauth.FileStore{Dir: dir, LockWait: 100 * time.Millisecond}).Lock(ctx, "k")
+	is.True(err != nil) // LockWait bounds the wait
+	is.True(time.Since(start) < 2*time.Second)
+	is.True(strings.HasPrefix(err.Error(), "loginauth: "))
+
+	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	_, err = (&loginauth.FileStore{Dir: dir}).Lock(cctx, "k")
+	is.True(err != nil)                                // so does the context
+	is.True(strings.Contains(err.Error(), "deadline")) // and says so
+
+	_, err = (&loginauth.FileStore{Dir: dir, LockWait: -1}).Lock(ctx, "k")
+	is.True(err != nil) // a negative LockWait does not wait
+
+	unlock()
+	unlock() // a second unlock is harmless
+	u, err := (&loginauth.FileStore{Dir: dir, LockWait: -1}).Lock(ctx, "k")
+	is.NoErr(err) // free again
+	u()
+}
+
+// The multi-process test runs copies of the test binary as children, each
+// of which logs in through a FileStore in one shared directory.
+const (
+	childEnv    = "LOGINAUTH_FILESTORE_CHILD"
+	childURLEnv = "LOGINAUTH_FILESTORE_URL"
+	childDirEnv = "LOGINAUTH_FILESTORE_DIR"
+)
+
+// TestFileStoreMultiProcess starts several processes at once against one
+// login server, and checks that one of them logs in and the others load
+// its token from the store.
+func TestFileStoreMultiProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	is := is.New(t)
+	exe, err := os.Executable()
+	is.NoErr(err)
+	const children = 5
+
+	var logins, arrived atomic.Int64
+	all := make(chan struct{})
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ready": // a barrier: answers once every child has asked
+			if arrived.Add(1) == children {
+				close(all)
+			}
+			select {
+			case <-all:
+			case <-time.After(5 * time.Second):
+				w.WriteHeader(http.StatusGatewayTimeout)
+			}
+		case "/login":
+			n := logins.Add(1)
+			time.Sleep(200 * time.Millisecond) // so that the children overlap
+			json.NewEncoder(w).Encode(map[string]string{"token": fmt.Sprintf("tok-%d", n)})
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer api.Close()
+
+	dir := filepath.Join(t.TempDir(), "store")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	outs := make([]bytes.Buffer, children)
+	cmds := make([]*exec.Cmd, children)
+	for i := range cmds {
+		cmd := exec.CommandContext(ctx, exe, "-test.run=^TestFileStoreMultiProcessChild$", "-test.count=1", "-test.timeout=20s")
+		cmd.Env = append(os.Environ(), childEnv+"=1", childURLEnv+"="+api.URL, childDirEnv+"="+dir)
+		cmd.Stdout = &outs[i]
+		cmd.Stderr = &outs[i]
+		is.NoErr(cmd.Start())
+		cmds[i] = cmd
+	}
+	toks := make([]string, children)
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("child %d: %v:\n%s", i, err, outs[i].String())
+		}
+		sc := bufio.NewScanner(&outs[i])
+		for sc.Scan() {
+			if tok, ok := strings.CutPrefix(sc.Text(), "token="); ok {
+				toks[i] = tok
+			}
+		}
+		if toks[i] == "" {
+			t.Fatalf("child %d printed no token:\n%s", i, outs[i].String())
+		}
+	}
+	is.Equal(arrived.Load(), int64(children)) // every child reached the barrier
+	is.Equal(logins.Load(), int64(1))         // one login among all the processes
+	for _, tok := range toks {
+		is.Equal(tok, "tok-1") // and every process has its token
+	}
+}
+
+// TestFileStoreMultiProcessChild is one child of TestFileStoreMultiProcess;
+// on its own it is skipped.
+func TestFileStoreMultiProcessChild(t *testing.T) {
+	if os.Getenv(childEnv) != "1" {
+		t.Skip("run by TestFileStoreMultiProcess")
+	}
+	url, dir := os.Getenv(childURLEnv), os.Getenv(childDirEnv)
+	src := loginauth.New(loginauth.Config{
+		Provider: "test",
+		Origins:  []string{url},
+		StoreKey: "test " + url + " alice",
+		Login: func(ctx context.Context) (*oauth2.Token, error) {
+			req, err := http.NewRequestWithContext(ctx, "POST", url+"/login", nil)
+			if err != nil {
+				return nil, err
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return nil, err
+			}
+			defer resp.Body.Close()
+			var body struct{ Token string }
+			if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body); err != nil {
+				return nil, err
+			}
+			return &oauth2.Token{AccessToken: body.Token}, nil
+		},
+		Options: loginauth.Options{
+			Store:  &loginauth.FileStore{Dir: dir},
+			Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
+		},
+	})
+	resp, err := http.Get(url + "/ready")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("barrier: %s", resp.Status)
+	}
+	tok, err := src.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("token=%s\n", tok.AccessToken)
+}

@@ -1,0 +1,65 @@
+//go:build unix
+
+package loginauth
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+// unixModes reports that file modes say who may read and write a file.
+const unixModes = true
+
+// fileLock is a lock file held with flock(2). The lock belongs to the open
+// file, so two opens of one path exclude each other within a process as
+// well as across processes, and the system drops it when the process
+// dies. The file itself stays, empty: removing it would let a waiter lock
+// an unlinked file.
+type fileLock struct {
+	f *os.File
+}
+
+func openLock(path string) (*fileLock, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	return &fileLock{f: f}, nil
+}
+
+// try takes the lock if it is free, without waiting.
+func (l *fileLock) try() (bool, error) {
+	for {
+		err := syscall.Flock(int(l.f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		switch {
+		case err == nil:
+			return true, nil
+		case errors.Is(err, syscall.EWOULDBLOCK):
+			return false, nil
+		case errors.Is(err, syscall.EINTR):
+			continue
+		default:
+			return false, err
+		}
+	}
+}
+
+// unlock releases a lock taken by try.
+func (l *fileLock) unlock() { l.f.Close() } // closing the file releases its flock
+
+// close gives up a lock that try did not take.
+func (l *fileLock) close() { l.f.Close() }
+
+// syncDir makes the entries of dir durable: a rename or removal in it.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
