@@ -1,12 +1,33 @@
 package loginauth
 
+// Benchmarks of the request path, each beside golang.org/x/oauth2's
+// Transport over a ReuseTokenSource, and beside the bare base transport.
+// Sub-benchmarks are named impl=oauth2, impl=loginauth and impl=bare so
+// that benchstat -col /impl puts them side by side; BENCHMARKS.md has the
+// command and the figures. The login scenarios are in bench_login_test.go.
+
 import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
+)
+
+// benchToken is the access token of the benchmarks: 32 characters, like
+// a typical opaque token.
+const benchToken = "0123456789abcdef0123456789abcdef"
+
+// The implementations compared, in the order they run: oauth2 first, so
+// that benchstat reports the others relative to it.
+const (
+	implOAuth2    = "oauth2"    // oauth2.Transport over oauth2.ReuseTokenSource
+	implLoginauth = "loginauth" // Transport over Source
+	implBare      = "bare"      // the base transport alone, no credentials
 )
 
 // noopBase answers every request with the same response and allocates
@@ -19,43 +40,62 @@ func newNoop() noopBase {
 	return noopBase{resp: &http.Response{StatusCode: 200, Body: http.NoBody, Header: http.Header{}}}
 }
 
-func benchRequest() *http.Request {
-	req, _ := http.NewRequest("GET", "https://api.example.com/v1/things?limit=10", nil)
+// benchTokenFunc is an oauth2.TokenSource made of a function.
+type benchTokenFunc func() (*oauth2.Token, error)
+
+func (f benchTokenFunc) Token() (*oauth2.Token, error) { return f() }
+
+func benchRequest(url string) *http.Request {
+	req, _ := http.NewRequest("GET", url, nil)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "bench")
 	return req
 }
 
-func benchTransports(b *testing.B) map[string]http.RoundTripper {
-	src := testSource(func(context.Context) (*oauth2.Token, error) {
-		return &oauth2.Token{AccessToken: "0123456789abcdef0123456789abcdef"}, nil
-	}, Options{})
+const benchURL = "https://api.example.com/v1/things?limit=10"
+
+// benchTransports returns the three transports over base, each with a
+// cached token that expires in an hour, as a real one would.
+func benchTransports(b *testing.B, base http.RoundTripper, origin string) map[string]http.RoundTripper {
+	exp := time.Now().Add(time.Hour)
+	tok := &oauth2.Token{AccessToken: benchToken, TokenType: "Bearer", Expiry: exp}
+	src := New(Config{
+		Provider: "bench",
+		Origins:  []string{origin},
+		Login: func(context.Context) (*oauth2.Token, error) {
+			return &oauth2.Token{AccessToken: benchToken, Expiry: exp}, nil
+		},
+	})
 	if _, err := src.Token(); err != nil {
 		b.Fatal(err)
 	}
-	tok := &oauth2.Token{AccessToken: "0123456789abcdef0123456789abcdef", TokenType: "Bearer"}
 	return map[string]http.RoundTripper{
-		"base":      newNoop(),
-		"loginauth": NewTransport(src, newNoop()),
-		"oauth2":    &oauth2.Transport{Source: oauth2.ReuseTokenSource(tok, oauth2.StaticTokenSource(tok)), Base: newNoop()},
+		implBare:      base,
+		implLoginauth: NewTransport(src, base),
+		implOAuth2: &oauth2.Transport{
+			Source: oauth2.ReuseTokenSource(tok, benchTokenFunc(func() (*oauth2.Token, error) { return tok, nil })),
+			Base:   base,
+		},
 	}
 }
+
+var requestImpls = []string{implOAuth2, implLoginauth, implBare}
 
 // BenchmarkRoundTrip measures the per-request cost of each transport over
 // a base that does nothing.
 func BenchmarkRoundTrip(b *testing.B) {
-	trs := benchTransports(b)
-	for _, name := range []string{"base", "oauth2", "loginauth"} {
-		tr := trs[name]
-		b.Run(name, func(b *testing.B) {
-			req := benchRequest()
+	trs := benchTransports(b, newNoop(), "https://api.example.com")
+	for _, impl := range requestImpls {
+		tr := trs[impl]
+		b.Run("impl="+impl, func(b *testing.B) {
+			req := benchRequest(benchURL)
 			b.ReportAllocs()
 			for b.Loop() {
 				resp, err := tr.RoundTrip(req)
 				if err != nil {
 					b.Fatal(err)
 				}
-				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
 			}
 		})
 	}
@@ -63,20 +103,66 @@ func BenchmarkRoundTrip(b *testing.B) {
 
 // BenchmarkRoundTripParallel is BenchmarkRoundTrip from all cores.
 func BenchmarkRoundTripParallel(b *testing.B) {
-	trs := benchTransports(b)
-	for _, name := range []string{"base", "oauth2", "loginauth"} {
-		tr := trs[name]
-		b.Run(name, func(b *testing.B) {
+	trs := benchTransports(b, newNoop(), "https://api.example.com")
+	for _, impl := range requestImpls {
+		tr := trs[impl]
+		b.Run("impl="+impl, func(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
-				req := benchRequest()
+				req := benchRequest(benchURL)
 				for pb.Next() {
-					if _, err := tr.RoundTrip(req); err != nil {
+					resp, err := tr.RoundTrip(req)
+					if err != nil {
 						b.Error(err)
+						return
+					}
+					resp.Body.Close()
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkServer measures requests per second through each transport to
+// an httptest server on loopback, over a keep-alive client, from all
+// cores. The server refuses a wrong token, so the credentials are checked
+// end to end; impl=bare sends none.
+func BenchmarkServer(b *testing.B) {
+	want := "Bearer " + benchToken
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a := r.Header.Get("Authorization"); a != "" && a != want {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		io.WriteString(w, `{"things":[]}`)
+	}))
+	defer srv.Close()
+
+	for _, impl := range requestImpls {
+		b.Run("impl="+impl, func(b *testing.B) {
+			base := http.DefaultTransport.(*http.Transport).Clone()
+			base.MaxIdleConnsPerHost = 64
+			defer base.CloseIdleConnections()
+			client := &http.Client{Transport: benchTransports(b, base, srv.URL)[impl]}
+			b.ReportAllocs()
+			var once sync.Once
+			b.RunParallel(func(pb *testing.PB) {
+				req := benchRequest(srv.URL + "/v1/things?limit=10")
+				for pb.Next() {
+					resp, err := client.Do(req)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						once.Do(func() { b.Errorf("status %d", resp.StatusCode) })
 						return
 					}
 				}
 			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 		})
 	}
 }
