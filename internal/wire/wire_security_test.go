@@ -1,0 +1,201 @@
+package wire_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+
+	"github.com/loginauth/loginauth/internal/wire"
+)
+
+const secPassword = "s3cret-Passw0rd-wire"
+
+// TestSecurityWireRedirectPolicy sends login calls that the server
+// redirects: within the origin they are followed; to another port,
+// another name for the host, or https, they are refused with an error
+// that says so, and the other origin receives nothing; a redirect loop
+// ends. A caller's own CheckRedirect still judges same-origin hops, and
+// the caller's client is left as it was.
+func TestSecurityWireRedirectPolicy(t *testing.T) {
+	secNoLeak(t)
+	var foreign atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { foreign.Add(1) }))
+	t.Cleanup(other.Close)
+	var mu sync.Mutex
+	var hosts []string
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hosts = append(hosts, r.Host)
+		mu.Unlock()
+		port := srv.URL[strings.LastIndexByte(srv.URL, ':'):]
+		to := map[string]string{
+			"/same":  "/final",
+			"/port":  other.URL + "/final",
+			"/host":  "http://localhost" + port + "/final",
+			"/https": "https://127.0.0.1" + port + "/final",
+			"/loop":  "/loop",
+		}[r.URL.Path]
+		if to == "" {
+			b, _ := io.ReadAll(r.Body)
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"got":`+string(b)+`}`)
+			return
+		}
+		http.Redirect(w, r, to, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(srv.Close)
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	mine := &http.Client{Transport: tr}
+	client := wire.Client(mine)
+	is.New(t).True(mine.CheckRedirect == nil) // the caller's client is untouched
+
+	call := func(c *http.Client, path string) (*wire.Response, error) {
+		return wire.Do(context.Background(), wire.Call{
+			Provider: "p", Op: "login", Client: c, URL: srv.URL + path,
+			Body: map[string]string{"password": secPassword},
+		})
+	}
+	for _, tc := range []struct{ path, want string }{
+		{"/port", "refusing redirect to another origin"},
+		{"/host", "refusing redirect to another origin"},
+		{"/https", "refusing redirect to another origin"},
+		{"/loop", "stopped after 10 redirects"},
+	} {
+		t.Run(strings.TrimPrefix(tc.path, "/"), func(t *testing.T) {
+			is := is.New(t)
+			_, err := call(client, tc.path)
+			is.True(err != nil)
+			is.True(strings.HasPrefix(err.Error(), "p: login failed"))
+			is.True(strings.Contains(err.Error(), tc.want)) // says why
+			is.True(!strings.Contains(err.Error(), secPassword))
+		})
+	}
+	is := is.New(t)
+	is.Equal(foreign.Load(), int64(0)) // another port got nothing
+	mu.Lock()
+	for _, h := range hosts {
+		is.True(!strings.HasPrefix(h, "localhost")) // nor another name for the host
+	}
+	mu.Unlock()
+
+	r, err := call(client, "/same")
+	is.NoErr(err) // a redirect within the origin is followed
+	is.Equal(r.Status, http.StatusOK)
+	is.True(strings.Contains(string(r.Body), secPassword)) // with the body
+
+	var judged atomic.Int64
+	mine.CheckRedirect = func(*http.Request, []*http.Request) error { judged.Add(1); return http.ErrUseLastResponse }
+	r, err = call(wire.Client(mine), "/same")
+	is.NoErr(err)
+	is.Equal(r.Status, http.StatusTemporaryRedirect) // the caller's policy stopped it
+	is.Equal(judged.Load(), int64(1))
+	_, err = call(wire.Client(mine), "/port")
+	is.True(err != nil)               // another origin is refused
+	is.Equal(judged.Load(), int64(1)) // before the caller's policy is asked
+}
+
+// secNoLeak records the number of goroutines and, when the test ends
+// (after the cleanups registered later), waits up to 2 s for it to settle
+// back.
+func secNoLeak(t *testing.T) {
+	base := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		deadline := time.Now().Add(2 * time.Second)
+		for runtime.NumGoroutine() > base {
+			if time.Now().After(deadline) {
+				buf := make([]byte, 1<<20)
+				t.Errorf("goroutines left behind:\n%s", buf[:runtime.Stack(buf, true)])
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}
+
+// secEndless is a response body that never ends and counts what is read.
+type secEndless struct {
+	n      atomic.Int64
+	closed atomic.Bool
+}
+
+func (b *secEndless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = ' '
+	}
+	b.n.Add(int64(len(p)))
+	return len(p), nil
+}
+
+func (b *secEndless) Close() error { b.closed.Store(true); return nil }
+
+type secRoundTripper func(*http.Request) (*http.Response, error)
+
+func (f secRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestSecurityWireBoundedRead answers a call with a body that never ends,
+// whatever its declared length: Do reads one byte past MaxBody, closes
+// the body, says why it stopped, and allocates far less than it was sent.
+func TestSecurityWireBoundedRead(t *testing.T) {
+	for _, length := range []int64{-1, 10, 1 << 40} {
+		is := is.New(t)
+		body := &secEndless{}
+		c := wire.Client(&http.Client{Transport: secRoundTripper(func(r *http.Request) (*http.Response, error) {
+			r.Body.Close()
+			return &http.Response{StatusCode: 200, Header: http.Header{}, Body: body, ContentLength: length, Request: r}, nil
+		})})
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := wire.Do(context.Background(), wire.Call{Provider: "p", Op: "login", Client: c, URL: "https://api.example.com/login", Body: struct{}{}})
+		runtime.ReadMemStats(&after)
+		is.True(err != nil)
+		is.True(strings.Contains(err.Error(), "exceeds 1048576 bytes"))
+		is.Equal(body.n.Load(), int64(wire.MaxBody+1)) // one byte past the limit, no more
+		is.True(body.closed.Load())
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+			t.Errorf("an endless answer made Do allocate %d MiB", alloc>>20)
+		}
+	}
+}
+
+// TestSecurityWireErrorsNeverQuoteBody gives the error helpers answers
+// that hold a secret, as a server echoing its request might: an HTML
+// page, broken JSON, a field of the wrong type, an unexpected status.
+// The errors describe the answer, never quote it.
+func TestSecurityWireErrorsNeverQuoteBody(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		ct     string
+		body   string
+		want   string
+	}{
+		{200, "text/html", "<html>" + secPassword + "</html>", "HTML page"},
+		{200, "application/json", `{"token":"` + secPassword, "JSON"},
+		{200, "application/json", `{"token":["` + secPassword + `"]}`, `field "token" has JSON type array`},
+		{200, "application/json", `{"` + secPassword + `":1}` + secPassword, "not valid JSON"},
+		{200, "", "\n\t " + secPassword, "not valid JSON"},
+	} {
+		is := is.New(t)
+		r := &wire.Response{Provider: "p", Op: "login", Status: tc.status, Header: http.Header{"Content-Type": {tc.ct}}, Body: []byte(tc.body)}
+		var v struct {
+			Token string `json:"token"`
+		}
+		err := r.Decode(&v)
+		is.True(err != nil)
+		is.True(strings.Contains(err.Error(), tc.want)) // says what was wrong
+		for _, e := range []error{err, r.Unexpected(), r.Missing("token")} {
+			is.True(!strings.Contains(e.Error(), secPassword)) // without quoting the body
+		}
+	}
+}
