@@ -173,7 +173,7 @@ func TestRefreshEvents(t *testing.T) {
 	_, err = src.Token()
 	is.NoErr(err)
 	<-refreshed
-	for src.Stats().Refreshes == 0 {
+	for rec.event(EventRefresh) == nil {
 		time.Sleep(time.Millisecond)
 	}
 	is.True(rec.find("background refresh") != nil)

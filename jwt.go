@@ -32,7 +32,7 @@ func jwtExpiry(token string) (time.Time, bool) {
 	}
 	f, err := claims.Exp.Float64()
 	const maxUnix = 253402300799 // 9999-12-31T23:59:59Z
-	if err != nil || math.IsNaN(f) || f <= 0 || f > maxUnix {
+	if err != nil || math.IsNaN(f) || f < 1 || f > maxUnix {
 		return time.Time{}, false
 	}
 	sec, frac := math.Modf(f)

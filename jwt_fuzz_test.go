@@ -45,8 +45,8 @@ func FuzzJWTExpiry(f *testing.F) {
 		if y := exp.Year(); y < 1970 || y > 9999 {
 			t.Fatalf("jwtExpiry reported the expiry %v, outside 1970..9999", exp)
 		}
-		if exp.Unix() < 0 {
-			t.Fatalf("jwtExpiry reported the expiry %v, before the Unix epoch", exp)
+		if !exp.After(time.Unix(0, 0)) {
+			t.Fatalf("jwtExpiry reported the expiry %v, not after the Unix epoch", exp)
 		}
 	})
 }
@@ -54,7 +54,6 @@ func FuzzJWTExpiry(f *testing.F) {
 // TestHardeningJWTExpiryTiny checks an exp claim between 0 and 1 ns: it
 // is no later than 0, which jwtExpiry refuses, and must be refused too.
 func TestHardeningJWTExpiryTiny(t *testing.T) {
-	t.Skip("BUG: jwtExpiry accepts an exp claim in (0, 1e-9) and reports the Unix epoch itself as the expiry")
 	for _, p := range []string{`{"exp":0}`, `{"exp":1e-10}`, `{"exp":5e-324}`} {
 		if exp, ok := jwtExpiry(fuzzJWT(p)); ok && !exp.After(time.Unix(0, 0)) {
 			t.Errorf("jwtExpiry(%s) = %v, true; want false: the exp claim is the epoch itself", p, exp)

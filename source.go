@@ -2,6 +2,7 @@ package loginauth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -367,7 +368,10 @@ func (s *Source) call(ctx context.Context, kind EventKind, fn LoginFunc) (*oauth
 	s.debug(op + " starting")
 	start := time.Now()
 	tok, err := fn(ctx)
-	if err == nil && (tok == nil || tok.AccessToken == "") {
+	switch {
+	case err != nil && errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
+		err = s.timedOut(op, err)
+	case err == nil && (tok == nil || tok.AccessToken == ""):
 		err = fmt.Errorf("%s: %s returned no token", s.cfg.Provider, op)
 	}
 	d := time.Since(start)
@@ -383,6 +387,18 @@ func (s *Source) call(ctx context.Context, kind EventKind, fn LoginFunc) (*oauth
 	}
 	s.emit(Event{Kind: kind, Op: op, Duration: d})
 	return tok, nil
+}
+
+// timedOut says that err came from the login timeout, keeping a
+// LoginError a LoginError.
+func (s *Source) timedOut(op string, err error) error {
+	note := fmt.Sprintf("no answer within the login timeout of %v", s.cfg.LoginTimeout)
+	if le := asLoginError(err); le != nil {
+		c := *le
+		c.Err = fmt.Errorf("%s: %w", note, le.Err)
+		return &c
+	}
+	return fmt.Errorf("%s: %s failed: %s: %w", s.cfg.Provider, op, note, err)
 }
 
 // failed records a failed login and starts its backoff window.
@@ -413,7 +429,7 @@ func (s *Source) failed(err error, now time.Time) {
 // future is taken as a clock or provider error and ignored.
 func (s *Source) newEntry(tok *oauth2.Token, now time.Time) *entry {
 	exp := tok.Expiry
-	if !exp.After(now) {
+	if !exp.After(now) || exp.Year() > 9999 {
 		exp = time.Time{}
 		if jexp, ok := jwtExpiry(tok.AccessToken); ok && jexp.After(now) {
 			exp = jexp

@@ -124,7 +124,8 @@ func TestLoginTimeout(t *testing.T) {
 	c := &counter{gate: make(chan struct{})} // never opens
 	src := testSource(c.login, Options{LoginTimeout: 20 * time.Millisecond})
 	_, err := src.Token()
-	is.True(errors.Is(err, context.DeadlineExceeded)) // bounded by the login's own timeout
+	is.True(errors.Is(err, context.DeadlineExceeded))                                    // bounded by the login's own timeout
+	is.True(strings.Contains(err.Error(), "no answer within the login timeout of 20ms")) // and says so
 }
 
 func TestFailedLoginSharedAndBackedOff(t *testing.T) {

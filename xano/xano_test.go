@@ -171,7 +171,7 @@ func TestBadLoginResponses(t *testing.T) {
 		want  string
 	}{
 		{loginauthtest.Fault500, `HTTP 500: "Internal server error"`},
-		{loginauthtest.FaultHTML502, `Bad Gateway, Content-Type "text/html`},
+		{loginauthtest.FaultHTML502, `Bad Gateway with an HTML page`},
 		{loginauthtest.FaultMalformedJSON, "not valid JSON"},
 		{loginauthtest.FaultEmptyBody, "empty"},
 		{loginauthtest.FaultNoToken, "no authToken"},

@@ -169,13 +169,16 @@ func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
 	return &oauth2.Token{AccessToken: d.AccessToken, Expiry: epoch(d.ExpiresAt)}, nil
 }
 
+// maxEpochMilli is the first millisecond after year 9999.
+const maxEpochMilli = 253402300800000
+
 // epoch converts expiresAt, documented as milliseconds since the Unix
 // epoch, to a time; a value too small to be milliseconds of this century
 // is taken as seconds. Zero (absent) gives the zero time.
 func epoch(v float64) time.Time {
 	switch {
-	case v <= 0:
-		return time.Time{}
+	case v <= 0 || v >= maxEpochMilli:
+		return time.Time{} // absurd: let the Source fall back to the JWT or Lifetime
 	case v < 1e11:
 		return time.Unix(int64(v), 0)
 	}
