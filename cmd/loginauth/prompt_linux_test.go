@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/matryer/is"
+)
+
+// openPTY returns the two ends of a new pseudo-terminal, closed when t
+// ends, or skips t when the system has none.
+func openPTY(t *testing.T) (master, tty *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	var unlock int32
+	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, m.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); e != 0 {
+		t.Skipf("unlocking the pseudo-terminal: %v", e)
+	}
+	var n uint32
+	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, m.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); e != 0 {
+		t.Skipf("naming the pseudo-terminal: %v", e)
+	}
+	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("opening the pseudo-terminal: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return m, s
+}
+
+// promptWriter is a stderr that reports when the prompt has been written.
+type promptWriter struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	prompt string
+	seen   chan struct{}
+	once   sync.Once
+}
+
+func (w *promptWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if strings.Contains(w.buf.String(), w.prompt) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return len(p), nil
+}
+
+func (w *promptWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// echoOn reports whether the terminal tty echoes.
+func echoOn(t *testing.T, tty *os.File) bool {
+	t.Helper()
+	tm, err := getTermios(tty.Fd())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm.Lflag&syscall.ECHO != 0
+}
+
+func TestPasswordPrompt(t *testing.T) {
+	is := is.New(t)
+	a := startFake(t, "mic")
+	master, tty := openPTY(t)
+	is.True(isTerminal(tty.Fd())) // a pseudo-terminal is a terminal
+	is.True(echoOn(t, tty))       // it echoes to begin with
+	echoed := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(master) // ends with EIO when tty closes
+		echoed <- string(b)
+	}()
+
+	stderr := &promptWriter{prompt: "mic password for alice: ", seen: make(chan struct{})}
+	var stdout bytes.Buffer
+	env := without(a.env, "MIC_PASSWORD")
+	done := make(chan int)
+	go func() {
+		done <- run(context.Background(), []string{"token", "mic"}, tty, &stdout, stderr, func(k string) string { return env[k] })
+	}()
+	select {
+	case <-stderr.seen:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no prompt; stderr: %s", stderr)
+	}
+	is.True(!echoOn(t, tty)) // echo is off while the password is typed
+	io.WriteString(master, a.secret+"\n")
+	is.Equal(<-done, 0) // stderr: stderr.String()
+	is.True(a.fake.Valid(strings.TrimSpace(stdout.String())))
+	is.True(echoOn(t, tty)) // echo is back on afterwards
+	tty.Close()
+	is.True(!strings.Contains(<-echoed, a.secret)) // the terminal never showed the password
+	is.True(!strings.Contains(stderr.String(), a.secret))
+}
+
+func TestPasswordPromptInterrupted(t *testing.T) {
+	is := is.New(t)
+	a := startFake(t, "xano")
+	_, tty := openPTY(t)
+	stderr := &promptWriter{prompt: "xano password for alice@example.test: ", seen: make(chan struct{})}
+	env := without(a.env, "XANO_PASSWORD")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"token", "xano"}, tty, io.Discard, stderr, func(k string) string { return env[k] })
+	}()
+	select {
+	case <-stderr.seen:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no prompt; stderr: %s", stderr)
+	}
+	cancel()                // as an interrupt does
+	is.Equal(<-done, 1)     // gives up
+	is.True(echoOn(t, tty)) // with the echo back on
+	is.True(strings.Contains(stderr.String(), "context canceled"))
+	is.Equal(a.fake.Logins(), int64(0))
+}
