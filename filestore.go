@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -247,7 +248,7 @@ func (s *FileStore) openDir(create bool) (dir string, ok bool, err error) {
 // checkMode refuses a file or directory that group or others may read or
 // write, on systems with such permissions.
 func checkMode(what, path string, mode fs.FileMode) error {
-	if !unixModes || mode.Perm()&0o066 == 0 {
+	if !unixModes() || mode.Perm()&0o066 == 0 {
 		return nil
 	}
 	return fmt.Errorf("loginauth: file store: %s %s has mode %#o, which lets group or others read or write it; want %#o", what, path, mode.Perm(), mode.Perm()&^0o077)
@@ -334,3 +335,8 @@ func lockFile(ctx context.Context, path string, wait time.Duration) (unlock func
 		pause = min(2*pause, 50*time.Millisecond)
 	}
 }
+
+// unixModes reports whether file modes say who may read and write a file;
+// on Windows and Plan 9 they do not, and the directory's own access
+// control applies.
+func unixModes() bool { return runtime.GOOS != "windows" && runtime.GOOS != "plan9" }

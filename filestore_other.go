@@ -1,4 +1,4 @@
-//go:build !unix
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
 
 package loginauth
 
@@ -10,10 +10,6 @@ import (
 	"os"
 	"time"
 )
-
-// unixModes reports that file modes say who may read and write a file;
-// here they do not, and the directory's own access control applies.
-const unixModes = false
 
 // staleLock is the age after which a lock file is taken as left behind by
 // a process that died holding it. It exceeds [DefaultLoginTimeout] with

@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
 package loginauth
 
@@ -7,9 +7,6 @@ import (
 	"os"
 	"syscall"
 )
-
-// unixModes reports that file modes say who may read and write a file.
-const unixModes = true
 
 // fileLock is a lock file held with flock(2). The lock belongs to the open
 // file, so two opens of one path exclude each other within a process as

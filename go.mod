@@ -3,7 +3,7 @@ module github.com/loginauth/loginauth
 go 1.26.0
 
 require (
-	github.com/matryer/is v1.4.1 // indirect
-	golang.org/x/oauth2 v0.38.0 // indirect
-	golang.org/x/sync v0.25.0 // indirect
+	github.com/matryer/is v1.4.1
+	golang.org/x/oauth2 v0.38.0
+	golang.org/x/sync v0.25.0
 )

@@ -104,3 +104,32 @@ func TestCorruptStoredTokenIsAbsent(t *testing.T) {
 	is.Equal(tok.AccessToken, "fresh") // a torn value is treated as absent
 	is.Equal(logins, 1)
 }
+
+func TestForget(t *testing.T) {
+	is := is.New(t)
+	st := &loginauth.MemoryStore{}
+	logins := 0
+	login := func(context.Context) (*oauth2.Token, error) {
+		logins++
+		return &oauth2.Token{AccessToken: "t"}, nil
+	}
+	src := storeSource(login, st)
+	_, err := src.Token()
+	is.NoErr(err)
+	// A Source with no way to log in can still forget the account's token.
+	logout := loginauth.New(loginauth.Config{Provider: "test", Origins: []string{"https://api.example.com"},
+		StoreKey: "test https://api.example.com alice", Err: errors.New("test: Config.Password is required"),
+		Options: loginauth.Options{Store: st}})
+	forgot, err := logout.Forget(context.Background())
+	is.NoErr(err)
+	is.True(forgot) // the stored token was there
+	forgot, err = logout.Forget(context.Background())
+	is.NoErr(err)
+	is.True(!forgot) // and is gone
+	forgot, err = src.Forget(context.Background())
+	is.NoErr(err)
+	is.True(!forgot)
+	_, err = src.Token()
+	is.NoErr(err)
+	is.Equal(logins, 2) // the Source's own cache was dropped too
+}

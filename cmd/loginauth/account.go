@@ -33,9 +33,6 @@ type provider struct {
 	// contentType is the Content-Type of a request body.
 	contentType string
 	newSource   func(a account, opts loginauth.Options) *loginauth.Source
-	// storeKey is the key of the account's token in a Store; it must be
-	// the StoreKey that the provider's NewSource sets.
-	storeKey func(a account) string
 }
 
 // account is a provider account as the flags and the environment give it.
@@ -56,7 +53,6 @@ var providers = []*provider{
 		newSource: func(a account, opts loginauth.Options) *loginauth.Source {
 			return mic.NewSource(mic.Config{BaseURL: a.base, APIKey: a.apiKey, Username: a.user, Password: a.secret, HTTPClient: a.client, Options: opts})
 		},
-		storeKey: func(a account) string { return "mic " + trim(a.base) + " " + a.user },
 	},
 	{
 		name:    "xano",
@@ -66,7 +62,6 @@ var providers = []*provider{
 		newSource: func(a account, opts loginauth.Options) *loginauth.Source {
 			return xano.NewSource(xano.Config{BaseURL: a.base, Email: a.user, Password: a.secret, HTTPClient: a.client, Options: opts})
 		},
-		storeKey: func(a account) string { return "xano " + trim(a.base) + " " + a.user },
 	},
 	{
 		name:    "crux",
@@ -77,7 +72,6 @@ var providers = []*provider{
 		newSource: func(a account, opts loginauth.Options) *loginauth.Source {
 			return crux.NewSource(crux.Config{BaseURL: a.base, Username: a.user, Password: a.secret, HTTPClient: a.client, Options: opts})
 		},
-		storeKey: func(a account) string { return "crux " + trim(a.base) + crux.LoginPath + " " + a.user },
 	},
 	{
 		name:    "xpay",
@@ -88,7 +82,6 @@ var providers = []*provider{
 		newSource: func(a account, opts loginauth.Options) *loginauth.Source {
 			return xpay.NewSource(xpay.Config{BaseURL: a.base, Username: a.user, SecretKey: a.secret, HTTPClient: a.client, Options: opts})
 		},
-		storeKey: func(a account) string { return "xpay " + trim(a.base) + " " + a.user },
 	},
 }
 

@@ -114,19 +114,15 @@ func (c *cli) logout(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	store := c.cacheStore(&af)
-	key := p.storeKey(a)
-	v, err := store.Load(ctx, key)
+	src := p.newSource(a, loginauth.Options{Store: c.cacheStore(&af)})
+	forgot, err := src.Forget(ctx)
 	if err != nil {
 		return err
 	}
 	who := fmt.Sprintf("%s %s at %s", p.name, a.user, redactURL(a.base))
-	if v == nil {
+	if !forgot {
 		fmt.Fprintf(c.stderr, "No stored token for %s.\n", who)
 		return nil
-	}
-	if err := store.Delete(ctx, key, v); err != nil {
-		return err
 	}
 	fmt.Fprintf(c.stderr, "Forgot the stored token for %s.\n", who)
 	return nil
