@@ -4,14 +4,16 @@ package loginauth
 // Transport over a ReuseTokenSource, and beside the bare base transport.
 // Sub-benchmarks are named impl=oauth2, impl=loginauth and impl=bare so
 // that benchstat -col /impl puts them side by side; BENCHMARKS.md has the
-// command and the figures. The login scenarios are in bench_login_test.go.
+// command and the figures. The login scenarios are in login_bench_test.go.
 
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,9 +27,10 @@ const benchToken = "0123456789abcdef0123456789abcdef"
 // The implementations compared, in the order they run: oauth2 first, so
 // that benchstat reports the others relative to it.
 const (
-	implOAuth2    = "oauth2"    // oauth2.Transport over oauth2.ReuseTokenSource
-	implLoginauth = "loginauth" // Transport over Source
-	implBare      = "bare"      // the base transport alone, no credentials
+	implOAuth2    = "oauth2"             // oauth2.Transport over oauth2.ReuseTokenSource
+	implLoginauth = "loginauth"          // Transport over Source
+	implObserved  = "loginauth-observed" // the same, with a debug Logger and an OnEvent hook
+	implBare      = "bare"               // the base transport alone, no credentials
 )
 
 // noopBase answers every request with the same response and allocates
@@ -59,19 +62,29 @@ const benchURL = "https://api.example.com/v1/things?limit=10"
 func benchTransports(b *testing.B, base http.RoundTripper, origin string) map[string]http.RoundTripper {
 	exp := time.Now().Add(time.Hour)
 	tok := &oauth2.Token{AccessToken: benchToken, TokenType: "Bearer", Expiry: exp}
-	src := New(Config{
-		Provider: "bench",
-		Origins:  []string{origin},
-		Login: func(context.Context) (*oauth2.Token, error) {
-			return &oauth2.Token{AccessToken: benchToken, Expiry: exp}, nil
-		},
-	})
-	if _, err := src.Token(); err != nil {
-		b.Fatal(err)
+	newSource := func(opts Options) *Source {
+		src := New(Config{
+			Provider: "bench",
+			Origins:  []string{origin},
+			Login: func(context.Context) (*oauth2.Token, error) {
+				return &oauth2.Token{AccessToken: benchToken, Expiry: exp}, nil
+			},
+			Options: opts,
+		})
+		if _, err := src.Token(); err != nil {
+			b.Fatal(err)
+		}
+		return src
 	}
+	var events atomic.Int64
+	observed := newSource(Options{
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		OnEvent: func(Event) { events.Add(1) },
+	})
 	return map[string]http.RoundTripper{
 		implBare:      base,
-		implLoginauth: NewTransport(src, base),
+		implLoginauth: NewTransport(newSource(Options{}), base),
+		implObserved:  NewTransport(observed, base),
 		implOAuth2: &oauth2.Transport{
 			Source: oauth2.ReuseTokenSource(tok, benchTokenFunc(func() (*oauth2.Token, error) { return tok, nil })),
 			Base:   base,
@@ -79,7 +92,7 @@ func benchTransports(b *testing.B, base http.RoundTripper, origin string) map[st
 	}
 }
 
-var requestImpls = []string{implOAuth2, implLoginauth, implBare}
+var requestImpls = []string{implOAuth2, implLoginauth, implObserved, implBare}
 
 // BenchmarkRoundTrip measures the per-request cost of each transport over
 // a base that does nothing.
