@@ -2,6 +2,7 @@ package crux_test
 
 import (
 	"net/http"
+	"reflect"
 	"testing"
 
 	"github.com/loginauth/loginauth"
@@ -30,5 +31,11 @@ func TestConformance(t *testing.T) {
 			return http.Header{"Authorization": {"Token " + tok.AccessToken}}
 		},
 		Lifetime: cruxtest.DefaultLifetime,
+		Required: []string{"BaseURL", "Username", "Password"},
+		Without: func(f sourcetest.Fake, field string) *loginauth.Source {
+			cfg := config(f.(*cruxtest.Server))
+			reflect.ValueOf(&cfg).Elem().FieldByName(field).SetString("")
+			return crux.NewSource(cfg)
+		},
 	})
 }

@@ -3,7 +3,6 @@ package crux_test
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,7 +12,6 @@ import (
 	"github.com/loginauth/loginauth"
 	"github.com/loginauth/loginauth/crux"
 	"github.com/loginauth/loginauth/crux/cruxtest"
-	"github.com/loginauth/loginauth/loginauthtest"
 )
 
 // config returns a Config for the default account of srv, on its clock.
@@ -133,71 +131,4 @@ func TestBadCredentials(t *testing.T) {
 	is.True(le.BadCredentials)
 	is.True(!strings.Contains(err.Error(), wrong)) // no password in the error
 	is.Equal(srv.Requests()+srv.Refused(), int64(0))
-}
-
-func TestRequiredFields(t *testing.T) {
-	srv := cruxtest.NewServer()
-	defer srv.Close()
-	for _, field := range []string{"BaseURL", "Username", "Password"} {
-		t.Run(field, func(t *testing.T) {
-			is := is.New(t)
-			cfg := config(srv)
-			switch field {
-			case "BaseURL":
-				cfg.BaseURL = ""
-			case "Username":
-				cfg.Username = ""
-			case "Password":
-				cfg.Password = ""
-			}
-			want := "crux: Config." + field + " is required"
-			src := crux.NewSource(cfg)
-			_, err := src.Token()
-			is.True(err != nil)
-			is.Equal(err.Error(), want)
-			_, _, err = permissions(t, srv, src, nil)
-			is.True(err != nil)
-			is.True(strings.Contains(err.Error(), want)) // the Transport fails with it too
-		})
-	}
-	if n := srv.Logins() + srv.Requests() + srv.Refused(); n != 0 {
-		t.Errorf("a Source with a missing field reached the server %d times", n)
-	}
-}
-
-func TestBadLoginResponses(t *testing.T) {
-	for _, tt := range []struct {
-		fault loginauthtest.Fault
-		want  string
-	}{
-		{loginauthtest.Fault500, `HTTP 500: unexpected response Internal Server Error`},
-		{loginauthtest.FaultHTML502, `Bad Gateway with an HTML page`},
-		{loginauthtest.FaultMalformedJSON, "not valid JSON"},
-		{loginauthtest.FaultEmptyBody, "empty"},
-		{loginauthtest.FaultNoToken, "no auth_token"},
-	} {
-		t.Run(tt.fault.String(), func(t *testing.T) {
-			is := is.New(t)
-			srv := cruxtest.NewServer()
-			defer srv.Close()
-			srv.SetFault(tt.fault)
-			_, err := crux.NewSource(config(srv)).Token()
-			is.True(err != nil)
-			var le *loginauth.LoginError
-			is.True(errors.As(err, &le))
-			is.True(!le.BadCredentials)
-			t.Log(err)
-			is.True(strings.HasPrefix(err.Error(), "crux: login failed"))
-			is.True(strings.Contains(err.Error(), tt.want)) // says what was wrong
-		})
-	}
-}
-
-func TestFormat(t *testing.T) {
-	is := is.New(t)
-	cfg := crux.Config{BaseURL: crux.SandboxURL, Username: "alice", Password: "pw-0123456789"}
-	s := fmt.Sprintf("%v %+v %#v %s %v", cfg, cfg, cfg, cfg, &cfg)
-	is.True(!strings.Contains(s, "pw-0123456789")) // no password
-	is.True(strings.Contains(s, "alice"))
-	is.True(strings.Contains(s, "[redacted]"))
 }

@@ -2,6 +2,7 @@ package mic_test
 
 import (
 	"net/http"
+	"reflect"
 	"testing"
 
 	"github.com/loginauth/loginauth"
@@ -29,7 +30,13 @@ func TestConformance(t *testing.T) {
 		Header: func(tok *oauth2.Token) http.Header {
 			return http.Header{"Authorization": {tok.AccessToken}, "Identityid": {mictest.IdentityID}, "X-Api-Key": {mictest.APIKey}}
 		},
-		Lifetime:        mictest.DefaultLifetime,
+		Lifetime: mictest.DefaultLifetime,
+		Required: []string{"BaseURL", "APIKey", "Username", "Password"},
+		Without: func(f sourcetest.Fake, field string) *loginauth.Source {
+			cfg := config(f.(*mictest.Server))
+			reflect.ValueOf(&cfg).Elem().FieldByName(field).SetString("")
+			return mic.NewSource(cfg)
+		},
 		RefreshEndpoint: true,
 	})
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/loginauth/loginauth"
-	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/loginauth/loginauth/mic"
 	"github.com/loginauth/loginauth/mic/mictest"
 )
@@ -145,81 +144,6 @@ func TestWrongAPIKey(t *testing.T) {
 	is.Equal(le.Message, mictest.MsgForbidden)
 	is.True(le.BadCredentials)                             // retrying will not help
 	is.True(!strings.Contains(err.Error(), "not-the-key")) // no key in the error
-}
-
-func TestRequiredFields(t *testing.T) {
-	srv := mictest.NewServer()
-	defer srv.Close()
-	for _, field := range []string{"BaseURL", "APIKey", "Username", "Password"} {
-		t.Run(field, func(t *testing.T) {
-			is := is.New(t)
-			cfg := config(srv)
-			switch field {
-			case "BaseURL":
-				cfg.BaseURL = ""
-			case "APIKey":
-				cfg.APIKey = ""
-			case "Username":
-				cfg.Username = ""
-			case "Password":
-				cfg.Password = ""
-			}
-			src := mic.NewSource(cfg)
-			want := "mic: Config." + field + " is required"
-			_, err := src.Token()
-			is.True(err != nil)
-			is.Equal(err.Error(), want)
-			_, _, err = get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)
-			is.True(err != nil)
-			is.True(strings.Contains(err.Error(), want)) // the Transport fails with it too
-		})
-	}
-	if srv.Logins() != 0 || srv.Requests()+srv.Refused() != 0 {
-		t.Errorf("a Source with a missing field reached the server: %d logins, %d requests", srv.Logins(), srv.Requests()+srv.Refused())
-	}
-}
-
-func TestBadLoginResponses(t *testing.T) {
-	for _, tt := range []struct {
-		fault loginauthtest.Fault
-		want  string
-	}{
-		{loginauthtest.Fault500, `HTTP 500: "Internal server error"`},
-		{loginauthtest.FaultHTML502, `Bad Gateway with an HTML page`},
-		{loginauthtest.FaultMalformedJSON, "not valid JSON"},
-		{loginauthtest.FaultEmptyBody, "empty"},
-		{loginauthtest.FaultNoToken, "no credentials.token"},
-		{loginauthtest.FaultDropConnection, "mic: login failed"},
-	} {
-		t.Run(tt.fault.String(), func(t *testing.T) {
-			is := is.New(t)
-			srv := mictest.NewServer()
-			defer srv.Close()
-			srv.SetFault(tt.fault)
-			_, err := mic.NewSource(config(srv)).Token()
-			is.True(err != nil)
-			var le *loginauth.LoginError
-			is.True(errors.As(err, &le))
-			is.True(!le.BadCredentials)
-			is.True(strings.HasPrefix(err.Error(), "mic: login failed")) // names the provider
-			t.Log(err)
-			is.True(strings.Contains(err.Error(), tt.want)) // says what was wrong
-		})
-	}
-}
-
-func TestFormat(t *testing.T) {
-	is := is.New(t)
-	cfg := mic.Config{BaseURL: "https://api.example.test/prod", APIKey: "key-0123456789", Username: "alice", Password: "pw-0123456789"}
-	for _, s := range []string{
-		fmt.Sprintf("%v %+v %#v %s %q", cfg, cfg, cfg, cfg, cfg),
-		fmt.Sprintf("%v %+v %#v", &cfg, &cfg, &cfg),
-	} {
-		is.True(!strings.Contains(s, "key-0123456789")) // no API key
-		is.True(!strings.Contains(s, "pw-0123456789"))  // no password
-		is.True(strings.Contains(s, "alice"))
-		is.True(strings.Contains(s, "[redacted]"))
-	}
 }
 
 func TestRefreshAhead(t *testing.T) {

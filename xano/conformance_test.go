@@ -2,6 +2,7 @@ package xano_test
 
 import (
 	"net/http"
+	"reflect"
 	"testing"
 
 	"github.com/loginauth/loginauth"
@@ -30,5 +31,11 @@ func TestConformance(t *testing.T) {
 			return http.Header{"Authorization": {"Bearer " + tok.AccessToken}}
 		},
 		Lifetime: xanotest.DefaultLifetime,
+		Required: []string{"BaseURL", "Email", "Password"},
+		Without: func(f sourcetest.Fake, field string) *loginauth.Source {
+			cfg := config(f.(*xanotest.Server))
+			reflect.ValueOf(&cfg).Elem().FieldByName(field).SetString("")
+			return xano.NewSource(cfg)
+		},
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -129,77 +128,6 @@ func TestBadCredentials(t *testing.T) {
 	is.True(le.BadCredentials)
 	is.True(!strings.Contains(err.Error(), wrong)) // no password in the error
 	is.Equal(srv.Requests()+srv.Refused(), int64(0))
-}
-
-func TestRequiredFields(t *testing.T) {
-	srv := xanotest.NewServer()
-	defer srv.Close()
-	for _, field := range []string{"BaseURL", "Email", "Password"} {
-		t.Run(field, func(t *testing.T) {
-			is := is.New(t)
-			cfg := config(srv)
-			switch field {
-			case "BaseURL":
-				cfg.BaseURL = ""
-			case "Email":
-				cfg.Email = ""
-			case "Password":
-				cfg.Password = ""
-			}
-			want := "xano: Config." + field + " is required"
-			src := xano.NewSource(cfg)
-			_, err := src.Token()
-			is.True(err != nil)
-			is.Equal(err.Error(), want)
-			_, _, err = me(t, srv, src, nil)
-			is.True(err != nil)
-			is.True(strings.Contains(err.Error(), want)) // the Transport fails with it too
-
-			_, err = xano.Signup(context.Background(), cfg, "Zed")
-			is.True(err != nil)
-			is.Equal(err.Error(), want) // Signup too
-		})
-	}
-	if n := srv.Logins() + srv.Requests() + srv.Refused(); n != 0 {
-		t.Errorf("a Source with a missing field reached the server %d times", n)
-	}
-}
-
-func TestBadLoginResponses(t *testing.T) {
-	for _, tt := range []struct {
-		fault loginauthtest.Fault
-		want  string
-	}{
-		{loginauthtest.Fault500, `HTTP 500: "Internal server error"`},
-		{loginauthtest.FaultHTML502, `Bad Gateway with an HTML page`},
-		{loginauthtest.FaultMalformedJSON, "not valid JSON"},
-		{loginauthtest.FaultEmptyBody, "empty"},
-		{loginauthtest.FaultNoToken, "no authToken"},
-	} {
-		t.Run(tt.fault.String(), func(t *testing.T) {
-			is := is.New(t)
-			srv := xanotest.NewServer()
-			defer srv.Close()
-			srv.SetFault(tt.fault)
-			_, err := xano.NewSource(config(srv)).Token()
-			is.True(err != nil)
-			var le *loginauth.LoginError
-			is.True(errors.As(err, &le))
-			is.True(!le.BadCredentials)
-			t.Log(err)
-			is.True(strings.HasPrefix(err.Error(), "xano: login failed"))
-			is.True(strings.Contains(err.Error(), tt.want)) // says what was wrong
-		})
-	}
-}
-
-func TestFormat(t *testing.T) {
-	is := is.New(t)
-	cfg := xano.Config{BaseURL: "https://x.xano.io/api:g", Email: "alice@example.test", Password: "pw-0123456789"}
-	s := fmt.Sprintf("%v %+v %#v %s %v", cfg, cfg, cfg, cfg, &cfg)
-	is.True(!strings.Contains(s, "pw-0123456789")) // no password
-	is.True(strings.Contains(s, "alice@example.test"))
-	is.True(strings.Contains(s, "[redacted]"))
 }
 
 func TestSignup(t *testing.T) {

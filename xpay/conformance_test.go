@@ -2,6 +2,7 @@ package xpay_test
 
 import (
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -34,5 +35,11 @@ func TestConformance(t *testing.T) {
 			return http.Header{"Authorization": {"Bearer " + tok.AccessToken}}
 		},
 		Lifetime: xpaytest.DefaultLifetime,
+		Required: []string{"BaseURL", "Username", "SecretKey"},
+		Without: func(f sourcetest.Fake, field string) *loginauth.Source {
+			cfg := config(f.(*xpaytest.Server))
+			reflect.ValueOf(&cfg).Elem().FieldByName(field).SetString("")
+			return xpay.NewSource(cfg)
+		},
 	})
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/loginauth/loginauth"
-	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/loginauth/loginauth/xpay"
 	"github.com/loginauth/loginauth/xpay/xpaytest"
 )
@@ -218,64 +217,6 @@ func TestBadCredentials(t *testing.T) {
 	is.Equal(srv.Requests()+srv.Refused(), int64(0))
 }
 
-func TestRequiredFields(t *testing.T) {
-	srv := xpaytest.NewServer()
-	defer srv.Close()
-	for _, field := range []string{"BaseURL", "Username", "SecretKey"} {
-		t.Run(field, func(t *testing.T) {
-			is := is.New(t)
-			cfg := config(srv)
-			switch field {
-			case "BaseURL":
-				cfg.BaseURL = ""
-			case "Username":
-				cfg.Username = ""
-			case "SecretKey":
-				cfg.SecretKey = ""
-			}
-			want := "xpay: Config." + field + " is required"
-			src := xpay.NewSource(cfg)
-			_, err := src.Token()
-			is.True(err != nil)
-			is.Equal(err.Error(), want)
-			_, _, err = balance(t, srv, src, nil)
-			is.True(err != nil)
-			is.True(strings.Contains(err.Error(), want)) // the Transport fails with it too
-		})
-	}
-	if n := srv.Logins() + srv.Requests() + srv.Refused(); n != 0 {
-		t.Errorf("a Source with a missing field reached the server %d times", n)
-	}
-}
-
-func TestBadLoginResponses(t *testing.T) {
-	for _, tt := range []struct {
-		fault loginauthtest.Fault
-		want  string
-	}{
-		{loginauthtest.Fault500, `HTTP 500: unexpected response Internal Server Error`},
-		{loginauthtest.FaultHTML502, `Bad Gateway with an HTML page`},
-		{loginauthtest.FaultMalformedJSON, "not valid JSON"},
-		{loginauthtest.FaultEmptyBody, "empty"},
-		{loginauthtest.FaultNoToken, "no success.data.access_token"},
-	} {
-		t.Run(tt.fault.String(), func(t *testing.T) {
-			is := is.New(t)
-			srv := xpaytest.NewServer()
-			defer srv.Close()
-			srv.SetFault(tt.fault)
-			_, err := xpay.NewSource(config(srv)).Token()
-			is.True(err != nil)
-			var le *loginauth.LoginError
-			is.True(errors.As(err, &le))
-			is.True(!le.BadCredentials)
-			t.Log(err)
-			is.True(strings.HasPrefix(err.Error(), "xpay: login failed"))
-			is.True(strings.Contains(err.Error(), tt.want)) // says what was wrong
-		})
-	}
-}
-
 func TestRefusedConfigurable(t *testing.T) {
 	is := is.New(t)
 	srv := xpaytest.NewServer()
@@ -296,13 +237,4 @@ func TestRefusedConfigurable(t *testing.T) {
 	is.True(strings.Contains(string(body), xpaytest.MsgTokenInvalid)) // the refusal reaches the caller
 	is.Equal(calls.Load(), int32(1))
 	is.Equal(src.Stats().Retries, int64(0))
-}
-
-func TestFormat(t *testing.T) {
-	is := is.New(t)
-	cfg := xpay.Config{BaseURL: xpay.ProductionURL, Username: "alice@example.test", SecretKey: "sk-0123456789"}
-	s := fmt.Sprintf("%v %+v %#v %s %v", cfg, cfg, cfg, cfg, &cfg)
-	is.True(!strings.Contains(s, "sk-0123456789")) // no secret key
-	is.True(strings.Contains(s, "alice@example.test"))
-	is.True(strings.Contains(s, "[redacted]"))
 }

@@ -58,6 +58,10 @@ type Provider struct {
 	// RefreshEndpoint is true when the provider renews tokens through a
 	// refresh call rather than a new login.
 	RefreshEndpoint bool
+	// Required lists the Config's required fields, and Without returns a
+	// Source for f's default account with the named one left empty.
+	Required []string
+	Without  func(f Fake, field string) *loginauth.Source
 }
 
 // Run runs the suite.
@@ -68,6 +72,35 @@ func Run(t *testing.T, p Provider) {
 	t.Run("WrongCredentials", func(t *testing.T) { wrongCredentials(t, p) })
 	t.Run("RedirectToOtherHost", func(t *testing.T) { redirect(t, p) })
 	t.Run("ExactHeaders", func(t *testing.T) { exactHeaders(t, p) })
+	t.Run("RequiredFields", func(t *testing.T) { requiredFields(t, p) })
+}
+
+// requiredFields checks that a Source whose Config lacks a required field
+// fails every call, and every request through its Transport, with an
+// error that names the field, and never reaches the server.
+func requiredFields(t *testing.T, p Provider) {
+	f := p.Start()
+	defer f.Close()
+	for _, field := range p.Required {
+		t.Run(field, func(t *testing.T) {
+			src := p.Without(f, field)
+			want := p.Name + ": Config." + field + " is required"
+			if _, err := src.Token(); err == nil || err.Error() != want {
+				t.Errorf("Token() = %v; want %q", err, want)
+			}
+			c := &http.Client{Transport: loginauth.NewTransport(src, nil)}
+			resp, err := c.Do(p.Request(f))
+			if err == nil {
+				resp.Body.Close()
+			}
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("a request through the Transport gave %v; want an error with %q", err, want)
+			}
+		})
+	}
+	if n := f.Logins() + f.Refreshes() + f.Refused(); n != 0 {
+		t.Errorf("a Source with a missing field reached the server %d times", n)
+	}
 }
 
 // watch is a Source's log and events, checked at the end of a test for
