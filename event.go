@@ -48,7 +48,9 @@ func (k EventKind) op() string {
 // the same names as attributes: "event", "provider", "op", "duration",
 // "origin", "status", "code", "message" and "error".
 type Event struct {
-	Kind     EventKind
+	// Kind says what happened.
+	Kind EventKind
+	// Provider is the Source's Config.Provider.
 	Provider string
 	// Op is "login" or "refresh" for EventLogin, EventRefresh and
 	// EventFailure.

@@ -498,7 +498,7 @@ func (s *Source) Invalidate(tok *oauth2.Token) {
 // BackoffError is returned to callers while a failed login's backoff
 // window lasts. It wraps the failure, so errors.As finds its [LoginError].
 type BackoffError struct {
-	Provider string
+	Provider string    // the provider's name, as in Config.Provider
 	Until    time.Time // when the next login may start
 	Err      error     // the failure that started the window
 }
