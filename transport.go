@@ -67,6 +67,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 
+	s.Invalidate(e.tok) // whether or not this request can be re-sent, the next one logs in
 	hasBody := req.Body != nil && req.Body != http.NoBody
 	if hasBody && req.GetBody == nil {
 		s.debug("refusal returned: request body cannot be replayed", slog.String("origin", originOf(req.URL)))
@@ -74,7 +75,6 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	io.CopyN(io.Discard, resp.Body, drainLimit)
 	resp.Body.Close()
-	s.Invalidate(e.tok)
 	e2, err := s.entry(req.Context())
 	if err != nil {
 		return nil, fmt.Errorf("%s: credentials refused (HTTP %d), and renewing them failed: %w", s.cfg.Provider, resp.StatusCode, err)

@@ -162,6 +162,14 @@ func TestTransportNoReplayWithoutGetBody(t *testing.T) {
 	is.Equal(string(b), `{"error":"unauthorized"}`)
 	is.Equal(a.bodies, []string{"once"}) // sent once only
 	is.Equal(a.logins.Load(), int64(1))
+	is.Equal(src.Stats().Invalidations, int64(1)) // but the refused token is forgotten
+	req, _ = http.NewRequest("GET", "https://api.example.com/things", nil)
+	resp, err = NewTransport(src, a).RoundTrip(req)
+	is.NoErr(err)
+	resp.Body.Close()
+	is.Equal(resp.StatusCode, 200)      // so the next request logs in first
+	is.Equal(a.logins.Load(), int64(2)) // without a refusal of its own
+	is.Equal(a.refused.Load(), int64(1))
 }
 
 func TestTransport401StormOneRelogin(t *testing.T) {
