@@ -50,7 +50,8 @@ func (t *Transport) transport() http.RoundTripper {
 // RoundTrip closes that response, invalidates the token, obtains a fresh
 // one (one login for all requests refused together) and sends the request
 // again, once, with a body from req.GetBody. A request with a body but no
-// GetBody cannot be re-sent: its refusal is returned as it is.
+// GetBody cannot be re-sent: its refusal is returned as it is, and the
+// token is invalidated all the same, so that the next request logs in.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	s := t.src
 	if s.err == nil && !s.owns(req.URL) {
