@@ -240,10 +240,10 @@ var hFaultCases = []hFaultCase{
 	{fault: loginauthtest.FaultEmptyBody, want: []string{"response body is empty"}},
 	{fault: loginauthtest.FaultNoToken, want: []string{"response has no {missing}"}},
 	{fault: loginauthtest.FaultBadCredentials, want: []string{"(credentials refused)"}},
-	{fault: loginauthtest.FaultSlow, want: []string{"deadline exceeded"}, timeout: 300 * time.Millisecond, is: context.DeadlineExceeded},
+	{fault: loginauthtest.FaultSlow, want: []string{"no answer within the login timeout of 300ms", "deadline exceeded"}, timeout: 300 * time.Millisecond, is: context.DeadlineExceeded},
 	{fault: loginauthtest.FaultHuge, want: []string{"exceeds 1048576 bytes"}},
 	{fault: loginauthtest.FaultDropConnection, want: []string{"reading response", "unexpected EOF"}},
-	{fault: loginauthtest.FaultDrip, want: []string{"reading response", "deadline exceeded"}, timeout: 500 * time.Millisecond, is: context.DeadlineExceeded},
+	{fault: loginauthtest.FaultDrip, want: []string{"no answer within the login timeout of 500ms", "reading response", "deadline exceeded"}, timeout: 500 * time.Millisecond, is: context.DeadlineExceeded},
 }
 
 // TestHardeningLoginFaults makes each provider's login endpoint fail in
