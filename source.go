@@ -257,7 +257,7 @@ func (s *Source) entry(ctx context.Context) (*entry, error) {
 // refreshAhead starts one background refresh of a token that is still
 // valid but inside its early-refresh window.
 func (s *Source) refreshAhead(ctx context.Context, now time.Time) {
-	if s.backoff(now) != nil || !s.refreshing.CompareAndSwap(false, true) {
+	if s.backingOff(now) != nil || !s.refreshing.CompareAndSwap(false, true) {
 		return
 	}
 	s.debug("background refresh")
@@ -290,14 +290,22 @@ func (s *Source) wait(ctx context.Context) (*entry, error) {
 	}
 }
 
-// backoff returns the error of the last failed login while its backoff
-// window lasts, and nil otherwise.
-func (s *Source) backoff(now time.Time) error {
-	f := s.fail.Load()
-	if f == nil || !now.Before(f.until) {
-		return nil
+// backingOff returns the last failed login while its backoff window
+// lasts, and nil otherwise. It allocates nothing.
+func (s *Source) backingOff(now time.Time) *failure {
+	if f := s.fail.Load(); f != nil && now.Before(f.until) {
+		return f
 	}
-	return &BackoffError{Provider: s.cfg.Provider, Until: f.until, Err: f.err}
+	return nil
+}
+
+// backoff returns a BackoffError while a failed login's backoff window
+// lasts, and nil otherwise.
+func (s *Source) backoff(now time.Time) error {
+	if f := s.backingOff(now); f != nil {
+		return &BackoffError{Provider: s.cfg.Provider, Until: f.until, Err: f.err}
+	}
+	return nil
 }
 
 // flight is the one login or refresh that all waiting callers share. It
