@@ -374,3 +374,23 @@ func TestNoSecretsInFmtAndErrors(t *testing.T) {
 	le := &LoginError{Provider: "p", Status: 401, Code: "INVALID_LOGIN", Message: "Invalid login", BadCredentials: true}
 	is.Equal(le.Error(), `p: login failed (credentials refused): HTTP 401: INVALID_LOGIN: "Invalid login"`)
 }
+
+func TestEarlyWindowDuringBackoffAllocatesNothing(t *testing.T) {
+	is := is.New(t)
+	clk := newClock()
+	c := &counter{exp: func() time.Time { return clk.Now().Add(time.Hour) }}
+	src := testSource(c.login, Options{Now: clk.Now})
+	_, err := src.Token()
+	is.NoErr(err)
+	c.err = errors.New("login down")
+	clk.Advance(time.Hour - 30*time.Second) // into the early window
+	_, err = src.Token()
+	is.NoErr(err) // the valid token, while the refresh fails in the background
+	for src.Stats().Failures == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	ctx := context.Background()
+	allocs := testing.AllocsPerRun(1000, func() { _, _ = src.TokenContext(ctx) })
+	is.Equal(allocs, 0.0)         // backing off costs a cached-token caller nothing
+	is.Equal(c.n.Load(), int64(2)) // and starts no refresh
+}
