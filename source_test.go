@@ -391,6 +391,6 @@ func TestEarlyWindowDuringBackoffAllocatesNothing(t *testing.T) {
 	}
 	ctx := context.Background()
 	allocs := testing.AllocsPerRun(1000, func() { _, _ = src.TokenContext(ctx) })
-	is.Equal(allocs, 0.0)         // backing off costs a cached-token caller nothing
+	is.Equal(allocs, 0.0)          // backing off costs a cached-token caller nothing
 	is.Equal(c.n.Load(), int64(2)) // and starts no refresh
 }
