@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/loginauth/loginauth/xano"
+	"github.com/loginauth/loginauth/xano/xanotest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -313,9 +315,10 @@ func TestFileStoreLockWait(t *testing.T) {
 // The multi-process test runs copies of the test binary as children, each
 // of which logs in through a FileStore in one shared directory.
 const (
-	childEnv    = "LOGINAUTH_FILESTORE_CHILD"
-	childURLEnv = "LOGINAUTH_FILESTORE_URL"
-	childDirEnv = "LOGINAUTH_FILESTORE_DIR"
+	childEnv        = "LOGINAUTH_FILESTORE_CHILD"
+	childURLEnv     = "LOGINAUTH_FILESTORE_URL"
+	childBarrierEnv = "LOGINAUTH_FILESTORE_BARRIER"
+	childDirEnv     = "LOGINAUTH_FILESTORE_DIR"
 )
 
 // TestFileStoreMultiProcess starts several processes at once against one
@@ -330,28 +333,25 @@ func TestFileStoreMultiProcess(t *testing.T) {
 	is.NoErr(err)
 	const children = 5
 
-	var logins, arrived atomic.Int64
+	// One fake Xano; each login takes 200 ms, so that the children overlap.
+	fake := xanotest.NewServer()
+	defer fake.Close()
+	fake.SetLoginDelay(200 * time.Millisecond)
+
+	var arrived atomic.Int64
 	all := make(chan struct{})
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/ready": // a barrier: answers once every child has asked
-			if arrived.Add(1) == children {
-				close(all)
-			}
-			select {
-			case <-all:
-			case <-time.After(5 * time.Second):
-				w.WriteHeader(http.StatusGatewayTimeout)
-			}
-		case "/login":
-			n := logins.Add(1)
-			time.Sleep(200 * time.Millisecond) // so that the children overlap
-			json.NewEncoder(w).Encode(map[string]string{"token": fmt.Sprintf("tok-%d", n)})
-		default:
-			http.NotFound(w, r)
+	barrier := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Answers once every child has asked, so that they start together.
+		if arrived.Add(1) == children {
+			close(all)
+		}
+		select {
+		case <-all:
+		case <-time.After(5 * time.Second):
+			w.WriteHeader(http.StatusGatewayTimeout)
 		}
 	}))
-	defer api.Close()
+	defer barrier.Close()
 
 	dir := filepath.Join(t.TempDir(), "store")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -360,7 +360,7 @@ func TestFileStoreMultiProcess(t *testing.T) {
 	cmds := make([]*exec.Cmd, children)
 	for i := range cmds {
 		cmd := exec.CommandContext(ctx, exe, "-test.run=^TestFileStoreMultiProcessChild$", "-test.count=1", "-test.timeout=20s")
-		cmd.Env = append(os.Environ(), childEnv+"=1", childURLEnv+"="+api.URL, childDirEnv+"="+dir)
+		cmd.Env = append(os.Environ(), childEnv+"=1", childURLEnv+"="+fake.BaseURL(), childBarrierEnv+"="+barrier.URL, childDirEnv+"="+dir)
 		cmd.Stdout = &outs[i]
 		cmd.Stderr = &outs[i]
 		is.NoErr(cmd.Start())
@@ -382,9 +382,9 @@ func TestFileStoreMultiProcess(t *testing.T) {
 		}
 	}
 	is.Equal(arrived.Load(), int64(children)) // every child reached the barrier
-	is.Equal(logins.Load(), int64(1))         // one login among all the processes
+	is.Equal(fake.Logins(), int64(1))         // one login among all the processes
 	for _, tok := range toks {
-		is.Equal(tok, "tok-1") // and every process has its token
+		is.Equal(tok, toks[0]) // and every process has the same token
 	}
 }
 
@@ -394,33 +394,17 @@ func TestFileStoreMultiProcessChild(t *testing.T) {
 	if os.Getenv(childEnv) != "1" {
 		t.Skip("run by TestFileStoreMultiProcess")
 	}
-	url, dir := os.Getenv(childURLEnv), os.Getenv(childDirEnv)
-	src := loginauth.New(loginauth.Config{
-		Provider: "test",
-		Origins:  []string{url},
-		StoreKey: "test " + url + " alice",
-		Login: func(ctx context.Context) (*oauth2.Token, error) {
-			req, err := http.NewRequestWithContext(ctx, "POST", url+"/login", nil)
-			if err != nil {
-				return nil, err
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				return nil, err
-			}
-			defer resp.Body.Close()
-			var body struct{ Token string }
-			if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body); err != nil {
-				return nil, err
-			}
-			return &oauth2.Token{AccessToken: body.Token}, nil
-		},
+	base, dir := os.Getenv(childURLEnv), os.Getenv(childDirEnv)
+	src := xano.NewSource(xano.Config{
+		BaseURL:  base,
+		Email:    xanotest.Email,
+		Password: xanotest.Password,
 		Options: loginauth.Options{
 			Store:  &loginauth.FileStore{Dir: dir},
 			Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
 		},
 	})
-	resp, err := http.Get(url + "/ready")
+	resp, err := http.Get(os.Getenv(childBarrierEnv))
 	if err != nil {
 		t.Fatal(err)
 	}
