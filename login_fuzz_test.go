@@ -352,8 +352,9 @@ func FuzzMICRefreshResponse(f *testing.F) {
 
 // fuzzRefused checks a Scheme's refusal check on the fuzzed response: it
 // reads at most its peek, and leaves the body byte for byte for the
-// caller, closing the original when the caller closes it.
-func fuzzRefused(t *testing.T, refused func(*http.Response) bool, status int, ct string, body []byte, pad uint16, declared bool) bool {
+// caller, closing the original when the caller closes it. A status
+// outside 100..599 is sent as 200; it returns the status it sent.
+func fuzzRefused(t *testing.T, refused func(*http.Response) bool, status int, ct string, body []byte, pad uint16, declared bool) (bool, int) {
 	t.Helper()
 	if status < 100 || status > 599 {
 		status = http.StatusOK
@@ -385,7 +386,7 @@ func fuzzRefused(t *testing.T, refused func(*http.Response) bool, status int, ct
 	if status == http.StatusUnauthorized && !got {
 		t.Fatal("a 401 is not a refusal")
 	}
-	return got
+	return got, status
 }
 
 // fuzzBody is a response body that counts what is read of it.
@@ -427,7 +428,7 @@ func FuzzMICDefaultRefused(f *testing.F) {
 	f.Add(403, "", []byte(`{"message":"The incoming token has expired"}`), uint16(20000), false)
 	f.Add(403, "text/html", []byte(`<html>token</html>`), uint16(0), true)
 	f.Fuzz(func(t *testing.T, status int, ct string, body []byte, pad uint16, declared bool) {
-		got := fuzzRefused(t, mic.DefaultRefused, status, ct, body, pad, declared)
+		got, status := fuzzRefused(t, mic.DefaultRefused, status, ct, body, pad, declared)
 		if got && status != http.StatusUnauthorized && status != http.StatusForbidden {
 			t.Fatalf("HTTP %d taken for a refusal", status)
 		}
@@ -466,7 +467,7 @@ func FuzzXPayDefaultRefused(f *testing.F) {
 	f.Add(200, "", []byte(`{"error":{"message":"insufficient balance"}}`), uint16(17000), false)
 	f.Add(200, "text/plain", []byte(`{"error":{"message":"jwt expired"}}`), uint16(0), false)
 	f.Fuzz(func(t *testing.T, status int, ct string, body []byte, pad uint16, declared bool) {
-		got := fuzzRefused(t, xpay.DefaultRefused, status, ct, body, pad, declared)
+		got, status := fuzzRefused(t, xpay.DefaultRefused, status, ct, body, pad, declared)
 		if got && status != http.StatusUnauthorized && status != http.StatusOK {
 			t.Fatalf("HTTP %d taken for a refusal", status)
 		}
