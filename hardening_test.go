@@ -22,127 +22,14 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/loginauth/loginauth"
-	"github.com/loginauth/loginauth/crux"
-	"github.com/loginauth/loginauth/crux/cruxtest"
+	"github.com/loginauth/loginauth/internal/sourcetest"
 	"github.com/loginauth/loginauth/loginauthtest"
-	"github.com/loginauth/loginauth/mic"
-	"github.com/loginauth/loginauth/mic/mictest"
-	"github.com/loginauth/loginauth/xano"
-	"github.com/loginauth/loginauth/xano/xanotest"
-	"github.com/loginauth/loginauth/xpay"
-	"github.com/loginauth/loginauth/xpay/xpaytest"
 )
-
-// hFake is what these tests need of a provider's fake: the embedded
-// loginauthtest.Server of every fake provides it.
-type hFake interface {
-	Close()
-	Logins() int64
-	Refreshes() int64
-	Refused() int64
-	Requests() int64
-	RevokeAll()
-	Now() time.Time
-	Advance(time.Duration)
-	SetNow(func() time.Time)
-	SetFault(loginauthtest.Fault)
-	SetLoginDelay(time.Duration)
-	SetHugeSize(int64)
-}
-
-// hProvider describes one provider and its fake to these tests.
-type hProvider struct {
-	name  string
-	start func() hFake
-	// url returns the scheme://host:port of a running fake.
-	url func(f hFake) string
-	// prefix is the path of the API's base URL on the fake's host.
-	prefix string
-	// source returns a Source for the default account with the given base
-	// URL and password (or secret key), sending its logins through hc.
-	source func(base, secret string, hc *http.Client, opts loginauth.Options) *loginauth.Source
-	// secret is the account's password or secret key; others are the
-	// other credentials that must never be printed (MIC's API key).
-	secret string
-	others []string
-	// method, path and body make a request to a protected endpoint,
-	// relative to the base URL.
-	method, path, body string
-	// lifetime is how long the fake's tokens live.
-	lifetime time.Duration
-	// missing is the field that a login answer without a token lacks.
-	missing string
-	// refresh is true when the provider renews a token with a refresh call.
-	refresh bool
-}
-
-var hProviders = []hProvider{
-	{
-		name:  "mic",
-		start: func() hFake { return mictest.NewServer() },
-		url:   func(f hFake) string { return f.(*mictest.Server).URL },
-		source: func(base, secret string, hc *http.Client, opts loginauth.Options) *loginauth.Source {
-			return mic.NewSource(mic.Config{BaseURL: base, APIKey: mictest.APIKey, Username: mictest.Username, Password: secret, HTTPClient: hc, Options: opts})
-		},
-		prefix: "/" + mictest.StackName, secret: mictest.Password, others: []string{mictest.APIKey},
-		method: http.MethodGet, path: "/users/" + mictest.Username,
-		lifetime: mictest.DefaultLifetime, missing: "credentials.token", refresh: true,
-	},
-	{
-		name:  "xano",
-		start: func() hFake { return xanotest.NewServer() },
-		url:   func(f hFake) string { return f.(*xanotest.Server).URL },
-		source: func(base, secret string, hc *http.Client, opts loginauth.Options) *loginauth.Source {
-			return xano.NewSource(xano.Config{BaseURL: base, Email: xanotest.Email, Password: secret, HTTPClient: hc, Options: opts})
-		},
-		prefix: "/api:" + xanotest.Group, secret: xanotest.Password,
-		method: http.MethodGet, path: xano.MePath,
-		lifetime: xanotest.DefaultLifetime, missing: "authToken",
-	},
-	{
-		name:  "crux",
-		start: func() hFake { return cruxtest.NewServer() },
-		url:   func(f hFake) string { return f.(*cruxtest.Server).URL },
-		source: func(base, secret string, hc *http.Client, opts loginauth.Options) *loginauth.Source {
-			return crux.NewSource(crux.Config{BaseURL: base, Username: cruxtest.Username, Password: secret, HTTPClient: hc, Options: opts})
-		},
-		secret: cruxtest.Password,
-		method: http.MethodGet, path: cruxtest.PermissionsPath,
-		lifetime: cruxtest.DefaultLifetime, missing: "auth_token",
-	},
-	{
-		name:  "xpay",
-		start: func() hFake { return xpaytest.NewServer() },
-		url:   func(f hFake) string { return f.(*xpaytest.Server).URL },
-		source: func(base, secret string, hc *http.Client, opts loginauth.Options) *loginauth.Source {
-			return xpay.NewSource(xpay.Config{BaseURL: base, Username: xpaytest.Username, SecretKey: secret, HTTPClient: hc, Options: opts})
-		},
-		secret: xpaytest.SecretKey,
-		method: http.MethodPost, path: xpaytest.BalancePath, body: `{"currency":"EUR"}`,
-		lifetime: xpaytest.DefaultLifetime, missing: "success.data.access_token",
-	},
-}
-
-// request returns p's protected request under base.
-func (p hProvider) request(ctx context.Context, base string) *http.Request {
-	var body io.Reader
-	if p.body != "" {
-		body = strings.NewReader(p.body)
-	}
-	req, err := http.NewRequestWithContext(ctx, p.method, base+p.path, body)
-	if err != nil {
-		panic(err)
-	}
-	if p.body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	return req
-}
 
 // hEnv is one provider's fake with a Source and a client that uses it.
 type hEnv struct {
-	p      hProvider
-	f      hFake
+	p      sourcetest.Provider
+	f      sourcetest.Fake
 	base   string // the API's base URL on the fake
 	tr     *http.Transport
 	src    *loginauth.Source
@@ -152,24 +39,24 @@ type hEnv struct {
 // hSetup checks that the test leaves no goroutine behind, starts p's fake
 // and returns a Source (with opts) for its default account. The fake and
 // the connections are closed when the test ends.
-func hSetup(t *testing.T, p hProvider, opts loginauth.Options) *hEnv {
+func hSetup(t *testing.T, p sourcetest.Provider, opts loginauth.Options) *hEnv {
 	t.Helper()
 	hNoLeak(t)
-	e := &hEnv{p: p, f: p.start(), tr: &http.Transport{}}
+	e := &hEnv{p: p, f: p.Start(), tr: &http.Transport{}}
 	t.Cleanup(e.tr.CloseIdleConnections)
 	t.Cleanup(e.f.Close)
-	e.base = p.url(e.f) + p.prefix
+	e.base = p.URL(e.f) + p.Prefix
 	if opts.Now == nil {
 		opts.Now = e.f.Now
 	}
-	e.src = p.source(e.base, p.secret, &http.Client{Transport: e.tr}, opts)
+	e.src = p.Source(e.base, p.Secret, &http.Client{Transport: e.tr}, opts)
 	e.client = &http.Client{Transport: loginauth.NewTransport(e.src, e.tr), Timeout: 30 * time.Second}
 	return e
 }
 
 // do sends the protected request and reports why it did not succeed.
 func (e *hEnv) do(ctx context.Context) error {
-	resp, err := e.client.Do(e.p.request(ctx, e.base))
+	resp, err := e.client.Do(e.p.Request(ctx, e.base))
 	if err != nil {
 		return err
 	}
@@ -179,7 +66,7 @@ func (e *hEnv) do(ctx context.Context) error {
 		return err
 	}
 	if resp.StatusCode != http.StatusOK || strings.Contains(string(b), `"error"`) {
-		return errors.New(e.p.name + ": protected request answered " + resp.Status + ": " + string(b))
+		return errors.New(e.p.Name + ": protected request answered " + resp.Status + ": " + string(b))
 	}
 	return nil
 }
@@ -252,9 +139,9 @@ var hFaultCases = []hFaultCase{
 // the backoff get the same failure without another login; and that the
 // Source works again once the endpoint does.
 func TestHardeningLoginFaults(t *testing.T) {
-	for _, p := range hProviders {
+	for _, p := range sourcetest.Providers {
 		for _, fc := range hFaultCases {
-			t.Run(p.name+"/"+fc.fault.String(), func(t *testing.T) {
+			t.Run(p.Name+"/"+fc.fault.String(), func(t *testing.T) {
 				is := is.New(t)
 				e := hSetup(t, p, loginauth.Options{LoginTimeout: fc.timeout})
 				e.f.SetFault(fc.fault)
@@ -278,9 +165,9 @@ func TestHardeningLoginFaults(t *testing.T) {
 				}
 				msg := err.Error()
 				t.Logf("caller got: %v", err)
-				is.True(strings.HasPrefix(msg, p.name+": login failed")) // names the provider and the call
+				is.True(strings.HasPrefix(msg, p.Name+": login failed")) // names the provider and the call
 				for _, w := range fc.want {
-					hContains(t, msg, strings.ReplaceAll(w, "{missing}", p.missing))
+					hContains(t, msg, strings.ReplaceAll(w, "{missing}", p.Missing))
 				}
 				var le *loginauth.LoginError
 				is.True(errors.As(err, &le)) // a LoginError, whatever the fault
@@ -323,8 +210,8 @@ func TestHardeningLoginFaults(t *testing.T) {
 // the Source has checked its own as valid: every refused request is
 // re-sent once and succeeds, and one renewal serves them all.
 func TestHardeningRevokedBetweenCheckAndRequest(t *testing.T) {
-	for _, p := range hProviders {
-		t.Run(p.name, func(t *testing.T) {
+	for _, p := range sourcetest.Providers {
+		t.Run(p.Name, func(t *testing.T) {
 			is := is.New(t)
 			e := hSetup(t, p, loginauth.Options{})
 			is.NoErr(e.do(context.Background()))
@@ -375,8 +262,8 @@ func (c *hClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.
 // knows to be expired, never logs in more than once per expiry, and
 // renews a token the API refuses although the Source thought it valid.
 func TestHardeningClockJumps(t *testing.T) {
-	for _, p := range hProviders {
-		t.Run(p.name+"/ForwardPastExpiry", func(t *testing.T) {
+	for _, p := range sourcetest.Providers {
+		t.Run(p.Name+"/ForwardPastExpiry", func(t *testing.T) {
 			is := is.New(t)
 			clk := &hClock{t: time.Now()}
 			e := hSetup(t, p, loginauth.Options{Now: clk.Now})
@@ -384,14 +271,14 @@ func TestHardeningClockJumps(t *testing.T) {
 			is.NoErr(e.do(context.Background()))
 			renewals, refused := e.renewals(), e.f.Refused()
 
-			clk.Advance(p.lifetime + time.Minute) // both clocks jump past the expiry
+			clk.Advance(p.Lifetime + time.Minute) // both clocks jump past the expiry
 			for range 5 {
 				is.NoErr(e.do(context.Background()))
 			}
 			is.Equal(e.renewals()-renewals, int64(1)) // one renewal
 			is.Equal(e.f.Refused(), refused)          // the expired token was never sent
 		})
-		t.Run(p.name+"/Backward", func(t *testing.T) {
+		t.Run(p.Name+"/Backward", func(t *testing.T) {
 			is := is.New(t)
 			clk := &hClock{t: time.Now()}
 			e := hSetup(t, p, loginauth.Options{Now: clk.Now})
@@ -405,7 +292,7 @@ func TestHardeningClockJumps(t *testing.T) {
 			is.Equal(e.renewals(), int64(1)) // the token is still good: no renewal
 			is.Equal(e.f.Refused(), int64(0))
 		})
-		t.Run(p.name+"/ExpiryInThePast", func(t *testing.T) {
+		t.Run(p.Name+"/ExpiryInThePast", func(t *testing.T) {
 			// The API's clock is two hours behind: a stated expiry (an
 			// xPay expiresAt, a MIC exp claim) is already past when the
 			// token arrives. The Source must not take the token for
@@ -421,9 +308,9 @@ func TestHardeningClockJumps(t *testing.T) {
 			is.NoErr(err)
 			now := time.Now()
 			is.True(tok.Expiry.After(now))                                // an expiry in the future
-			is.True(!tok.Expiry.After(now.Add(p.lifetime + time.Minute))) // no later than the lifetime
+			is.True(!tok.Expiry.After(now.Add(p.Lifetime + time.Minute))) // no later than the lifetime
 		})
-		t.Run(p.name+"/ExpiryLaterThanTheAPIThinks", func(t *testing.T) {
+		t.Run(p.Name+"/ExpiryLaterThanTheAPIThinks", func(t *testing.T) {
 			// The API's clock is two hours ahead, then moves on past the
 			// token's real expiry while the Source's clock stands still:
 			// the Source thinks the token valid, the API refuses it, and
@@ -433,7 +320,7 @@ func TestHardeningClockJumps(t *testing.T) {
 			e := hSetup(t, p, loginauth.Options{Now: clk.Now})
 			e.f.SetNow(func() time.Time { return clk.Now().Add(2 * time.Hour) })
 			is.NoErr(e.do(context.Background()))
-			e.f.Advance(p.lifetime + time.Minute)
+			e.f.Advance(p.Lifetime + time.Minute)
 			is.NoErr(e.do(context.Background())) // refused, renewed, re-sent
 			is.Equal(e.renewals(), int64(2))     // one renewal
 			is.Equal(e.f.Refused(), int64(1))
@@ -447,8 +334,8 @@ func TestHardeningClockJumps(t *testing.T) {
 // error that wraps their context's, the others get the token, and the
 // fake sees one login.
 func TestHardeningCancelledWaiters(t *testing.T) {
-	for _, p := range hProviders {
-		t.Run(p.name, func(t *testing.T) {
+	for _, p := range sourcetest.Providers {
+		t.Run(p.Name, func(t *testing.T) {
 			is := is.New(t)
 			e := hSetup(t, p, loginauth.Options{})
 			e.f.SetLoginDelay(100 * time.Millisecond)

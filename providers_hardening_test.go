@@ -20,6 +20,7 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/sourcetest"
 	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/loginauth/loginauth/mic"
 	"github.com/loginauth/loginauth/xpay"
@@ -31,7 +32,7 @@ import (
 // clear error after one refresh and at most one login, and once the
 // endpoints work the kept refresh token renews the token.
 func TestHardeningMICRefreshFaults(t *testing.T) {
-	p := hProviders[0]
+	p := sourcetest.Providers[0]
 	for _, fc := range hFaultCases {
 		t.Run(fc.fault.String(), func(t *testing.T) {
 			is := is.New(t)
@@ -69,7 +70,7 @@ func TestHardeningMICRefreshFaults(t *testing.T) {
 				hContains(t, err.Error(), "(credentials refused)")
 			}
 			for _, w := range want {
-				hContains(t, rerr.Error(), strings.ReplaceAll(w, "{missing}", p.missing))
+				hContains(t, rerr.Error(), strings.ReplaceAll(w, "{missing}", p.Missing))
 			}
 			limit := 5 * time.Second
 			if fc.timeout > 0 {

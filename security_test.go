@@ -32,6 +32,7 @@ import (
 
 	"github.com/loginauth/loginauth"
 	"github.com/loginauth/loginauth/crux"
+	"github.com/loginauth/loginauth/internal/sourcetest"
 	"github.com/loginauth/loginauth/internal/wire"
 	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/loginauth/loginauth/mic"
@@ -165,7 +166,7 @@ func hasCredentials(h http.Header) []string {
 // none carries a credential header, a password, a key or a token; the
 // origin's own requests do.
 func TestSecurityCredentialsStayOnOrigin(t *testing.T) {
-	for _, p := range hProviders {
+	for _, p := range sourcetest.Providers {
 		for _, tc := range []struct {
 			name   string
 			origin func(fakeHost string) string // the origin the Source is given
@@ -202,48 +203,48 @@ func TestSecurityCredentialsStayOnOrigin(t *testing.T) {
 				},
 			},
 		} {
-			t.Run(p.name+"/"+tc.name, func(t *testing.T) {
+			t.Run(p.Name+"/"+tc.name, func(t *testing.T) {
 				is := is.New(t)
 				hNoLeak(t)
-				f := p.start()
+				f := p.Start()
 				tr := &http.Transport{}
 				t.Cleanup(tr.CloseIdleConnections)
 				t.Cleanup(f.Close)
-				fakeHost := strings.TrimPrefix(p.url(f), "http://")
+				fakeHost := strings.TrimPrefix(p.URL(f), "http://")
 				origin := tc.origin(fakeHost)
 				n := &hNet{next: tr, routes: map[string]string{origin: fakeHost}, redirect: map[string]string{}}
-				base := origin + p.prefix
-				src := p.source(base, p.secret, &http.Client{Transport: n}, loginauth.Options{Now: f.Now})
+				base := origin + p.Prefix
+				src := p.Source(base, p.Secret, &http.Client{Transport: n}, loginauth.Options{Now: f.Now})
 				client := &http.Client{Transport: loginauth.NewTransport(src, n)}
 
-				resp, err := client.Do(p.request(context.Background(), base))
+				resp, err := client.Do(p.Request(context.Background(), base))
 				is.NoErr(err)
 				b, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				is.Equal(resp.StatusCode, http.StatusOK) // the origin's own request works
 				is.True(!strings.Contains(string(b), `"error"`))
-				own := n.requests(base + p.path)
+				own := n.requests(base + p.Path)
 				is.Equal(len(own), 1)
 				is.True(hasCredentials(own[0].header) != nil) // and carries the credentials
 
 				var secrets hSecrets
-				secrets.add(p.secret)
-				secrets.add(p.others...)
+				secrets.add(p.Secret)
+				secrets.add(p.Others...)
 				secrets.addToken(t, src)
 
 				var targets []string
 				for i, other := range tc.others(fakeHost) {
 					targets = append(targets, other+"/direct")
 					// The origin redirects to the other origin.
-					hop := fmt.Sprintf("%s/__redirect/%d", p.prefix, i)
+					hop := fmt.Sprintf("%s/__redirect/%d", p.Prefix, i)
 					n.mu.Lock()
-					n.redirect[hop+p.path] = other + "/redirected" + p.path
+					n.redirect[hop+p.Path] = other + "/redirected" + p.Path
 					n.mu.Unlock()
 					targets = append(targets, origin+hop)
 				}
 				withheld := src.Stats().Withheld
 				for _, u := range targets {
-					resp, err := client.Do(p.request(context.Background(), u))
+					resp, err := client.Do(p.Request(context.Background(), u))
 					is.NoErr(err)
 					resp.Body.Close()
 					is.Equal(resp.StatusCode, http.StatusOK) // answered by the other origin
@@ -278,30 +279,30 @@ func TestSecurityCredentialsStayOnOrigin(t *testing.T) {
 // on a host that is not loopback: the Source refuses to log in, and sends
 // nothing, unless AllowHTTP says so.
 func TestSecurityPlainHTTPRefused(t *testing.T) {
-	for _, p := range hProviders {
-		t.Run(p.name, func(t *testing.T) {
+	for _, p := range sourcetest.Providers {
+		t.Run(p.Name, func(t *testing.T) {
 			is := is.New(t)
 			hNoLeak(t)
-			f := p.start()
+			f := p.Start()
 			tr := &http.Transport{}
 			t.Cleanup(tr.CloseIdleConnections)
 			t.Cleanup(f.Close)
 			origin := "http://api.example.com"
-			n := &hNet{next: tr, routes: map[string]string{origin: strings.TrimPrefix(p.url(f), "http://")}}
-			base := origin + p.prefix
+			n := &hNet{next: tr, routes: map[string]string{origin: strings.TrimPrefix(p.URL(f), "http://")}}
+			base := origin + p.Prefix
 
-			src := p.source(base, p.secret, &http.Client{Transport: n}, loginauth.Options{Now: f.Now})
+			src := p.Source(base, p.Secret, &http.Client{Transport: n}, loginauth.Options{Now: f.Now})
 			_, err := src.Token()
 			is.True(err != nil)
-			hContains(t, err.Error(), p.name+": ", "plain http", "AllowHTTP")
-			_, err = (&http.Client{Transport: loginauth.NewTransport(src, n)}).Do(p.request(context.Background(), base))
+			hContains(t, err.Error(), p.Name+": ", "plain http", "AllowHTTP")
+			_, err = (&http.Client{Transport: loginauth.NewTransport(src, n)}).Do(p.Request(context.Background(), base))
 			is.True(err != nil)                     // the request fails too
 			hContains(t, err.Error(), "plain http") // for the same reason
 			is.Equal(len(n.requests("")), 0)        // and nothing left the client
 			is.Equal(f.Logins(), int64(0))
 
-			src = p.source(base, p.secret, &http.Client{Transport: n}, loginauth.Options{Now: f.Now, AllowHTTP: true})
-			resp, err := (&http.Client{Transport: loginauth.NewTransport(src, n)}).Do(p.request(context.Background(), base))
+			src = p.Source(base, p.Secret, &http.Client{Transport: n}, loginauth.Options{Now: f.Now, AllowHTTP: true})
+			resp, err := (&http.Client{Transport: loginauth.NewTransport(src, n)}).Do(p.Request(context.Background(), base))
 			is.NoErr(err) // allowed explicitly, it works
 			resp.Body.Close()
 			is.Equal(resp.StatusCode, http.StatusOK)
@@ -314,9 +315,9 @@ func TestSecurityPlainHTTPRefused(t *testing.T) {
 // answers its login call with a 307 to another origin: the login fails
 // with an error that says so, and the other origin receives nothing.
 func TestSecurityLoginRedirectRefused(t *testing.T) {
-	for _, p := range hProviders {
+	for _, p := range sourcetest.Providers {
 		for _, target := range []string{"other-port", "https", "other-host"} {
-			t.Run(p.name+"/"+target, func(t *testing.T) {
+			t.Run(p.Name+"/"+target, func(t *testing.T) {
 				is := is.New(t)
 				hNoLeak(t)
 				var received atomic.Int64
@@ -324,7 +325,7 @@ func TestSecurityLoginRedirectRefused(t *testing.T) {
 				recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					received.Add(1)
 					b, _ := io.ReadAll(r.Body)
-					if bytes.Contains(b, []byte(p.secret)) {
+					if bytes.Contains(b, []byte(p.Secret)) {
 						leaked.Store(true)
 					}
 					w.WriteHeader(http.StatusOK)
@@ -345,14 +346,14 @@ func TestSecurityLoginRedirectRefused(t *testing.T) {
 				tr := &http.Transport{}
 				t.Cleanup(tr.CloseIdleConnections)
 
-				src := p.source(redir.URL+p.prefix, p.secret, &http.Client{Transport: tr}, loginauth.Options{})
+				src := p.Source(redir.URL+p.Prefix, p.Secret, &http.Client{Transport: tr}, loginauth.Options{})
 				_, err := src.Token()
 				is.True(err != nil)
 				t.Logf("caller got: %v", err)
-				hContains(t, err.Error(), p.name+": login failed", "refusing redirect to another origin")
+				hContains(t, err.Error(), p.Name+": login failed", "refusing redirect to another origin")
 				is.Equal(received.Load(), int64(0)) // the other origin got nothing
 				is.True(!leaked.Load())
-				is.True(!strings.Contains(err.Error(), p.secret))
+				is.True(!strings.Contains(err.Error(), p.Secret))
 			})
 		}
 	}
@@ -372,8 +373,8 @@ func hPrint(v any) string {
 // and looks for the passwords, keys and tokens.
 func TestSecurityNoSecretsInFmt(t *testing.T) {
 	const wrong = "wr0ng-Passw0rd-123"
-	for _, p := range hProviders {
-		t.Run(p.name, func(t *testing.T) {
+	for _, p := range sourcetest.Providers {
+		t.Run(p.Name, func(t *testing.T) {
 			is := is.New(t)
 			var events []loginauth.Event
 			var mu sync.Mutex
@@ -387,13 +388,13 @@ func TestSecurityNoSecretsInFmt(t *testing.T) {
 			e := hSetup(t, p, opts)
 			is.NoErr(e.do(context.Background()))
 			var secrets hSecrets
-			secrets.add(p.secret, wrong)
-			secrets.add(p.others...)
+			secrets.add(p.Secret, wrong)
+			secrets.add(p.Others...)
 			secrets.addToken(t, e.src)
 
 			badOpts := opts
 			badOpts.Store = nil // a Store would hand it the good token
-			bad := p.source(e.base, wrong, &http.Client{Transport: e.tr}, badOpts)
+			bad := p.Source(e.base, wrong, &http.Client{Transport: e.tr}, badOpts)
 			_, loginErr := bad.Token()
 			is.True(loginErr != nil)
 			_, backoffErr := bad.Token()
@@ -408,16 +409,16 @@ func TestSecurityNoSecretsInFmt(t *testing.T) {
 			hc := &http.Client{Transport: e.tr}
 			values := []any{files,
 				e.src, bad, e.client.Transport, loginErr, backoffErr, be.Err, e.src.Stats(), store, opts,
-				mic.Config{BaseURL: e.base, APIKey: mictestKey(p), Username: "alice", Password: p.secret, HTTPClient: hc, Options: opts},
-				xano.Config{BaseURL: e.base, Email: "alice@example.test", Password: p.secret, HTTPClient: hc, Options: opts},
-				crux.Config{BaseURL: e.base, Username: "alice", Password: p.secret, HTTPClient: hc, Options: opts},
-				xpay.Config{BaseURL: e.base, Username: "alice@example.test", SecretKey: p.secret, HTTPClient: hc, Options: opts},
+				mic.Config{BaseURL: e.base, APIKey: mictestKey(p), Username: "alice", Password: p.Secret, HTTPClient: hc, Options: opts},
+				xano.Config{BaseURL: e.base, Email: "alice@example.test", Password: p.Secret, HTTPClient: hc, Options: opts},
+				crux.Config{BaseURL: e.base, Username: "alice", Password: p.Secret, HTTPClient: hc, Options: opts},
+				xpay.Config{BaseURL: e.base, Username: "alice@example.test", SecretKey: p.Secret, HTTPClient: hc, Options: opts},
 				mic.Discoverer{Client: hc},
-				loginauth.HeaderScheme{Prefix: "Token", Header: http.Header{"X-Api-Key": {p.secret}}},
+				loginauth.HeaderScheme{Prefix: "Token", Header: http.Header{"X-Api-Key": {p.Secret}}},
 				loginauth.Config{
-					Provider: p.name,
-					Login:    func(context.Context) (*oauth2.Token, error) { return &oauth2.Token{AccessToken: p.secret}, nil },
-					Scheme:   loginauth.HeaderScheme{Header: http.Header{"X-Api-Key": {p.secret}}},
+					Provider: p.Name,
+					Login:    func(context.Context) (*oauth2.Token, error) { return &oauth2.Token{AccessToken: p.Secret}, nil },
+					Scheme:   loginauth.HeaderScheme{Header: http.Header{"X-Api-Key": {p.Secret}}},
 					Origins:  []string{e.base},
 					Options:  opts,
 				},
@@ -440,11 +441,11 @@ func TestSecurityNoSecretsInFmt(t *testing.T) {
 }
 
 // mictestKey is MIC's API key for p's Config, or another secret.
-func mictestKey(p hProvider) string {
-	if len(p.others) > 0 {
-		return p.others[0]
+func mictestKey(p sourcetest.Provider) string {
+	if len(p.Others) > 0 {
+		return p.Others[0]
 	}
-	return p.secret
+	return p.Secret
 }
 
 // hBuffer is a log destination safe for concurrent writes.
@@ -472,8 +473,8 @@ func (b *hBuffer) String() string {
 // the callers get.
 func TestSecurityNoSecretsInLogs(t *testing.T) {
 	const wrong = "wr0ng-Passw0rd-123"
-	for _, p := range hProviders {
-		t.Run(p.name, func(t *testing.T) {
+	for _, p := range sourcetest.Providers {
+		t.Run(p.Name, func(t *testing.T) {
 			is := is.New(t)
 			var log hBuffer
 			opts := loginauth.Options{
@@ -483,8 +484,8 @@ func TestSecurityNoSecretsInLogs(t *testing.T) {
 			}
 			e := hSetup(t, p, opts)
 			var secrets hSecrets
-			secrets.add(p.secret, wrong)
-			secrets.add(p.others...)
+			secrets.add(p.Secret, wrong)
+			secrets.add(p.Others...)
 			var errs []string
 
 			is.NoErr(e.do(context.Background())) // login
@@ -509,11 +510,11 @@ func TestSecurityNoSecretsInLogs(t *testing.T) {
 			is.NoErr(e.do(context.Background()))
 			secrets.addToken(t, e.src)
 
-			bad := p.source(e.base, wrong, &http.Client{Transport: e.tr}, opts)
+			bad := p.Source(e.base, wrong, &http.Client{Transport: e.tr}, opts)
 			_, err := bad.Token()
 			is.True(err != nil)
 			errs = append(errs, hPrint(err))
-			_, err = (&http.Client{Transport: loginauth.NewTransport(bad, e.tr)}).Do(p.request(context.Background(), e.base))
+			_, err = (&http.Client{Transport: loginauth.NewTransport(bad, e.tr)}).Do(p.Request(context.Background(), e.base))
 			is.True(err != nil)
 			errs = append(errs, hPrint(err))
 
@@ -555,7 +556,7 @@ func (h *hHostile) Close() error { h.closed.Store(true); return nil }
 // error status: the client reads at most one byte past the limit, closes
 // the body, says why it stopped, and allocates far less than it was sent.
 func TestSecurityHostileLoginResponseBounded(t *testing.T) {
-	for _, p := range hProviders {
+	for _, p := range sourcetest.Providers {
 		for _, tc := range []struct {
 			name   string
 			status int
@@ -567,7 +568,7 @@ func TestSecurityHostileLoginResponseBounded(t *testing.T) {
 			{"500-chunked", http.StatusInternalServerError, -1, "application/json"},
 			{"401-html", http.StatusUnauthorized, -1, "text/html"},
 		} {
-			t.Run(p.name+"/"+tc.name, func(t *testing.T) {
+			t.Run(p.Name+"/"+tc.name, func(t *testing.T) {
 				is := is.New(t)
 				hNoLeak(t)
 				body := &hHostile{prefix: `{"pad":"`}
@@ -578,14 +579,14 @@ func TestSecurityHostileLoginResponseBounded(t *testing.T) {
 					h := http.Header{"Content-Type": {tc.ct}}
 					return &http.Response{StatusCode: tc.status, Header: h, Body: body, ContentLength: tc.length, Request: r}, nil
 				})
-				src := p.source("https://api.example.com"+p.prefix, p.secret, &http.Client{Transport: rt}, loginauth.Options{})
+				src := p.Source("https://api.example.com"+p.Prefix, p.Secret, &http.Client{Transport: rt}, loginauth.Options{})
 				runtime.GC()
 				var before, after runtime.MemStats
 				runtime.ReadMemStats(&before)
 				_, err := src.Token()
 				runtime.ReadMemStats(&after)
 				is.True(err != nil)
-				hContains(t, err.Error(), p.name+": login failed", "exceeds 1048576 bytes")
+				hContains(t, err.Error(), p.Name+": login failed", "exceeds 1048576 bytes")
 				is.True(body.read.Load() <= wire.MaxBody+1) // read no more than the limit
 				is.True(body.closed.Load())                 // and closed the body
 				if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {

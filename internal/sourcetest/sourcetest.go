@@ -9,6 +9,7 @@ package sourcetest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -24,45 +25,6 @@ import (
 	"github.com/loginauth/loginauth"
 	"golang.org/x/oauth2"
 )
-
-// Fake is what the suite needs of a provider's fake server; the embedded
-// loginauthtest.Server of every fake provides it.
-type Fake interface {
-	Logins() int64
-	Refreshes() int64
-	Refused() int64
-	RevokeAll()
-	Now() time.Time
-	Advance(d time.Duration)
-	Close()
-}
-
-// Provider describes one provider to the suite.
-type Provider struct {
-	// Name is the provider's package name, which errors must start with.
-	Name string
-	// Start starts a fake server.
-	Start func() Fake
-	// Source returns a Source for the fake's default account, with opts
-	// (which set the fake's clock). With wrong set, the Source uses a wrong
-	// password or secret, which it returns as secret.
-	Source func(f Fake, opts loginauth.Options, wrong bool) (src *loginauth.Source, secret string)
-	// Request returns a request to a protected endpoint of the fake.
-	// Requests with a body must have GetBody.
-	Request func(f Fake) *http.Request
-	// Header returns the header fields that must carry tok, with their
-	// exact values.
-	Header func(tok *oauth2.Token) http.Header
-	// Lifetime is how long the fake's tokens live by default.
-	Lifetime time.Duration
-	// RefreshEndpoint is true when the provider renews tokens through a
-	// refresh call rather than a new login.
-	RefreshEndpoint bool
-	// Required lists the Config's required fields, and Without returns a
-	// Source for f's default account with the named one left empty.
-	Required []string
-	Without  func(f Fake, field string) *loginauth.Source
-}
 
 // Run runs the suite.
 func Run(t *testing.T, p Provider) {
@@ -83,13 +45,13 @@ func requiredFields(t *testing.T, p Provider) {
 	defer f.Close()
 	for _, field := range p.Required {
 		t.Run(field, func(t *testing.T) {
-			src := p.Without(f, field)
+			src := p.Without(p.BaseURL(f), field)
 			want := p.Name + ": Config." + field + " is required"
 			if _, err := src.Token(); err == nil || err.Error() != want {
 				t.Errorf("Token() = %v; want %q", err, want)
 			}
 			c := &http.Client{Transport: loginauth.NewTransport(src, nil)}
-			resp, err := c.Do(p.Request(f))
+			resp, err := c.Do(p.Request(context.Background(), p.BaseURL(f)))
 			if err == nil {
 				resp.Body.Close()
 			}
@@ -176,7 +138,11 @@ func (w *watch) base(p Provider, next http.RoundTripper) http.RoundTripper {
 // password) and a client that uses it over base.
 func source(t *testing.T, p Provider, f Fake, wrong bool, base http.RoundTripper) (*loginauth.Source, *http.Client, string) {
 	w := newWatch(t, p)
-	src, secret := p.Source(f, w.options(f), wrong)
+	secret := p.Secret
+	if wrong {
+		secret = "wrong-" + secret
+	}
+	src := p.Source(p.BaseURL(f), secret, nil, w.options(f))
 	w.secret(secret)
 	c := &http.Client{Transport: loginauth.NewTransport(src, w.base(p, base)), Timeout: 30 * time.Second}
 	return src, c, secret
@@ -191,7 +157,7 @@ func setup(t *testing.T, p Provider) (Fake, *loginauth.Source, *http.Client) {
 
 // do sends p's protected request and reports whether it succeeded.
 func do(p Provider, f Fake, c *http.Client) error {
-	resp, err := c.Do(p.Request(f))
+	resp, err := c.Do(p.Request(context.Background(), p.BaseURL(f)))
 	if err != nil {
 		return err
 	}
@@ -302,7 +268,7 @@ func refreshAhead(t *testing.T, p Provider) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if p.RefreshEndpoint {
+	if p.Refresh {
 		if f.Refreshes()-refreshes != 1 || f.Logins() != logins {
 			t.Fatalf("refresh ahead made %d refreshes and %d logins; want 1 and 0", f.Refreshes()-refreshes, f.Logins()-logins)
 		}
@@ -371,7 +337,7 @@ func redirect(t *testing.T, p Provider) {
 		return http.DefaultTransport.RoundTrip(r)
 	})
 	_, c, _ := source(t, p, f, false, base)
-	req := p.Request(f)
+	req := p.Request(context.Background(), p.BaseURL(f))
 	req.URL.Path += "/__redirect"
 	resp, err := c.Do(req)
 	if err != nil {
