@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 
 	"golang.org/x/oauth2"
@@ -27,11 +28,18 @@ type Scheme interface {
 }
 
 // HeaderScheme is a [Scheme] that sends the token in the Authorization
-// header, with extra fixed fields and fields taken from the token.
+// header (or the header that TokenHeader names), with extra fixed fields
+// and fields taken from the token.
 type HeaderScheme struct {
-	// Prefix comes before the token in the Authorization header, separated
-	// by a space: "Bearer" or "Token". Empty sends the token raw.
+	// Prefix comes before the token, separated by a space: "Bearer" or
+	// "Token". Empty sends the token raw. A [Source] also sets it as the
+	// TokenType of the tokens it hands out, so that an [oauth2.Transport]
+	// given the Source sends the same scheme.
 	Prefix string
+
+	// TokenHeader names the header field that carries the token, such as
+	// "X-Xano-Authorization". Empty means "Authorization".
+	TokenHeader string
 
 	// Header holds fixed fields sent with the credentials, such as an API
 	// key. Their values are never printed.
@@ -55,8 +63,39 @@ var (
 	TokenScheme = HeaderScheme{Prefix: "Token"}
 )
 
-// Credentials returns the Authorization field, the fixed fields and the
-// fields taken from tok.
+// HeaderNamer is implemented by a [Scheme] that can name the header fields
+// of its credentials without a token; see [Source.CredentialHeaders].
+type HeaderNamer interface {
+	// CredentialHeaders returns the canonical names of the header fields
+	// that carry credentials.
+	CredentialHeaders() []string
+}
+
+var _ HeaderNamer = HeaderScheme{}
+
+// CredentialHeaders returns the canonical names of the fields that
+// Credentials sets, sorted.
+func (s HeaderScheme) CredentialHeaders() []string {
+	names := []string{s.tokenHeader()}
+	for k := range s.Header {
+		names = append(names, http.CanonicalHeaderKey(k))
+	}
+	for k := range s.FromExtra {
+		names = append(names, http.CanonicalHeaderKey(k))
+	}
+	sort.Strings(names)
+	return slices.Compact(names)
+}
+
+func (s HeaderScheme) tokenHeader() string {
+	if s.TokenHeader == "" {
+		return "Authorization"
+	}
+	return http.CanonicalHeaderKey(s.TokenHeader)
+}
+
+// Credentials returns the token's field, the fixed fields and the fields
+// taken from tok.
 func (s HeaderScheme) Credentials(tok *oauth2.Token) http.Header {
 	h := make(http.Header, 1+len(s.Header)+len(s.FromExtra))
 	for k, v := range s.Header {
@@ -71,7 +110,7 @@ func (s HeaderScheme) Credentials(tok *oauth2.Token) http.Header {
 	if s.Prefix != "" {
 		v = s.Prefix + " " + v
 	}
-	h.Set("Authorization", v)
+	h.Set(s.tokenHeader(), v)
 	return h
 }
 
@@ -90,7 +129,7 @@ func (s HeaderScheme) Format(f fmt.State, verb rune) {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	fmt.Fprintf(f, "loginauth.HeaderScheme{Prefix:%q Header:%q(values redacted) FromExtra:%v}", s.Prefix, names, s.FromExtra)
+	fmt.Fprintf(f, "loginauth.HeaderScheme{Prefix:%q TokenHeader:%q Header:%q(values redacted) FromExtra:%v}", s.Prefix, s.TokenHeader, names, s.FromExtra)
 }
 
 // PeekBody reads at most limit bytes of resp.Body for a [Scheme] to

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -445,13 +446,14 @@ func (s *Source) newEntry(tok *oauth2.Token, now time.Time) *entry {
 			exp = now.Add(s.cfg.Lifetime)
 		}
 	}
+	typ := tokenType(s.cfg.Scheme, tok.TokenType)
+	if !tok.Expiry.Equal(exp) || tok.TokenType != typ {
+		t := *tok
+		t.Expiry, t.TokenType = exp, typ
+		tok = &t
+	}
 	e := &entry{tok: tok, expiry: exp}
 	if !exp.IsZero() {
-		if !tok.Expiry.Equal(exp) {
-			t := *tok
-			t.Expiry = exp
-			e.tok = &t
-		}
 		if w := s.earlyWindow(exp.Sub(now)); w > 0 {
 			e.refreshAt = exp.Add(-w)
 		}
@@ -460,6 +462,44 @@ func (s *Source) newEntry(tok *oauth2.Token, now time.Time) *entry {
 		e.header = append(e.header, field{key: k, vals: v})
 	}
 	return e
+}
+
+// tokenType is the TokenType that makes an oauth2.Transport send a token
+// the way scheme does: a HeaderScheme's Prefix, or else the token's own.
+func tokenType(scheme Scheme, own string) string {
+	switch h := scheme.(type) {
+	case HeaderScheme:
+		if h.Prefix != "" {
+			return h.Prefix
+		}
+	case *HeaderScheme:
+		if h.Prefix != "" {
+			return h.Prefix
+		}
+	}
+	return own
+}
+
+// CredentialHeaders returns the canonical names of the header fields that
+// carry the credentials of s, such as "Authorization", "Identityid" and
+// "X-Api-Key" for MIC, so that tracing and logging can redact them. It
+// asks a Scheme that is a [HeaderNamer], which works before the first
+// login; for any other Scheme it reads the fields of the cached token,
+// and returns nil before there is one.
+func (s *Source) CredentialHeaders() []string {
+	if n, ok := s.cfg.Scheme.(HeaderNamer); ok {
+		return n.CredentialHeaders()
+	}
+	e := s.cur.Load()
+	if e == nil {
+		return nil
+	}
+	names := make([]string, 0, len(e.header))
+	for _, f := range e.header {
+		names = append(names, f.key)
+	}
+	slices.Sort(names)
+	return names
 }
 
 func (s *Source) earlyWindow(lifetime time.Duration) time.Duration {
