@@ -3,7 +3,12 @@ package loginauth
 import (
 	"errors"
 	"fmt"
+	"net/url"
+	"slices"
 	"strings"
+	"time"
+
+	"github.com/loginauth/loginauth/internal/redact"
 )
 
 // LoginError reports a login or refresh that the provider answered but did
@@ -26,6 +31,11 @@ type LoginError struct {
 	// password (or secret). Such an answer will not change by retrying, so
 	// a [Source] waits its longest backoff before trying again.
 	BadCredentials bool
+	// RetryAfter is how long the provider asked the client to wait, from
+	// the Retry-After field of a 429 or 503 answer; zero when it did not
+	// say. A [Source] waits at least this long, up to [MaxRetryAfter],
+	// before the next login.
+	RetryAfter time.Duration
 	// Err is the underlying cause, if any.
 	Err error
 }
@@ -48,6 +58,9 @@ func (e *LoginError) Error() string {
 	if e.Status != 0 {
 		fmt.Fprintf(&b, ": HTTP %d", e.Status)
 	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, " (retry after %v)", e.RetryAfter)
+	}
 	if e.Code != "" {
 		fmt.Fprintf(&b, ": %s", e.Code)
 	}
@@ -63,6 +76,16 @@ func (e *LoginError) Error() string {
 // Unwrap returns the underlying cause.
 func (e *LoginError) Unwrap() error { return e.Err }
 
+// ErrFreshTokenRefused is the cause of the failure that a [Source] records
+// when the API refuses the token of the very login that the refusal of an
+// older token caused: logging in again would not help (a missing scope, a
+// wrong API key, clock skew), so the Source backs off instead. Find it
+// with errors.Is; the [LoginError] around it carries the refusal's status.
+var ErrFreshTokenRefused = errors.New("the API refused the token of a fresh login; logging in again will not help")
+
+// MaxRetryAfter caps the wait that a provider's Retry-After can impose.
+const MaxRetryAfter = 10 * time.Minute
+
 func asLoginError(err error) *LoginError {
 	var le *LoginError
 	if errors.As(err, &le) {
@@ -70,3 +93,49 @@ func asLoginError(err error) *LoginError {
 	}
 	return nil
 }
+
+// scrubError returns err with every form of the secrets replaced by
+// "[redacted]", field by field, so that errors.As finds a scrubbed
+// [LoginError], [BackoffError] or [url.Error]. An error of another type
+// that holds a secret is replaced by one with the scrubbed message, which
+// unwraps to the scrubbed cause; errors that hold none are kept as they
+// are, so that errors.Is still finds context.DeadlineExceeded and the like.
+func scrubError(r *redact.Secrets, err error) error {
+	if err == nil || !r.Contains(err.Error()) {
+		return err
+	}
+	switch e := err.(type) {
+	case *LoginError:
+		c := *e
+		c.Code, c.Message, c.Err = r.String(e.Code), r.String(e.Message), scrubError(r, e.Err)
+		return &c
+	case *BackoffError:
+		c := *e
+		c.Err = scrubError(r, e.Err)
+		return &c
+	case *url.Error:
+		c := *e
+		c.URL, c.Err = r.String(e.URL), scrubError(r, e.Err)
+		return &c
+	case interface{ Unwrap() []error }:
+		causes := slices.Clone(e.Unwrap())
+		for i, c := range causes {
+			causes[i] = scrubError(r, c)
+		}
+		return &scrubbed{msg: r.String(err.Error()), causes: causes}
+	}
+	var causes []error
+	if c := errors.Unwrap(err); c != nil {
+		causes = []error{scrubError(r, c)}
+	}
+	return &scrubbed{msg: r.String(err.Error()), causes: causes}
+}
+
+// scrubbed stands for an error whose message held a secret.
+type scrubbed struct {
+	msg    string
+	causes []error // scrubbed
+}
+
+func (e *scrubbed) Error() string   { return e.msg }
+func (e *scrubbed) Unwrap() []error { return e.causes }

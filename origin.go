@@ -57,9 +57,10 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// owns reports whether u is at one of the origins. It allocates nothing.
-func (s *Source) owns(u *url.URL) bool {
-	if u == nil {
+// owns reports whether a request for u whose Host field is host (empty:
+// the host of u) is at one of the origins. It allocates nothing.
+func (s *Source) owns(u *url.URL, host string) bool {
+	if u == nil || (host != "" && !sameHost(u, host)) {
 		return false
 	}
 	host, port := u.Hostname(), u.Port()
@@ -72,4 +73,11 @@ func (s *Source) owns(u *url.URL) bool {
 		}
 	}
 	return false
+}
+
+// sameHost reports whether the Host field host names the host and port of
+// u: ignoring case, and taking an absent port as the scheme's default.
+func sameHost(u *url.URL, host string) bool {
+	h := url.URL{Scheme: u.Scheme, Host: host}
+	return strings.EqualFold(h.Hostname(), u.Hostname()) && portOf(&h) == portOf(u)
 }

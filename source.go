@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/loginauth/loginauth/internal/redact"
 )
 
 // LoginFunc logs in and returns a token. A [Source] calls it with a context
@@ -71,6 +74,16 @@ type Config struct {
 	// is stored, such as MIC's identityId.
 	KeepExtra []string
 
+	// Secrets lists the values that must never appear in an error, event
+	// or log record of the Source: the password, secret key or API key
+	// that Login sends. A server that echoes one, as it is or escaped as
+	// JSON, a Go quotation or a URL would escape it, sees it replaced by
+	// "[redacted]" in every field of the error, so that errors.As finds a
+	// scrubbed [LoginError] too. The current token and refresh token are
+	// scrubbed out of the errors of a refresh the same way. Every
+	// provider package fills this from its Config.
+	Secrets []string
+
 	// Options holds the settings that every provider package's Config
 	// shares.
 	Options
@@ -80,6 +93,11 @@ type Config struct {
 	// packages set it when a required field is missing, so that their
 	// constructors need not return an error.
 	Err error
+}
+
+// Format prints c without its Secrets, whatever the verb.
+func (c Config) Format(f fmt.State, verb rune) {
+	redact.Format(f, c, "Secrets")
 }
 
 // Options are the optional settings of a [Source], shared by [Config] and
@@ -147,6 +165,9 @@ type Source struct {
 	cur        atomic.Pointer[entry]   // the cached token; nil before the first login
 	fail       atomic.Pointer[failure] // the last failed login while its backoff lasts
 	refreshing atomic.Bool             // a background refresh is under way
+	running    atomic.Bool             // a renewal's goroutine has not returned
+	loginTook  atomic.Int64            // duration of the last successful login or refresh
+	rejected   atomic.Int64            // fresh tokens refused in a row, since the API last accepted one
 	stats      counters
 }
 
@@ -167,9 +188,10 @@ type field struct {
 
 // failure is a failed login and the time until which it is served again.
 type failure struct {
-	err   error
-	until time.Time
-	n     int // consecutive failures
+	err         error
+	until       time.Time
+	n           int  // consecutive failures
+	rateLimited bool // the provider answered 429, or asked to wait with Retry-After
 }
 
 // usable reports whether e may be handed to a caller at now.
@@ -304,13 +326,29 @@ func (s *Source) backingOff(now time.Time) *failure {
 // lasts, and nil otherwise.
 func (s *Source) backoff(now time.Time) error {
 	if f := s.backingOff(now); f != nil {
-		return &BackoffError{Provider: s.cfg.Provider, Until: f.until, Err: f.err}
+		return &BackoffError{Provider: s.cfg.Provider, Until: f.until, RateLimited: f.rateLimited, Err: f.err}
 	}
 	return nil
 }
 
+// loginGrace is how long past the login timeout a [Source] waits for a
+// login function that ignores its context, before it gives up on it.
+const loginGrace = 250 * time.Millisecond
+
+// result is what one renewal hands to the flight that waits for it.
+type result struct {
+	e   *entry
+	err error
+}
+
 // flight is the one login or refresh that all waiting callers share. It
-// runs detached from the context of the caller that started it.
+// runs detached from the context of the caller that started it, under one
+// deadline of LoginTimeout for the Store's lock, its loads, the login and
+// the save. The work runs in a goroutine of its own, so that whatever the
+// LoginFunc, RefreshFunc, Scheme or Store does (hang, panic, or call
+// runtime.Goexit) every waiter has an answer within LoginTimeout and
+// loginGrace. A login function that outlives that is abandoned, and no
+// other login starts until it returns: see [Config.Login].
 func (s *Source) flight(ctx context.Context) (any, error) {
 	now := s.now()
 	cur := s.cur.Load()
@@ -320,28 +358,74 @@ func (s *Source) flight(ctx context.Context) (any, error) {
 	if err := s.backoff(now); err != nil {
 		return nil, err
 	}
-	base := context.WithoutCancel(ctx)
+	if !s.running.CompareAndSwap(false, true) {
+		err := fmt.Errorf("%s: login not started: the last login ignored its timeout of %v and has not returned yet", s.cfg.Provider, s.cfg.LoginTimeout)
+		s.lost(EventLogin.op(), err, 0)
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.LoginTimeout)
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		returned := false
+		defer func() {
+			if !returned {
+				r.err = s.recovered(recover(), cur)
+				s.lost(EventLogin.op(), r.err, 0)
+			}
+			cancel()
+			s.running.Store(false)
+			done <- r
+		}()
+		r.e, r.err = s.renew(ctx, cur)
+		returned = true
+	}()
+	t := time.NewTimer(s.cfg.LoginTimeout + loginGrace)
+	defer t.Stop()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, r.err
+		}
+		return r.e, nil
+	case <-t.C:
+		err := fmt.Errorf("%s: login failed: no answer within the login timeout of %v; the login function ignores its context: %w", s.cfg.Provider, s.cfg.LoginTimeout, context.DeadlineExceeded)
+		s.lost(EventLogin.op(), err, s.cfg.LoginTimeout+loginGrace)
+		return nil, err
+	}
+}
+
+// recovered turns what recover returned in a renewal into an error; nil
+// means the renewal called runtime.Goexit.
+func (s *Source) recovered(v any, cur *entry) error {
+	if v == nil {
+		return fmt.Errorf("%s: login failed: the login function called runtime.Goexit", s.cfg.Provider)
+	}
+	err, _ := v.(error)
+	if err == nil {
+		err = fmt.Errorf("%v", v)
+	}
+	return s.scrub(fmt.Errorf("%s: login panicked: %w", s.cfg.Provider, err), cur)
+}
+
+// renew is the work of a flight: a fresh token from the Store, or else a
+// refresh or a login, made the cached token.
+func (s *Source) renew(ctx context.Context, cur *entry) (*entry, error) {
 	if s.cfg.Store != nil {
-		if e := s.loadStored(base, cur); e != nil {
+		if e := s.loadStored(ctx, cur); e != nil {
 			return s.adopt(e), nil
 		}
 		if _, ok := s.cfg.Store.(Locker); ok {
-			lctx, lcancel := context.WithTimeout(base, s.cfg.LoginTimeout)
-			unlock := s.lock(lctx)
-			lcancel()
-			defer unlock()
-			if e := s.loadStored(base, cur); e != nil {
+			defer s.lock(ctx)()
+			if e := s.loadStored(ctx, cur); e != nil {
 				return s.adopt(e), nil // another process logged in meanwhile
 			}
 		}
 	}
-	ctx, cancel := context.WithTimeout(base, s.cfg.LoginTimeout)
-	defer cancel()
-
 	var tok *oauth2.Token
 	var err error
 	if s.cfg.Refresh != nil && cur != nil && cur.tok.RefreshToken != "" {
-		tok, err = s.call(ctx, EventRefresh, func(ctx context.Context) (*oauth2.Token, error) {
+		tok, err = s.call(ctx, EventRefresh, cur, func(ctx context.Context) (*oauth2.Token, error) {
 			return s.cfg.Refresh(ctx, cur.tok)
 		})
 		if err == nil && tok.RefreshToken == "" {
@@ -351,15 +435,14 @@ func (s *Source) flight(ctx context.Context) (any, error) {
 		}
 	}
 	if tok == nil {
-		tok, err = s.call(ctx, EventLogin, s.cfg.Login)
+		tok, err = s.call(ctx, EventLogin, cur, s.cfg.Login)
 	}
 	if err != nil {
-		s.failed(err, s.now())
 		return nil, err
 	}
 	e := s.newEntry(tok, s.now())
 	if s.cfg.Store != nil {
-		s.save(base, e)
+		s.save(ctx, e)
 	}
 	return s.adopt(e), nil
 }
@@ -371,8 +454,9 @@ func (s *Source) adopt(e *entry) *entry {
 	return e
 }
 
-// call runs one login or refresh and reports it.
-func (s *Source) call(ctx context.Context, kind EventKind, fn LoginFunc) (*oauth2.Token, error) {
+// call runs one login or refresh and reports it. Errors come back
+// scrubbed of the Config's secrets and of the tokens of cur.
+func (s *Source) call(ctx context.Context, kind EventKind, cur *entry, fn LoginFunc) (*oauth2.Token, error) {
 	op := kind.op()
 	s.debug(op + " starting")
 	start := time.Now()
@@ -385,10 +469,11 @@ func (s *Source) call(ctx context.Context, kind EventKind, fn LoginFunc) (*oauth
 	}
 	d := time.Since(start)
 	if err != nil {
-		s.stats.failures.Add(1)
-		s.emit(Event{Kind: EventFailure, Op: op, Duration: d, Err: err})
+		err = s.scrub(err, cur)
+		s.lost(op, err, d)
 		return nil, err
 	}
+	s.loginTook.Store(int64(d))
 	if kind == EventRefresh {
 		s.stats.refreshes.Add(1)
 	} else {
@@ -396,6 +481,31 @@ func (s *Source) call(ctx context.Context, kind EventKind, fn LoginFunc) (*oauth
 	}
 	s.emit(Event{Kind: kind, Op: op, Duration: d})
 	return tok, nil
+}
+
+// scrub returns err without any form of the Config's secrets or of the
+// tokens of cur, which a refresh call may echo.
+func (s *Source) scrub(err error, cur *entry) error {
+	if err == nil {
+		return nil
+	}
+	secrets := s.cfg.Secrets
+	if cur != nil {
+		secrets = append(slices.Clip(secrets), cur.tok.AccessToken, cur.tok.RefreshToken)
+	}
+	return scrubError(redact.NewSecrets(secrets...), err)
+}
+
+// lost counts and reports a failed login or refresh, and starts its
+// backoff window.
+func (s *Source) lost(op string, err error, d time.Duration) {
+	s.stats.failures.Add(1)
+	s.emit(Event{Kind: EventFailure, Op: op, Duration: d, Err: err})
+	n := 1
+	if f := s.fail.Load(); f != nil {
+		n = f.n + 1
+	}
+	s.failed(err, s.now(), n)
 }
 
 // timedOut says that err came from the login timeout, keeping a
@@ -410,25 +520,31 @@ func (s *Source) timedOut(op string, err error) error {
 	return fmt.Errorf("%s: %s failed: %s: %w", s.cfg.Provider, op, note, err)
 }
 
-// failed records a failed login and starts its backoff window.
-func (s *Source) failed(err error, now time.Time) {
+// failed records the n-th failure in a row and starts its backoff window:
+// MinBackoff doubled for each earlier failure, or MaxBackoff at once when
+// the credentials were refused, jittered downward by up to 20% but never
+// below MinBackoff, and never shorter than the Retry-After that the
+// provider asked for.
+func (s *Source) failed(err error, now time.Time, n int) {
 	if s.cfg.MinBackoff < 0 {
 		return
 	}
-	n := 1
-	if f := s.fail.Load(); f != nil {
-		n = f.n + 1
-	}
+	le := asLoginError(err)
 	d := s.cfg.MaxBackoff
-	if le := asLoginError(err); le == nil || !le.BadCredentials {
+	if le == nil || !le.BadCredentials {
 		d = s.cfg.MinBackoff << min(n-1, 30)
 		if d <= 0 || d > s.cfg.MaxBackoff {
 			d = s.cfg.MaxBackoff
 		}
 	}
-	// Jitter of ±20%, so that a fleet does not retry in step.
-	d = time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-	s.fail.Store(&failure{err: err, until: now.Add(d), n: n})
+	// Jitter, so that a fleet does not retry in step; downward, so that
+	// MaxBackoff is the longest wait.
+	d = max(time.Duration(float64(d)*(0.8+0.2*rand.Float64())), min(s.cfg.MinBackoff, d))
+	limited := le != nil && (le.Status == http.StatusTooManyRequests || le.RetryAfter > 0)
+	if le != nil && le.RetryAfter > 0 {
+		d = max(d, min(le.RetryAfter, MaxRetryAfter))
+	}
+	s.fail.Store(&failure{err: err, until: now.Add(d), n: n, rateLimited: limited})
 	s.warn("login backoff", slog.Duration("backoff", d), slog.Int("attempt", n))
 }
 
@@ -502,6 +618,11 @@ func (s *Source) CredentialHeaders() []string {
 	return names
 }
 
+// earlyWindow is how long before the end of a token's lifetime its
+// background refresh starts. The default is a tenth of the lifetime, at
+// most DefaultEarlyRefresh, but never less than three times the last
+// login took, so that the refresh returns before the token expires; and
+// never more than half the lifetime.
 func (s *Source) earlyWindow(lifetime time.Duration) time.Duration {
 	switch w := s.cfg.EarlyRefresh; {
 	case w < 0:
@@ -509,7 +630,8 @@ func (s *Source) earlyWindow(lifetime time.Duration) time.Duration {
 	case w > 0:
 		return min(w, lifetime/2)
 	default:
-		return min(DefaultEarlyRefresh, lifetime/10)
+		w = max(min(DefaultEarlyRefresh, lifetime/10), 3*time.Duration(s.loginTook.Load()))
+		return min(w, lifetime/2)
 	}
 }
 
@@ -518,15 +640,18 @@ func (s *Source) earlyWindow(lifetime time.Duration) time.Duration {
 // are compared by their access token. The refresh token of the forgotten
 // token is still used for the next renewal, when there is a
 // [Config.Refresh].
-func (s *Source) Invalidate(tok *oauth2.Token) {
+func (s *Source) Invalidate(tok *oauth2.Token) { s.invalidate(tok) }
+
+// invalidate is Invalidate, reporting whether it forgot the token.
+func (s *Source) invalidate(tok *oauth2.Token) bool {
 	if tok == nil {
-		return
+		return false
 	}
 	for {
 		e := s.cur.Load()
 		if e == nil || e.revoked || e.tok.AccessToken != tok.AccessToken {
 			s.debug("invalidate ignored: token already replaced")
-			return
+			return false
 		}
 		if s.cur.CompareAndSwap(e, &entry{tok: e.tok, revoked: true}) {
 			s.stats.invalidations.Add(1)
@@ -538,8 +663,31 @@ func (s *Source) Invalidate(tok *oauth2.Token) {
 					s.storeError("delete", err)
 				}
 			}
-			return
+			return true
 		}
+	}
+}
+
+// refusedFresh records that the API refused tok, the token of a login
+// that the refusal of an older token caused. Logging in again would not
+// help, so tok is forgotten and counted as a failed login: the backoff
+// starts, and grows with each such refusal until the API accepts a token.
+// Many requests refused with the same token count once.
+func (s *Source) refusedFresh(tok *oauth2.Token, status int) {
+	if !s.invalidate(tok) {
+		return
+	}
+	err := &LoginError{Provider: s.cfg.Provider, Op: "login", Status: status, Err: ErrFreshTokenRefused}
+	s.stats.failures.Add(1)
+	s.emit(Event{Kind: EventFailure, Op: "login", Err: err})
+	s.failed(err, s.now(), int(s.rejected.Add(1)))
+}
+
+// accepted notes that the API accepted a token: the count of fresh tokens
+// refused in a row starts again.
+func (s *Source) accepted() {
+	if s.rejected.Load() != 0 {
+		s.rejected.Store(0)
 	}
 }
 
@@ -548,12 +696,19 @@ func (s *Source) Invalidate(tok *oauth2.Token) {
 type BackoffError struct {
 	Provider string    // the provider's name, as in Config.Provider
 	Until    time.Time // when the next login may start
-	Err      error     // the failure that started the window
+	// RateLimited reports that the provider rate-limited the login: it
+	// answered 429 Too Many Requests, or asked for a wait with Retry-After.
+	RateLimited bool
+	Err         error // the failure that started the window
 }
 
 // Error describes the failure and when the next login may start.
 func (e *BackoffError) Error() string {
-	return fmt.Sprintf("%s: login backing off until %s after: %v", e.Provider, e.Until.Format(time.RFC3339), e.Err)
+	why := ""
+	if e.RateLimited {
+		why = " (rate limited by the provider)"
+	}
+	return fmt.Sprintf("%s: login backing off until %s%s after: %v", e.Provider, e.Until.Format(time.RFC3339), why, e.Err)
 }
 
 // Unwrap returns the failure that started the window.

@@ -10,15 +10,13 @@ import (
 	"strings"
 )
 
-// drainLimit bounds how much of a refused response is read so that its
-// connection can be reused.
-const drainLimit = 64 << 10
-
 // Transport is an [http.RoundTripper] that puts a [Source]'s credentials
 // on requests to the Source's origins, and re-sends a request once, with
 // fresh credentials, when the API refuses them. Requests to any other
 // origin, including redirect hops to other hosts, pass through without
-// credentials. It is safe for concurrent use.
+// credentials; so does a request whose Host field names another host than
+// its URL, since a shared front end routes by Host (such a request is
+// logged as a warning). It is safe for concurrent use.
 type Transport struct {
 	src  *Source
 	base http.RoundTripper
@@ -52,10 +50,16 @@ func (t *Transport) transport() http.RoundTripper {
 // again, once, with a body from req.GetBody. A request with a body but no
 // GetBody cannot be re-sent: its refusal is returned as it is, and the
 // token is invalidated all the same, so that the next request logs in.
+//
+// When the re-sent request is refused as well, logging in again would not
+// help: the fresh token is forgotten, the refusal is returned, and the
+// Source backs off as after a failed login, so that later requests fail
+// at once with a [BackoffError] that wraps [ErrFreshTokenRefused] instead
+// of costing a login each.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	s := t.src
-	if s.err == nil && !s.owns(req.URL) {
-		s.withheld(req.URL)
+	if s.err == nil && !s.owns(req.URL, req.Host) {
+		s.withheld(req)
 		return t.transport().RoundTrip(req)
 	}
 	e, err := s.entry(req.Context())
@@ -64,8 +68,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp, err := t.transport().RoundTrip(authorize(req, e, req.Body))
-	if err != nil || !s.cfg.Scheme.Refused(resp) {
-		return resp, err
+	if err != nil {
+		return nil, err
+	}
+	if !s.cfg.Scheme.Refused(resp) {
+		s.accepted()
+		return resp, nil
 	}
 
 	s.Invalidate(e.tok) // whether or not this request can be re-sent, the next one logs in
@@ -74,7 +82,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		s.debug("refusal returned: request body cannot be replayed", slog.String("origin", originOf(req.URL)))
 		return resp, nil
 	}
-	io.CopyN(io.Discard, resp.Body, drainLimit)
+	// Closed unread: draining a body that drips would hold up the re-send.
 	resp.Body.Close()
 	e2, err := s.entry(req.Context())
 	if err != nil {
@@ -88,7 +96,16 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	s.stats.retries.Add(1)
 	s.emit(Event{Kind: EventRetry, Origin: originOf(req.URL)})
-	return t.transport().RoundTrip(authorize(req, e2, body))
+	resp, err = t.transport().RoundTrip(authorize(req, e2, body))
+	if err != nil {
+		return nil, err
+	}
+	if s.cfg.Scheme.Refused(resp) {
+		s.refusedFresh(e2.tok, resp.StatusCode)
+	} else {
+		s.accepted()
+	}
+	return resp, nil
 }
 
 // authRequest holds a request and its URL in one allocation.
@@ -121,15 +138,19 @@ func authorize(req *http.Request, e *entry, body io.ReadCloser) *http.Request {
 }
 
 // withheld reports a request sent without credentials to another origin.
-// A plain-http request to one of the origins' hosts is a downgrade and is
-// reported as a warning.
-func (s *Source) withheld(u *url.URL) {
+// A request whose Host names another host than its URL, and a plain-http
+// request to one of the origins' hosts (a downgrade), are reported as
+// warnings.
+func (s *Source) withheld(req *http.Request) {
 	s.stats.withheld.Add(1)
 	if s.cfg.OnEvent == nil && s.cfg.Logger == nil {
 		return
 	}
+	u := req.URL
 	ev := Event{Kind: EventWithheld, Origin: originOf(u)}
-	if s.cfg.Logger != nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if req.Host != "" && u != nil && !sameHost(u, req.Host) {
+		s.warn("credentials withheld: the request's Host names another host than its URL", slog.String("origin", ev.Origin), slog.String("host", req.Host))
+	} else if s.cfg.Logger != nil && u != nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
 		for _, o := range s.origins {
 			if strings.EqualFold(o.host, u.Hostname()) {
 				s.warn("credentials withheld from plain-http origin", slog.String("origin", ev.Origin))

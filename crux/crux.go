@@ -78,8 +78,12 @@ type Config struct {
 
 // Format prints c without its password, whatever the verb.
 func (c Config) Format(f fmt.State, verb rune) {
-	redact.Format(f, c, "Password")
+	redact.Format(f, c, secretFields...)
 }
+
+// secretFields names the fields of [Config] that hold secrets: they are
+// redacted when a Config is printed, and scrubbed out of every error.
+var secretFields = []string{"Password"}
 
 // check returns an error naming the first required field that is empty.
 func (c *Config) check() error {
@@ -111,6 +115,7 @@ func NewSource(cfg Config) *loginauth.Source {
 		Origins:   []string{cfg.BaseURL},
 		StoreKey:  "crux " + c.url + " " + cfg.Username,
 		KeepExtra: extraFields,
+		Secrets:   redact.Values(cfg, secretFields...),
 		Options:   opts,
 		Err:       cfg.check(),
 	})

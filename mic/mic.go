@@ -87,8 +87,12 @@ type Config struct {
 
 // Format prints c without its API key and password, whatever the verb.
 func (c Config) Format(f fmt.State, verb rune) {
-	redact.Format(f, c, "APIKey", "Password")
+	redact.Format(f, c, secretFields...)
 }
+
+// secretFields names the fields of [Config] that hold secrets: they are
+// redacted when a Config is printed, and scrubbed out of every error.
+var secretFields = []string{"APIKey", "Password"}
 
 // check returns an error naming the first required field that is empty.
 func (c *Config) check() error {
@@ -124,6 +128,7 @@ func NewSource(cfg Config) *loginauth.Source {
 		Origins:   []string{cfg.BaseURL},
 		StoreKey:  "mic " + c.base + " " + cfg.Username,
 		KeepExtra: []string{"identityId"},
+		Secrets:   redact.Values(cfg, secretFields...),
 		Options:   opts,
 		Err:       cfg.check(),
 	})

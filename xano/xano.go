@@ -73,8 +73,12 @@ type Config struct {
 
 // Format prints c without its password, whatever the verb.
 func (c Config) Format(f fmt.State, verb rune) {
-	redact.Format(f, c, "Password")
+	redact.Format(f, c, secretFields...)
 }
+
+// secretFields names the fields of [Config] that hold secrets: they are
+// redacted when a Config is printed, and scrubbed out of every error.
+var secretFields = []string{"Password"}
 
 // check returns an error naming the first required field that is empty.
 func (c *Config) check() error {
@@ -148,6 +152,7 @@ func (c *client) source(login loginauth.LoginFunc) *loginauth.Source {
 		Scheme:   loginauth.BearerScheme,
 		Origins:  []string{c.cfg.BaseURL},
 		StoreKey: "xano " + c.base + " " + c.cfg.Email,
+		Secrets:  redact.Values(c.cfg, secretFields...),
 		Options:  opts,
 		Err:      c.cfg.check(),
 	})

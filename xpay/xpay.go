@@ -76,8 +76,12 @@ type Config struct {
 
 // Format prints c without its secret key, whatever the verb.
 func (c Config) Format(f fmt.State, verb rune) {
-	redact.Format(f, c, "SecretKey")
+	redact.Format(f, c, secretFields...)
 }
+
+// secretFields names the fields of [Config] that hold secrets: they are
+// redacted when a Config is printed, and scrubbed out of every error.
+var secretFields = []string{"SecretKey"}
 
 // check returns an error naming the first required field that is empty.
 func (c *Config) check() error {
@@ -104,6 +108,7 @@ func NewSource(cfg Config) *loginauth.Source {
 		Scheme:   loginauth.HeaderScheme{Prefix: "Bearer", IsRefused: refused},
 		Origins:  []string{cfg.BaseURL},
 		StoreKey: "xpay " + strings.TrimSuffix(cfg.BaseURL, "/") + " " + cfg.Username,
+		Secrets:  redact.Values(cfg, secretFields...),
 		Options:  opts,
 		Err:      cfg.check(),
 	})

@@ -13,7 +13,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/loginauth/loginauth"
 )
@@ -102,9 +104,31 @@ func Do(ctx context.Context, c Call) (*Response, error) {
 // OK reports whether the status is 2xx.
 func (r *Response) OK() bool { return r.Status >= 200 && r.Status < 300 }
 
-// Fail returns a LoginError for r with the given cause.
+// Fail returns a LoginError for r with the given cause, and with the
+// wait that a 429 or 503 answer asks for in its Retry-After field.
 func (r *Response) Fail(err error) *loginauth.LoginError {
-	return &loginauth.LoginError{Provider: r.Provider, Op: r.Op, Status: r.Status, Err: err}
+	le := &loginauth.LoginError{Provider: r.Provider, Op: r.Op, Status: r.Status, Err: err}
+	if r.Status == http.StatusTooManyRequests || r.Status == http.StatusServiceUnavailable {
+		le.RetryAfter = RetryAfter(r.Header.Get("Retry-After"), time.Now())
+	}
+	return le
+}
+
+// RetryAfter parses a Retry-After field, in seconds or as an HTTP date,
+// into a wait from now. It returns zero for an absent, malformed or past
+// value.
+func RetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseUint(v, 10, 32); err == nil {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
 }
 
 // Decode decodes the JSON body into v. When the body is empty, an HTML
