@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/matryer/is"
@@ -187,9 +190,195 @@ func TestBadCredentialsWaitLongest(t *testing.T) {
 	clk.Advance(30 * time.Second)
 	_, _ = src.Token()
 	is.Equal(c.n.Load(), int64(1)) // not retried within the long window
-	clk.Advance(40 * time.Second)
+	clk.Advance(30 * time.Second)
+	_, _ = src.Token()
+	is.Equal(c.n.Load(), int64(2)) // retried once MaxBackoff, the longest wait, has passed
+}
+
+func TestBackoffJitterStaysWithinBounds(t *testing.T) {
+	is := is.New(t)
+	for range 200 {
+		clk := newClock()
+		src := testSource((&counter{err: errors.New("down")}).login, Options{Now: clk.Now, MinBackoff: time.Second, MaxBackoff: 4 * time.Second})
+		for n := range 5 {
+			_, err := src.Token()
+			var be *BackoffError
+			_, err = src.Token()
+			is.True(errors.As(err, &be))
+			wait := be.Until.Sub(clk.Now())
+			want := min(time.Second<<n, 4*time.Second)
+			is.True(wait <= want && wait >= min(time.Second, want*8/10)) // jittered downward, never below MinBackoff
+			clk.Advance(wait)
+		}
+	}
+}
+
+func TestRateLimitedLoginWaitsRetryAfter(t *testing.T) {
+	is := is.New(t)
+	clk := newClock()
+	c := &counter{err: &LoginError{Provider: "test", Status: 429, RetryAfter: 90 * time.Second}}
+	src := testSource(c.login, Options{Now: clk.Now})
+	_, err := src.Token()
+	is.True(strings.Contains(err.Error(), "retry after 1m30s"))
+	_, err = src.Token()
+	var be *BackoffError
+	is.True(errors.As(err, &be))
+	is.True(be.RateLimited)                                    // it says it is a rate limit
+	is.True(strings.Contains(err.Error(), "rate limited"))     // in its message too
+	is.True(!be.Until.Before(clk.Now().Add(90 * time.Second))) // past MaxBackoff, as asked
+	clk.Advance(89 * time.Second)
+	_, _ = src.Token()
+	is.Equal(c.n.Load(), int64(1)) // no login before Retry-After has passed
+	clk.Advance(time.Second)
+	c.err = &LoginError{Provider: "test", Status: 503, RetryAfter: time.Hour}
 	_, _ = src.Token()
 	is.Equal(c.n.Load(), int64(2))
+	_, err = src.Token()
+	is.True(errors.As(err, &be))
+	is.Equal(be.Until.Sub(clk.Now()), MaxRetryAfter) // an absurd Retry-After is capped
+}
+
+func TestLoginFuncIgnoringItsContextIsBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		var calls atomic.Int64
+		release := make(chan struct{})
+		src := testSource(func(context.Context) (*oauth2.Token, error) {
+			calls.Add(1)
+			<-release // like an http.Post without a context
+			return &oauth2.Token{AccessToken: "late"}, nil
+		}, Options{LoginTimeout: 10 * time.Second, MinBackoff: time.Second})
+		start := time.Now()
+		var wg sync.WaitGroup
+		var bounded atomic.Int64
+		for range 10 {
+			wg.Go(func() {
+				_, err := src.Token()
+				if errors.Is(err, context.DeadlineExceeded) && strings.Contains(err.Error(), "login timeout of 10s") {
+					bounded.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		is.Equal(bounded.Load(), int64(10))                                          // every caller got the timeout, named
+		is.True(time.Since(start) <= 10*time.Second+loginGrace)                      // within the timeout and the grace
+		time.Sleep(2 * time.Second)                                                  // past the backoff (synctest's clock)
+		_, err := src.Token()                                                        // the stuck call is still running:
+		is.True(err != nil && strings.Contains(err.Error(), "has not returned yet")) // no second login starts
+		is.Equal(calls.Load(), int64(1))
+		close(release)
+		synctest.Wait()
+		tok, err := src.Token() // its late token was kept
+		is.NoErr(err)
+		is.Equal(tok.AccessToken, "late")
+	})
+}
+
+func TestFlightFitsOneLoginTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		st := &slowStore{delay: 4 * time.Second}
+		c := &counter{gate: make(chan struct{})} // a login that honours its ctx but never ends
+		src := testSource(c.login, Options{LoginTimeout: 5 * time.Second, Store: st})
+		start := time.Now()
+		_, err := src.Token()
+		is.True(errors.Is(err, context.DeadlineExceeded))
+		is.True(time.Since(start) <= 5*time.Second) // lock wait, loads and login share one deadline
+	})
+}
+
+// slowStore is a Store and Locker whose every call takes delay, or until
+// its ctx ends.
+type slowStore struct{ delay time.Duration }
+
+func (s *slowStore) wait(ctx context.Context) error {
+	select {
+	case <-time.After(s.delay):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *slowStore) Load(ctx context.Context, _ string) ([]byte, error) { return nil, s.wait(ctx) }
+func (s *slowStore) Save(ctx context.Context, _ string, _ []byte, _ time.Time) error {
+	return s.wait(ctx)
+}
+func (s *slowStore) Delete(ctx context.Context, _ string, _ []byte) error { return s.wait(ctx) }
+func (s *slowStore) Lock(ctx context.Context, _ string) (func(), error) {
+	return func() {}, s.wait(ctx)
+}
+
+func TestPanicsAndGoexitBecomeErrors(t *testing.T) {
+	const secret = "hunter2"
+	for name, login := range map[string]LoginFunc{
+		"login":  func(context.Context) (*oauth2.Token, error) { panic("bad password " + secret) },
+		"error":  func(context.Context) (*oauth2.Token, error) { panic(fmt.Errorf("wrapped %w", io.ErrUnexpectedEOF)) },
+		"goexit": func(context.Context) (*oauth2.Token, error) { runtime.Goexit(); return nil, nil },
+	} {
+		t.Run(name, func(t *testing.T) {
+			is := is.New(t)
+			src := New(Config{Provider: "test", Login: login, Origins: []string{"https://api.example.com"}, Secrets: []string{secret}})
+			var wg sync.WaitGroup
+			var failed atomic.Int64
+			for range 20 {
+				wg.Go(func() {
+					if _, err := src.Token(); err != nil && !strings.Contains(err.Error(), secret) {
+						failed.Add(1)
+					}
+				})
+			}
+			wg.Wait()
+			is.Equal(failed.Load(), int64(20)) // every waiter has a scrubbed error; the process lives
+			_, err := src.Token()
+			is.True(strings.Contains(err.Error(), map[string]string{"login": "login panicked: bad password [redacted]", "error": "login panicked", "goexit": "runtime.Goexit"}[name]))
+			if name == "error" {
+				is.True(errors.Is(err, io.ErrUnexpectedEOF)) // a panicked error stays reachable
+			}
+		})
+	}
+	t.Run("refresh", func(t *testing.T) {
+		is := is.New(t)
+		clk := newClock()
+		c := &counter{exp: func() time.Time { return clk.Now().Add(time.Hour) }}
+		src := New(Config{Provider: "test", Login: c.login, Origins: []string{"https://api.example.com"},
+			Refresh: func(context.Context, *oauth2.Token) (*oauth2.Token, error) { panic("refresh") },
+			Options: Options{Now: clk.Now}})
+		_, err := src.Token()
+		is.NoErr(err)
+		clk.Advance(59 * time.Minute) // inside the early window: a background refresh panics
+		_, err = src.Token()
+		is.NoErr(err) // the cached token still serves, and the process lives
+		for src.Stats().Failures == 0 {
+			runtime.Gosched()
+		}
+	})
+}
+
+func TestEarlyWindowCoversSlowLogin(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		var logins atomic.Int64
+		src := testSource(func(ctx context.Context) (*oauth2.Token, error) {
+			logins.Add(1)
+			time.Sleep(40 * time.Millisecond)
+			return &oauth2.Token{AccessToken: "t", Expiry: time.Now().Add(200 * time.Millisecond)}, nil
+		}, Options{})
+		_, err := src.Token()
+		is.NoErr(err)
+		var stalled int
+		for range 100 { // a request every 10 ms for a second
+			start := time.Now()
+			_, err := src.Token()
+			is.NoErr(err)
+			if time.Since(start) > 0 {
+				stalled++
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		is.Equal(stalled, 0)        // the refresh always returned before the token expired
+		is.True(logins.Load() >= 5) // renewed in the background, ahead of each expiry
+	})
 }
 
 func TestExpirySources(t *testing.T) {
