@@ -1,16 +1,19 @@
 package loginauth
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/matryer/is"
@@ -248,23 +251,31 @@ func TestTransportOriginScoping(t *testing.T) {
 	})
 	src := New(Config{Login: (&counter{}).login, Origins: []string{"https://api.example.com", "https://alt.example.com:8443"}})
 	tests := []struct {
-		url  string
-		want bool
+		url, host string // host: the request's Host field, if set
+		want      bool
 	}{
-		{"https://api.example.com/x", true},
-		{"https://API.example.com:443/x", true},
-		{"https://alt.example.com:8443/x", true},
-		{"https://alt.example.com/x", false},          // another port
-		{"https://api.example.com:8443/x", false},     // another port
-		{"http://api.example.com/x", false},           // another scheme
-		{"https://evil.example.com/x", false},         // another host
-		{"https://api.example.com.evil.com/x", false}, // a lookalike
+		{"https://api.example.com/x", "", true},
+		{"https://API.example.com:443/x", "", true},
+		{"https://alt.example.com:8443/x", "", true},
+		{"https://alt.example.com/x", "", false},                   // another port
+		{"https://api.example.com:8443/x", "", false},              // another port
+		{"http://api.example.com/x", "", false},                    // another scheme
+		{"https://evil.example.com/x", "", false},                  // another host
+		{"https://api.example.com.evil.com/x", "", false},          // a lookalike
+		{"https://api.example.com/x", "API.Example.com:443", true}, // the same host, its default port
+		{"https://alt.example.com:8443/x", "alt.example.com:8443", true},
+		{"https://api.example.com/x", "evil.example", false},         // Host steers to another virtual host
+		{"https://api.example.com/x", "api.example.com:8443", false}, // or another port
+		{"https://alt.example.com:8443/x", "alt.example.com", false},
 	}
 	for _, tt := range tests {
-		t.Run(tt.url, func(t *testing.T) {
+		t.Run(tt.url+" "+tt.host, func(t *testing.T) {
 			is := is.New(t)
 			got.Store("")
 			req, _ := http.NewRequest("GET", tt.url, nil)
+			if tt.host != "" {
+				req.Host = tt.host
+			}
 			resp, err := NewTransport(src, base).RoundTrip(req)
 			is.NoErr(err)
 			resp.Body.Close()
@@ -304,6 +315,164 @@ func TestTransportRedirectToOtherHostGetsNoCredentials(t *testing.T) {
 	is.Equal(resp.StatusCode, 200)
 	is.Equal(foreignAuth.Load().(string), "") // no credentials after the redirect
 }
+
+func TestTransportHostOfAnotherVirtualHostGetsNoCredentials(t *testing.T) {
+	for _, h2 := range []bool{false, true} {
+		t.Run(map[bool]string{false: "HTTP/1.1", true: "HTTP/2"}[h2], func(t *testing.T) {
+			is := is.New(t)
+			var seen sync.Map // Host → credentials it received
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				seen.Store(r.Host, r.Header.Get("Authorization")+r.Header.Get("X-Api-Key"))
+				w.Write([]byte(r.Proto))
+			}))
+			srv.EnableHTTP2 = h2
+			srv.StartTLS()
+			defer srv.Close()
+			var logs bytes.Buffer
+			src := New(Config{Login: (&counter{}).login, Origins: []string{srv.URL},
+				Scheme:  HeaderScheme{Prefix: "Bearer", Header: http.Header{"X-Api-Key": {"key"}}},
+				Options: Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}})
+			client := &http.Client{Transport: NewTransport(src, srv.Client().Transport)}
+			for _, host := range []string{"evil.example", strings.TrimPrefix(srv.URL, "https://")} {
+				req, _ := http.NewRequest("GET", srv.URL+"/x", nil)
+				req.Host = host
+				resp, err := client.Do(req)
+				is.NoErr(err)
+				proto, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				is.Equal(string(proto), map[bool]string{false: "HTTP/1.1", true: "HTTP/2.0"}[h2])
+			}
+			evil, _ := seen.Load("evil.example")
+			is.Equal(evil, "") // no token, no API key for the other virtual host
+			own, _ := seen.Load(strings.TrimPrefix(srv.URL, "https://"))
+			is.Equal(own, "Bearer tok-1key")                       // while the origin's own Host gets them
+			is.Equal(src.Stats().Withheld, int64(1))               // counted as withheld
+			is.True(strings.Contains(logs.String(), "level=WARN")) // and warned about
+			is.True(strings.Contains(logs.String(), "host=evil.example"))
+		})
+	}
+}
+
+func TestTransportFreshTokenRefusedBacksOff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		var sent, logins atomic.Int64
+		accept := atomic.Bool{} // the API refuses every token until set
+		src := New(Config{
+			Login: func(context.Context) (*oauth2.Token, error) {
+				return &oauth2.Token{AccessToken: fmt.Sprintf("tok-%d", logins.Add(1))}, nil
+			},
+			Origins: []string{"https://api.example.com"},
+			Scheme:  HeaderScheme{Prefix: "Bearer", IsRefused: func(r *http.Response) bool { return r.StatusCode == 403 }},
+			Options: Options{MinBackoff: time.Second, MaxBackoff: 8 * time.Second},
+		})
+		client := &http.Client{Transport: NewTransport(src, roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+			sent.Add(1)
+			if accept.Load() {
+				return respond(200, "ok"), nil
+			}
+			return respond(403, "missing scope"), nil
+		}))}
+		get := func() (int, error) {
+			resp, err := client.Get("https://api.example.com/x")
+			if err != nil {
+				return 0, err
+			}
+			resp.Body.Close()
+			return resp.StatusCode, nil
+		}
+		code, err := get()
+		is.NoErr(err)
+		is.Equal(code, 403) // the refusal of the fresh token is returned
+		for range 50 {
+			_, err = get()
+			var be *BackoffError
+			is.True(errors.As(err, &be)) // later requests fail at once
+		}
+		is.Equal(logins.Load(), int64(2))             // the first token and its one re-login, not 51
+		is.Equal(sent.Load(), int64(2))               // nothing went out with a refused token
+		is.True(errors.Is(err, ErrFreshTokenRefused)) // the error says why
+		var le *LoginError
+		is.True(errors.As(err, &le))
+		is.Equal(le.Status, 403) // with the refusal's status
+		is.True(strings.Contains(err.Error(), "HTTP 403: the API refused the token of a fresh login"))
+
+		var waits []time.Duration // the backoff keeps doubling while the API refuses
+		for range 5 {
+			var be *BackoffError
+			_, err := get()
+			is.True(errors.As(err, &be))
+			waits = append(waits, time.Until(be.Until))
+			time.Sleep(time.Until(be.Until))
+			get()
+		}
+		for i, w := range waits {
+			is.True(w <= min(time.Second<<i, 8*time.Second) && w >= min(time.Second<<i, 8*time.Second)*8/10)
+		}
+		time.Sleep(10 * time.Second)
+		accept.Store(true)
+		code, err = get()
+		is.NoErr(err)
+		is.Equal(code, 200) // once the API accepts a token,
+		src.Invalidate(&oauth2.Token{AccessToken: fmt.Sprintf("tok-%d", logins.Load())})
+		accept.Store(false)
+		get()
+		var be *BackoffError
+		_, err = get()
+		is.True(errors.As(err, &be))
+		is.True(time.Until(be.Until) <= time.Second) // the count starts again
+	})
+}
+
+func TestTransportTokenRevokedBeforeFirstUseGetsOneRelogin(t *testing.T) {
+	is := is.New(t)
+	a, src, client := newAPI()
+	_, err := src.Token()
+	is.NoErr(err)
+	a.revoke() // before the token's first use
+	resp, err := client.Get("https://api.example.com/x")
+	is.NoErr(err)
+	resp.Body.Close()
+	is.Equal(resp.StatusCode, 200)      // succeeds on its re-send
+	is.Equal(a.logins.Load(), int64(2)) // after one re-login
+}
+
+func TestTransportDrippingRefusalDoesNotDelayResend(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		a := &api{}
+		src := testSource(a.login, Options{})
+		var closed atomic.Int64
+		tr := NewTransport(src, roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+			resp, err := a.RoundTrip(r)
+			if resp.StatusCode == 401 {
+				resp.Body = &drip{closed: &closed}
+			}
+			return resp, err
+		}))
+		_, _ = src.Token()
+		a.revoke()
+		start := time.Now()
+		req, _ := http.NewRequest("GET", "https://api.example.com/x", nil)
+		resp, err := tr.RoundTrip(req)
+		is.NoErr(err)
+		resp.Body.Close()
+		is.Equal(resp.StatusCode, 200)
+		is.True(time.Since(start) < 10*time.Millisecond) // the dripping 401 did not hold up the re-send
+		is.Equal(closed.Load(), int64(1))                // it was closed
+	})
+}
+
+// drip is a body that yields a byte a second, forever.
+type drip struct{ closed *atomic.Int64 }
+
+func (d *drip) Read(p []byte) (int, error) {
+	time.Sleep(time.Second)
+	p[0] = 'x'
+	return 1, nil
+}
+
+func (d *drip) Close() error { d.closed.Add(1); return nil }
 
 func TestTransportForwardsCloseIdleConnections(t *testing.T) {
 	is := is.New(t)
