@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -101,34 +100,50 @@ func asLoginError(err error) *LoginError {
 // unwraps to the scrubbed cause; errors that hold none are kept as they
 // are, so that errors.Is still finds context.DeadlineExceeded and the like.
 func scrubError(r *redact.Secrets, err error) error {
-	if err == nil || !r.Contains(err.Error()) {
-		return err
+	if scrubbed, ok := scrub(r, err); ok {
+		return scrubbed
 	}
+	return err
+}
+
+// scrub is scrubError, reporting whether it changed anything.
+func scrub(r *redact.Secrets, err error) (error, bool) {
+	// The known types are judged by their fields: Error() quotes them,
+	// which would hide an escaped secret from Contains.
 	switch e := err.(type) {
+	case nil:
+		return nil, false
 	case *LoginError:
 		c := *e
-		c.Code, c.Message, c.Err = r.String(e.Code), r.String(e.Message), scrubError(r, e.Err)
-		return &c
+		cause, changed := scrub(r, e.Err)
+		c.Code, c.Message, c.Err = r.String(e.Code), r.String(e.Message), cause
+		return &c, changed || c.Code != e.Code || c.Message != e.Message
 	case *BackoffError:
 		c := *e
-		c.Err = scrubError(r, e.Err)
-		return &c
+		cause, changed := scrub(r, e.Err)
+		c.Err = cause
+		return &c, changed
 	case *url.Error:
 		c := *e
-		c.URL, c.Err = r.String(e.URL), scrubError(r, e.Err)
-		return &c
-	case interface{ Unwrap() []error }:
-		causes := slices.Clone(e.Unwrap())
-		for i, c := range causes {
-			causes[i] = scrubError(r, c)
-		}
-		return &scrubbed{msg: r.String(err.Error()), causes: causes}
+		cause, changed := scrub(r, e.Err)
+		c.URL, c.Err = r.String(e.URL), cause
+		return &c, changed || c.URL != e.URL
+	}
+	if !r.Contains(err.Error()) {
+		return err, false
 	}
 	var causes []error
-	if c := errors.Unwrap(err); c != nil {
-		causes = []error{scrubError(r, c)}
+	switch e := err.(type) {
+	case interface{ Unwrap() []error }:
+		for _, c := range e.Unwrap() {
+			causes = append(causes, scrubError(r, c))
+		}
+	default:
+		if c := errors.Unwrap(err); c != nil {
+			causes = []error{scrubError(r, c)}
+		}
 	}
-	return &scrubbed{msg: r.String(err.Error()), causes: causes}
+	return &scrubbed{msg: r.String(err.Error()), causes: causes}, true
 }
 
 // scrubbed stands for an error whose message held a secret.

@@ -10,20 +10,25 @@ package sourcetest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/loginauth/loginauth"
+	"github.com/matryer/is"
 	"golang.org/x/oauth2"
+
+	"github.com/loginauth/loginauth"
 )
 
 // Run runs the suite.
@@ -35,6 +40,7 @@ func Run(t *testing.T, p Provider) {
 	t.Run("RedirectToOtherHost", func(t *testing.T) { redirect(t, p) })
 	t.Run("ExactHeaders", func(t *testing.T) { exactHeaders(t, p) })
 	t.Run("RequiredFields", func(t *testing.T) { requiredFields(t, p) })
+	t.Run("EchoedSecretScrubbed", func(t *testing.T) { echoedSecret(t, p) })
 }
 
 // requiredFields checks that a Source whose Config lacks a required field
@@ -380,3 +386,83 @@ func exactHeaders(t *testing.T, p Provider) {
 type roundTripperFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// echoedSecret logs in against servers that echo the password (or secret
+// key) in every error field the providers read, in a Content-Type and in
+// a transport error; as it is, JSON-escaped, quoted and percent-encoded.
+// No error, field of a LoginError or url.Error, BackoffError, event or log
+// record may hold any form of it.
+func echoedSecret(t *testing.T, p Provider) {
+	const secret = `p"‹&é%2F`
+	jsonForm, _ := json.Marshal(secret) // escapes & as \u0026
+	forms := map[string]string{
+		"raw":     secret,
+		"json":    string(jsonForm[1 : len(jsonForm)-1]),
+		"quoted":  strconv.Quote(secret),
+		"percent": url.QueryEscape(secret),
+	}
+	// Every form of the secret holds its "‹" as it is, as a \u escape or
+	// percent-encoded, however often it was escaped.
+	leaks := func(s string) bool {
+		s = strings.ToLower(s)
+		return strings.Contains(s, "‹") || strings.Contains(s, "u2039") || strings.Contains(s, "%e2%80%b9")
+	}
+	for name, form := range forms {
+		echo := "Invalid password: " + form
+		for _, place := range []string{"body", "content-type", "transport"} {
+			t.Run(name+"/"+place, func(t *testing.T) {
+				is := is.New(t)
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if place == "content-type" {
+						w.Header().Set("Content-Type", "text/plain; echo="+echo)
+						w.WriteHeader(http.StatusBadGateway)
+						return
+					}
+					e, _ := json.Marshal(echo)
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusBadRequest)
+					fmt.Fprintf(w, `{"message":%s,"messageKey":%[1]s,"code":%[1]s,"detail":%[1]s,"error":{"message":%[1]s,"tag":%[1]s}}`, e)
+				}))
+				t.Cleanup(srv.Close)
+				var hc *http.Client
+				if place == "transport" {
+					hc = &http.Client{Transport: roundTripperFunc(func(*http.Request) (*http.Response, error) {
+						return nil, errors.New("proxy refused: " + echo)
+					})}
+				}
+				var log bytes.Buffer
+				var mu sync.Mutex
+				opts := loginauth.Options{
+					Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug})),
+					OnEvent: func(ev loginauth.Event) {
+						mu.Lock()
+						fmt.Fprintf(&log, "event %+v %v\n", ev, ev.Err)
+						mu.Unlock()
+					},
+				}
+				src := p.Source(srv.URL+p.Prefix, secret, hc, opts)
+				_, err := src.Token()
+				is.True(err != nil)
+				_, again := src.Token() // the backoff serves the same failure
+				var be *loginauth.BackoffError
+				is.True(errors.As(again, &be))
+				for _, err := range []error{err, again} {
+					is.True(!leaks(err.Error())) // not in Error()
+					if place != "content-type" { // of which only the media type is named
+						is.True(strings.Contains(err.Error(), "[redacted]")) // replaced, where it was
+					}
+					is.True(!leaks(fmt.Sprintf("%+v %#v", err, err))) // nor in fmt output
+					var le *loginauth.LoginError
+					is.True(errors.As(err, &le))
+					is.True(!leaks(le.Code) && !leaks(le.Message)) // nor in the fields errors.As finds
+					var ue *url.Error
+					if errors.As(err, &ue) {
+						is.True(!leaks(ue.URL) && !leaks(ue.Err.Error())) // nor in a url.Error
+					}
+				}
+				is.True(log.Len() > 0)
+				is.True(!leaks(log.String())) // nor in a log record or an event
+			})
+		}
+	}
+}

@@ -173,9 +173,17 @@ func (r *Response) Missing(field string) *loginauth.LoginError {
 }
 
 // Unexpected returns a LoginError for a status the provider does not
-// document, naming the status and what the body looked like.
+// document, naming the status and what the body looked like. Of the
+// Content-Type it names the media type only: its parameters are the
+// server's free text, which may echo a secret.
 func (r *Response) Unexpected() *loginauth.LoginError {
-	what := fmt.Sprintf("Content-Type %q", r.Header.Get("Content-Type"))
+	ct := r.Header.Get("Content-Type")
+	what := "no Content-Type"
+	if mt, _, err := mime.ParseMediaType(ct); err == nil {
+		what = fmt.Sprintf("Content-Type %q", mt)
+	} else if ct != "" {
+		what = "a malformed Content-Type"
+	}
 	if isHTML(r.Header, r.Body) {
 		what = "an HTML page"
 	}

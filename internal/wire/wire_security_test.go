@@ -199,3 +199,21 @@ func TestSecurityWireErrorsNeverQuoteBody(t *testing.T) {
 		}
 	}
 }
+
+func TestRetryAfter(t *testing.T) {
+	is := is.New(t)
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	is.Equal(wire.RetryAfter("120", now), 2*time.Minute)
+	is.Equal(wire.RetryAfter(" 7 ", now), 7*time.Second)
+	is.Equal(wire.RetryAfter(now.Add(90*time.Second).Format(http.TimeFormat), now), 90*time.Second)
+	is.Equal(wire.RetryAfter(now.Add(-time.Hour).Format(http.TimeFormat), now), time.Duration(0)) // past
+	is.Equal(wire.RetryAfter("-5", now), time.Duration(0))
+	is.Equal(wire.RetryAfter("soon", now), time.Duration(0))
+	is.Equal(wire.RetryAfter("", now), time.Duration(0))
+
+	for _, status := range []int{429, 503, 500} {
+		r := &wire.Response{Provider: "p", Op: "login", Status: status, Header: http.Header{"Retry-After": {"30"}}}
+		le := r.Fail(nil)
+		is.Equal(le.RetryAfter > 0, status != 500) // only a rate limit or an outage asks for a wait
+	}
+}
