@@ -69,7 +69,7 @@ type fileEntry struct {
 // Load returns the unexpired value under key; nil and no error when the
 // directory or the file is missing.
 func (s *FileStore) Load(ctx context.Context, key string) ([]byte, error) {
-	dir, ok, err := s.openDir(false)
+	dir, ok, err := s.openDir(ctx, false)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (s *FileStore) Load(ctx context.Context, key string) ([]byte, error) {
 // Save saves value under key until expiry (zero: no expiry), replacing the
 // file atomically.
 func (s *FileStore) Save(ctx context.Context, key string, value []byte, expiry time.Time) error {
-	dir, _, err := s.openDir(true)
+	dir, _, err := s.openDir(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func (s *FileStore) Save(ctx context.Context, key string, value []byte, expiry t
 // comparison and the removal hold the key's write lock, which every Save
 // takes too.
 func (s *FileStore) Delete(ctx context.Context, key string, value []byte) error {
-	dir, ok, err := s.openDir(false)
+	dir, ok, err := s.openDir(ctx, false)
 	if err != nil || !ok {
 		return err
 	}
@@ -179,7 +179,7 @@ func (s *FileStore) removeIf(ctx context.Context, dir, key string, wait time.Dur
 // ctx ends. The lock goes when the returned function is called, or when
 // the process exits.
 func (s *FileStore) Lock(ctx context.Context, key string) (unlock func(), err error) {
-	dir, _, err := s.openDir(true)
+	dir, _, err := s.openDir(ctx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -218,8 +218,12 @@ func (s *FileStore) dir() (string, error) {
 }
 
 // openDir returns the directory after checking its mode, and whether it
-// exists. With create, a missing directory is created with mode 0700.
-func (s *FileStore) openDir(create bool) (dir string, ok bool, err error) {
+// exists. With create, a missing directory is created with mode 0700. It
+// fails at once if ctx has ended.
+func (s *FileStore) openDir(ctx context.Context, create bool) (dir string, ok bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return "", false, fmt.Errorf("loginauth: file store: %w", err)
+	}
 	if dir, err = s.dir(); err != nil {
 		return "", false, err
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"github.com/loginauth/loginauth/xano"
 	"github.com/loginauth/loginauth/xano/xanotest"
@@ -121,6 +122,21 @@ func TestFileStoreModes(t *testing.T) {
 	b, err := st.Load(ctx, "k")
 	is.NoErr(err)
 	is.Equal(string(b), "w")
+}
+
+func TestFileStoreContextEnded(t *testing.T) {
+	is := is.New(t)
+	st := newFileStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := st.Load(ctx, "k")
+	is.True(errors.Is(err, context.Canceled))                                         // Load fails at once
+	is.True(errors.Is(st.Save(ctx, "k", []byte("v"), time.Time{}), context.Canceled)) // so does Save
+	is.True(errors.Is(st.Delete(ctx, "k", []byte("v")), context.Canceled))            // and Delete
+	_, err = st.Lock(ctx, "k")
+	is.True(errors.Is(err, context.Canceled)) // and Lock
+	_, err = os.Stat(st.Dir)
+	is.True(os.IsNotExist(err)) // having touched nothing
 }
 
 func TestFileStoreFormat(t *testing.T) {
