@@ -38,7 +38,12 @@ const maxFileSize = 1 << 20
 //
 // The directory is created with mode 0700 and the files with 0600. A
 // FileStore refuses to use a directory, or to read a file, that group or
-// others may read or write; Save replaces such a file with one of its own.
+// others may read or write, or that another user owns; Save replaces such
+// a file with one of its own. It opens only regular files, never through a
+// symbolic link in the last part of a file's path, and without waiting on
+// a FIFO or device found there; a link in Dir or above it, such as a
+// linked ~/.cache, is followed. Owners, links and FIFOs are checked so on
+// Linux, macOS and the BSDs; modes on every system but Windows and Plan 9.
 //
 // <hex>.lock is the login lock of the key, held with flock(2) where the
 // system has it, so that the lock goes when the process that held it
@@ -69,7 +74,7 @@ type fileEntry struct {
 // Load returns the unexpired value under key; nil and no error when the
 // directory or the file is missing.
 func (s *FileStore) Load(ctx context.Context, key string) ([]byte, error) {
-	dir, ok, err := s.openDir(false)
+	dir, ok, err := s.openDir(ctx, false)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -94,7 +99,7 @@ func (s *FileStore) Load(ctx context.Context, key string) ([]byte, error) {
 // Save saves value under key until expiry (zero: no expiry), replacing the
 // file atomically.
 func (s *FileStore) Save(ctx context.Context, key string, value []byte, expiry time.Time) error {
-	dir, _, err := s.openDir(true)
+	dir, _, err := s.openDir(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -106,7 +111,7 @@ func (s *FileStore) Save(ctx context.Context, key string, value []byte, expiry t
 		return fmt.Errorf("loginauth: file store: %w", err)
 	}
 	name := fileName(key, ".json")
-	tmp, err := os.CreateTemp(dir, name+".tmp*") // mode 0600
+	tmp, err := os.CreateTemp(dir, name+".tmp*") // mode 0600; O_EXCL, so never through a link
 	if err != nil {
 		return fmt.Errorf("loginauth: file store: %w", err)
 	}
@@ -142,7 +147,7 @@ func (s *FileStore) Save(ctx context.Context, key string, value []byte, expiry t
 // comparison and the removal hold the key's write lock, which every Save
 // takes too.
 func (s *FileStore) Delete(ctx context.Context, key string, value []byte) error {
-	dir, ok, err := s.openDir(false)
+	dir, ok, err := s.openDir(ctx, false)
 	if err != nil || !ok {
 		return err
 	}
@@ -179,7 +184,7 @@ func (s *FileStore) removeIf(ctx context.Context, dir, key string, wait time.Dur
 // ctx ends. The lock goes when the returned function is called, or when
 // the process exits.
 func (s *FileStore) Lock(ctx context.Context, key string) (unlock func(), err error) {
-	dir, _, err := s.openDir(true)
+	dir, _, err := s.openDir(ctx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -217,9 +222,13 @@ func (s *FileStore) dir() (string, error) {
 	return filepath.Join(cache, "loginauth"), nil
 }
 
-// openDir returns the directory after checking its mode, and whether it
-// exists. With create, a missing directory is created with mode 0700.
-func (s *FileStore) openDir(create bool) (dir string, ok bool, err error) {
+// openDir returns the directory after checking its owner and mode, and
+// whether it exists. With create, a missing directory is created with mode
+// 0700. It fails at once if ctx has ended.
+func (s *FileStore) openDir(ctx context.Context, create bool) (dir string, ok bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return "", false, fmt.Errorf("loginauth: file store: %w", err)
+	}
 	if dir, err = s.dir(); err != nil {
 		return "", false, err
 	}
@@ -239,10 +248,23 @@ func (s *FileStore) openDir(create bool) (dir string, ok bool, err error) {
 	if !fi.IsDir() {
 		return "", false, fmt.Errorf("loginauth: file store: %s is not a directory", dir)
 	}
+	if err := checkOwner("directory", dir, fi); err != nil {
+		return "", false, err
+	}
 	if err := checkMode("directory", dir, fi.Mode()); err != nil {
 		return "", false, err
 	}
 	return dir, true, nil
+}
+
+// checkOwner refuses a file or directory that another user owns, on
+// systems where files have owners.
+func checkOwner(what, path string, fi fs.FileInfo) error {
+	uid, ok := fileOwner(fi)
+	if !ok || uid == os.Getuid() {
+		return nil
+	}
+	return fmt.Errorf("loginauth: file store: %s %s belongs to user %d, not to this process's user %d", what, path, uid, os.Getuid())
 }
 
 // checkMode refuses a file or directory that group or others may read or
@@ -260,24 +282,46 @@ func fileName(key, suffix string) string {
 	return hex.EncodeToString(sum[:]) + suffix
 }
 
+// openFile opens the file at path with flag, creating it with mode 0600
+// if flag says so. Where the system allows, it does not follow a symbolic
+// link in the last part of path, nor wait on a FIFO or device there. It
+// refuses what is not a regular file, or belongs to another user. An error
+// for a missing file wraps [fs.ErrNotExist].
+func openFile(path string, flag int) (*os.File, fs.FileInfo, error) {
+	f, err := os.OpenFile(path, flag|openFlags, 0o600)
+	if err != nil {
+		if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return nil, nil, fmt.Errorf("loginauth: file store: %s is a symbolic link", path)
+		}
+		return nil, nil, fmt.Errorf("loginauth: file store: %w", err)
+	}
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+		err = fmt.Errorf("loginauth: file store: %w", err)
+	case !fi.Mode().IsRegular():
+		err = fmt.Errorf("loginauth: file store: %s is not a regular file", path)
+	default:
+		err = checkOwner("file", path, fi)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, fi, nil
+}
+
 // readFile returns the content of the regular file at path, or nil and no
 // error when there is none.
 func readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, fi, err := openFile(path, os.O_RDONLY)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("loginauth: file store: %w", err)
+		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("loginauth: file store: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("loginauth: file store: %s is not a regular file", path)
-	}
 	if err := checkMode("file", path, fi.Mode()); err != nil {
 		return nil, err
 	}
@@ -306,7 +350,7 @@ func decodeFile(path string, raw []byte) (fileEntry, error) {
 func lockFile(ctx context.Context, path string, wait time.Duration) (unlock func(), err error) {
 	l, err := openLock(path)
 	if err != nil {
-		return nil, fmt.Errorf("loginauth: file store: lock: %w", err)
+		return nil, err
 	}
 	deadline := time.Now().Add(wait)
 	pause := time.Millisecond

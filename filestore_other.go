@@ -16,6 +16,13 @@ import (
 // room to spare.
 const staleLock = 2 * time.Minute
 
+// openFlags are none here: an open follows a symbolic link in the last
+// part of a path, and waits on a FIFO for its other end.
+const openFlags = 0
+
+// fileOwner reports no owner: file ownership is not checked here.
+func fileOwner(fs.FileInfo) (uid int, ok bool) { return 0, false }
+
 // fileLock is a lock file created exclusively, holding a random token so
 // that its holder removes only its own file. Without flock(2) a dead
 // holder's file remains until it is stale.

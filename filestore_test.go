@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"github.com/loginauth/loginauth/xano"
 	"github.com/loginauth/loginauth/xano/xanotest"
@@ -44,8 +45,24 @@ func newFileStore(t *testing.T) *loginauth.FileStore {
 
 // valuePath is the file of key in st: the hex SHA-256 of the key.
 func valuePath(st *loginauth.FileStore, key string) string {
+	return keyPath(st, key, ".json")
+}
+
+// keyPath is the file of key in st with the given suffix: ".json", ".lock"
+// or ".wlock".
+func keyPath(st *loginauth.FileStore, key, suffix string) string {
 	sum := sha256.Sum256([]byte(key))
-	return filepath.Join(st.Dir, hex.EncodeToString(sum[:])+".json")
+	return filepath.Join(st.Dir, hex.EncodeToString(sum[:])+suffix)
+}
+
+// needUnixStore skips the test on systems where FileStore cannot refuse
+// links, FIFOs and other users' files: all but those of filestore_unix.go.
+func needUnixStore(t *testing.T) {
+	switch runtime.GOOS {
+	case "linux", "darwin", "freebsd", "netbsd", "openbsd", "dragonfly":
+	default:
+		t.Skipf("FileStore does not check owners, links or FIFOs on %s", runtime.GOOS)
+	}
 }
 
 func TestFileStoreConformance(t *testing.T) {
@@ -121,6 +138,214 @@ func TestFileStoreModes(t *testing.T) {
 	b, err := st.Load(ctx, "k")
 	is.NoErr(err)
 	is.Equal(string(b), "w")
+}
+
+// TestFileStoreForeignOwner plants files of another user (nobody, 65534)
+// in the store, which only root can do.
+func TestFileStoreForeignOwner(t *testing.T) {
+	needUnixStore(t)
+	if os.Getuid() != 0 {
+		t.Skip("needs root to chown a file to another user")
+	}
+	const nobody = 65534
+	ctx := context.Background()
+	newStore := func(t *testing.T) *loginauth.FileStore {
+		st := newFileStore(t)
+		if err := st.Save(ctx, "k", []byte("v"), time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	t.Run("directory", func(t *testing.T) {
+		is := is.New(t)
+		st := newStore(t)
+		is.NoErr(os.Chown(st.Dir, nobody, nobody))
+		_, err := st.Load(ctx, "k")
+		is.True(err != nil)                                         // Load refuses another user's directory
+		is.True(strings.Contains(err.Error(), st.Dir))              // and names it
+		is.True(strings.Contains(err.Error(), "belongs to user"))   // and says why
+		is.True(st.Save(ctx, "k", []byte("w"), time.Time{}) != nil) // Save refuses it
+		is.True(st.Delete(ctx, "k", []byte("v")) != nil)            // Delete refuses it
+		_, err = st.Lock(ctx, "k")
+		is.True(err != nil) // Lock refuses it
+	})
+	t.Run("value", func(t *testing.T) {
+		is := is.New(t)
+		st := newStore(t)
+		path := valuePath(st, "k")
+		is.NoErr(os.Chown(path, nobody, nobody))
+		_, err := st.Load(ctx, "k")
+		is.True(err != nil)                                       // Load refuses another user's file
+		is.True(strings.Contains(err.Error(), path))              // and names it
+		is.True(strings.Contains(err.Error(), "belongs to user")) // and says why
+		is.True(st.Delete(ctx, "k", []byte("v")) != nil)          // Delete refuses it
+		_, err = os.Stat(path)
+		is.NoErr(err) // and left it alone
+		is.NoErr(st.Save(ctx, "k", []byte("w"), time.Time{}))
+		b, err := st.Load(ctx, "k")
+		is.NoErr(err)
+		is.Equal(string(b), "w") // Save replaced it with a file of its own
+	})
+	for _, suffix := range []string{".lock", ".wlock"} {
+		t.Run(suffix, func(t *testing.T) {
+			is := is.New(t)
+			st := newStore(t)
+			path := keyPath(st, "k", suffix)
+			is.NoErr(os.WriteFile(path, nil, 0o600))
+			is.NoErr(os.Chown(path, nobody, nobody))
+			unlock, err := st.Lock(ctx, "k")
+			if err == nil {
+				unlock()
+			}
+			err2 := st.Save(ctx, "k", []byte("w"), time.Time{})
+			if suffix == ".lock" {
+				is.True(err != nil)                                       // Lock refuses another user's lock file
+				is.True(strings.Contains(err.Error(), "belongs to user")) // and says why
+				is.NoErr(err2)
+			} else {
+				is.True(err2 != nil)                                       // Save refuses another user's write lock
+				is.True(strings.Contains(err2.Error(), "belongs to user")) // and says why
+				is.NoErr(err)
+			}
+		})
+	}
+}
+
+// notWaiting runs f, and fails the test if f has not returned within 10 s,
+// after opening the FIFO at fifo for writing so that an open(2) waiting on
+// its other end returns. (The wait is real time: a goroutine in a system
+// call does not let a synctest bubble's clock advance.)
+func notWaiting(t *testing.T, fifo string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		if w, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+			w.Close()
+		}
+		<-done
+		t.Fatal("the store waited on a FIFO")
+	}
+}
+
+func TestFileStoreFIFO(t *testing.T) {
+	needUnixStore(t)
+	mkfifo, err := exec.LookPath("mkfifo")
+	if err != nil {
+		t.Skip("needs mkfifo")
+	}
+	is := is.New(t)
+	st := newFileStore(t)
+	is.NoErr(os.Mkdir(st.Dir, 0o700))
+	const key = "test alice"
+	for _, suffix := range []string{".json", ".lock"} {
+		if out, err := exec.Command(mkfifo, "-m", "0600", keyPath(st, key, suffix)).CombinedOutput(); err != nil {
+			t.Fatalf("mkfifo: %v: %s", err, out)
+		}
+	}
+	path := valuePath(st, key)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	notWaiting(t, path, func() {
+		_, err = st.Load(ctx, key)
+	})
+	is.True(err != nil)                                          // Load refuses a FIFO
+	is.True(strings.Contains(err.Error(), "not a regular file")) // and says why
+	notWaiting(t, path, func() {
+		err = st.Delete(ctx, key, []byte("v"))
+	})
+	is.True(err != nil) // so does Delete
+	_, err = st.Lock(ctx, key)
+	is.True(err != nil)                                          // and Lock, at the lock's path
+	is.True(strings.Contains(err.Error(), "not a regular file")) // and says why
+
+	var logins atomic.Int64
+	login := func(context.Context) (*oauth2.Token, error) {
+		return &oauth2.Token{AccessToken: fmt.Sprintf("tok-%d", logins.Add(1))}, nil
+	}
+	var log bytes.Buffer
+	var tok *oauth2.Token
+	notWaiting(t, path, func() {
+		tok, err = fileStoreSource(st, login, &log).Token()
+	})
+	is.NoErr(err)                                      // the Source logs in all the same
+	is.Equal(tok.AccessToken, "tok-1")                 // once
+	is.True(strings.Contains(log.String(), "op=load")) // and logs the store's complaint
+	tok, err = fileStoreSource(st, login, io.Discard).Token()
+	is.NoErr(err)
+	is.Equal(tok.AccessToken, "tok-1") // its Save replaced the FIFO
+	is.Equal(logins.Load(), int64(1))
+}
+
+func TestFileStoreSymlinks(t *testing.T) {
+	needUnixStore(t)
+	is := is.New(t)
+	ctx := context.Background()
+	st := newFileStore(t)
+	is.NoErr(os.Mkdir(st.Dir, 0o700))
+	outside := filepath.Join(t.TempDir(), "outside")
+
+	// A dangling link at a lock's path: neither Lock nor Save creates its
+	// target.
+	for _, suffix := range []string{".lock", ".wlock"} {
+		is.NoErr(os.Symlink(outside, keyPath(st, "k", suffix)))
+	}
+	_, err := st.Lock(ctx, "k")
+	is.True(err != nil)                                         // Lock refuses a link
+	is.True(strings.Contains(err.Error(), "symbolic link"))     // and says so
+	is.True(st.Save(ctx, "k", []byte("v"), time.Time{}) != nil) // so does Save, at the write lock
+	_, err = os.Lstat(outside)
+	is.True(os.IsNotExist(err)) // nothing was created outside the store
+
+	// A link at a value's path to a valid file: not read, and Save
+	// replaces the link, not its target.
+	is.NoErr(os.Remove(keyPath(st, "k", ".wlock")))
+	is.NoErr(os.WriteFile(outside, []byte(`{"value":"b3V0c2lkZQ=="}`), 0o600))
+	is.NoErr(os.Symlink(outside, valuePath(st, "k")))
+	_, err = st.Load(ctx, "k")
+	is.True(err != nil)                                     // Load refuses a link
+	is.True(strings.Contains(err.Error(), "symbolic link")) // and says so
+	is.NoErr(st.Save(ctx, "k", []byte("v"), time.Time{}))
+	b, err := st.Load(ctx, "k")
+	is.NoErr(err)
+	is.Equal(string(b), "v") // the value's file is the store's own
+	b, err = os.ReadFile(outside)
+	is.NoErr(err)
+	is.Equal(string(b), `{"value":"b3V0c2lkZQ=="}`) // and the target is untouched
+}
+
+// TestFileStoreConformanceLinkedParent runs the store under a directory
+// reached through a symbolic link, as ~/.cache may be.
+func TestFileStoreConformanceLinkedParent(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) loginauth.Store {
+		tmp := t.TempDir()
+		link := filepath.Join(tmp, "link")
+		if err := os.Symlink(t.TempDir(), link); err != nil {
+			t.Skipf("no symbolic links: %v", err)
+		}
+		return &loginauth.FileStore{Dir: filepath.Join(link, "store")}
+	})
+}
+
+func TestFileStoreContextEnded(t *testing.T) {
+	is := is.New(t)
+	st := newFileStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := st.Load(ctx, "k")
+	is.True(errors.Is(err, context.Canceled))                                         // Load fails at once
+	is.True(errors.Is(st.Save(ctx, "k", []byte("v"), time.Time{}), context.Canceled)) // so does Save
+	is.True(errors.Is(st.Delete(ctx, "k", []byte("v")), context.Canceled))            // and Delete
+	_, err = st.Lock(ctx, "k")
+	is.True(errors.Is(err, context.Canceled)) // and Lock
+	_, err = os.Stat(st.Dir)
+	is.True(os.IsNotExist(err)) // having touched nothing
 }
 
 func TestFileStoreFormat(t *testing.T) {

@@ -4,9 +4,24 @@ package loginauth
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"syscall"
 )
+
+// openFlags make every open of a store file refuse a symbolic link in the
+// last part of its path, and return at once on a FIFO or device instead of
+// waiting for the other end; [openFile] then refuses such a file.
+const openFlags = syscall.O_NOFOLLOW | syscall.O_NONBLOCK
+
+// fileOwner returns the user ID of the owner of fi.
+func fileOwner(fi fs.FileInfo) (uid int, ok bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return int(st.Uid), true
+}
 
 // fileLock is a lock file held with flock(2). The lock belongs to the open
 // file, so two opens of one path exclude each other within a process as
@@ -18,7 +33,7 @@ type fileLock struct {
 }
 
 func openLock(path string) (*fileLock, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, _, err := openFile(path, os.O_RDWR|os.O_CREATE)
 	if err != nil {
 		return nil, err
 	}

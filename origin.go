@@ -49,8 +49,12 @@ func portOf(u *url.URL) string {
 	return "80"
 }
 
+// isLoopback reports whether host is "localhost" (in any case, with or
+// without a trailing dot) or a loopback IP literal. A name under
+// .localhost is not: Go resolves it through DNS like any other name, and
+// a resolver may answer with a remote address.
 func isLoopback(host string) bool {
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	if strings.EqualFold(host, "localhost") || strings.EqualFold(host, "localhost.") {
 		return true
 	}
 	ip := net.ParseIP(host)
