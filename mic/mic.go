@@ -218,11 +218,14 @@ func apiError(r *wire.Response) error {
 // which has one of the shapes
 //
 //	{"errorMessage": {"message": "...", "messageKey": "..."}}
+//	{"errorMessage": "{\"message\": \"...\", \"messageKey\": \"...\"}"}
 //	{"message": {"message": "...", "messageKey": "..."}}
 //	{"message": "...", "messageKey": "..."}
 //	{"message": "..."}
 //
-// It returns empty strings for a body that is none of them.
+// The second is the older direct-Lambda route's: the error object encoded
+// as JSON inside a JSON string. It returns empty strings for a body that
+// is none of them.
 func errorMessage(body []byte) (code, msg string) {
 	return decodeMessage(body, 0)
 }
@@ -241,13 +244,21 @@ func decodeMessage(body []byte, depth int) (code, msg string) {
 		if msg != "" {
 			break
 		}
-		if json.Unmarshal(raw, &msg) != nil {
-			c, m := decodeMessage(raw, depth+1)
-			if code == "" {
-				code = c
+		var c, m string
+		if json.Unmarshal(raw, &m) == nil {
+			// A string that holds an error object is read as that object.
+			if s := strings.TrimSpace(m); strings.HasPrefix(s, "{") {
+				if c2, m2 := decodeMessage([]byte(s), depth+1); c2 != "" || m2 != "" {
+					c, m = c2, m2
+				}
 			}
-			msg = m
+		} else {
+			c, m = decodeMessage(raw, depth+1)
 		}
+		if code == "" {
+			code = c
+		}
+		msg = m
 	}
 	return code, msg
 }

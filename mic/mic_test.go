@@ -101,7 +101,7 @@ func TestHeaders(t *testing.T) {
 
 func TestBadCredentials(t *testing.T) {
 	const wrong = "wrong-password-123"
-	for _, w := range []mictest.Wrapper{mictest.WrapErrorMessage, mictest.WrapMessage} {
+	for _, w := range []mictest.Wrapper{mictest.WrapErrorMessage, mictest.WrapMessage, mictest.WrapErrorMessageString} {
 		t.Run(fmt.Sprint(w), func(t *testing.T) {
 			is := is.New(t)
 			srv := mictest.NewServer()

@@ -2,6 +2,7 @@ package mictest
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"sync"
@@ -72,6 +73,11 @@ const (
 	WrapErrorMessage Wrapper = iota
 	// WrapMessage answers {"message": {"message": ..., "messageKey": ...}}.
 	WrapMessage
+	// WrapErrorMessageString answers {"errorMessage": "{\"message\": ...,
+	// \"messageKey\": ...}"}: the object encoded as JSON inside a JSON
+	// string, as MIC's older direct-Lambda route does. The status is the
+	// same as with the other wrappers.
+	WrapErrorMessageString
 )
 
 // Server is a fake MIC API. Create it with [NewServer]; set its exported
@@ -79,7 +85,7 @@ const (
 type Server struct {
 	*loginauthtest.Server
 
-	// ErrorWrapper is the key wrapping business errors. The zero value is
+	// ErrorWrapper says how business errors are wrapped. The zero value is
 	// WrapErrorMessage.
 	ErrorWrapper Wrapper
 
@@ -202,11 +208,18 @@ func (s *Server) businessError(w http.ResponseWriter, status int, key, msg, prop
 		e["property"] = property
 		e["messageParams"] = map[string]any{"property": property}
 	}
-	wrapper := "errorMessage"
-	if s.ErrorWrapper == WrapMessage {
-		wrapper = "message"
+	switch s.ErrorWrapper {
+	case WrapMessage:
+		loginauthtest.WriteJSON(w, status, map[string]any{"message": e})
+	case WrapErrorMessageString:
+		b, err := json.Marshal(e)
+		if err != nil {
+			panic("mictest: " + err.Error())
+		}
+		loginauthtest.WriteJSON(w, status, map[string]any{"errorMessage": string(b)})
+	default:
+		loginauthtest.WriteJSON(w, status, map[string]any{"errorMessage": e})
 	}
-	loginauthtest.WriteJSON(w, status, map[string]any{wrapper: e})
 }
 
 // issue mints an access token for u, and a refresh token when withRefresh.

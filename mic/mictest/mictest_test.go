@@ -114,6 +114,27 @@ func TestLogin(t *testing.T) {
 	e = m["message"].(map[string]any) // the other wrapper
 	is.Equal(e["messageKey"], mictest.KeyInvalidLogin)
 
+	// The older direct-Lambda route: the object as JSON inside a string.
+	srv.ErrorWrapper = mictest.WrapErrorMessageString
+	inner := func(m map[string]any) map[string]any {
+		s, ok := m["errorMessage"].(string)
+		is.True(ok) // errorMessage is a string
+		var e map[string]any
+		is.NoErr(json.Unmarshal([]byte(s), &e)) // holding the error object
+		return e
+	}
+	status, m = do(t, srv, loginCall(mictest.Username, "wrong"))
+	is.Equal(status, 401) // the same status
+	e = inner(m)
+	is.Equal(e["messageKey"], mictest.KeyInvalidLogin)
+	is.Equal(e["message"], "Invalid login")
+	status, m = do(t, srv, call{"POST", "/auth/login", `{"userName":"x"}`, map[string]string{"x-api-key": mictest.APIKey}})
+	is.Equal(status, 400)
+	e = inner(m)
+	is.Equal(e["messageKey"], mictest.KeyPropertyRequired)
+	is.Equal(e["property"], "password")
+	srv.ErrorWrapper = mictest.WrapErrorMessage
+
 	for _, key := range []string{"", "wrong-key"} {
 		c := loginCall(mictest.Username, mictest.Password)
 		c.header = map[string]string{"x-api-key": key}
@@ -126,7 +147,7 @@ func TestLogin(t *testing.T) {
 	status, m = do(t, srv, loginCall("bob", "bobpass"))
 	is.Equal(status, 200) // added users can log in
 	is.True(m["credentials"].(map[string]any)["identityId"] != mictest.IdentityID)
-	is.Equal(srv.Logins(), int64(7))
+	is.Equal(srv.Logins(), int64(9))
 }
 
 func TestProtected(t *testing.T) {
