@@ -265,11 +265,14 @@ func decodeMessage(body []byte, depth int) (code, msg string) {
 
 // DefaultRefused reports whether resp refuses MIC credentials: a 401, or
 // a 403 whose JSON message is about the token (such as "Missing
-// Authentication Token" or "The incoming token has expired"). A 403 that
-// denies a permission (messageKey NOT_AUTHORIZED) or refuses the API key
-// ({"message":"Forbidden"}) is not a refusal: logging in again would not
-// change it. It reads at most 16 KiB of a 403 body, and leaves the body
-// for the caller to read in full.
+// Authentication Token" or "The incoming token has expired"). MIC's API
+// Gateway checks the token with a Cognito authorizer, which answers 401
+// {"message":"Unauthorized"} for a missing or invalid token and 401
+// {"message":"The incoming token has expired"} for an expired one. A 403
+// that denies a permission (messageKey NOT_AUTHORIZED) or refuses the API
+// key ({"message":"Forbidden"}) is not a refusal: logging in again would
+// not change it. It reads at most 16 KiB of a 403 body, and leaves the
+// body for the caller to read in full.
 func DefaultRefused(resp *http.Response) bool {
 	switch resp.StatusCode {
 	case http.StatusUnauthorized:

@@ -1,6 +1,7 @@
 package mic_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -208,19 +209,124 @@ func TestRefreshFailsThenLogin(t *testing.T) {
 	is.Equal(srv.Logins(), int64(2))
 }
 
-func TestRevokedTokenRetried(t *testing.T) {
-	is := is.New(t)
-	srv := mictest.NewServer()
-	defer srv.Close()
-	src := mic.NewSource(config(srv))
-	_, err := src.Token()
-	is.NoErr(err)
-	srv.RevokeAll() // the next request gets 401
-	status, _, err := get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)
-	is.NoErr(err)
-	is.Equal(status, http.StatusOK)
-	is.Equal(srv.Refused(), int64(1))
-	is.Equal(src.Stats().Retries, int64(1))
+// TestRefusals sends a request through a Transport to the fake, which
+// answers as API Gateway with a Cognito authorizer does. Both token 401s
+// are refusals: the token is renewed (with its refresh token) once and the
+// request re-sent. The 403 for a wrong API key and the 403 NOT_AUTHORIZED
+// are not: logging in again would not change them, so the response is
+// handed back, body included.
+func TestRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		path string // under BaseURL; empty means alice's record
+		// frozen stops the Source's clock, so that it sends a token the
+		// fake's moving clock has expired.
+		frozen bool
+		before func(srv *mictest.Server) // after the first login
+		// rewrite returns the n-th request (from 1) as it reaches the fake.
+		rewrite func(n int32, r *http.Request) *http.Request
+		first   string // the fake's first answer
+		retried bool
+	}{
+		{
+			name: "missing token",
+			rewrite: func(n int32, r *http.Request) *http.Request {
+				if n == 1 { // a proxy drops the Authorization header, once
+					r = r.Clone(r.Context())
+					r.Header.Del("Authorization")
+				}
+				return r
+			},
+			first: `{"message":"Unauthorized"}`, retried: true,
+		},
+		{
+			name:   "invalid token",
+			before: func(srv *mictest.Server) { srv.RevokeAll() },
+			first:  `{"message":"Unauthorized"}`, retried: true,
+		},
+		{
+			name: "expired token", frozen: true,
+			before: func(srv *mictest.Server) { srv.Advance(mictest.DefaultLifetime + time.Minute) },
+			first:  `{"message":"The incoming token has expired"}`, retried: true,
+		},
+		{
+			name: "wrong API key",
+			rewrite: func(n int32, r *http.Request) *http.Request {
+				r = r.Clone(r.Context())
+				r.Header.Set("x-api-key", "another-key")
+				return r
+			},
+			first: `{"message":"Forbidden"}`,
+		},
+		{
+			name: "not authorized", path: "/users/bob",
+			first: `"messageKey":"NOT_AUTHORIZED"`,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			srv := mictest.NewServer()
+			defer srv.Close()
+			srv.AddUser("bob", "bobs-password")
+			cfg := config(srv)
+			if tc.frozen {
+				now := srv.Now()
+				cfg.Now = func() time.Time { return now }
+			}
+			src := mic.NewSource(cfg)
+			_, err := src.Token()
+			is.NoErr(err)
+			if tc.before != nil {
+				tc.before(srv)
+			}
+
+			var n atomic.Int32
+			var firstStatus atomic.Int32
+			var firstBody atomic.Value
+			base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+				i := n.Add(1)
+				if tc.rewrite != nil {
+					r = tc.rewrite(i, r)
+				}
+				resp, err := http.DefaultTransport.RoundTrip(r)
+				if err != nil || i != 1 {
+					return resp, err
+				}
+				b, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				resp.Body = io.NopCloser(bytes.NewReader(b))
+				firstStatus.Store(int32(resp.StatusCode))
+				firstBody.Store(string(b))
+				return resp, err
+			})
+			path := tc.path
+			if path == "" {
+				path = "/users/" + mictest.Username
+			}
+			client := &http.Client{Transport: loginauth.NewTransport(src, base)}
+			resp, err := client.Get(srv.BaseURL() + path)
+			is.NoErr(err)
+			b, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			is.NoErr(err)
+
+			is.True(strings.Contains(firstBody.Load().(string), tc.first)) // the fake's first answer
+			is.Equal(srv.Logins(), int64(1))
+			if tc.retried {
+				is.Equal(firstStatus.Load(), int32(http.StatusUnauthorized))
+				is.Equal(resp.StatusCode, http.StatusOK) // re-sent with a renewed token
+				is.Equal(n.Load(), int32(2))             // once
+				is.Equal(src.Stats().Retries, int64(1))
+				is.Equal(srv.Refreshes(), int64(1)) // one renewal, with the refresh token
+				return
+			}
+			is.Equal(resp.StatusCode, http.StatusForbidden)
+			is.Equal(string(b), firstBody.Load().(string)) // handed back, body included
+			is.Equal(n.Load(), int32(1))                   // not re-sent
+			is.Equal(src.Stats().Retries, int64(0))
+			is.Equal(srv.Refreshes(), int64(0)) // no renewal
+		})
+	}
 }
 
 // A 403 about the token is a refusal: the request is re-sent with a
@@ -253,39 +359,6 @@ func TestCredential403Retried(t *testing.T) {
 			is.Equal(srv.Refreshes(), int64(1))
 		})
 	}
-}
-
-// A 403 that denies a permission, or refuses the API key, is returned as
-// it is, body included.
-func TestPermission403NotRetried(t *testing.T) {
-	is := is.New(t)
-	srv := mictest.NewServer()
-	defer srv.Close()
-	srv.AddUser("bob", "bobs-password")
-	src := mic.NewSource(config(srv))
-
-	status, body, err := get(t, src, nil, srv.BaseURL()+"/users/bob")
-	is.NoErr(err)
-	is.Equal(status, http.StatusForbidden) // alice may not read bob
-	is.Equal(src.Stats().Retries, int64(0))
-	is.Equal(srv.Logins(), int64(1))
-	wrapped, _ := body["errorMessage"].(map[string]any)
-	is.Equal(wrapped["messageKey"], mictest.KeyNotAuthorized) // the body reaches the caller
-
-	// The same for the gateway's 403 {"message":"Forbidden"}: a request
-	// that overrides the API key.
-	client := &http.Client{Transport: loginauth.NewTransport(src, roundTripperFunc(func(r *http.Request) (*http.Response, error) {
-		r.Header.Set("x-api-key", "other")
-		return http.DefaultTransport.RoundTrip(r)
-	}))}
-	resp, err := client.Get(srv.BaseURL() + "/users/" + mictest.Username)
-	is.NoErr(err)
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	is.NoErr(err)
-	is.Equal(resp.StatusCode, http.StatusForbidden)
-	is.Equal(strings.TrimSpace(string(b)), `{"message":"Forbidden"}`)
-	is.Equal(src.Stats().Retries, int64(0))
 }
 
 func TestRefusedConfigurable(t *testing.T) {

@@ -173,25 +173,30 @@ func TestProtected(t *testing.T) {
 	is.Equal(status, 404)
 	is.Equal(m["errorMessage"].(map[string]any)["messageKey"], mictest.KeyUserNotFound)
 
-	for name, h := range map[string]map[string]string{
-		"no key":        {"Authorization": c.token, "identityId": c.identityID},
-		"wrong key":     {"x-api-key": "x", "Authorization": c.token, "identityId": c.identityID},
-		"no token":      {"x-api-key": mictest.APIKey, "identityId": c.identityID},
-		"no identity":   {"x-api-key": mictest.APIKey, "Authorization": c.token},
-		"bad identity":  {"x-api-key": mictest.APIKey, "Authorization": c.token, "identityId": "eu-west-1:other"},
-		"bearer scheme": {"x-api-key": mictest.APIKey, "Authorization": "Bearer " + c.token, "identityId": c.identityID},
-		"unknown token": {"x-api-key": mictest.APIKey, "Authorization": "abc", "identityId": c.identityID},
+	// The Cognito authorizer first (401), then the API key (403), then
+	// the identityId (403).
+	for _, tc := range []struct {
+		name   string
+		header map[string]string
+		status int
+		msg    string
+	}{
+		{"no token", map[string]string{"x-api-key": mictest.APIKey, "identityId": c.identityID}, 401, mictest.MsgUnauthorized},
+		{"no token, no key", map[string]string{"identityId": c.identityID}, 401, mictest.MsgUnauthorized},
+		{"unknown token", map[string]string{"x-api-key": mictest.APIKey, "Authorization": "abc", "identityId": c.identityID}, 401, mictest.MsgUnauthorized},
+		{"bearer scheme", map[string]string{"x-api-key": mictest.APIKey, "Authorization": "Bearer " + c.token, "identityId": c.identityID}, 401, mictest.MsgUnauthorized},
+		{"no key", map[string]string{"Authorization": c.token, "identityId": c.identityID}, 403, mictest.MsgForbidden},
+		{"wrong key", map[string]string{"x-api-key": "x", "Authorization": c.token, "identityId": c.identityID}, 403, mictest.MsgForbidden},
+		{"no identity", map[string]string{"x-api-key": mictest.APIKey, "Authorization": c.token}, 403, mictest.MsgForbidden},
+		{"bad identity", map[string]string{"x-api-key": mictest.APIKey, "Authorization": c.token, "identityId": "eu-west-1:other"}, 403, mictest.MsgForbidden},
 	} {
-		status, m := do(t, srv, call{"GET", "/users/alice", "", h})
-		want, msg := 403, mictest.MsgForbidden
-		if name == "unknown token" || name == "bearer scheme" {
-			want, msg = 401, mictest.MsgUnauthorized
-		}
-		is.Equal(status, want)      // status
-		is.Equal(m["message"], msg) // message
+		status, m := do(t, srv, call{"GET", "/users/alice", "", tc.header})
+		is.Equal(status, tc.status)    // status: tc.name
+		is.Equal(m["message"], tc.msg) // message: tc.name
+		is.Equal(len(m), 1)            // nothing but the message: tc.name
 	}
 	is.Equal(srv.Requests(), int64(4))
-	is.Equal(srv.Refused(), int64(7))
+	is.Equal(srv.Refused(), int64(8))
 
 	srv.Advance(mictest.DefaultLifetime)
 	status, m = getUser(t, srv, mictest.Username, c)
