@@ -154,6 +154,8 @@ func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
 }
 
 // refresh renews old, keeping its identityId when the answer has none.
+// The answer's refreshToken, when it has one, replaces old's: Telenor's
+// own clients store it. When it has none, the Source keeps old's.
 func (c *client) refresh(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
 	body := struct {
 		RefreshToken string `json:"refreshToken"`

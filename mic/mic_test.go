@@ -171,27 +171,55 @@ func TestRefreshAhead(t *testing.T) {
 	tok, err = src.Token()
 	is.NoErr(err)
 	is.True(tok.AccessToken != old.AccessToken)
-	is.Equal(tok.RefreshToken, old.RefreshToken)          // the old refresh token is kept
-	is.Equal(tok.Extra("identityId"), mictest.IdentityID) // and the identityId
+	is.Equal(tok.Extra("identityId"), mictest.IdentityID) // the identityId is kept
 
 	status, _, err := get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)
 	is.NoErr(err)
 	is.Equal(status, http.StatusOK) // the refreshed token works
 }
 
-func TestRefreshRotated(t *testing.T) {
-	is := is.New(t)
-	srv := mictest.NewServer()
-	defer srv.Close()
-	srv.RotateRefreshToken = true
-	src := mic.NewSource(config(srv))
-	old, err := src.Token()
-	is.NoErr(err)
-	srv.Advance(mictest.DefaultLifetime) // expired: renewed on demand
-	tok, err := src.Token()
-	is.NoErr(err)
-	is.Equal(srv.Refreshes(), int64(1))
-	is.True(tok.RefreshToken != "" && tok.RefreshToken != old.RefreshToken) // the new one is used
+// TestRefreshToken renews a token twice. The second refresh must send the
+// refresh token of the first refresh's answer when it has one (the fake
+// records what it receives), and the login's when it has none.
+func TestRefreshToken(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		omit, rotate    bool
+		newRefreshToken bool
+	}{
+		{name: "new refresh token", newRefreshToken: true},
+		{name: "new refresh token, old revoked", rotate: true, newRefreshToken: true},
+		{name: "no refresh token", omit: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			srv := mictest.NewServer()
+			defer srv.Close()
+			srv.OmitRefreshToken, srv.RotateRefreshToken = tc.omit, tc.rotate
+			src := mic.NewSource(config(srv))
+			first, err := src.Token()
+			is.NoErr(err)
+
+			srv.Advance(mictest.DefaultLifetime) // expired: renewed on demand
+			second, err := src.Token()
+			is.NoErr(err)
+			is.True(second.AccessToken != first.AccessToken)
+			is.True(second.RefreshToken != "")
+			is.Equal(second.RefreshToken != first.RefreshToken, tc.newRefreshToken) // the answer's refresh token is kept
+
+			srv.Advance(mictest.DefaultLifetime)
+			third, err := src.Token()
+			is.NoErr(err)
+			is.True(third.AccessToken != second.AccessToken)
+			is.Equal(srv.ReceivedRefreshTokens(), []string{first.RefreshToken, second.RefreshToken}) // what each refresh sent
+			is.Equal(srv.Refreshes(), int64(2))
+			is.Equal(srv.Logins(), int64(1)) // no refresh failed into a login
+
+			status, _, err := get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)
+			is.NoErr(err)
+			is.Equal(status, http.StatusOK) // the refreshed token works
+		})
+	}
 }
 
 func TestRefreshFailsThenLogin(t *testing.T) {

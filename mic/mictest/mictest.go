@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -89,18 +90,27 @@ type Server struct {
 	// WrapErrorMessage.
 	ErrorWrapper Wrapper
 
-	// RotateRefreshToken makes /auth/refresh return a new refreshToken
-	// (and forget the old one). By default the response has no
-	// refreshToken, and the old one stays valid.
+	// OmitRefreshToken makes /auth/refresh answer without a refreshToken,
+	// so that a client must keep the one it has. By default every refresh
+	// answer carries a new refresh token, as Telenor's own clients expect
+	// (they store the refreshToken of each refresh answer), and the one
+	// sent stays valid until it expires, as Cognito refresh tokens do.
+	OmitRefreshToken bool
+
+	// RotateRefreshToken makes /auth/refresh revoke the refresh token it
+	// was sent when it answers with a new one, as Cognito does when
+	// refresh-token rotation is turned on: a client that sends an old one
+	// again is refused. Nothing says MIC does this; it is off by default.
 	RotateRefreshToken bool
 
 	// RefreshLifetime is the lifetime of refresh tokens issued from then
 	// on; zero means DefaultRefreshLifetime.
 	RefreshLifetime time.Duration
 
-	mu      sync.Mutex // protects users and refresh
-	users   map[string]*user
-	refresh map[string]*refreshToken
+	mu       sync.Mutex // protects users, refresh and received
+	users    map[string]*user
+	refresh  map[string]*refreshToken
+	received []string // the refresh tokens sent to /auth/refresh, in order
 }
 
 type user struct {
@@ -159,6 +169,15 @@ func (s *Server) AddUser(userName, password string) {
 		identityID: Region + ":" + loginauthtest.RandomUUID(),
 		firstName:  userName, lastName: "Tester", email: userName + "@example.test",
 	}
+}
+
+// ReceivedRefreshTokens returns the refreshToken of every /auth/refresh
+// request that had the API key and a JSON body, in the order received,
+// valid or not.
+func (s *Server) ReceivedRefreshTokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.received)
 }
 
 // RevokeRefreshTokens revokes every refresh token issued so far, so that
@@ -319,32 +338,31 @@ func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) {
 		gateway(w, http.StatusBadRequest, "Invalid request body")
 		return
 	}
-	if in.RefreshToken == "" {
-		s.businessError(w, http.StatusBadRequest, KeyPropertyRequired, "Property refreshToken is required", "refreshToken")
-		return
-	}
 	now := s.Now()
 	s.mu.Lock()
+	s.received = append(s.received, in.RefreshToken)
 	rt, ok := s.refresh[in.RefreshToken]
 	valid := ok && !rt.revoked && now.Before(rt.expiry) && f != loginauthtest.FaultBadCredentials
+	renew := valid && !s.OmitRefreshToken && f != loginauthtest.FaultNoToken
 	var u user
 	if valid {
 		u = *s.users[rt.userName]
-		if s.RotateRefreshToken && f != loginauthtest.FaultNoToken {
-			delete(s.refresh, in.RefreshToken)
+		if renew && s.RotateRefreshToken {
+			rt.revoked = true
 		}
 	}
 	s.mu.Unlock()
-	if !valid {
+	switch {
+	case in.RefreshToken == "":
+		s.businessError(w, http.StatusBadRequest, KeyPropertyRequired, "Property refreshToken is required", "refreshToken")
+	case !valid:
 		s.businessError(w, http.StatusUnauthorized, KeyInvalidLogin, "Invalid refresh token", "")
-		return
-	}
-	if f == loginauthtest.FaultNoToken {
+	case f == loginauthtest.FaultNoToken:
 		loginauthtest.WriteJSON(w, http.StatusOK, credentialsBody(u, "", ""))
-		return
+	default:
+		token, refresh := s.issue(u, renew)
+		loginauthtest.WriteJSON(w, http.StatusOK, credentialsBody(u, token, refresh))
 	}
-	token, refresh := s.issue(u, s.RotateRefreshToken)
-	loginauthtest.WriteJSON(w, http.StatusOK, credentialsBody(u, token, refresh))
 }
 
 // authorize checks the credentials of a request to an authenticated

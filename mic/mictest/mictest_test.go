@@ -227,42 +227,54 @@ func TestRefresh(t *testing.T) {
 	status, m := refresh(t, srv, c.refresh)
 	is.Equal(status, 200)
 	cr := m["credentials"].(map[string]any)
-	_, has := cr["refreshToken"]
-	is.True(!has) // no new refresh token by default
+	next, _ := cr["refreshToken"].(string)
+	is.True(next != "" && next != c.refresh) // a new refresh token by default
 	is.Equal(cr["identityId"], mictest.IdentityID)
 	is.Equal(m["user"].(map[string]any)["userName"], mictest.Username)
 	c.token = cr["token"].(string)
 	status, _ = getUser(t, srv, mictest.Username, c)
 	is.Equal(status, 200) // the refreshed token works
-
+	status, _ = refresh(t, srv, next)
+	is.Equal(status, 200) // the new refresh token works
 	status, _ = refresh(t, srv, c.refresh)
-	is.Equal(status, 200) // the old refresh token still works
+	is.Equal(status, 200) // and the old one still does
+
+	srv.OmitRefreshToken = true
+	status, m = refresh(t, srv, c.refresh)
+	is.Equal(status, 200)
+	_, has := m["credentials"].(map[string]any)["refreshToken"]
+	is.True(!has) // no refresh token in the answer
+	status, _ = refresh(t, srv, c.refresh)
+	is.Equal(status, 200) // the one sent stays valid
+	srv.OmitRefreshToken = false
 
 	srv.RotateRefreshToken = true
 	status, m = refresh(t, srv, c.refresh)
 	is.Equal(status, 200)
-	next := m["credentials"].(map[string]any)["refreshToken"].(string)
-	is.True(next != "" && next != c.refresh) // rotated
+	rotated := m["credentials"].(map[string]any)["refreshToken"].(string)
+	is.True(rotated != "" && rotated != c.refresh)
 	status, m = refresh(t, srv, c.refresh)
-	is.Equal(status, 401) // the rotated one is gone
+	is.Equal(status, 401) // the rotated one is revoked
 	is.Equal(m["errorMessage"].(map[string]any)["messageKey"], mictest.KeyInvalidLogin)
+	is.Equal(srv.ReceivedRefreshTokens(), []string{c.refresh, next, c.refresh, c.refresh, c.refresh, c.refresh, c.refresh})
 
 	srv.RevokeRefreshTokens()
-	status, _ = refresh(t, srv, next)
+	status, _ = refresh(t, srv, rotated)
 	is.Equal(status, 401) // revoked
 
 	status, _ = refresh(t, srv, "unknown")
 	is.Equal(status, 401)
-	status, m = do(t, srv, call{"POST", "/auth/refresh", `{}`, map[string]string{"x-api-key": mictest.APIKey}})
+	status, _ = do(t, srv, call{"POST", "/auth/refresh", `{}`, map[string]string{"x-api-key": mictest.APIKey}})
 	is.Equal(status, 400)
 	status, _ = do(t, srv, call{"POST", "/auth/refresh", `{"refreshToken":"x"}`, nil})
-	is.Equal(status, 403) // no API key
+	is.Equal(status, 403)                          // no API key
+	is.Equal(len(srv.ReceivedRefreshTokens()), 10) // not received: no API key
 
 	c = login(t, srv)
 	srv.Advance(mictest.DefaultRefreshLifetime)
 	status, _ = refresh(t, srv, c.refresh)
 	is.Equal(status, 401) // expired refresh token
-	is.Equal(srv.Refreshes(), int64(9))
+	is.Equal(srv.Refreshes(), int64(12))
 }
 
 func TestFaults(t *testing.T) {
