@@ -147,30 +147,62 @@ func TestWrongAPIKey(t *testing.T) {
 	is.True(!strings.Contains(err.Error(), "not-the-key")) // no key in the error
 }
 
-func TestRefreshAhead(t *testing.T) {
+// TestRenewalFromExp checks that the token is a Cognito ID token and
+// that the Source schedules its renewal from the token's exp claim. The
+// fake's tokens live 20 minutes, not mic.DefaultLifetime, so that a
+// schedule from the lifetime would show.
+func TestRenewalFromExp(t *testing.T) {
 	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
-	src := mic.NewSource(config(srv))
+	srv.SetLifetime(20 * time.Minute)
+	refreshed := make(chan struct{}, 1)
+	cfg := config(srv)
+	cfg.OnEvent = func(ev loginauth.Event) {
+		if ev.Kind == loginauth.EventRefresh {
+			select {
+			case refreshed <- struct{}{}:
+			default:
+			}
+		}
+	}
+	src := mic.NewSource(cfg)
 
 	old, err := src.Token()
 	is.NoErr(err)
-	// Into the early-refresh window: the old token is still handed out
-	// while one background refresh runs.
-	srv.Advance(mictest.DefaultLifetime - 30*time.Second)
+	id, err := mictest.ParseIDToken(old.AccessToken)
+	is.NoErr(err)
+	is.Equal(id.TokenUse, "id")                                  // a Cognito ID token
+	is.Equal(id.Exp-id.Iat, int64((20 * time.Minute).Seconds())) // that lives as long as the fake says
+	exp := time.Unix(id.Exp, 0)
+	is.True(old.Expiry.Equal(exp)) // the Source's expiry is the exp claim
+
+	// The early-refresh window is the last minute before exp.
+	srv.Advance(exp.Sub(srv.Now()) - 61*time.Second)
 	tok, err := src.Token()
 	is.NoErr(err)
 	is.Equal(tok.AccessToken, old.AccessToken)
+	is.Equal(srv.Refreshes(), int64(0)) // not yet due
 
-	deadline := time.Now().Add(5 * time.Second)
-	for src.Stats().Refreshes == 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
+	srv.Advance(31 * time.Second) // 30 s before exp
+	tok, err = src.Token()
+	is.NoErr(err)
+	is.Equal(tok.AccessToken, old.AccessToken) // still valid: handed out while the refresh runs
+	select {
+	case <-refreshed: // the background refresh, before exp
+	case <-time.After(10 * time.Second):
+		t.Fatal("no background refresh 30 s before exp")
 	}
-	is.Equal(srv.Refreshes(), int64(1)) // renewed through /auth/refresh
-	is.Equal(srv.Logins(), int64(1))    // not by a login
+
+	srv.Advance(time.Minute) // past the old token's exp
 	tok, err = src.Token()
 	is.NoErr(err)
 	is.True(tok.AccessToken != old.AccessToken)
+	is.Equal(srv.Refreshes(), int64(1)) // the background one only
+	is.Equal(srv.Logins(), int64(1))
+	id, err = mictest.ParseIDToken(tok.AccessToken)
+	is.NoErr(err)
+	is.True(tok.Expiry.Equal(time.Unix(id.Exp, 0)))       // the new schedule is the new exp
 	is.Equal(tok.Extra("identityId"), mictest.IdentityID) // the identityId is kept
 
 	status, _, err := get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)

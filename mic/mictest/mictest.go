@@ -4,8 +4,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,6 +33,14 @@ const (
 	StackName = "prod"
 	// Region is the AWS region the manifests state.
 	Region = "eu-west-1"
+	// UserPool is the Cognito user pool the manifests name.
+	UserPool = Region + "_mictest"
+	// Issuer is the iss claim of the fake's tokens: the user pool's
+	// Cognito issuer.
+	Issuer = "https://cognito-idp." + Region + ".amazonaws.com/" + UserPool
+	// ClientID is the aud claim of the fake's tokens: the Cognito app
+	// client the web application logs in through.
+	ClientID = "mictest0app0client00000000"
 )
 
 // Lifetimes of the fake's credentials.
@@ -115,11 +125,13 @@ type Server struct {
 
 type user struct {
 	userName, password, identityID string
+	sub                            string // the Cognito user's id, the sub claim
 	firstName, lastName, email     string
 }
 
 type refreshToken struct {
 	userName string
+	authTime time.Time // of the login that issued it: the auth_time claim
 	expiry   time.Time
 	revoked  bool
 }
@@ -133,6 +145,7 @@ func NewServer() *Server {
 	}
 	s.users[Username] = &user{
 		userName: Username, password: Password, identityID: IdentityID,
+		sub:       loginauthtest.RandomUUID(),
 		firstName: "Alice", lastName: "Tester", email: "alice@example.test",
 	}
 	mux := http.NewServeMux()
@@ -167,6 +180,7 @@ func (s *Server) AddUser(userName, password string) {
 	s.users[userName] = &user{
 		userName: userName, password: password,
 		identityID: Region + ":" + loginauthtest.RandomUUID(),
+		sub:        loginauthtest.RandomUUID(),
 		firstName:  userName, lastName: "Tester", email: userName + "@example.test",
 	}
 }
@@ -241,16 +255,27 @@ func (s *Server) businessError(w http.ResponseWriter, status int, key, msg, prop
 	}
 }
 
-// issue mints an access token for u, and a refresh token when withRefresh.
-func (s *Server) issue(u user, withRefresh bool) (token, refresh string) {
-	exp := s.Now().Add(s.Lifetime()).Truncate(time.Second) // as the exp claim says
+// issue mints a Cognito ID token for u, who logged in at authTime (zero
+// for a login: now), and a refresh token when withRefresh. The token's
+// exp is its iat plus the lifetime, both from one reading of the clock.
+func (s *Server) issue(u user, authTime time.Time, withRefresh bool) (token, refresh string) {
+	now := s.Now()
+	iat := now.Truncate(time.Second)
+	exp := iat.Add(s.Lifetime()).Truncate(time.Second) // as the exp claim says
+	if authTime.IsZero() {
+		authTime = iat
+	}
 	token = loginauthtest.JWT(exp, map[string]any{
-		"sub":              loginauthtest.RandomUUID(),
+		"sub":              u.sub,
+		"aud":              ClientID,
+		"iss":              Issuer,
+		"token_use":        "id",
+		"auth_time":        authTime.Unix(),
+		"iat":              iat.Unix(),
+		"jti":              loginauthtest.RandomUUID(),
 		"cognito:username": u.userName,
 		"email":            u.email,
-		"token_use":        "id",
-		"iss":              "https://cognito-idp." + Region + ".amazonaws.com/" + Region + "_mictest",
-		"iat":              s.Now().Unix(),
+		"email_verified":   true,
 	})
 	s.Issue(token, u.userName, exp)
 	if !withRefresh {
@@ -262,9 +287,43 @@ func (s *Server) issue(u user, withRefresh bool) (token, refresh string) {
 		life = DefaultRefreshLifetime
 	}
 	s.mu.Lock()
-	s.refresh[refresh] = &refreshToken{userName: u.userName, expiry: s.Now().Add(life)}
+	s.refresh[refresh] = &refreshToken{userName: u.userName, authTime: authTime, expiry: now.Add(life)}
 	s.mu.Unlock()
 	return token, refresh
+}
+
+// IDToken holds the claims of the tokens the fake issues: Cognito ID
+// tokens, as MIC's are.
+type IDToken struct {
+	Sub           string `json:"sub"`              // the Cognito user's id, the same in every token of a user
+	Aud           string `json:"aud"`              // [ClientID]
+	Iss           string `json:"iss"`              // [Issuer]
+	TokenUse      string `json:"token_use"`        // "id"
+	AuthTime      int64  `json:"auth_time"`        // when the user logged in, kept by refreshes
+	Iat           int64  `json:"iat"`              // when the token was issued
+	Exp           int64  `json:"exp"`              // Iat plus the lifetime
+	Jti           string `json:"jti"`              // unique to the token
+	Username      string `json:"cognito:username"` // the user name
+	Email         string `json:"email"`
+	EmailVerified bool   `json:"email_verified"`
+}
+
+// ParseIDToken decodes the claims of a token the fake issued, without
+// verifying its signature (which nothing can verify).
+func ParseIDToken(token string) (IDToken, error) {
+	var c IDToken
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return c, errors.New("mictest: token is not a JWT")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return c, fmt.Errorf("mictest: token payload: %w", err)
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("mictest: token claims: %w", err)
+	}
+	return c, nil
 }
 
 func credentialsBody(u user, token, refresh string) map[string]any {
@@ -317,7 +376,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		loginauthtest.WriteJSON(w, http.StatusOK, credentialsBody(u, "", ""))
 		return
 	}
-	token, refresh := s.issue(u, true)
+	token, refresh := s.issue(u, time.Time{}, true)
 	loginauthtest.WriteJSON(w, http.StatusOK, credentialsBody(u, token, refresh))
 }
 
@@ -345,8 +404,9 @@ func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) {
 	valid := ok && !rt.revoked && now.Before(rt.expiry) && f != loginauthtest.FaultBadCredentials
 	renew := valid && !s.OmitRefreshToken && f != loginauthtest.FaultNoToken
 	var u user
+	var authTime time.Time
 	if valid {
-		u = *s.users[rt.userName]
+		u, authTime = *s.users[rt.userName], rt.authTime
 		if renew && s.RotateRefreshToken {
 			rt.revoked = true
 		}
@@ -360,7 +420,7 @@ func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) {
 	case f == loginauthtest.FaultNoToken:
 		loginauthtest.WriteJSON(w, http.StatusOK, credentialsBody(u, "", ""))
 	default:
-		token, refresh := s.issue(u, renew)
+		token, refresh := s.issue(u, authTime, renew)
 		loginauthtest.WriteJSON(w, http.StatusOK, credentialsBody(u, token, refresh))
 	}
 }
@@ -419,7 +479,7 @@ func (s *Server) manifest() map[string]any {
 		"IotEndpoint":    "mictest-ats.iot." + Region + ".amazonaws.com",
 		"IotEndpointATS": "mictest-ats.iot." + Region + ".amazonaws.com",
 		"IdentityPool":   Region + ":00000000-0000-4000-8000-0000000000aa",
-		"UserPool":       Region + "_mictest",
+		"UserPool":       UserPool,
 		"Region":         Region,
 	}
 }

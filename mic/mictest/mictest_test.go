@@ -1,11 +1,11 @@
 package mictest_test
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -87,12 +87,8 @@ func TestLogin(t *testing.T) {
 	is.Equal(c["identityId"], mictest.IdentityID)
 	is.True(c["refreshToken"] != "") // a refresh token
 	tok := c["token"].(string)
-	parts := strings.Split(tok, ".")
-	is.Equal(len(parts), 3) // the token is a JWT
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	is.NoErr(err)
-	var claims struct{ Exp int64 }
-	is.NoErr(json.Unmarshal(payload, &claims))
+	claims, err := mictest.ParseIDToken(tok)
+	is.NoErr(err) // the token is a JWT
 	exp := time.Unix(claims.Exp, 0)
 	is.True(exp.Sub(before) > 59*time.Minute && exp.Sub(before) <= 60*time.Minute) // exp is one hour ahead
 	is.True(srv.Valid(tok))
@@ -275,6 +271,59 @@ func TestRefresh(t *testing.T) {
 	status, _ = refresh(t, srv, c.refresh)
 	is.Equal(status, 401) // expired refresh token
 	is.Equal(srv.Refreshes(), int64(12))
+}
+
+// TestIDToken checks that the fake issues Cognito ID tokens, as MIC
+// does: token_use "id", exp − iat the lifetime (3600 s by default), and
+// the claims of a Cognito user pool. The fake's clock moves 700 ms at
+// every reading, so that exp and iat must come from one reading.
+func TestIDToken(t *testing.T) {
+	is := is.New(t)
+	srv := mictest.NewServer()
+	defer srv.Close()
+	var ticks atomic.Int64
+	start := time.Unix(1_700_000_000, 500_000_000)
+	srv.SetNow(func() time.Time { return start.Add(time.Duration(ticks.Add(1)) * 700 * time.Millisecond) })
+
+	c := login(t, srv)
+	id, err := mictest.ParseIDToken(c.token)
+	is.NoErr(err)
+	is.Equal(id.TokenUse, "id")          // an ID token
+	is.Equal(id.Exp-id.Iat, int64(3600)) // exp − iat is the lifetime
+	is.Equal(id.AuthTime, id.Iat)        // issued at the login
+	is.Equal(id.Iss, mictest.Issuer)
+	is.Equal(id.Aud, mictest.ClientID)
+	is.Equal(id.Username, mictest.Username)
+	is.Equal(id.Email, "alice@example.test")
+	is.True(id.EmailVerified)
+	is.True(id.Sub != "" && id.Jti != "")
+
+	srv.Advance(30 * time.Minute)
+	status, m := refresh(t, srv, c.refresh)
+	is.Equal(status, 200)
+	next, err := mictest.ParseIDToken(m["credentials"].(map[string]any)["token"].(string))
+	is.NoErr(err)
+	is.Equal(next.TokenUse, "id")
+	is.Equal(next.Exp-next.Iat, int64(3600))
+	is.True(next.Iat >= id.Iat+30*60)
+	is.Equal(next.AuthTime, id.AuthTime) // a refresh is no new login
+	is.Equal(next.Sub, id.Sub)           // the same user
+	is.True(next.Jti != id.Jti)
+
+	// Another lifetime, on a clock that stands still: the token is
+	// accepted until exp, and refused from then on.
+	now := time.Unix(1_700_000_000, 0)
+	srv.SetNow(func() time.Time { return now })
+	srv.SetLifetime(20 * time.Minute)
+	c = login(t, srv)
+	id, err = mictest.ParseIDToken(c.token)
+	is.NoErr(err)
+	is.Equal(id.Exp-id.Iat, int64(1200)) // the configured lifetime
+	is.Equal(id.Iat, now.Unix())
+	srv.Advance(20*time.Minute - time.Second)
+	is.True(srv.Valid(c.token)) // until exp
+	srv.Advance(time.Second)
+	is.True(!srv.Valid(c.token)) // not at exp
 }
 
 func TestFaults(t *testing.T) {
