@@ -9,10 +9,22 @@
 //	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
 //	resp, err := client.Get(base + "/users/" + user)
 //
-// The Source renews the token with the refresh token shortly before the
-// exp claim of the token (a Cognito JWT) says it expires, and logs in
-// again when that fails. [Discover] finds the base URL and API key of a
-// stack from the host name of its web application.
+// MIC needs three header fields on every authenticated call:
+// Authorization with the raw token (no "Bearer" or other type),
+// identityId, and x-api-key. Only a [loginauth.Transport] serves MIC.
+// [oauth2.NewClient] and [oauth2.Transport] cannot: they send one
+// Authorization header with a token type ("Bearer <token>") and neither
+// identityId nor the API key, and MIC refuses the request. The Source is
+// still an [oauth2.TokenSource], for code that needs the token itself.
+//
+// The token is a Cognito ID token (a JWT). The Source renews it with the
+// refresh token shortly before its exp claim says it expires, keeps the
+// new refresh token that a refresh answer carries, and logs in again when
+// the refresh fails. A 401 from the API's Cognito authorizer (a missing,
+// invalid or expired token) makes the Transport renew the token and
+// re-send the request once; see [DefaultRefused]. [Discover] finds the
+// base URL and API key of a stack from the host name of its web
+// application.
 //
 // See https://docs.telenorconnexion.com/mic/rest-api/ for the API.
 package mic

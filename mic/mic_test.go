@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/matryer/is"
+	"golang.org/x/oauth2"
 
 	"github.com/loginauth/loginauth"
 	"github.com/loginauth/loginauth/mic"
@@ -79,25 +80,42 @@ func TestLogin(t *testing.T) {
 	is.Equal(srv.Logins(), int64(1)) // the token is cached
 }
 
-func TestHeaders(t *testing.T) {
+// TestOAuth2Transport backs the package doc: an oauth2.Transport sends
+// "Authorization: Bearer <token>" and neither identityId nor x-api-key,
+// and MIC refuses it; the same Source through a loginauth.Transport is
+// served.
+func TestOAuth2Transport(t *testing.T) {
 	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
 	src := mic.NewSource(config(srv))
-
-	var got http.Header
-	base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
-		got = r.Header.Clone()
-		return http.DefaultTransport.RoundTrip(r)
-	})
-	status, _, err := get(t, src, base, srv.BaseURL()+"/users/"+mictest.Username)
-	is.NoErr(err)
-	is.Equal(status, http.StatusOK)
 	tok, err := src.Token()
 	is.NoErr(err)
-	is.Equal(got.Get("Authorization"), tok.AccessToken) // raw token, no scheme
-	is.Equal(got.Get("identityId"), mictest.IdentityID)
-	is.Equal(got.Get("x-api-key"), mictest.APIKey)
+
+	var sent atomic.Pointer[http.Header]
+	base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		h := r.Header.Clone()
+		sent.Store(&h)
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	client := &http.Client{Transport: &oauth2.Transport{Source: src, Base: base}}
+	resp, err := client.Get(srv.BaseURL() + "/users/" + mictest.Username)
+	is.NoErr(err)
+	resp.Body.Close()
+	h := *sent.Load()
+	is.Equal(h.Get("Authorization"), "Bearer "+tok.AccessToken) // one header, with a type
+	is.Equal(h.Get("identityId"), "")
+	is.Equal(h.Get("x-api-key"), "")
+	is.True(resp.StatusCode != http.StatusOK) // refused
+	is.Equal(srv.Requests(), int64(0))
+
+	status, _, err := get(t, src, base, srv.BaseURL()+"/users/"+mictest.Username)
+	is.NoErr(err)
+	is.Equal(status, http.StatusOK) // a loginauth.Transport is served
+	h = *sent.Load()
+	is.Equal(h.Get("Authorization"), tok.AccessToken)
+	is.Equal(h.Get("identityId"), mictest.IdentityID)
+	is.Equal(h.Get("x-api-key"), mictest.APIKey)
 }
 
 func TestBadCredentials(t *testing.T) {
