@@ -15,6 +15,12 @@ func TestErrorMessage(t *testing.T) {
 		{`{"message":"Property userName is required","messageKey":"PROPERTY_REQUIRED"}`, "PROPERTY_REQUIRED", "Property userName is required"},
 		{`{"message":"Forbidden"}`, "", "Forbidden"},
 		{`{"errorMessage":"Task timed out"}`, "", "Task timed out"},
+		// The older direct-Lambda route: the object as JSON in a string.
+		{`{"errorMessage":"{\"message\":\"Incorrect username or password.\",\"messageKey\":\"INVALID_LOGIN\",\"messageParams\":{},\"property\":null}"}`, "INVALID_LOGIN", "Incorrect username or password."},
+		{`{"errorMessage":" {\"messageKey\":\"USER_NOT_FOUND\",\"message\":\"User not found\"}"}`, "USER_NOT_FOUND", "User not found"},
+		{`{"errorMessage":"{not json"}`, "", "{not json"},
+		{`{"errorMessage":"{\"code\":1}"}`, "", `{"code":1}`},
+		{`{"errorMessage":"{\"message\":{\"message\":\"too deep\"}}"}`, "", `{"message":{"message":"too deep"}}`},
 		{`{"message":{"message":{"message":"too deep"}}}`, "", ""},
 		{`{"code":"X"}`, "", ""},
 		{`["message"]`, "", ""},
@@ -47,6 +53,7 @@ func TestTokenRefusal(t *testing.T) {
 func FuzzErrorMessage(f *testing.F) {
 	f.Add([]byte(`{"errorMessage":{"message":"Invalid login","messageKey":"INVALID_LOGIN"}}`))
 	f.Add([]byte(`{"message":"The incoming token has expired"}`))
+	f.Add([]byte(`{"errorMessage":"{\"message\":\"Invalid login\",\"messageKey\":\"INVALID_LOGIN\"}"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		errorMessage(body)
 		tokenRefusal(body)

@@ -9,10 +9,22 @@
 //	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
 //	resp, err := client.Get(base + "/users/" + user)
 //
-// The Source renews the token with the refresh token shortly before the
-// exp claim of the token (a Cognito JWT) says it expires, and logs in
-// again when that fails. [Discover] finds the base URL and API key of a
-// stack from the host name of its web application.
+// MIC needs three header fields on every authenticated call:
+// Authorization with the raw token (no "Bearer" or other type),
+// identityId, and x-api-key. Only a [loginauth.Transport] serves MIC.
+// [oauth2.NewClient] and [oauth2.Transport] cannot: they send one
+// Authorization header with a token type ("Bearer <token>") and neither
+// identityId nor the API key, and MIC refuses the request. The Source is
+// still an [oauth2.TokenSource], for code that needs the token itself.
+//
+// The token is a Cognito ID token (a JWT). The Source renews it with the
+// refresh token shortly before its exp claim says it expires, keeps the
+// new refresh token that a refresh answer carries, and logs in again when
+// the refresh fails. A 401 from the API's Cognito authorizer (a missing,
+// invalid or expired token) makes the Transport renew the token and
+// re-send the request once; see [DefaultRefused]. [Discover] finds the
+// base URL and API key of a stack from the host name of its web
+// application.
 //
 // See https://docs.telenorconnexion.com/mic/rest-api/ for the API.
 package mic
@@ -159,6 +171,8 @@ func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
 }
 
 // refresh renews old, keeping its identityId when the answer has none.
+// The answer's refreshToken, when it has one, replaces old's: Telenor's
+// own clients store it. When it has none, the Source keeps old's.
 func (c *client) refresh(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
 	body := struct {
 		RefreshToken string `json:"refreshToken"`
@@ -223,11 +237,14 @@ func apiError(r *wire.Response) error {
 // which has one of the shapes
 //
 //	{"errorMessage": {"message": "...", "messageKey": "..."}}
+//	{"errorMessage": "{\"message\": \"...\", \"messageKey\": \"...\"}"}
 //	{"message": {"message": "...", "messageKey": "..."}}
 //	{"message": "...", "messageKey": "..."}
 //	{"message": "..."}
 //
-// It returns empty strings for a body that is none of them.
+// The second is the older direct-Lambda route's: the error object encoded
+// as JSON inside a JSON string. It returns empty strings for a body that
+// is none of them.
 func errorMessage(body []byte) (code, msg string) {
 	return decodeMessage(body, 0)
 }
@@ -246,24 +263,35 @@ func decodeMessage(body []byte, depth int) (code, msg string) {
 		if msg != "" {
 			break
 		}
-		if json.Unmarshal(raw, &msg) != nil {
-			c, m := decodeMessage(raw, depth+1)
-			if code == "" {
-				code = c
+		var c, m string
+		if json.Unmarshal(raw, &m) == nil {
+			// A string that holds an error object is read as that object.
+			if s := strings.TrimSpace(m); strings.HasPrefix(s, "{") {
+				if c2, m2 := decodeMessage([]byte(s), depth+1); c2 != "" || m2 != "" {
+					c, m = c2, m2
+				}
 			}
-			msg = m
+		} else {
+			c, m = decodeMessage(raw, depth+1)
 		}
+		if code == "" {
+			code = c
+		}
+		msg = m
 	}
 	return code, msg
 }
 
 // DefaultRefused reports whether resp refuses MIC credentials: a 401, or
 // a 403 whose JSON message is about the token (such as "Missing
-// Authentication Token" or "The incoming token has expired"). A 403 that
-// denies a permission (messageKey NOT_AUTHORIZED) or refuses the API key
-// ({"message":"Forbidden"}) is not a refusal: logging in again would not
-// change it. It reads at most 16 KiB of a 403 body, and leaves the body
-// for the caller to read in full.
+// Authentication Token" or "The incoming token has expired"). MIC's API
+// Gateway checks the token with a Cognito authorizer, which answers 401
+// {"message":"Unauthorized"} for a missing or invalid token and 401
+// {"message":"The incoming token has expired"} for an expired one. A 403
+// that denies a permission (messageKey NOT_AUTHORIZED) or refuses the API
+// key ({"message":"Forbidden"}) is not a refusal: logging in again would
+// not change it. It reads at most 16 KiB of a 403 body, and leaves the
+// body for the caller to read in full.
 func DefaultRefused(resp *http.Response) bool {
 	switch resp.StatusCode {
 	case http.StatusUnauthorized:

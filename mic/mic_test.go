@@ -1,6 +1,7 @@
 package mic_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/matryer/is"
+	"golang.org/x/oauth2"
 
 	"github.com/loginauth/loginauth"
 	"github.com/loginauth/loginauth/mic"
@@ -78,30 +80,47 @@ func TestLogin(t *testing.T) {
 	is.Equal(srv.Logins(), int64(1)) // the token is cached
 }
 
-func TestHeaders(t *testing.T) {
+// TestOAuth2Transport backs the package doc: an oauth2.Transport sends
+// "Authorization: Bearer <token>" and neither identityId nor x-api-key,
+// and MIC refuses it; the same Source through a loginauth.Transport is
+// served.
+func TestOAuth2Transport(t *testing.T) {
 	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
 	src := mic.NewSource(config(srv))
-
-	var got http.Header
-	base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
-		got = r.Header.Clone()
-		return http.DefaultTransport.RoundTrip(r)
-	})
-	status, _, err := get(t, src, base, srv.BaseURL()+"/users/"+mictest.Username)
-	is.NoErr(err)
-	is.Equal(status, http.StatusOK)
 	tok, err := src.Token()
 	is.NoErr(err)
-	is.Equal(got.Get("Authorization"), tok.AccessToken) // raw token, no scheme
-	is.Equal(got.Get("identityId"), mictest.IdentityID)
-	is.Equal(got.Get("x-api-key"), mictest.APIKey)
+
+	var sent atomic.Pointer[http.Header]
+	base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		h := r.Header.Clone()
+		sent.Store(&h)
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	client := &http.Client{Transport: &oauth2.Transport{Source: src, Base: base}}
+	resp, err := client.Get(srv.BaseURL() + "/users/" + mictest.Username)
+	is.NoErr(err)
+	resp.Body.Close()
+	h := *sent.Load()
+	is.Equal(h.Get("Authorization"), "Bearer "+tok.AccessToken) // one header, with a type
+	is.Equal(h.Get("identityId"), "")
+	is.Equal(h.Get("x-api-key"), "")
+	is.True(resp.StatusCode != http.StatusOK) // refused
+	is.Equal(srv.Requests(), int64(0))
+
+	status, _, err := get(t, src, base, srv.BaseURL()+"/users/"+mictest.Username)
+	is.NoErr(err)
+	is.Equal(status, http.StatusOK) // a loginauth.Transport is served
+	h = *sent.Load()
+	is.Equal(h.Get("Authorization"), tok.AccessToken)
+	is.Equal(h.Get("identityId"), mictest.IdentityID)
+	is.Equal(h.Get("x-api-key"), mictest.APIKey)
 }
 
 func TestBadCredentials(t *testing.T) {
 	const wrong = "wrong-password-123"
-	for _, w := range []mictest.Wrapper{mictest.WrapErrorMessage, mictest.WrapMessage} {
+	for _, w := range []mictest.Wrapper{mictest.WrapErrorMessage, mictest.WrapMessage, mictest.WrapErrorMessageString} {
 		t.Run(fmt.Sprint(w), func(t *testing.T) {
 			is := is.New(t)
 			srv := mictest.NewServer()
@@ -146,51 +165,111 @@ func TestWrongAPIKey(t *testing.T) {
 	is.True(!strings.Contains(err.Error(), "not-the-key")) // no key in the error
 }
 
-func TestRefreshAhead(t *testing.T) {
+// TestRenewalFromExp checks that the token is a Cognito ID token and
+// that the Source schedules its renewal from the token's exp claim. The
+// fake's tokens live 20 minutes, not mic.DefaultLifetime, so that a
+// schedule from the lifetime would show.
+func TestRenewalFromExp(t *testing.T) {
 	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
-	src := mic.NewSource(config(srv))
+	srv.SetLifetime(20 * time.Minute)
+	refreshed := make(chan struct{}, 1)
+	cfg := config(srv)
+	cfg.OnEvent = func(ev loginauth.Event) {
+		if ev.Kind == loginauth.EventRefresh {
+			select {
+			case refreshed <- struct{}{}:
+			default:
+			}
+		}
+	}
+	src := mic.NewSource(cfg)
 
 	old, err := src.Token()
 	is.NoErr(err)
-	// Into the early-refresh window: the old token is still handed out
-	// while one background refresh runs.
-	srv.Advance(mictest.DefaultLifetime - 30*time.Second)
+	id, err := mictest.ParseIDToken(old.AccessToken)
+	is.NoErr(err)
+	is.Equal(id.TokenUse, "id")                                  // a Cognito ID token
+	is.Equal(id.Exp-id.Iat, int64((20 * time.Minute).Seconds())) // that lives as long as the fake says
+	exp := time.Unix(id.Exp, 0)
+	is.True(old.Expiry.Equal(exp)) // the Source's expiry is the exp claim
+
+	// The early-refresh window is the last minute before exp.
+	srv.Advance(exp.Sub(srv.Now()) - 61*time.Second)
 	tok, err := src.Token()
 	is.NoErr(err)
 	is.Equal(tok.AccessToken, old.AccessToken)
+	is.Equal(srv.Refreshes(), int64(0)) // not yet due
 
-	deadline := time.Now().Add(5 * time.Second)
-	for src.Stats().Refreshes == 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
+	srv.Advance(31 * time.Second) // 30 s before exp
+	tok, err = src.Token()
+	is.NoErr(err)
+	is.Equal(tok.AccessToken, old.AccessToken) // still valid: handed out while the refresh runs
+	select {
+	case <-refreshed: // the background refresh, before exp
+	case <-time.After(10 * time.Second):
+		t.Fatal("no background refresh 30 s before exp")
 	}
-	is.Equal(srv.Refreshes(), int64(1)) // renewed through /auth/refresh
-	is.Equal(srv.Logins(), int64(1))    // not by a login
+
+	srv.Advance(time.Minute) // past the old token's exp
 	tok, err = src.Token()
 	is.NoErr(err)
 	is.True(tok.AccessToken != old.AccessToken)
-	is.Equal(tok.RefreshToken, old.RefreshToken)          // the old refresh token is kept
-	is.Equal(tok.Extra("identityId"), mictest.IdentityID) // and the identityId
+	is.Equal(srv.Refreshes(), int64(1)) // the background one only
+	is.Equal(srv.Logins(), int64(1))
+	id, err = mictest.ParseIDToken(tok.AccessToken)
+	is.NoErr(err)
+	is.True(tok.Expiry.Equal(time.Unix(id.Exp, 0)))       // the new schedule is the new exp
+	is.Equal(tok.Extra("identityId"), mictest.IdentityID) // the identityId is kept
 
 	status, _, err := get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)
 	is.NoErr(err)
 	is.Equal(status, http.StatusOK) // the refreshed token works
 }
 
-func TestRefreshRotated(t *testing.T) {
-	is := is.New(t)
-	srv := mictest.NewServer()
-	defer srv.Close()
-	srv.RotateRefreshToken = true
-	src := mic.NewSource(config(srv))
-	old, err := src.Token()
-	is.NoErr(err)
-	srv.Advance(mictest.DefaultLifetime) // expired: renewed on demand
-	tok, err := src.Token()
-	is.NoErr(err)
-	is.Equal(srv.Refreshes(), int64(1))
-	is.True(tok.RefreshToken != "" && tok.RefreshToken != old.RefreshToken) // the new one is used
+// TestRefreshToken renews a token twice. The second refresh must send the
+// refresh token of the first refresh's answer when it has one (the fake
+// records what it receives), and the login's when it has none.
+func TestRefreshToken(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		omit, rotate    bool
+		newRefreshToken bool
+	}{
+		{name: "new refresh token", newRefreshToken: true},
+		{name: "new refresh token, old revoked", rotate: true, newRefreshToken: true},
+		{name: "no refresh token", omit: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			srv := mictest.NewServer()
+			defer srv.Close()
+			srv.OmitRefreshToken, srv.RotateRefreshToken = tc.omit, tc.rotate
+			src := mic.NewSource(config(srv))
+			first, err := src.Token()
+			is.NoErr(err)
+
+			srv.Advance(mictest.DefaultLifetime) // expired: renewed on demand
+			second, err := src.Token()
+			is.NoErr(err)
+			is.True(second.AccessToken != first.AccessToken)
+			is.True(second.RefreshToken != "")
+			is.Equal(second.RefreshToken != first.RefreshToken, tc.newRefreshToken) // the answer's refresh token is kept
+
+			srv.Advance(mictest.DefaultLifetime)
+			third, err := src.Token()
+			is.NoErr(err)
+			is.True(third.AccessToken != second.AccessToken)
+			is.Equal(srv.ReceivedRefreshTokens(), []string{first.RefreshToken, second.RefreshToken}) // what each refresh sent
+			is.Equal(srv.Refreshes(), int64(2))
+			is.Equal(srv.Logins(), int64(1)) // no refresh failed into a login
+
+			status, _, err := get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)
+			is.NoErr(err)
+			is.Equal(status, http.StatusOK) // the refreshed token works
+		})
+	}
 }
 
 func TestRefreshFailsThenLogin(t *testing.T) {
@@ -208,19 +287,124 @@ func TestRefreshFailsThenLogin(t *testing.T) {
 	is.Equal(srv.Logins(), int64(2))
 }
 
-func TestRevokedTokenRetried(t *testing.T) {
-	is := is.New(t)
-	srv := mictest.NewServer()
-	defer srv.Close()
-	src := mic.NewSource(config(srv))
-	_, err := src.Token()
-	is.NoErr(err)
-	srv.RevokeAll() // the next request gets 401
-	status, _, err := get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)
-	is.NoErr(err)
-	is.Equal(status, http.StatusOK)
-	is.Equal(srv.Refused(), int64(1))
-	is.Equal(src.Stats().Retries, int64(1))
+// TestRefusals sends a request through a Transport to the fake, which
+// answers as API Gateway with a Cognito authorizer does. Both token 401s
+// are refusals: the token is renewed (with its refresh token) once and the
+// request re-sent. The 403 for a wrong API key and the 403 NOT_AUTHORIZED
+// are not: logging in again would not change them, so the response is
+// handed back, body included.
+func TestRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		path string // under BaseURL; empty means alice's record
+		// frozen stops the Source's clock, so that it sends a token the
+		// fake's moving clock has expired.
+		frozen bool
+		before func(srv *mictest.Server) // after the first login
+		// rewrite returns the n-th request (from 1) as it reaches the fake.
+		rewrite func(n int32, r *http.Request) *http.Request
+		first   string // the fake's first answer
+		retried bool
+	}{
+		{
+			name: "missing token",
+			rewrite: func(n int32, r *http.Request) *http.Request {
+				if n == 1 { // a proxy drops the Authorization header, once
+					r = r.Clone(r.Context())
+					r.Header.Del("Authorization")
+				}
+				return r
+			},
+			first: `{"message":"Unauthorized"}`, retried: true,
+		},
+		{
+			name:   "invalid token",
+			before: func(srv *mictest.Server) { srv.RevokeAll() },
+			first:  `{"message":"Unauthorized"}`, retried: true,
+		},
+		{
+			name: "expired token", frozen: true,
+			before: func(srv *mictest.Server) { srv.Advance(mictest.DefaultLifetime + time.Minute) },
+			first:  `{"message":"The incoming token has expired"}`, retried: true,
+		},
+		{
+			name: "wrong API key",
+			rewrite: func(n int32, r *http.Request) *http.Request {
+				r = r.Clone(r.Context())
+				r.Header.Set("x-api-key", "another-key")
+				return r
+			},
+			first: `{"message":"Forbidden"}`,
+		},
+		{
+			name: "not authorized", path: "/users/bob",
+			first: `"messageKey":"NOT_AUTHORIZED"`,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			srv := mictest.NewServer()
+			defer srv.Close()
+			srv.AddUser("bob", "bobs-password")
+			cfg := config(srv)
+			if tc.frozen {
+				now := srv.Now()
+				cfg.Now = func() time.Time { return now }
+			}
+			src := mic.NewSource(cfg)
+			_, err := src.Token()
+			is.NoErr(err)
+			if tc.before != nil {
+				tc.before(srv)
+			}
+
+			var n atomic.Int32
+			var firstStatus atomic.Int32
+			var firstBody atomic.Value
+			base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+				i := n.Add(1)
+				if tc.rewrite != nil {
+					r = tc.rewrite(i, r)
+				}
+				resp, err := http.DefaultTransport.RoundTrip(r)
+				if err != nil || i != 1 {
+					return resp, err
+				}
+				b, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				resp.Body = io.NopCloser(bytes.NewReader(b))
+				firstStatus.Store(int32(resp.StatusCode))
+				firstBody.Store(string(b))
+				return resp, err
+			})
+			path := tc.path
+			if path == "" {
+				path = "/users/" + mictest.Username
+			}
+			client := &http.Client{Transport: loginauth.NewTransport(src, base)}
+			resp, err := client.Get(srv.BaseURL() + path)
+			is.NoErr(err)
+			b, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			is.NoErr(err)
+
+			is.True(strings.Contains(firstBody.Load().(string), tc.first)) // the fake's first answer
+			is.Equal(srv.Logins(), int64(1))
+			if tc.retried {
+				is.Equal(firstStatus.Load(), int32(http.StatusUnauthorized))
+				is.Equal(resp.StatusCode, http.StatusOK) // re-sent with a renewed token
+				is.Equal(n.Load(), int32(2))             // once
+				is.Equal(src.Stats().Retries, int64(1))
+				is.Equal(srv.Refreshes(), int64(1)) // one renewal, with the refresh token
+				return
+			}
+			is.Equal(resp.StatusCode, http.StatusForbidden)
+			is.Equal(string(b), firstBody.Load().(string)) // handed back, body included
+			is.Equal(n.Load(), int32(1))                   // not re-sent
+			is.Equal(src.Stats().Retries, int64(0))
+			is.Equal(srv.Refreshes(), int64(0)) // no renewal
+		})
+	}
 }
 
 // A 403 about the token is a refusal: the request is re-sent with a
@@ -253,39 +437,6 @@ func TestCredential403Retried(t *testing.T) {
 			is.Equal(srv.Refreshes(), int64(1))
 		})
 	}
-}
-
-// A 403 that denies a permission, or refuses the API key, is returned as
-// it is, body included.
-func TestPermission403NotRetried(t *testing.T) {
-	is := is.New(t)
-	srv := mictest.NewServer()
-	defer srv.Close()
-	srv.AddUser("bob", "bobs-password")
-	src := mic.NewSource(config(srv))
-
-	status, body, err := get(t, src, nil, srv.BaseURL()+"/users/bob")
-	is.NoErr(err)
-	is.Equal(status, http.StatusForbidden) // alice may not read bob
-	is.Equal(src.Stats().Retries, int64(0))
-	is.Equal(srv.Logins(), int64(1))
-	wrapped, _ := body["errorMessage"].(map[string]any)
-	is.Equal(wrapped["messageKey"], mictest.KeyNotAuthorized) // the body reaches the caller
-
-	// The same for the gateway's 403 {"message":"Forbidden"}: a request
-	// that overrides the API key.
-	client := &http.Client{Transport: loginauth.NewTransport(src, roundTripperFunc(func(r *http.Request) (*http.Response, error) {
-		r.Header.Set("x-api-key", "other")
-		return http.DefaultTransport.RoundTrip(r)
-	}))}
-	resp, err := client.Get(srv.BaseURL() + "/users/" + mictest.Username)
-	is.NoErr(err)
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	is.NoErr(err)
-	is.Equal(resp.StatusCode, http.StatusForbidden)
-	is.Equal(strings.TrimSpace(string(b)), `{"message":"Forbidden"}`)
-	is.Equal(src.Stats().Retries, int64(0))
 }
 
 func TestRefusedConfigurable(t *testing.T) {

@@ -5,7 +5,7 @@
 // [Server.BaseURL] (URL + "/prod") is what a client uses as its base URL:
 //
 //	POST {base}/auth/login          x-api-key; {"userName","password"} → user, credentials, permissions
-//	POST {base}/auth/refresh        x-api-key; {"refreshToken"} → the same shape, a new token
+//	POST {base}/auth/refresh        x-api-key; {"refreshToken"} → the same shape, a new token and refresh token
 //	GET  {base}/users/{userName}    Authorization: <token>, identityId, x-api-key → the user record
 //	GET  {base}/metadata/manifest   no auth → {ApiKey, IotEndpoint, IotEndpointATS, IdentityPool, UserPool, Region}
 //	GET  {base}/manifest/?hostname= discovery → {ApiGatewayRootUrl, StackName, Region, ...} or {}
@@ -14,16 +14,28 @@
 // is served by the same fake at [Server.ManifestURL]. For [AppHostname] it
 // names this server: ApiGatewayRootUrl + "/" + StackName == BaseURL().
 //
-// Tokens are unsigned JWTs whose "exp" claim states their expiry (by
-// default one hour after the login, on the fake clock); refresh tokens last
-// 30 days. The default account is [Username] / [Password] with [APIKey];
-// [Server.AddUser] adds more. Failures follow the documented wire format:
-// a missing or wrong API key or a missing Authorization or identityId
-// header → 403 {"message":"Forbidden"}; an expired token → 401
-// {"message":"The incoming token has expired"}; an unknown or revoked token
-// (a "Bearer " scheme included) → 401 {"message":"Unauthorized"}; business
-// errors carry message, messageKey, messageParams and property, wrapped as
-// [Server.ErrorWrapper] says.
+// Tokens are unsigned Cognito ID tokens (JWTs; [ParseIDToken] reads them)
+// with token_use "id", an exp claim that is iat plus the lifetime (by
+// default one hour, on the fake clock), and the sub, aud, iss, auth_time
+// and cognito:username claims of a user pool. Every refresh answers with a
+// new refresh token unless [Server.OmitRefreshToken] is set; the one sent
+// stays valid unless [Server.RotateRefreshToken] is set; refresh tokens
+// last 30 days. [Server.ReceivedRefreshTokens] lists the refresh tokens
+// the fake was sent. The default account is [Username] / [Password] with
+// [APIKey]; [Server.AddUser] adds more.
+//
+// The authenticated endpoint refuses a request as API Gateway with a
+// Cognito authorizer does, checking the token first: a missing, unknown or
+// revoked token (a "Bearer " scheme included) → 401
+// {"message":"Unauthorized"}; an expired token → 401 {"message":"The
+// incoming token has expired"}; then a missing or wrong API key → 403
+// {"message":"Forbidden"}; then a missing or wrong identityId → 403
+// {"message":"Forbidden"}. The order and the 401s are inferred from API
+// Gateway; MIC documents the expired-token message, a 403 for a wrong API
+// key and a 403 for a missing header. Business errors carry message, messageKey,
+// messageParams and property, wrapped as [Server.ErrorWrapper] says: in an
+// errorMessage object, a message object, or, as on MIC's older
+// direct-Lambda route, JSON inside an errorMessage string.
 //
 // Clock, token lifetime, revocation, counters and login faults come from
 // the embedded [loginauthtest.Server]; faults also apply to the refresh

@@ -2,8 +2,12 @@ package mictest
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +33,14 @@ const (
 	StackName = "prod"
 	// Region is the AWS region the manifests state.
 	Region = "eu-west-1"
+	// UserPool is the Cognito user pool the manifests name.
+	UserPool = Region + "_mictest"
+	// Issuer is the iss claim of the fake's tokens: the user pool's
+	// Cognito issuer.
+	Issuer = "https://cognito-idp." + Region + ".amazonaws.com/" + UserPool
+	// ClientID is the aud claim of the fake's tokens: the Cognito app
+	// client the web application logs in through.
+	ClientID = "mictest0app0client00000000"
 )
 
 // Lifetimes of the fake's credentials.
@@ -55,12 +67,12 @@ const (
 
 // Gateway messages, answered as {"message": ...}.
 const (
-	// MsgForbidden answers a missing or wrong x-api-key and a missing
-	// Authorization or identityId header (403).
+	// MsgForbidden answers a missing or wrong x-api-key, and a missing
+	// or wrong identityId (403).
 	MsgForbidden = "Forbidden"
 	// MsgExpired answers an expired token (401).
 	MsgExpired = "The incoming token has expired"
-	// MsgUnauthorized answers an unknown or revoked token (401).
+	// MsgUnauthorized answers a missing, unknown or revoked token (401).
 	MsgUnauthorized = "Unauthorized"
 )
 
@@ -72,6 +84,11 @@ const (
 	WrapErrorMessage Wrapper = iota
 	// WrapMessage answers {"message": {"message": ..., "messageKey": ...}}.
 	WrapMessage
+	// WrapErrorMessageString answers {"errorMessage": "{\"message\": ...,
+	// \"messageKey\": ...}"}: the object encoded as JSON inside a JSON
+	// string, as MIC's older direct-Lambda route does. The status is the
+	// same as with the other wrappers.
+	WrapErrorMessageString
 )
 
 // Server is a fake MIC API. Create it with [NewServer]; set its exported
@@ -79,31 +96,42 @@ const (
 type Server struct {
 	*loginauthtest.Server
 
-	// ErrorWrapper is the key wrapping business errors. The zero value is
+	// ErrorWrapper says how business errors are wrapped. The zero value is
 	// WrapErrorMessage.
 	ErrorWrapper Wrapper
 
-	// RotateRefreshToken makes /auth/refresh return a new refreshToken
-	// (and forget the old one). By default the response has no
-	// refreshToken, and the old one stays valid.
+	// OmitRefreshToken makes /auth/refresh answer without a refreshToken,
+	// so that a client must keep the one it has. By default every refresh
+	// answer carries a new refresh token, as Telenor's own clients expect
+	// (they store the refreshToken of each refresh answer), and the one
+	// sent stays valid until it expires, as Cognito refresh tokens do.
+	OmitRefreshToken bool
+
+	// RotateRefreshToken makes /auth/refresh revoke the refresh token it
+	// was sent when it answers with a new one, as Cognito does when
+	// refresh-token rotation is turned on: a client that sends an old one
+	// again is refused. Nothing says MIC does this; it is off by default.
 	RotateRefreshToken bool
 
 	// RefreshLifetime is the lifetime of refresh tokens issued from then
 	// on; zero means DefaultRefreshLifetime.
 	RefreshLifetime time.Duration
 
-	mu      sync.Mutex // protects users and refresh
-	users   map[string]*user
-	refresh map[string]*refreshToken
+	mu       sync.Mutex // protects users, refresh and received
+	users    map[string]*user
+	refresh  map[string]*refreshToken
+	received []string // the refresh tokens sent to /auth/refresh, in order
 }
 
 type user struct {
 	userName, password, identityID string
+	sub                            string // the Cognito user's id, the sub claim
 	firstName, lastName, email     string
 }
 
 type refreshToken struct {
 	userName string
+	authTime time.Time // of the login that issued it: the auth_time claim
 	expiry   time.Time
 	revoked  bool
 }
@@ -117,6 +145,7 @@ func NewServer() *Server {
 	}
 	s.users[Username] = &user{
 		userName: Username, password: Password, identityID: IdentityID,
+		sub:       loginauthtest.RandomUUID(),
 		firstName: "Alice", lastName: "Tester", email: "alice@example.test",
 	}
 	mux := http.NewServeMux()
@@ -151,8 +180,18 @@ func (s *Server) AddUser(userName, password string) {
 	s.users[userName] = &user{
 		userName: userName, password: password,
 		identityID: Region + ":" + loginauthtest.RandomUUID(),
+		sub:        loginauthtest.RandomUUID(),
 		firstName:  userName, lastName: "Tester", email: userName + "@example.test",
 	}
+}
+
+// ReceivedRefreshTokens returns the refreshToken of every /auth/refresh
+// request that had the API key and a JSON body, in the order received,
+// valid or not.
+func (s *Server) ReceivedRefreshTokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.received)
 }
 
 // RevokeRefreshTokens revokes every refresh token issued so far, so that
@@ -202,23 +241,41 @@ func (s *Server) businessError(w http.ResponseWriter, status int, key, msg, prop
 		e["property"] = property
 		e["messageParams"] = map[string]any{"property": property}
 	}
-	wrapper := "errorMessage"
-	if s.ErrorWrapper == WrapMessage {
-		wrapper = "message"
+	switch s.ErrorWrapper {
+	case WrapMessage:
+		loginauthtest.WriteJSON(w, status, map[string]any{"message": e})
+	case WrapErrorMessageString:
+		b, err := json.Marshal(e)
+		if err != nil {
+			panic("mictest: " + err.Error())
+		}
+		loginauthtest.WriteJSON(w, status, map[string]any{"errorMessage": string(b)})
+	default:
+		loginauthtest.WriteJSON(w, status, map[string]any{"errorMessage": e})
 	}
-	loginauthtest.WriteJSON(w, status, map[string]any{wrapper: e})
 }
 
-// issue mints an access token for u, and a refresh token when withRefresh.
-func (s *Server) issue(u user, withRefresh bool) (token, refresh string) {
-	exp := s.Now().Add(s.Lifetime()).Truncate(time.Second) // as the exp claim says
+// issue mints a Cognito ID token for u, who logged in at authTime (zero
+// for a login: now), and a refresh token when withRefresh. The token's
+// exp is its iat plus the lifetime, both from one reading of the clock.
+func (s *Server) issue(u user, authTime time.Time, withRefresh bool) (token, refresh string) {
+	now := s.Now()
+	iat := now.Truncate(time.Second)
+	exp := iat.Add(s.Lifetime()).Truncate(time.Second) // as the exp claim says
+	if authTime.IsZero() {
+		authTime = iat
+	}
 	token = loginauthtest.JWT(exp, map[string]any{
-		"sub":              loginauthtest.RandomUUID(),
+		"sub":              u.sub,
+		"aud":              ClientID,
+		"iss":              Issuer,
+		"token_use":        "id",
+		"auth_time":        authTime.Unix(),
+		"iat":              iat.Unix(),
+		"jti":              loginauthtest.RandomUUID(),
 		"cognito:username": u.userName,
 		"email":            u.email,
-		"token_use":        "id",
-		"iss":              "https://cognito-idp." + Region + ".amazonaws.com/" + Region + "_mictest",
-		"iat":              s.Now().Unix(),
+		"email_verified":   true,
 	})
 	s.Issue(token, u.userName, exp)
 	if !withRefresh {
@@ -230,9 +287,43 @@ func (s *Server) issue(u user, withRefresh bool) (token, refresh string) {
 		life = DefaultRefreshLifetime
 	}
 	s.mu.Lock()
-	s.refresh[refresh] = &refreshToken{userName: u.userName, expiry: s.Now().Add(life)}
+	s.refresh[refresh] = &refreshToken{userName: u.userName, authTime: authTime, expiry: now.Add(life)}
 	s.mu.Unlock()
 	return token, refresh
+}
+
+// IDToken holds the claims of the tokens the fake issues: Cognito ID
+// tokens, as MIC's are.
+type IDToken struct {
+	Sub           string `json:"sub"`              // the Cognito user's id, the same in every token of a user
+	Aud           string `json:"aud"`              // [ClientID]
+	Iss           string `json:"iss"`              // [Issuer]
+	TokenUse      string `json:"token_use"`        // "id"
+	AuthTime      int64  `json:"auth_time"`        // when the user logged in, kept by refreshes
+	Iat           int64  `json:"iat"`              // when the token was issued
+	Exp           int64  `json:"exp"`              // Iat plus the lifetime
+	Jti           string `json:"jti"`              // unique to the token
+	Username      string `json:"cognito:username"` // the user name
+	Email         string `json:"email"`
+	EmailVerified bool   `json:"email_verified"`
+}
+
+// ParseIDToken decodes the claims of a token the fake issued, without
+// verifying its signature (which nothing can verify).
+func ParseIDToken(token string) (IDToken, error) {
+	var c IDToken
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return c, errors.New("mictest: token is not a JWT")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return c, fmt.Errorf("mictest: token payload: %w", err)
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("mictest: token claims: %w", err)
+	}
+	return c, nil
 }
 
 func credentialsBody(u user, token, refresh string) map[string]any {
@@ -285,7 +376,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		loginauthtest.WriteJSON(w, http.StatusOK, credentialsBody(u, "", ""))
 		return
 	}
-	token, refresh := s.issue(u, true)
+	token, refresh := s.issue(u, time.Time{}, true)
 	loginauthtest.WriteJSON(w, http.StatusOK, credentialsBody(u, token, refresh))
 }
 
@@ -306,61 +397,69 @@ func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) {
 		gateway(w, http.StatusBadRequest, "Invalid request body")
 		return
 	}
-	if in.RefreshToken == "" {
-		s.businessError(w, http.StatusBadRequest, KeyPropertyRequired, "Property refreshToken is required", "refreshToken")
-		return
-	}
 	now := s.Now()
 	s.mu.Lock()
+	s.received = append(s.received, in.RefreshToken)
 	rt, ok := s.refresh[in.RefreshToken]
 	valid := ok && !rt.revoked && now.Before(rt.expiry) && f != loginauthtest.FaultBadCredentials
+	renew := valid && !s.OmitRefreshToken && f != loginauthtest.FaultNoToken
 	var u user
+	var authTime time.Time
 	if valid {
-		u = *s.users[rt.userName]
-		if s.RotateRefreshToken && f != loginauthtest.FaultNoToken {
-			delete(s.refresh, in.RefreshToken)
+		u, authTime = *s.users[rt.userName], rt.authTime
+		if renew && s.RotateRefreshToken {
+			rt.revoked = true
 		}
 	}
 	s.mu.Unlock()
-	if !valid {
+	switch {
+	case in.RefreshToken == "":
+		s.businessError(w, http.StatusBadRequest, KeyPropertyRequired, "Property refreshToken is required", "refreshToken")
+	case !valid:
 		s.businessError(w, http.StatusUnauthorized, KeyInvalidLogin, "Invalid refresh token", "")
-		return
-	}
-	if f == loginauthtest.FaultNoToken {
+	case f == loginauthtest.FaultNoToken:
 		loginauthtest.WriteJSON(w, http.StatusOK, credentialsBody(u, "", ""))
-		return
+	default:
+		token, refresh := s.issue(u, authTime, renew)
+		loginauthtest.WriteJSON(w, http.StatusOK, credentialsBody(u, token, refresh))
 	}
-	token, refresh := s.issue(u, s.RotateRefreshToken)
-	loginauthtest.WriteJSON(w, http.StatusOK, credentialsBody(u, token, refresh))
+}
+
+// authorize checks the credentials of a request to an authenticated
+// endpoint as MIC's API Gateway does, and answers a refusal itself. The
+// Cognito authorizer runs first: a missing, unknown or revoked token
+// (a "Bearer " scheme included) → 401 {"message":"Unauthorized"}, an
+// expired one → 401 {"message":"The incoming token has expired"}. Then
+// the API key: missing or wrong → 403 {"message":"Forbidden"}. Then the
+// API itself: a missing identityId, or another user's → 403
+// {"message":"Forbidden"}, as MIC documents for a missing header.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) (user, bool) {
+	name, err := s.Check(r.Header.Get("Authorization"))
+	switch {
+	case errors.Is(err, loginauthtest.ErrTokenExpired):
+		gateway(w, http.StatusUnauthorized, MsgExpired)
+	case err != nil:
+		gateway(w, http.StatusUnauthorized, MsgUnauthorized)
+	case r.Header.Get("x-api-key") != APIKey:
+		gateway(w, http.StatusForbidden, MsgForbidden)
+	default:
+		identity := r.Header.Get("identityId")
+		if identity == "" {
+			identity = r.URL.Query().Get("identityId") // for backwards compatibility
+		}
+		if caller, ok := s.lookup(name); ok && caller.identityID == identity {
+			return caller, true
+		}
+		gateway(w, http.StatusForbidden, MsgForbidden)
+	}
+	s.CountRefused()
+	return user{}, false
 }
 
 // getUser serves GET /users/{userName}: a user may read their own record.
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
-	token := r.Header.Get("Authorization")
-	identity := r.Header.Get("identityId")
-	if identity == "" {
-		identity = r.URL.Query().Get("identityId")
-	}
-	if r.Header.Get("x-api-key") != APIKey || token == "" || identity == "" {
-		s.CountRefused()
-		gateway(w, http.StatusForbidden, MsgForbidden)
-		return
-	}
-	name, err := s.Check(token)
-	switch {
-	case errors.Is(err, loginauthtest.ErrTokenExpired):
-		s.CountRefused()
-		gateway(w, http.StatusUnauthorized, MsgExpired)
-		return
-	case err != nil:
-		s.CountRefused()
-		gateway(w, http.StatusUnauthorized, MsgUnauthorized)
-		return
-	}
-	caller, ok := s.lookup(name)
-	if !ok || caller.identityID != identity {
-		s.CountRefused()
-		gateway(w, http.StatusForbidden, MsgForbidden)
+	caller, ok := s.authorize(w, r)
+	if !ok {
 		return
 	}
 	s.CountRequest()
@@ -380,7 +479,7 @@ func (s *Server) manifest() map[string]any {
 		"IotEndpoint":    "mictest-ats.iot." + Region + ".amazonaws.com",
 		"IotEndpointATS": "mictest-ats.iot." + Region + ".amazonaws.com",
 		"IdentityPool":   Region + ":00000000-0000-4000-8000-0000000000aa",
-		"UserPool":       Region + "_mictest",
+		"UserPool":       UserPool,
 		"Region":         Region,
 	}
 }

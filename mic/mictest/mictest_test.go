@@ -1,11 +1,11 @@
 package mictest_test
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -87,12 +87,8 @@ func TestLogin(t *testing.T) {
 	is.Equal(c["identityId"], mictest.IdentityID)
 	is.True(c["refreshToken"] != "") // a refresh token
 	tok := c["token"].(string)
-	parts := strings.Split(tok, ".")
-	is.Equal(len(parts), 3) // the token is a JWT
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	is.NoErr(err)
-	var claims struct{ Exp int64 }
-	is.NoErr(json.Unmarshal(payload, &claims))
+	claims, err := mictest.ParseIDToken(tok)
+	is.NoErr(err) // the token is a JWT
 	exp := time.Unix(claims.Exp, 0)
 	is.True(exp.Sub(before) > 59*time.Minute && exp.Sub(before) <= 60*time.Minute) // exp is one hour ahead
 	is.True(srv.Valid(tok))
@@ -114,6 +110,27 @@ func TestLogin(t *testing.T) {
 	e = m["message"].(map[string]any) // the other wrapper
 	is.Equal(e["messageKey"], mictest.KeyInvalidLogin)
 
+	// The older direct-Lambda route: the object as JSON inside a string.
+	srv.ErrorWrapper = mictest.WrapErrorMessageString
+	inner := func(m map[string]any) map[string]any {
+		s, ok := m["errorMessage"].(string)
+		is.True(ok) // errorMessage is a string
+		var e map[string]any
+		is.NoErr(json.Unmarshal([]byte(s), &e)) // holding the error object
+		return e
+	}
+	status, m = do(t, srv, loginCall(mictest.Username, "wrong"))
+	is.Equal(status, 401) // the same status
+	e = inner(m)
+	is.Equal(e["messageKey"], mictest.KeyInvalidLogin)
+	is.Equal(e["message"], "Invalid login")
+	status, m = do(t, srv, call{"POST", "/auth/login", `{"userName":"x"}`, map[string]string{"x-api-key": mictest.APIKey}})
+	is.Equal(status, 400)
+	e = inner(m)
+	is.Equal(e["messageKey"], mictest.KeyPropertyRequired)
+	is.Equal(e["property"], "password")
+	srv.ErrorWrapper = mictest.WrapErrorMessage
+
 	for _, key := range []string{"", "wrong-key"} {
 		c := loginCall(mictest.Username, mictest.Password)
 		c.header = map[string]string{"x-api-key": key}
@@ -126,7 +143,7 @@ func TestLogin(t *testing.T) {
 	status, m = do(t, srv, loginCall("bob", "bobpass"))
 	is.Equal(status, 200) // added users can log in
 	is.True(m["credentials"].(map[string]any)["identityId"] != mictest.IdentityID)
-	is.Equal(srv.Logins(), int64(7))
+	is.Equal(srv.Logins(), int64(9))
 }
 
 func TestProtected(t *testing.T) {
@@ -152,25 +169,30 @@ func TestProtected(t *testing.T) {
 	is.Equal(status, 404)
 	is.Equal(m["errorMessage"].(map[string]any)["messageKey"], mictest.KeyUserNotFound)
 
-	for name, h := range map[string]map[string]string{
-		"no key":        {"Authorization": c.token, "identityId": c.identityID},
-		"wrong key":     {"x-api-key": "x", "Authorization": c.token, "identityId": c.identityID},
-		"no token":      {"x-api-key": mictest.APIKey, "identityId": c.identityID},
-		"no identity":   {"x-api-key": mictest.APIKey, "Authorization": c.token},
-		"bad identity":  {"x-api-key": mictest.APIKey, "Authorization": c.token, "identityId": "eu-west-1:other"},
-		"bearer scheme": {"x-api-key": mictest.APIKey, "Authorization": "Bearer " + c.token, "identityId": c.identityID},
-		"unknown token": {"x-api-key": mictest.APIKey, "Authorization": "abc", "identityId": c.identityID},
+	// The Cognito authorizer first (401), then the API key (403), then
+	// the identityId (403).
+	for _, tc := range []struct {
+		name   string
+		header map[string]string
+		status int
+		msg    string
+	}{
+		{"no token", map[string]string{"x-api-key": mictest.APIKey, "identityId": c.identityID}, 401, mictest.MsgUnauthorized},
+		{"no token, no key", map[string]string{"identityId": c.identityID}, 401, mictest.MsgUnauthorized},
+		{"unknown token", map[string]string{"x-api-key": mictest.APIKey, "Authorization": "abc", "identityId": c.identityID}, 401, mictest.MsgUnauthorized},
+		{"bearer scheme", map[string]string{"x-api-key": mictest.APIKey, "Authorization": "Bearer " + c.token, "identityId": c.identityID}, 401, mictest.MsgUnauthorized},
+		{"no key", map[string]string{"Authorization": c.token, "identityId": c.identityID}, 403, mictest.MsgForbidden},
+		{"wrong key", map[string]string{"x-api-key": "x", "Authorization": c.token, "identityId": c.identityID}, 403, mictest.MsgForbidden},
+		{"no identity", map[string]string{"x-api-key": mictest.APIKey, "Authorization": c.token}, 403, mictest.MsgForbidden},
+		{"bad identity", map[string]string{"x-api-key": mictest.APIKey, "Authorization": c.token, "identityId": "eu-west-1:other"}, 403, mictest.MsgForbidden},
 	} {
-		status, m := do(t, srv, call{"GET", "/users/alice", "", h})
-		want, msg := 403, mictest.MsgForbidden
-		if name == "unknown token" || name == "bearer scheme" {
-			want, msg = 401, mictest.MsgUnauthorized
-		}
-		is.Equal(status, want)      // status
-		is.Equal(m["message"], msg) // message
+		status, m := do(t, srv, call{"GET", "/users/alice", "", tc.header})
+		is.Equal(status, tc.status)    // status: tc.name
+		is.Equal(m["message"], tc.msg) // message: tc.name
+		is.Equal(len(m), 1)            // nothing but the message: tc.name
 	}
 	is.Equal(srv.Requests(), int64(4))
-	is.Equal(srv.Refused(), int64(7))
+	is.Equal(srv.Refused(), int64(8))
 
 	srv.Advance(mictest.DefaultLifetime)
 	status, m = getUser(t, srv, mictest.Username, c)
@@ -201,42 +223,107 @@ func TestRefresh(t *testing.T) {
 	status, m := refresh(t, srv, c.refresh)
 	is.Equal(status, 200)
 	cr := m["credentials"].(map[string]any)
-	_, has := cr["refreshToken"]
-	is.True(!has) // no new refresh token by default
+	next, _ := cr["refreshToken"].(string)
+	is.True(next != "" && next != c.refresh) // a new refresh token by default
 	is.Equal(cr["identityId"], mictest.IdentityID)
 	is.Equal(m["user"].(map[string]any)["userName"], mictest.Username)
 	c.token = cr["token"].(string)
 	status, _ = getUser(t, srv, mictest.Username, c)
 	is.Equal(status, 200) // the refreshed token works
-
+	status, _ = refresh(t, srv, next)
+	is.Equal(status, 200) // the new refresh token works
 	status, _ = refresh(t, srv, c.refresh)
-	is.Equal(status, 200) // the old refresh token still works
+	is.Equal(status, 200) // and the old one still does
+
+	srv.OmitRefreshToken = true
+	status, m = refresh(t, srv, c.refresh)
+	is.Equal(status, 200)
+	_, has := m["credentials"].(map[string]any)["refreshToken"]
+	is.True(!has) // no refresh token in the answer
+	status, _ = refresh(t, srv, c.refresh)
+	is.Equal(status, 200) // the one sent stays valid
+	srv.OmitRefreshToken = false
 
 	srv.RotateRefreshToken = true
 	status, m = refresh(t, srv, c.refresh)
 	is.Equal(status, 200)
-	next := m["credentials"].(map[string]any)["refreshToken"].(string)
-	is.True(next != "" && next != c.refresh) // rotated
+	rotated := m["credentials"].(map[string]any)["refreshToken"].(string)
+	is.True(rotated != "" && rotated != c.refresh)
 	status, m = refresh(t, srv, c.refresh)
-	is.Equal(status, 401) // the rotated one is gone
+	is.Equal(status, 401) // the rotated one is revoked
 	is.Equal(m["errorMessage"].(map[string]any)["messageKey"], mictest.KeyInvalidLogin)
+	is.Equal(srv.ReceivedRefreshTokens(), []string{c.refresh, next, c.refresh, c.refresh, c.refresh, c.refresh, c.refresh})
 
 	srv.RevokeRefreshTokens()
-	status, _ = refresh(t, srv, next)
+	status, _ = refresh(t, srv, rotated)
 	is.Equal(status, 401) // revoked
 
 	status, _ = refresh(t, srv, "unknown")
 	is.Equal(status, 401)
-	status, m = do(t, srv, call{"POST", "/auth/refresh", `{}`, map[string]string{"x-api-key": mictest.APIKey}})
+	status, _ = do(t, srv, call{"POST", "/auth/refresh", `{}`, map[string]string{"x-api-key": mictest.APIKey}})
 	is.Equal(status, 400)
 	status, _ = do(t, srv, call{"POST", "/auth/refresh", `{"refreshToken":"x"}`, nil})
-	is.Equal(status, 403) // no API key
+	is.Equal(status, 403)                          // no API key
+	is.Equal(len(srv.ReceivedRefreshTokens()), 10) // not received: no API key
 
 	c = login(t, srv)
 	srv.Advance(mictest.DefaultRefreshLifetime)
 	status, _ = refresh(t, srv, c.refresh)
 	is.Equal(status, 401) // expired refresh token
-	is.Equal(srv.Refreshes(), int64(9))
+	is.Equal(srv.Refreshes(), int64(12))
+}
+
+// TestIDToken checks that the fake issues Cognito ID tokens, as MIC
+// does: token_use "id", exp − iat the lifetime (3600 s by default), and
+// the claims of a Cognito user pool. The fake's clock moves 700 ms at
+// every reading, so that exp and iat must come from one reading.
+func TestIDToken(t *testing.T) {
+	is := is.New(t)
+	srv := mictest.NewServer()
+	defer srv.Close()
+	var ticks atomic.Int64
+	start := time.Unix(1_700_000_000, 500_000_000)
+	srv.SetNow(func() time.Time { return start.Add(time.Duration(ticks.Add(1)) * 700 * time.Millisecond) })
+
+	c := login(t, srv)
+	id, err := mictest.ParseIDToken(c.token)
+	is.NoErr(err)
+	is.Equal(id.TokenUse, "id")          // an ID token
+	is.Equal(id.Exp-id.Iat, int64(3600)) // exp − iat is the lifetime
+	is.Equal(id.AuthTime, id.Iat)        // issued at the login
+	is.Equal(id.Iss, mictest.Issuer)
+	is.Equal(id.Aud, mictest.ClientID)
+	is.Equal(id.Username, mictest.Username)
+	is.Equal(id.Email, "alice@example.test")
+	is.True(id.EmailVerified)
+	is.True(id.Sub != "" && id.Jti != "")
+
+	srv.Advance(30 * time.Minute)
+	status, m := refresh(t, srv, c.refresh)
+	is.Equal(status, 200)
+	next, err := mictest.ParseIDToken(m["credentials"].(map[string]any)["token"].(string))
+	is.NoErr(err)
+	is.Equal(next.TokenUse, "id")
+	is.Equal(next.Exp-next.Iat, int64(3600))
+	is.True(next.Iat >= id.Iat+30*60)
+	is.Equal(next.AuthTime, id.AuthTime) // a refresh is no new login
+	is.Equal(next.Sub, id.Sub)           // the same user
+	is.True(next.Jti != id.Jti)
+
+	// Another lifetime, on a clock that stands still: the token is
+	// accepted until exp, and refused from then on.
+	now := time.Unix(1_700_000_000, 0)
+	srv.SetNow(func() time.Time { return now })
+	srv.SetLifetime(20 * time.Minute)
+	c = login(t, srv)
+	id, err = mictest.ParseIDToken(c.token)
+	is.NoErr(err)
+	is.Equal(id.Exp-id.Iat, int64(1200)) // the configured lifetime
+	is.Equal(id.Iat, now.Unix())
+	srv.Advance(20*time.Minute - time.Second)
+	is.True(srv.Valid(c.token)) // until exp
+	srv.Advance(time.Second)
+	is.True(!srv.Valid(c.token)) // not at exp
 }
 
 func TestFaults(t *testing.T) {
