@@ -2,6 +2,7 @@ package cruxtest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -232,15 +233,18 @@ func TestUnsupportedMediaType(t *testing.T) {
 		{"POST", "*/*", "{}", "Token " + tok, 200, ""}, // DRF matches wildcards
 		{"POST", "application/*", "{}", "Token " + tok, 200, ""},
 	} {
-		is := is.New(t)
-		resp, m := do(t, srv, tt.method, cruxtest.PermissionsPath, tt.contentType, tt.body, tt.auth)
-		is.Equal(resp.StatusCode, tt.status) // tt.method tt.contentType
-		switch {
-		case tt.detail != "":
-			is.Equal(m["detail"], tt.detail)
-		case tt.status == 400:
-			is.True(strings.HasPrefix(m["detail"].(string), "JSON parse error - "))
-		}
+		name := fmt.Sprintf("%s %q %q auth=%v", tt.method, tt.contentType, tt.body, tt.auth != "")
+		t.Run(name, func(t *testing.T) {
+			is := is.New(t)
+			resp, m := do(t, srv, tt.method, cruxtest.PermissionsPath, tt.contentType, tt.body, tt.auth)
+			is.Equal(resp.StatusCode, tt.status) // the status
+			switch {
+			case tt.detail != "":
+				is.Equal(m["detail"], tt.detail)
+			case tt.status == 400:
+				is.True(strings.HasPrefix(m["detail"].(string), "JSON parse error - ")) // DRF's ParseError
+			}
+		})
 	}
 }
 
