@@ -245,7 +245,9 @@ func isSpace(r rune) bool {
 // does, on every endpoint. An empty body is no data, whatever its
 // Content-Type. A body whose Content-Type does not match
 // application/json answers 415, one that is not a JSON object 400; ok
-// is false when readJSON has answered.
+// is false when readJSON has answered. A body of unknown length (chunked)
+// is read, as behind a proxy that buffers it; a bare WSGI server would
+// hand DRF no body at all.
 func readJSON(w http.ResponseWriter, r *http.Request) (in map[string]any, ok bool) {
 	in = map[string]any{}
 	if r.ContentLength == 0 {
