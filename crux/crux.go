@@ -10,7 +10,20 @@
 // endpoint: the Source logs in again when [Config.Lifetime] has passed,
 // or when the API refuses the token. Requests with a body should carry
 // "Content-Type: application/json; charset=utf-8", which the API wants
-// on every call; the Transport leaves the caller's Content-Type alone.
+// on every call: it answers 415 to a body of another type. The Transport
+// leaves the caller's Content-Type alone.
+//
+// The Source's tokens have the TokenType "Token", so that
+// oauth2.NewClient(ctx, src) sends them as Crux wants too (oauth2's
+// default, "Bearer", is refused); only a [loginauth.Transport] logs in
+// again and re-sends a request that the API refused.
+//
+// CruxConnect's documentation (https://github.com/CruxConnect/crux-docs)
+// is old: its pages predate a change of February 2018 that removed "api"
+// from the URLs, and it was last updated in 2019. The paths here are the
+// documented ones, and the service may have moved them since. If the
+// login answers 404, the error says so: set [Config.LoginPath] to the
+// path the API serves now.
 package crux
 
 import (
@@ -64,7 +77,8 @@ type Config struct {
 	Password string
 
 	// LoginPath is the login endpoint. Empty means [LoginPath]; set
-	// [LoginPathV1] for the v1 API.
+	// [LoginPathV1] for the v1 API, or the path the API serves if it has
+	// moved since its documentation was written.
 	LoginPath string
 
 	// HTTPClient sends the login calls. Nil means a default client.
@@ -98,12 +112,11 @@ func (c *Config) check() error {
 // The token's Extra fields hold the rest of the login answer, such as
 // "org_uuid", "user_uuid", "org_type" and "permission_assignments".
 func NewSource(cfg Config) *loginauth.Source {
-	c := &client{cfg: cfg, http: wire.Client(cfg.HTTPClient)}
-	path := cfg.LoginPath
-	if path == "" {
-		path = LoginPath
+	c := &client{cfg: cfg, http: wire.Client(cfg.HTTPClient), path: cfg.LoginPath}
+	if c.path == "" {
+		c.path = LoginPath
 	}
-	c.url = strings.TrimSuffix(cfg.BaseURL, "/") + path
+	c.url = strings.TrimSuffix(cfg.BaseURL, "/") + c.path
 	opts := cfg.Options
 	if opts.Lifetime == 0 {
 		opts.Lifetime = DefaultLifetime
@@ -127,6 +140,7 @@ var extraFields = []string{"org_uuid", "user_uuid", "retailer_uuid", "supplier_u
 // client makes the login calls of one Config.
 type client struct {
 	cfg  Config
+	path string // of the login endpoint, under BaseURL
 	url  string // of the login endpoint
 	http *http.Client
 }
@@ -147,7 +161,11 @@ func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
 		return nil, err
 	}
 	if !r.OK() {
-		return nil, apiError(r)
+		le := apiError(r)
+		if r.Status == http.StatusNotFound {
+			le.Err = moved(le.Err, c.path)
+		}
+		return nil, le
 	}
 	var v struct {
 		AuthToken string `json:"auth_token"`
@@ -171,7 +189,7 @@ func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
 // optional "code"), or field errors such as
 // {"username": ["This field is required."]}, which become the Message
 // "username: This field is required.". A 401 refuses the credentials.
-func apiError(r *wire.Response) error {
+func apiError(r *wire.Response) *loginauth.LoginError {
 	var body map[string]json.RawMessage
 	if json.Unmarshal(r.Body, &body) != nil {
 		return r.Unexpected()
@@ -188,6 +206,16 @@ func apiError(r *wire.Response) error {
 	le.Code, le.Message = code, msg
 	le.BadCredentials = r.Status == http.StatusUnauthorized
 	return le
+}
+
+// moved adds to the cause of a 404 at login that the path may have moved,
+// since the documentation is old.
+func moved(cause error, path string) error {
+	const hint = "no login endpoint at %s: the API's documentation dates from 2019 and the path may have moved; set Config.LoginPath"
+	if cause == nil {
+		return fmt.Errorf(hint, path)
+	}
+	return fmt.Errorf("%w; "+hint, cause, path)
 }
 
 // fieldErrors joins DRF field errors, {"field": ["message", ...]}, as

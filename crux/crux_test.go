@@ -132,3 +132,52 @@ func TestBadCredentials(t *testing.T) {
 	is.True(!strings.Contains(err.Error(), wrong)) // no password in the error
 	is.Equal(srv.Requests()+srv.Refused(), int64(0))
 }
+
+// TestLoginPathMoved checks that a login path the API does not serve, as
+// it may have moved since the documentation, gives an error that says to
+// set Config.LoginPath.
+func TestLoginPathMoved(t *testing.T) {
+	is := is.New(t)
+	srv := cruxtest.NewServer()
+	defer srv.Close()
+	cfg := config(srv)
+	cfg.LoginPath = "/api" + crux.LoginPath // as before 2018's "Remove 'api' from urls"
+	_, err := crux.NewSource(cfg).Token()
+	var le *loginauth.LoginError
+	is.True(errors.As(err, &le))
+	is.Equal(le.Status, http.StatusNotFound)
+	is.True(!le.BadCredentials)
+	is.True(strings.Contains(err.Error(), cfg.LoginPath))          // the path tried
+	is.True(strings.Contains(err.Error(), "set Config.LoginPath")) // and what to do
+	is.Equal(srv.Logins(), int64(0))
+}
+
+// TestUnsupportedMediaType checks that the API's 415 to a body that is
+// not JSON, on a call other than the login, reaches the caller as it
+// is: it does not refuse the token, so there is no login again.
+func TestUnsupportedMediaType(t *testing.T) {
+	is := is.New(t)
+	srv := cruxtest.NewServer()
+	defer srv.Close()
+	src := crux.NewSource(config(srv))
+	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
+	for _, tt := range []struct {
+		contentType string
+		status      int
+	}{
+		{"text/plain", http.StatusUnsupportedMediaType},
+		{crux.ContentType, http.StatusOK},
+	} {
+		resp, err := client.Post(srv.URL+cruxtest.PermissionsPath, tt.contentType, strings.NewReader("{}"))
+		is.NoErr(err)
+		var body map[string]any
+		is.NoErr(json.NewDecoder(resp.Body).Decode(&body))
+		resp.Body.Close()
+		is.Equal(resp.StatusCode, tt.status) // the API's answer, untouched
+		if tt.status != http.StatusOK {
+			is.Equal(body["detail"], `Unsupported media type "`+tt.contentType+`" in request.`)
+		}
+	}
+	is.Equal(srv.Logins(), int64(1))        // one login
+	is.Equal(src.Stats().Retries, int64(0)) // and no request re-sent
+}

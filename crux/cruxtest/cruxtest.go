@@ -1,11 +1,13 @@
 package cruxtest
 
 import (
+	"errors"
 	"mime"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/loginauth/loginauth/loginauthtest"
 )
@@ -30,13 +32,20 @@ const (
 	PermissionsPath = "/timp/organizations/permissions/"
 )
 
-// Messages of the {"detail": ...} error bodies.
+// Messages of the {"detail": ...} error bodies, Django REST Framework's.
 const (
 	// MsgInvalidCredentials answers a wrong user name or password (401).
 	MsgInvalidCredentials = "Invalid username/password."
-	// MsgNoCredentials answers a request without an
-	// "Authorization: Token ..." header (401).
+	// MsgNoCredentials answers a request whose Authorization field is
+	// absent, empty, or of another scheme than Token (401).
 	MsgNoCredentials = "Authentication credentials were not provided."
+	// MsgHeaderNoToken answers "Authorization: Token" without a token (401).
+	MsgHeaderNoToken = "Invalid token header. No credentials provided."
+	// MsgHeaderSpaces answers an Authorization field of more than two
+	// parts, such as "Token a b" (401).
+	MsgHeaderSpaces = "Invalid token header. Token string should not contain spaces."
+	// MsgHeaderInvalid answers a token that is not UTF-8 (401).
+	MsgHeaderInvalid = "Invalid token header. Token string should not contain invalid characters."
 	// MsgInvalidToken answers an unknown, expired or revoked token (401).
 	MsgInvalidToken = "Invalid token."
 	// MsgRequired is the message of a missing field (400).
@@ -126,14 +135,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if handled {
 		return
 	}
-	ct := r.Header.Get("Content-Type")
-	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-		detail(w, http.StatusUnsupportedMediaType, `Unsupported media type "`+ct+`" in request.`)
-		return
-	}
-	var in map[string]any
-	if err := loginauthtest.ReadJSON(w, r, &in); err != nil {
-		detail(w, http.StatusBadRequest, "JSON parse error - "+err.Error())
+	in, ok := readJSON(w, r)
+	if !ok {
 		return
 	}
 	username, _ := in["username"].(string)
@@ -172,16 +175,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 }
 
 // permissions serves GET (and POST) /timp/organizations/permissions/.
+// As in Django REST Framework, the credentials are checked before the
+// body is read.
 func (s *Server) permissions(w http.ResponseWriter, r *http.Request) {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Token ")
-	if !ok {
-		s.CountRefused()
-		detail(w, http.StatusUnauthorized, MsgNoCredentials)
+	username, msg := s.authenticate(r)
+	if msg != "" {
+		detail(w, http.StatusUnauthorized, msg)
 		return
 	}
-	username, err := s.Authorize(token)
-	if err != nil {
-		detail(w, http.StatusUnauthorized, MsgInvalidToken)
+	if _, ok := readJSON(w, r); !ok {
 		return
 	}
 	u, _ := s.lookup(username)
@@ -191,4 +193,85 @@ func (s *Server) permissions(w http.ResponseWriter, r *http.Request) {
 		"org_type":               "RETAILER",
 		"permission_assignments": u.permissionAssignments(),
 	})
+}
+
+// authenticate does what Django REST Framework's TokenAuthentication does
+// with the Authorization field, and returns the token's user, or the
+// message of the 401 that refuses the request. The field is split on
+// ASCII white space; a first part other than "Token", compared without
+// regard to ASCII case, is another scheme, that is no credentials.
+// Repeated fields are joined with commas first, as WSGI servers do.
+func (s *Server) authenticate(r *http.Request) (username, msg string) {
+	auth := strings.FieldsFunc(strings.Join(r.Header.Values("Authorization"), ","), isSpace)
+	switch {
+	case len(auth) == 0 || strings.Map(asciiLower, auth[0]) != "token":
+		msg = MsgNoCredentials
+	case len(auth) == 1:
+		msg = MsgHeaderNoToken
+	case len(auth) > 2:
+		msg = MsgHeaderSpaces
+	case !utf8.ValidString(auth[1]):
+		msg = MsgHeaderInvalid
+	}
+	if msg != "" {
+		s.CountRefused()
+		return "", msg
+	}
+	username, err := s.Authorize(auth[1])
+	if err != nil {
+		return "", MsgInvalidToken
+	}
+	return username, ""
+}
+
+// asciiLower is Python's bytes.lower for one character: A-Z only.
+func asciiLower(r rune) rune {
+	if 'A' <= r && r <= 'Z' {
+		return r + 'a' - 'A'
+	}
+	return r
+}
+
+// isSpace reports whether r is white space to Python's bytes.split.
+func isSpace(r rune) bool {
+	switch r {
+	case ' ', '\t', '\n', '\r', '\v', '\f':
+		return true
+	}
+	return false
+}
+
+// readJSON reads the request body as Django REST Framework's JSONParser
+// does, on every endpoint. An empty body is no data, whatever its
+// Content-Type. A body whose Content-Type does not match
+// application/json answers 415, one that is not a JSON object 400; ok
+// is false when readJSON has answered. A body of unknown length (chunked)
+// is read, as behind a proxy that buffers it; a bare WSGI server would
+// hand DRF no body at all.
+func readJSON(w http.ResponseWriter, r *http.Request) (in map[string]any, ok bool) {
+	in = map[string]any{}
+	if r.ContentLength == 0 {
+		return in, true
+	}
+	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
+		detail(w, http.StatusUnsupportedMediaType, `Unsupported media type "`+ct+`" in request.`)
+		return nil, false
+	}
+	if err := loginauthtest.ReadJSON(w, r, &in); err != nil {
+		detail(w, http.StatusBadRequest, "JSON parse error - "+err.Error())
+		return nil, false
+	}
+	return in, true
+}
+
+// isJSON reports whether DRF's JSONParser takes a body of Content-Type
+// ct: its type and subtype are those of application/json or "*"; its
+// parameters, such as charset, do not matter.
+func isJSON(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
+		return false
+	}
+	typ, sub, _ := strings.Cut(mt, "/")
+	return (typ == "application" || typ == "*") && (sub == "json" || sub == "*")
 }

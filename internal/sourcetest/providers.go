@@ -71,6 +71,10 @@ type Provider struct {
 	Missing string
 	// Refresh is true when the provider renews a token with a refresh call.
 	Refresh bool
+	// OAuth2 is true when an [oauth2.Transport] can carry the provider's
+	// credentials: one Authorization field, "<TokenType> <token>". It is
+	// false for MIC, whose three fields only a [loginauth.Transport] sends.
+	OAuth2 bool
 	// Required lists the Config's required fields.
 	Required []string
 }
@@ -141,7 +145,7 @@ var Providers = []Provider{
 		Header: func(tok *oauth2.Token) http.Header {
 			return http.Header{"Authorization": {"Bearer " + tok.AccessToken}}
 		},
-		Lifetime: xanotest.DefaultLifetime, Missing: "authToken",
+		Lifetime: xanotest.DefaultLifetime, Missing: "authToken", OAuth2: true,
 		Required: []string{"BaseURL", "Email", "Password"},
 	},
 	{
@@ -157,7 +161,7 @@ var Providers = []Provider{
 		Header: func(tok *oauth2.Token) http.Header {
 			return http.Header{"Authorization": {"Token " + tok.AccessToken}}
 		},
-		Lifetime: cruxtest.DefaultLifetime, Missing: "auth_token",
+		Lifetime: cruxtest.DefaultLifetime, Missing: "auth_token", OAuth2: true,
 		Required: []string{"BaseURL", "Username", "Password"},
 	},
 	{
@@ -175,7 +179,7 @@ var Providers = []Provider{
 		Header: func(tok *oauth2.Token) http.Header {
 			return http.Header{"Authorization": {"Bearer " + tok.AccessToken}}
 		},
-		Lifetime: xpaytest.DefaultLifetime, Missing: "success.data.access_token",
+		Lifetime: xpaytest.DefaultLifetime, Missing: "success.data.access_token", OAuth2: true,
 		Required: []string{"BaseURL", "Username", "SecretKey"},
 	},
 }

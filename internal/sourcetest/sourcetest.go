@@ -2,7 +2,9 @@
 // runs against its fake server: one login under a cold stampede, one
 // re-login after revocation with every refused request re-sent, refresh
 // ahead of expiry, wrong credentials, credentials kept from other hosts
-// across redirects, and the exact header names and values. Every scenario
+// across redirects, the exact header names and values, and service as the
+// TokenSource of [oauth2.NewClient] where oauth2 can carry the provider's
+// credentials. Every scenario
 // logs at debug level, and no password, secret or token may appear in any
 // record or event.
 package sourcetest
@@ -15,9 +17,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,6 +45,7 @@ func Run(t *testing.T, p Provider) {
 	t.Run("ExactHeaders", func(t *testing.T) { exactHeaders(t, p) })
 	t.Run("RequiredFields", func(t *testing.T) { requiredFields(t, p) })
 	t.Run("EchoedSecretScrubbed", func(t *testing.T) { echoedSecret(t, p) })
+	t.Run("OAuth2NewClient", func(t *testing.T) { oauth2Client(t, p) })
 }
 
 // requiredFields checks that a Source whose Config lacks a required field
@@ -381,6 +386,106 @@ func exactHeaders(t *testing.T, p Provider) {
 			t.Errorf("header %s = %q; want %q", k, g, want)
 		}
 	}
+}
+
+// oauth2Client checks that a Source serves as the TokenSource of
+// oauth2.NewClient: every token it hands out, from a login or from a
+// Store, has the TokenType that makes an oauth2.Transport send the
+// provider's scheme ("Token" for Crux, where oauth2's default "Bearer" is
+// refused), and the fake accepts the request. A token in a Store written
+// before Sources set TokenType has none, and must get it when loaded.
+func oauth2Client(t *testing.T, p Provider) {
+	if !p.OAuth2 {
+		names := slices.Sorted(maps.Keys(p.Header(&oauth2.Token{AccessToken: "x"})))
+		t.Skipf("%s needs the header fields %s and an oauth2.Transport sets only Authorization: only a loginauth.Transport serves %[1]s",
+			p.Name, strings.Join(names, ", "))
+	}
+	f := p.Start()
+	defer f.Close()
+	store := &loginauth.MemoryStore{Now: f.Now}
+	t.Run("Login", func(t *testing.T) { viaOAuth2(t, p, f, store, true) })
+	t.Run("FromStore", func(t *testing.T) { viaOAuth2(t, p, f, store, false) })
+	older := &untypedStore{MemoryStore: loginauth.MemoryStore{Now: f.Now}}
+	t.Run("FromStoreWithoutTokenType", func(t *testing.T) {
+		viaOAuth2(t, p, f, older, true) // saves its token without a TokenType
+		if err := older.failure(); err != nil {
+			t.Fatal(err)
+		}
+		viaOAuth2(t, p, f, older, false)
+	})
+}
+
+// viaOAuth2 sends p's protected request through oauth2.NewClient with a
+// new Source that uses store, and checks the Authorization field that
+// went out. login says whether the Source must log in, or load its token
+// from store.
+func viaOAuth2(t *testing.T, p Provider, f Fake, store loginauth.Store, login bool) {
+	w := newWatch(t, p)
+	opts := w.options(f)
+	opts.Store = store
+	src := p.Source(p.BaseURL(f), p.Secret, nil, opts)
+	var sent atomic.Pointer[http.Header]
+	base := w.base(p, roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		h := r.Header.Clone()
+		sent.Store(&h)
+		return http.DefaultTransport.RoundTrip(r)
+	}))
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: base})
+	logins := f.Logins()
+	if err := do(p, f, oauth2.NewClient(ctx, src)); err != nil {
+		t.Errorf("a request through oauth2.NewClient: %v", err)
+	}
+	var logged int64
+	if login {
+		logged = 1
+	}
+	if n := f.Logins() - logins; n != logged {
+		t.Fatalf("the Source made %d logins; want %d", n, logged)
+	}
+	tok, err := src.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if h := sent.Load(); h != nil {
+		got = h.Values("Authorization")
+	}
+	if want := p.Header(tok).Values("Authorization"); !slices.Equal(got, want) {
+		t.Errorf("oauth2.Transport sent Authorization %q (TokenType %q); want %q", got, tok.TokenType, want)
+	}
+}
+
+// untypedStore is a MemoryStore that saves tokens without their TokenType,
+// as a Store written before Sources set it holds them. It knows the
+// Store's JSON encoding, and fails, saying so, on a value without a
+// token_type.
+type untypedStore struct {
+	loginauth.MemoryStore
+	mu  sync.Mutex // protects err
+	err error
+}
+
+func (s *untypedStore) Save(ctx context.Context, key string, value []byte, expiry time.Time) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(value, &m); err != nil || m["token_type"] == nil {
+		err = fmt.Errorf("sourcetest: the stored token has no token_type (%v): the Source set no TokenType, or the Store's encoding changed and untypedStore must follow", err)
+		s.mu.Lock()
+		s.err = err
+		s.mu.Unlock()
+		return err
+	}
+	delete(m, "token_type")
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return s.MemoryStore.Save(ctx, key, b, expiry)
+}
+
+func (s *untypedStore) failure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
 }
 
 type roundTripperFunc func(*http.Request) (*http.Response, error)
