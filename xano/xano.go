@@ -18,6 +18,7 @@
 package xano
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -65,6 +66,13 @@ type Config struct {
 	// HTTPClient sends the login and signup calls. Nil means a default
 	// client. Either way, redirects to another origin are refused.
 	HTTPClient *http.Client
+
+	// TokenField names the field of the login and signup answers that
+	// holds the token, for login endpoints that a project built to answer
+	// otherwise: it is then the only field read. Empty means the first
+	// non-empty string among "authToken" (Xano's templates), "auth_token"
+	// and "token", read in that order. Names match exactly.
+	TokenField string
 
 	// Options holds the settings shared by every provider. A zero
 	// Lifetime means [DefaultLifetime].
@@ -169,16 +177,74 @@ func (c *client) call(ctx context.Context, op, path string, body any) (*oauth2.T
 	if !r.OK() {
 		return nil, apiError(r)
 	}
-	var v struct {
-		AuthToken string `json:"authToken"`
-	}
-	if err := r.Decode(&v); err != nil {
+	tok, err := c.token(r)
+	if err != nil {
 		return nil, err
 	}
-	if v.AuthToken == "" {
-		return nil, r.Missing("authToken")
+	return &oauth2.Token{AccessToken: tok}, nil
+}
+
+// tokenFields are the fields that may hold the token when
+// Config.TokenField is empty, in the order they are read.
+var tokenFields = []string{"authToken", "auth_token", "token"}
+
+// token returns the token of a login or signup answer: the first
+// non-empty string among the fields it may be in.
+func (c *client) token(r *wire.Response) (string, error) {
+	var raw json.RawMessage
+	if err := r.Decode(&raw); err != nil {
+		return "", err
 	}
-	return &oauth2.Token{AccessToken: v.AuthToken}, nil
+	var body map[string]json.RawMessage
+	if json.Unmarshal(raw, &body) != nil {
+		return "", r.Fail(fmt.Errorf("response is a JSON %s, not an object (read %d bytes)", kind(raw), len(r.Body)))
+	}
+	names := tokenFields
+	if c.cfg.TokenField != "" {
+		names = []string{c.cfg.TokenField}
+	}
+	for _, n := range names {
+		var s string
+		if json.Unmarshal(body[n], &s) == nil && s != "" {
+			return s, nil
+		}
+	}
+	for _, n := range names {
+		if k := kind(body[n]); k != "" && k != "string" && k != "null" {
+			return "", r.Fail(fmt.Errorf("response field %q has JSON type %s, want string (read %d bytes)", n, k, len(r.Body)))
+		}
+	}
+	return "", r.Missing(oneOf(names))
+}
+
+// kind names the JSON type of a valid JSON value, as encoding/json's
+// errors do; "" for no value.
+func kind(v json.RawMessage) string {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 {
+		return ""
+	}
+	switch v[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
+// oneOf lists names as "a", "a or b", "a, b or c".
+func oneOf(names []string) string {
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // apiError turns a Xano error answer, {"code", "message", "payload"},

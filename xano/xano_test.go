@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -177,4 +178,80 @@ func TestSignupFault(t *testing.T) {
 	is.True(err != nil)
 	is.True(strings.HasPrefix(err.Error(), "xano: signup failed")) // names the call
 	is.True(strings.Contains(err.Error(), "no authToken"))
+}
+
+func TestTokenField(t *testing.T) {
+	for _, field := range []string{"authToken", "auth_token", "token"} {
+		t.Run(field, func(t *testing.T) {
+			is := is.New(t)
+			srv := xanotest.NewServer()
+			defer srv.Close()
+			srv.TokenField = field // a project's own login endpoint
+
+			status, _, err := me(t, srv, xano.NewSource(config(srv)), nil)
+			is.NoErr(err)                   // found without configuration
+			is.Equal(status, http.StatusOK) // and accepted
+
+			cfg := config(srv)
+			cfg.TokenField = field
+			status, _, err = me(t, srv, xano.NewSource(cfg), nil)
+			is.NoErr(err) // the field configured
+			is.Equal(status, http.StatusOK)
+			is.Equal(srv.Logins(), int64(2))
+		})
+	}
+}
+
+func TestTokenFieldConfigured(t *testing.T) {
+	is := is.New(t)
+	srv := xanotest.NewServer() // answers authToken
+	defer srv.Close()
+	cfg := config(srv)
+	cfg.TokenField = "token"
+	_, err := xano.NewSource(cfg).Token()
+	is.True(err != nil) // the configured field is the only one read
+	is.True(strings.HasPrefix(err.Error(), "xano: login failed: HTTP 200: response has no token ("))
+
+	srv.TokenField = "auth_token"
+	cfg.TokenField = "authToken"
+	_, err = xano.NewSource(cfg).Token()
+	is.True(err != nil) // no fallback on the other names
+	is.True(strings.Contains(err.Error(), "response has no authToken ("))
+}
+
+// answer returns a Source whose login gets status and body.
+func answer(status int, body string) *loginauth.Source {
+	hc := &http.Client{Transport: roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		r.Body.Close()
+		return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+	})}
+	return xano.NewSource(xano.Config{BaseURL: "https://x.example/api:test", Email: xanotest.Email, Password: xanotest.Password, HTTPClient: hc})
+}
+
+func TestTokenFieldOrder(t *testing.T) {
+	for _, tc := range []struct{ body, token, err string }{
+		{body: `{"token":"c","auth_token":"b","authToken":"a"}`, token: "a"},
+		{body: `{"authToken":"","auth_token":"b","token":"c"}`, token: "b"},
+		{body: `{"authToken":null,"token":"c"}`, token: "c"},
+		{body: `{"authToken":5,"token":"c"}`, token: "c"},
+		{body: `{"user":{"id":1},"auth_token":"b"}`, token: "b"},
+		{body: `{"authToken":5}`, err: `response field "authToken" has JSON type number, want string`},
+		{body: `{"auth_token":{"v":"b"}}`, err: `response field "auth_token" has JSON type object, want string`},
+		{body: `{}`, err: "response has no authToken, auth_token or token ("},
+		{body: `{"AuthToken":"a","TOKEN":"c"}`, err: "response has no authToken, auth_token or token ("}, // names match exactly
+		{body: `null`, err: "response has no authToken, auth_token or token ("},
+		{body: `["a"]`, err: "response is a JSON array, not an object ("},
+		{body: `"a"`, err: "response is a JSON string, not an object ("},
+	} {
+		is := is.New(t)
+		tok, err := answer(http.StatusOK, tc.body).Token()
+		if tc.err != "" {
+			is.True(err != nil) // tc.body
+			is.True(strings.HasPrefix(err.Error(), "xano: login failed: HTTP 200: "+tc.err))
+			continue
+		}
+		is.NoErr(err)                       // tc.body
+		is.Equal(tok.AccessToken, tc.token) // the first non-empty string
+	}
 }

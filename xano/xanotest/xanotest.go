@@ -49,9 +49,17 @@ const (
 	MsgExpiredToken = "Token has expired."
 )
 
-// Server is a fake Xano API group. Create it with [NewServer].
+// Server is a fake Xano API group. Create it with [NewServer]; set its
+// exported fields before making requests, not while requests are in
+// flight.
 type Server struct {
 	*loginauthtest.Server
+
+	// TokenField names the field of the login and signup answers that
+	// holds the token, as a project's own login endpoint may: "authToken"
+	// when empty, as in Xano's templates; projects also use "auth_token"
+	// and "token".
+	TokenField string
 
 	mu     sync.Mutex       // protects users and lastID
 	users  map[string]*user // by e-mail
@@ -146,6 +154,16 @@ func readInput(w http.ResponseWriter, r *http.Request, names ...string) (map[str
 	return out, true
 }
 
+// answerToken answers a login or signup with a new token for u, in the
+// field that TokenField names.
+func (s *Server) answerToken(w http.ResponseWriter, u user) {
+	field := s.TokenField
+	if field == "" {
+		field = "authToken"
+	}
+	loginauthtest.WriteJSON(w, http.StatusOK, map[string]string{field: s.token(u)})
+}
+
 // token mints an opaque JWE-like token for u and registers it.
 func (s *Server) token(u user) string {
 	enc := base64.RawURLEncoding
@@ -183,7 +201,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		loginauthtest.WriteJSON(w, http.StatusOK, map[string]any{"user": u.record()})
 		return
 	}
-	loginauthtest.WriteJSON(w, http.StatusOK, map[string]string{"authToken": s.token(u)})
+	s.answerToken(w, u)
 }
 
 // signup serves POST /auth/signup.
@@ -211,7 +229,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 		loginauthtest.WriteJSON(w, http.StatusOK, map[string]any{"user": u.record()})
 		return
 	}
-	loginauthtest.WriteJSON(w, http.StatusOK, map[string]string{"authToken": s.token(u)})
+	s.answerToken(w, u)
 }
 
 // me serves GET /auth/me.

@@ -181,3 +181,25 @@ func TestFaults(t *testing.T) {
 	login(t, srv)
 	is.Equal(srv.Logins(), int64(4))
 }
+
+func TestTokenField(t *testing.T) {
+	is := is.New(t)
+	srv := xanotest.NewServer()
+	defer srv.Close()
+	srv.TokenField = "auth_token"
+
+	status, m := do(t, srv, "POST", "/auth/login", aliceLogin, "")
+	is.Equal(status, 200)
+	is.Equal(len(m), 1) // only the configured field
+	tok, _ := m["auth_token"].(string)
+	is.True(srv.Valid(tok))
+	status, _ = do(t, srv, "GET", "/auth/me", "", "Bearer "+tok)
+	is.Equal(status, 200)
+
+	status, m = do(t, srv, "POST", "/auth/signup", `{"name":"Carol","email":"carol@example.test","password":"pw"}`, "")
+	is.Equal(status, 200)
+	_, has := m["authToken"]
+	is.True(!has) // signup answers the same way
+	tok, _ = m["auth_token"].(string)
+	is.True(srv.Valid(tok))
+}
