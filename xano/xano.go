@@ -47,6 +47,18 @@ const (
 	MePath = "/auth/me"
 )
 
+// Header fields that carry a Xano token in place of Authorization, for a
+// project behind a proxy that uses Authorization itself; see
+// [Config.AuthHeader].
+const (
+	// AuthorizationHeader carries "Bearer <token>" in place of
+	// Authorization.
+	AuthorizationHeader = "X-Xano-Authorization"
+	// AuthorizationOnlyHeader, set to "true", makes Xano read the token
+	// from AuthorizationHeader only, and ignore Authorization.
+	AuthorizationOnlyHeader = "X-Xano-Authorization-Only"
+)
+
 // DefaultLifetime is the token lifetime of Xano's default authentication
 // endpoints (86400 s), used when [Config.Lifetime] is zero. Set Lifetime
 // when the login endpoint is configured otherwise.
@@ -74,6 +86,15 @@ type Config struct {
 	// and "token", read in that order. Names match exactly.
 	TokenField string
 
+	// AuthHeader names the header field that carries "Bearer <token>".
+	// Empty means Authorization. With [AuthorizationHeader], requests also
+	// carry "X-Xano-Authorization-Only: true", so that Xano reads the token
+	// there and leaves Authorization to a proxy in front of it;
+	// [AuthorizationOnlyHeader] is taken to mean the same, as that field
+	// is a flag and carries no token. Any other name carries the token
+	// alone, for a proxy that moves it to Authorization.
+	AuthHeader string
+
 	// Options holds the settings shared by every provider. A zero
 	// Lifetime means [DefaultLifetime].
 	loginauth.Options
@@ -84,9 +105,41 @@ func (c Config) Format(f fmt.State, verb rune) {
 	redact.Format(f, c, "Password")
 }
 
-// check returns an error naming the first required field that is empty.
+// check returns an error naming the first required field that is empty,
+// or a field that is set wrong.
 func (c *Config) check() error {
-	return wire.Required("xano", "BaseURL", c.BaseURL, "Email", c.Email, "Password", c.Password)
+	if err := wire.Required("xano", "BaseURL", c.BaseURL, "Email", c.Email, "Password", c.Password); err != nil {
+		return err
+	}
+	if c.AuthHeader != "" && !fieldName(c.AuthHeader) {
+		return fmt.Errorf("xano: Config.AuthHeader %q is not a header field name", c.AuthHeader)
+	}
+	return nil
+}
+
+// scheme returns how requests carry the token: as "Bearer <token>" in the
+// header field that AuthHeader names.
+func (c *Config) scheme() loginauth.HeaderScheme {
+	s := loginauth.BearerScheme
+	switch h := http.CanonicalHeaderKey(c.AuthHeader); h {
+	case "", "Authorization":
+	case AuthorizationHeader, AuthorizationOnlyHeader:
+		s.TokenHeader = AuthorizationHeader
+		s.Header = http.Header{AuthorizationOnlyHeader: {"true"}}
+	default:
+		s.TokenHeader = h
+	}
+	return s
+}
+
+// fieldName reports whether s is a header field name: a token of RFC 9110.
+func fieldName(s string) bool {
+	for _, r := range s {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r)) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // NewSource returns a Source that logs in to the Xano API group at
@@ -153,7 +206,7 @@ func (c *client) source(login loginauth.LoginFunc) *loginauth.Source {
 	return loginauth.New(loginauth.Config{
 		Provider: "xano",
 		Login:    login,
-		Scheme:   loginauth.BearerScheme,
+		Scheme:   c.cfg.scheme(),
 		Origins:  []string{c.cfg.BaseURL},
 		StoreKey: "xano " + c.base + " " + c.cfg.Email,
 		Options:  opts,

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -254,4 +255,92 @@ func TestTokenFieldOrder(t *testing.T) {
 		is.NoErr(err)                       // tc.body
 		is.Equal(tok.AccessToken, tc.token) // the first non-empty string
 	}
+}
+
+func TestAuthHeader(t *testing.T) {
+	for _, name := range []string{xano.AuthorizationHeader, "x-xano-authorization", xano.AuthorizationOnlyHeader} {
+		t.Run(name, func(t *testing.T) {
+			is := is.New(t)
+			srv := xanotest.NewServer()
+			defer srv.Close()
+			cfg := config(srv)
+			cfg.AuthHeader = name
+			src := xano.NewSource(cfg)
+			is.Equal(src.CredentialHeaders(), []string{"X-Xano-Authorization", "X-Xano-Authorization-Only"}) // before any login
+
+			var sent http.Header
+			base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+				sent = r.Header.Clone()
+				return http.DefaultTransport.RoundTrip(r)
+			})
+			status, body, err := me(t, srv, src, base)
+			is.NoErr(err)
+			is.Equal(status, http.StatusOK) // the fake read the token there
+			is.Equal(body["email"], xanotest.Email)
+			tok, err := src.Token()
+			is.NoErr(err)
+			_, has := sent["Authorization"]
+			is.True(!has) // no Authorization at all
+			is.Equal(sent.Values("X-Xano-Authorization"), []string{"Bearer " + tok.AccessToken})
+			is.Equal(sent.Values("X-Xano-Authorization-Only"), []string{"true"})
+			is.Equal(srv.Refused(), int64(0))
+		})
+	}
+
+	is := is.New(t)
+	srv := xanotest.NewServer()
+	defer srv.Close()
+	is.Equal(xano.NewSource(config(srv)).CredentialHeaders(), []string{"Authorization"}) // by default
+	cfg := config(srv)
+	cfg.AuthHeader = "X-Forwarded-Token" // for a proxy that moves it
+	is.Equal(xano.NewSource(cfg).CredentialHeaders(), []string{"X-Forwarded-Token"})
+}
+
+// TestAuthHeaderBehindProxy sends requests that carry the proxy's own
+// Authorization through a proxy that checks it and passes it on to Xano,
+// as nginx does by default.
+func TestAuthHeaderBehindProxy(t *testing.T) {
+	is := is.New(t)
+	srv := xanotest.NewServer()
+	defer srv.Close()
+	const proxyAuth = "Basic cHJveHk6cHJveHktcGFzcw=="
+	var proxied atomic.Int64
+	proxy := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Header.Get("Authorization") != proxyAuth {
+			r.Body.Close()
+			return &http.Response{StatusCode: http.StatusProxyAuthRequired, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
+		}
+		proxied.Add(1)
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	cfg := config(srv)
+	cfg.AuthHeader = xano.AuthorizationHeader
+	src := xano.NewSource(cfg)
+	client := &http.Client{Transport: loginauth.NewTransport(src, proxy)}
+	for range 3 {
+		req, _ := http.NewRequest("GET", srv.BaseURL()+xano.MePath, nil)
+		req.Header.Set("Authorization", proxyAuth)
+		resp, err := client.Do(req)
+		is.NoErr(err)
+		resp.Body.Close()
+		is.Equal(resp.StatusCode, http.StatusOK) // Xano ignored the proxy's Authorization
+	}
+	is.Equal(proxied.Load(), int64(3))
+	is.Equal(srv.Logins(), int64(1))
+	is.Equal(srv.Refused(), int64(0)) // never refused, never re-sent
+	is.Equal(src.Stats().Retries, int64(0))
+}
+
+func TestAuthHeaderInvalid(t *testing.T) {
+	is := is.New(t)
+	srv := xanotest.NewServer()
+	defer srv.Close()
+	cfg := config(srv)
+	cfg.AuthHeader = "X-Xano Authorization"
+	_, err := xano.NewSource(cfg).Token()
+	is.True(err != nil)
+	is.Equal(err.Error(), `xano: Config.AuthHeader "X-Xano Authorization" is not a header field name`)
+	_, err = xano.Signup(context.Background(), cfg, "Zed")
+	is.True(err != nil) // before anything is sent
+	is.Equal(srv.Logins(), int64(0))
 }

@@ -38,10 +38,24 @@ const (
 	CodeInputError = "ERROR_CODE_INPUT_ERROR"
 )
 
+// Header fields that carry the token in place of Authorization.
+const (
+	// AuthorizationHeader carries "Bearer <authToken>" in place of
+	// Authorization: the fake reads it when a request has no
+	// Authorization, or when AuthorizationOnlyHeader is "true".
+	AuthorizationHeader = "X-Xano-Authorization"
+	// AuthorizationOnlyHeader, set to "true" (the value the clients seen
+	// send), makes the fake read the token from AuthorizationHeader only
+	// and ignore Authorization, which a proxy in front of Xano may use
+	// for itself. It is a flag: a token in it is not read.
+	AuthorizationOnlyHeader = "X-Xano-Authorization-Only"
+)
+
 // Messages of the 401 answers of /auth/me.
 const (
-	// MsgMissingToken answers a request without an Authorization header
-	// of the Bearer scheme.
+	// MsgMissingToken answers a request whose header field read for the
+	// token (see [AuthorizationHeader]) is missing or not of the Bearer
+	// scheme.
 	MsgMissingToken = "Authentication required."
 	// MsgInvalidToken answers an unknown or revoked token.
 	MsgInvalidToken = "Invalid token."
@@ -232,13 +246,24 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 	s.answerToken(w, u)
 }
 
+// bearer returns the token of r, or "": Authorization carries it, unless
+// it is missing or AuthorizationOnlyHeader is "true", when
+// AuthorizationHeader does.
+func bearer(r *http.Request) string {
+	v := r.Header.Get("Authorization")
+	if v == "" || r.Header.Get(AuthorizationOnlyHeader) == "true" {
+		v = r.Header.Get(AuthorizationHeader)
+	}
+	token, ok := strings.CutPrefix(v, "Bearer ")
+	if !ok {
+		return ""
+	}
+	return token
+}
+
 // me serves GET /auth/me.
 func (s *Server) me(w http.ResponseWriter, r *http.Request) {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
-		token = ""
-	}
-	email, err := s.Authorize(token)
+	email, err := s.Authorize(bearer(r))
 	switch {
 	case errors.Is(err, loginauthtest.ErrNoToken):
 		xanoError(w, http.StatusUnauthorized, CodeUnauthorized, MsgMissingToken, nil)

@@ -15,6 +15,16 @@ import (
 // do sends a request to srv and returns the status and the decoded JSON body.
 func do(t *testing.T, srv *xanotest.Server, method, path, body, auth string) (int, map[string]any) {
 	t.Helper()
+	h := http.Header{}
+	if auth != "" {
+		h.Set("Authorization", auth)
+	}
+	return doHeader(t, srv, method, path, body, h)
+}
+
+// doHeader is do with the given header fields.
+func doHeader(t *testing.T, srv *xanotest.Server, method, path, body string, h http.Header) (int, map[string]any) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -23,10 +33,8 @@ func do(t *testing.T, srv *xanotest.Server, method, path, body, auth string) (in
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header = h.Clone()
 	req.Header.Set("Content-Type", "application/json")
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
 	resp, err := srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -202,4 +210,37 @@ func TestTokenField(t *testing.T) {
 	is.True(!has) // signup answers the same way
 	tok, _ = m["auth_token"].(string)
 	is.True(srv.Valid(tok))
+}
+
+func TestAuthorizationHeader(t *testing.T) {
+	is := is.New(t)
+	srv := xanotest.NewServer()
+	defer srv.Close()
+	tok := login(t, srv)
+	const basic = "Basic cHJveHk6cHc=" // a proxy's own credentials
+	for _, tc := range []struct {
+		name   string
+		header http.Header
+		status int
+	}{
+		{"instead of Authorization", http.Header{"X-Xano-Authorization": {"Bearer " + tok}}, 200},
+		{"only, beside a proxy's Authorization", http.Header{"Authorization": {basic}, "X-Xano-Authorization": {"Bearer " + tok}, "X-Xano-Authorization-Only": {"true"}}, 200},
+		{"only, without Authorization", http.Header{"X-Xano-Authorization": {"Bearer " + tok}, "X-Xano-Authorization-Only": {"true"}}, 200},
+		{"Authorization first", http.Header{"Authorization": {basic}, "X-Xano-Authorization": {"Bearer " + tok}}, 401},
+		{"only ignores Authorization", http.Header{"Authorization": {"Bearer " + tok}, "X-Xano-Authorization-Only": {"true"}}, 401},
+		{"only is a flag", http.Header{"X-Xano-Authorization-Only": {"Bearer " + tok}}, 401},
+		{"only is true or nothing", http.Header{"Authorization": {basic}, "X-Xano-Authorization": {"Bearer " + tok}, "X-Xano-Authorization-Only": {"1"}}, 401},
+		{"Bearer scheme", http.Header{"X-Xano-Authorization": {tok}}, 401},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			status, m := doHeader(t, srv, "GET", "/auth/me", "", tc.header)
+			is.Equal(status, tc.status)
+			if status == 401 {
+				is.Equal(m["message"], xanotest.MsgMissingToken) // no token where it is read
+			}
+		})
+	}
+	is.Equal(srv.Requests(), int64(3))
+	is.Equal(srv.Refused(), int64(5))
 }
