@@ -302,11 +302,15 @@ func oneOf(names []string) string {
 
 // apiError turns a Xano error answer, {"code", "message", "payload"},
 // into a LoginError. ERROR_CODE_ACCESS_DENIED at login refuses the
-// credentials.
+// credentials; no other code does, not even ERROR_FATAL with Xano's
+// "Invalid Credentials." message. A param, under payload or at the top
+// level, becomes the LoginError's Err, a *[ParamError].
 func apiError(r *wire.Response) error {
 	var e struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
+		Code    string          `json:"code"`
+		Message string          `json:"message"`
+		Param   json.RawMessage `json:"param"`
+		Payload json.RawMessage `json:"payload"`
 	}
 	if json.Unmarshal(r.Body, &e) != nil || (e.Code == "" && e.Message == "") {
 		return r.Unexpected()
@@ -314,5 +318,35 @@ func apiError(r *wire.Response) error {
 	le := r.Fail(nil)
 	le.Code, le.Message = e.Code, e.Message
 	le.BadCredentials = r.Op == "login" && e.Code == "ERROR_CODE_ACCESS_DENIED"
+	if p := param(e.Payload, e.Param); p != "" {
+		le.Err = &ParamError{Param: p}
+	}
 	return le
 }
+
+// param returns the string payload.param, or else the string top-level
+// param, of an error answer; "" when neither is one.
+func param(payload, top json.RawMessage) string {
+	var in struct {
+		Param json.RawMessage `json:"param"`
+	}
+	var p string
+	if json.Unmarshal(payload, &in) == nil && json.Unmarshal(in.Param, &p) == nil && p != "" {
+		return p
+	}
+	if json.Unmarshal(top, &p) == nil {
+		return p
+	}
+	return ""
+}
+
+// ParamError names the input that a Xano error answer refers to, such as
+// the param of an ERROR_CODE_INPUT_ERROR. It is the Err of the
+// [loginauth.LoginError]: find it with [errors.As].
+type ParamError struct {
+	// Param is the name of the input, such as "email"; never its value.
+	Param string
+}
+
+// Error returns `param "<name>"`.
+func (e *ParamError) Error() string { return fmt.Sprintf("param %q", e.Param) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -343,4 +344,125 @@ func TestAuthHeaderInvalid(t *testing.T) {
 	_, err = xano.Signup(context.Background(), cfg, "Zed")
 	is.True(err != nil) // before anything is sent
 	is.Equal(srv.Logins(), int64(0))
+}
+
+func TestErrorEmptyMessage(t *testing.T) {
+	is := is.New(t)
+	srv := xanotest.NewServer()
+	defer srv.Close()
+	srv.InvalidCredentials = xanotest.Error{Status: http.StatusForbidden, Code: xanotest.CodeAccessDenied}
+	cfg := config(srv)
+	cfg.Password = "wrong-password-123"
+	_, err := xano.NewSource(cfg).Token()
+	var le *loginauth.LoginError
+	is.True(errors.As(err, &le))
+	is.True(le.BadCredentials)
+	is.Equal(le.Code, xanotest.CodeAccessDenied)
+	is.Equal(le.Message, "")
+	is.Equal(err.Error(), "xano: login failed (credentials refused): HTTP 403: ERROR_CODE_ACCESS_DENIED") // says the code
+	is.True(!strings.Contains(err.Error(), `""`))                                                         // never an empty quote
+}
+
+func TestErrorFatalIsNotBadCredentials(t *testing.T) {
+	is := is.New(t)
+	srv := xanotest.NewServer()
+	defer srv.Close()
+	// A login endpoint whose credentials check is a precondition without
+	// an error type.
+	srv.InvalidCredentials = xanotest.Error{Status: http.StatusInternalServerError, Code: xanotest.CodeFatal, Message: "Invalid Credentials.", Payload: ""}
+	cfg := config(srv)
+	cfg.Password = "wrong-password-123"
+	_, err := xano.NewSource(cfg).Token()
+	var le *loginauth.LoginError
+	is.True(errors.As(err, &le))
+	is.True(!le.BadCredentials) // only ERROR_CODE_ACCESS_DENIED refuses the credentials
+	is.Equal(le.Status, http.StatusInternalServerError)
+	is.Equal(le.Code, xanotest.CodeFatal)
+	var pe *xano.ParamError
+	is.True(!errors.As(err, &pe)) // a payload "" holds no param
+	is.Equal(err.Error(), `xano: login failed: HTTP 500: ERROR_FATAL: "Invalid Credentials."`)
+}
+
+func TestErrorParam(t *testing.T) {
+	for _, top := range []bool{false, true} {
+		t.Run(fmt.Sprint("TopLevelParam=", top), func(t *testing.T) {
+			is := is.New(t)
+			srv := xanotest.NewServer()
+			defer srv.Close()
+			srv.TopLevelParam = top
+			cfg := config(srv)
+			cfg.Email = "zed@example.test"
+			_, err := xano.Signup(context.Background(), cfg, "") // no name
+			var le *loginauth.LoginError
+			is.True(errors.As(err, &le))
+			is.Equal(le.Status, http.StatusBadRequest)
+			is.Equal(le.Code, xanotest.CodeInputError)
+			var pe *xano.ParamError
+			is.True(errors.As(err, &pe)) // which input was wrong
+			is.Equal(pe.Param, "name")
+			is.Equal(err.Error(), `xano: signup failed: HTTP 400: ERROR_CODE_INPUT_ERROR: "Missing param: name": param "name"`)
+		})
+	}
+
+	for _, tc := range []struct{ body, param string }{
+		{`{"code":"ERROR_CODE_INPUT_ERROR","message":"Input does not meet minimum length requirement of 3 characters","payload":{"param":"q"}}`, "q"},
+		{`{"code":"ERROR_CODE_INPUT_ERROR","message":"m","param":"email"}`, "email"},
+		{`{"code":"ERROR_CODE_INPUT_ERROR","message":"m","payload":{"param":"email"},"param":"other"}`, "email"},
+		{`{"code":"ERROR_CODE_INPUT_ERROR","message":"m","payload":"","param":"email"}`, "email"},
+		{`{"code":"ERROR_CODE_INPUT_ERROR","message":"m","payload":{"param":5},"param":"email"}`, "email"},
+		{`{"code":"ERROR_CODE_INPUT_ERROR","message":"m","payload":{"param":""}}`, ""},
+		{`{"code":"ERROR_CODE_INPUT_ERROR","message":"m","payload":[{"param":"x"}],"param":7}`, ""},
+		{`{"code":"ERROR_CODE_BAD_REQUEST","message":"m","payload":null}`, ""},
+	} {
+		t.Run(tc.body, func(t *testing.T) {
+			is := is.New(t)
+			_, err := answer(http.StatusBadRequest, tc.body).Token()
+			var le *loginauth.LoginError
+			is.True(errors.As(err, &le)) // the code and message are kept
+			is.True(le.Code != "")
+			is.True(le.Message != "")
+			var pe *xano.ParamError
+			if tc.param == "" {
+				is.True(!errors.As(err, &pe)) // no param
+				return
+			}
+			is.True(errors.As(err, &pe))
+			is.Equal(pe.Param, tc.param) // payload.param first, then param
+		})
+	}
+}
+
+// TestRequestErrorNotRefusal answers requests whose token Xano accepted
+// with the errors of an endpoint's own checks: none refuses the token, so
+// none is re-sent, none makes the Source log in again, and the token
+// stays in use.
+func TestRequestErrorNotRefusal(t *testing.T) {
+	for _, e := range []xanotest.Error{
+		{Status: http.StatusForbidden, Code: xanotest.CodePermissionDenied, Message: "Permission denied."},
+		{Status: http.StatusForbidden, Code: xanotest.CodeAccessDenied, Message: ""},
+		{Status: http.StatusBadRequest, Code: xanotest.CodeBadRequest, Message: "Bad request."},
+		{Status: http.StatusBadRequest, Code: xanotest.CodeInputError, Message: "Missing param: id", Payload: map[string]string{"param": "id"}},
+		{Status: http.StatusInternalServerError, Code: xanotest.CodeFatal, Message: "Not numeric.", Payload: ""},
+	} {
+		t.Run(e.Code, func(t *testing.T) {
+			is := is.New(t)
+			srv := xanotest.NewServer()
+			defer srv.Close()
+			srv.RequestError = e
+			src := xano.NewSource(config(srv))
+			status, body, err := me(t, srv, src, nil)
+			is.NoErr(err)
+			is.Equal(status, e.Status) // handed to the caller
+			is.Equal(body["code"], e.Code)
+			is.Equal(srv.Requests(), int64(1)) // sent once
+			is.Equal(srv.Logins(), int64(1))   // no login again
+			is.Equal(src.Stats().Retries, int64(0))
+
+			srv.RequestError = xanotest.Error{}
+			status, _, err = me(t, srv, src, nil)
+			is.NoErr(err)
+			is.Equal(status, http.StatusOK)  // with the same token
+			is.Equal(srv.Logins(), int64(1)) // it was not invalidated
+		})
+	}
 }

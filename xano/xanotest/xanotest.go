@@ -36,7 +36,26 @@ const (
 	CodeUnauthorized = "ERROR_CODE_UNAUTHORIZED"
 	// CodeInputError answers a missing or malformed input (400).
 	CodeInputError = "ERROR_CODE_INPUT_ERROR"
+	// CodePermissionDenied denies an operation to the holder of a valid
+	// token (403); see [Server.RequestError].
+	CodePermissionDenied = "ERROR_CODE_PERMISSION_DENIED"
+	// CodeBadRequest answers a request that an endpoint's own checks
+	// refuse (400).
+	CodeBadRequest = "ERROR_CODE_BAD_REQUEST"
+	// CodeFatal answers a failure inside an endpoint (500), and a
+	// precondition given no error type, such as the "Invalid
+	// Credentials." check of a login endpoint built that way.
+	CodeFatal = "ERROR_FATAL"
 )
+
+// Error is an error answer of Xano: its status, and the body
+// {"code", "message", "payload"}.
+type Error struct {
+	Status  int
+	Code    string
+	Message string // may be empty, as Xano sends it
+	Payload any    // nil is sent as null; Xano sends "" for a precondition
+}
 
 // Header fields that carry the token in place of Authorization.
 const (
@@ -74,6 +93,23 @@ type Server struct {
 	// when empty, as in Xano's templates; projects also use "auth_token"
 	// and "token".
 	TokenField string
+
+	// InvalidCredentials answers a login with wrong credentials (and
+	// [loginauthtest.FaultBadCredentials]). A zero Status means 403
+	// ERROR_CODE_ACCESS_DENIED "Invalid Credentials."; projects also
+	// answer with an empty message, or 500 ERROR_FATAL.
+	InvalidCredentials Error
+
+	// TopLevelParam puts the param of an ERROR_CODE_INPUT_ERROR answer at
+	// the top level of the body, {"code","message","param"}, in place of
+	// under payload, as some Xano answers do.
+	TopLevelParam bool
+
+	// RequestError, when its Status is set, is the answer of the
+	// protected endpoints to a request whose token they accept, as an
+	// endpoint's own check would answer: 403 ERROR_CODE_PERMISSION_DENIED,
+	// 400 ERROR_CODE_BAD_REQUEST, 500 ERROR_FATAL. The token stays valid.
+	RequestError Error
 
 	mu     sync.Mutex       // protects users and lastID
 	users  map[string]*user // by e-mail
@@ -148,9 +184,24 @@ func xanoError(w http.ResponseWriter, status int, code, msg string, payload any)
 	loginauthtest.WriteJSON(w, status, map[string]any{"code": code, "message": msg, "payload": payload})
 }
 
+// write answers e.
+func (e Error) write(w http.ResponseWriter) {
+	xanoError(w, e.Status, e.Code, e.Message, e.Payload)
+}
+
+// inputError answers a missing or malformed param, under payload or at
+// the top level as TopLevelParam says.
+func (s *Server) inputError(w http.ResponseWriter, msg, param string) {
+	if s.TopLevelParam {
+		loginauthtest.WriteJSON(w, http.StatusBadRequest, map[string]any{"code": CodeInputError, "message": msg, "param": param})
+		return
+	}
+	xanoError(w, http.StatusBadRequest, CodeInputError, msg, map[string]string{"param": param})
+}
+
 // readInput decodes the body into the named string fields and answers a
 // missing one as Xano does. It reports false when it has answered.
-func readInput(w http.ResponseWriter, r *http.Request, names ...string) (map[string]string, bool) {
+func (s *Server) readInput(w http.ResponseWriter, r *http.Request, names ...string) (map[string]string, bool) {
 	var in map[string]any
 	if err := loginauthtest.ReadJSON(w, r, &in); err != nil {
 		xanoError(w, http.StatusBadRequest, CodeInputError, "Unable to parse JSON body.", nil)
@@ -160,7 +211,7 @@ func readInput(w http.ResponseWriter, r *http.Request, names ...string) (map[str
 	for _, n := range names {
 		v, _ := in[n].(string)
 		if v == "" {
-			xanoError(w, http.StatusBadRequest, CodeInputError, "Missing param: "+n, map[string]string{"param": n})
+			s.inputError(w, "Missing param: "+n, n)
 			return nil, false
 		}
 		out[n] = v
@@ -192,7 +243,12 @@ func (s *Server) token(u user) string {
 	return t
 }
 
-func invalidCredentials(w http.ResponseWriter) {
+// invalidCredentials answers wrong credentials as InvalidCredentials says.
+func (s *Server) invalidCredentials(w http.ResponseWriter) {
+	if s.InvalidCredentials.Status != 0 {
+		s.InvalidCredentials.write(w)
+		return
+	}
 	xanoError(w, http.StatusForbidden, CodeAccessDenied, "Invalid Credentials.", nil)
 }
 
@@ -202,13 +258,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if handled {
 		return
 	}
-	in, ok := readInput(w, r, "email", "password")
+	in, ok := s.readInput(w, r, "email", "password")
 	if !ok {
 		return
 	}
 	u, ok := s.lookup(in["email"])
 	if !ok || u.password != in["password"] || f == loginauthtest.FaultBadCredentials {
-		invalidCredentials(w)
+		s.invalidCredentials(w)
 		return
 	}
 	if f == loginauthtest.FaultNoToken {
@@ -224,12 +280,12 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 	if handled {
 		return
 	}
-	in, ok := readInput(w, r, "name", "email", "password")
+	in, ok := s.readInput(w, r, "name", "email", "password")
 	if !ok {
 		return
 	}
 	if f == loginauthtest.FaultBadCredentials {
-		invalidCredentials(w)
+		s.invalidCredentials(w)
 		return
 	}
 	s.mu.Lock()
@@ -273,6 +329,10 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		xanoError(w, http.StatusUnauthorized, CodeUnauthorized, MsgInvalidToken, nil)
+		return
+	}
+	if s.RequestError.Status != 0 {
+		s.RequestError.write(w)
 		return
 	}
 	u, _ := s.lookup(email)

@@ -244,3 +244,70 @@ func TestAuthorizationHeader(t *testing.T) {
 	is.Equal(srv.Requests(), int64(3))
 	is.Equal(srv.Refused(), int64(5))
 }
+
+func TestInvalidCredentials(t *testing.T) {
+	is := is.New(t)
+	srv := xanotest.NewServer()
+	defer srv.Close()
+	const wrong = `{"email":"alice@example.test","password":"wrong"}`
+
+	srv.InvalidCredentials = xanotest.Error{Status: 403, Code: xanotest.CodeAccessDenied}
+	status, m := do(t, srv, "POST", "/auth/login", wrong, "")
+	is.Equal(status, 403)
+	is.Equal(m["code"], xanotest.CodeAccessDenied)
+	msg, has := m["message"]
+	is.True(has)      // the message is there
+	is.Equal(msg, "") // and empty
+	status, _ = do(t, srv, "POST", "/auth/login", aliceLogin, "")
+	is.Equal(status, 200) // right credentials still log in
+
+	srv.InvalidCredentials = xanotest.Error{Status: 500, Code: xanotest.CodeFatal, Message: "Invalid Credentials.", Payload: ""}
+	status, m = do(t, srv, "POST", "/auth/login", wrong, "")
+	is.Equal(status, 500)
+	is.Equal(m["code"], xanotest.CodeFatal)
+	is.Equal(m["message"], "Invalid Credentials.")
+	is.Equal(m["payload"], "")
+	srv.SetFault(loginauthtest.FaultBadCredentials)
+	status, m = do(t, srv, "POST", "/auth/login", aliceLogin, "")
+	is.Equal(status, 500) // the fault answers the same way
+	is.Equal(m["code"], xanotest.CodeFatal)
+}
+
+func TestTopLevelParam(t *testing.T) {
+	is := is.New(t)
+	srv := xanotest.NewServer()
+	defer srv.Close()
+	srv.TopLevelParam = true
+	status, m := do(t, srv, "POST", "/auth/login", `{"email":"alice@example.test"}`, "")
+	is.Equal(status, 400)
+	is.Equal(m["code"], xanotest.CodeInputError)
+	is.Equal(m["param"], "password")
+	_, has := m["payload"]
+	is.True(!has) // the param is not under payload
+	status, m = do(t, srv, "POST", "/auth/signup", `{"email":"d@example.test","password":"pw"}`, "")
+	is.Equal(status, 400)
+	is.Equal(m["param"], "name")
+}
+
+func TestRequestError(t *testing.T) {
+	is := is.New(t)
+	srv := xanotest.NewServer()
+	defer srv.Close()
+	srv.RequestError = xanotest.Error{Status: 403, Code: xanotest.CodePermissionDenied, Message: "Permission denied.", Payload: map[string]string{"id": "7"}}
+	tok := login(t, srv)
+
+	status, m := do(t, srv, "GET", "/auth/me", "", "Bearer "+tok)
+	is.Equal(status, 403) // once the token is accepted
+	is.Equal(m["code"], xanotest.CodePermissionDenied)
+	is.Equal(m["message"], "Permission denied.")
+	is.Equal(m["payload"].(map[string]any)["id"], "7")
+	status, m = do(t, srv, "GET", "/auth/me", "", "Bearer nonsense")
+	is.Equal(status, 401) // a refused token is refused first
+	is.Equal(m["code"], xanotest.CodeUnauthorized)
+	is.Equal(srv.Requests(), int64(1))
+	is.Equal(srv.Refused(), int64(1))
+
+	srv.RequestError = xanotest.Error{}
+	status, _ = do(t, srv, "GET", "/auth/me", "", "Bearer "+tok)
+	is.Equal(status, 200) // the token stayed valid
+}
