@@ -8,10 +8,20 @@
 //	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
 //	resp, err := client.Get(base + "/auth/me")
 //
+// Login endpoints are built per project: the token is read from the
+// answer's authToken, auth_token or token, or the field that
+// [Config.TokenField] names. Behind a proxy that uses Authorization
+// itself, [Config.AuthHeader] moves the token to X-Xano-Authorization.
+//
 // Xano has no refresh endpoint and its tokens (JWE) cannot be read by the
 // client: the Source logs in again when [Config.Lifetime] has passed, or
-// when the API refuses the token. [Signup] creates an account and returns
-// a Source that already holds its token.
+// when the API refuses the token: a 401, which Xano answers to a missing,
+// invalid or expired token (ERROR_CODE_UNAUTHORIZED). The errors of an
+// endpoint's own checks (403 ERROR_CODE_ACCESS_DENIED and
+// ERROR_CODE_PERMISSION_DENIED, 400 ERROR_CODE_BAD_REQUEST and
+// ERROR_CODE_INPUT_ERROR, 500 ERROR_FATAL) are handed to the caller, and
+// the token stays in use. [Signup] creates an account and returns a
+// Source that already holds its token.
 //
 // See https://docs.xano.com/building-backend-features/user-authentication-and-user-data
 // for Xano's authentication.
