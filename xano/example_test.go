@@ -55,3 +55,30 @@ func ExampleSignup() {
 	// 200 OK logins: 1
 	// xano: signup failed: HTTP 403: ERROR_CODE_ACCESS_DENIED: "This account is already in use."
 }
+
+// A project behind a proxy that uses Authorization for itself sends the
+// Xano token in X-Xano-Authorization.
+func ExampleConfig_authHeader() {
+	srv := xanotest.NewServer()
+	defer srv.Close()
+
+	src := xano.NewSource(xano.Config{
+		BaseURL: srv.BaseURL(), Email: xanotest.Email, Password: xanotest.Password,
+		AuthHeader: xano.AuthorizationHeader,
+	})
+	fmt.Println(src.CredentialHeaders()) // to redact in traces and logs
+
+	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
+	req, _ := http.NewRequest("GET", srv.BaseURL()+xano.MePath, nil)
+	req.Header.Set("Authorization", "Basic cHJveHk6cGFzcw==") // the proxy's own
+	resp, err := client.Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp.Body.Close()
+	fmt.Println(resp.Status)
+	// Output:
+	// [X-Xano-Authorization X-Xano-Authorization-Only]
+	// 200 OK
+}

@@ -8,16 +8,27 @@
 //	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
 //	resp, err := client.Get(base + "/auth/me")
 //
+// Login endpoints are built per project: the token is read from the
+// answer's authToken, auth_token or token, or the field that
+// [Config.TokenField] names. Behind a proxy that uses Authorization
+// itself, [Config.AuthHeader] moves the token to X-Xano-Authorization.
+//
 // Xano has no refresh endpoint and its tokens (JWE) cannot be read by the
 // client: the Source logs in again when [Config.Lifetime] has passed, or
-// when the API refuses the token. [Signup] creates an account and returns
-// a Source that already holds its token.
+// when the API refuses the token: a 401, which Xano answers to a missing,
+// invalid or expired token (ERROR_CODE_UNAUTHORIZED). The errors of an
+// endpoint's own checks (403 ERROR_CODE_ACCESS_DENIED and
+// ERROR_CODE_PERMISSION_DENIED, 400 ERROR_CODE_BAD_REQUEST and
+// ERROR_CODE_INPUT_ERROR, 500 ERROR_FATAL) are handed to the caller, and
+// the token stays in use. [Signup] creates an account and returns a
+// Source that already holds its token.
 //
 // See https://docs.xano.com/building-backend-features/user-authentication-and-user-data
 // for Xano's authentication.
 package xano
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -46,6 +57,18 @@ const (
 	MePath = "/auth/me"
 )
 
+// Header fields that carry a Xano token in place of Authorization, for a
+// project behind a proxy that uses Authorization itself; see
+// [Config.AuthHeader].
+const (
+	// AuthorizationHeader carries "Bearer <token>" in place of
+	// Authorization.
+	AuthorizationHeader = "X-Xano-Authorization"
+	// AuthorizationOnlyHeader, set to "true", makes Xano read the token
+	// from AuthorizationHeader only, and ignore Authorization.
+	AuthorizationOnlyHeader = "X-Xano-Authorization-Only"
+)
+
 // DefaultLifetime is the token lifetime of Xano's default authentication
 // endpoints (86400 s), used when [Config.Lifetime] is zero. Set Lifetime
 // when the login endpoint is configured otherwise.
@@ -66,6 +89,22 @@ type Config struct {
 	// client. Either way, redirects to another origin are refused.
 	HTTPClient *http.Client
 
+	// TokenField names the field of the login and signup answers that
+	// holds the token, for login endpoints that a project built to answer
+	// otherwise: it is then the only field read. Empty means the first
+	// non-empty string among "authToken" (Xano's templates), "auth_token"
+	// and "token", read in that order. Names match exactly.
+	TokenField string
+
+	// AuthHeader names the header field that carries "Bearer <token>".
+	// Empty means Authorization. With [AuthorizationHeader], requests also
+	// carry "X-Xano-Authorization-Only: true", so that Xano reads the token
+	// there and leaves Authorization to a proxy in front of it;
+	// [AuthorizationOnlyHeader] is taken to mean the same, as that field
+	// is a flag and carries no token. Any other name carries the token
+	// alone, for a proxy that moves it to Authorization.
+	AuthHeader string
+
 	// Options holds the settings shared by every provider. A zero
 	// Lifetime means [DefaultLifetime].
 	loginauth.Options
@@ -80,9 +119,41 @@ func (c Config) Format(f fmt.State, verb rune) {
 // redacted when a Config is printed, and scrubbed out of every error.
 var secretFields = []string{"Password"}
 
-// check returns an error naming the first required field that is empty.
+// check returns an error naming the first required field that is empty,
+// or a field that is set wrong.
 func (c *Config) check() error {
-	return wire.Required("xano", "BaseURL", c.BaseURL, "Email", c.Email, "Password", c.Password)
+	if err := wire.Required("xano", "BaseURL", c.BaseURL, "Email", c.Email, "Password", c.Password); err != nil {
+		return err
+	}
+	if c.AuthHeader != "" && !fieldName(c.AuthHeader) {
+		return fmt.Errorf("xano: Config.AuthHeader %q is not a header field name", c.AuthHeader)
+	}
+	return nil
+}
+
+// scheme returns how requests carry the token: as "Bearer <token>" in the
+// header field that AuthHeader names.
+func (c *Config) scheme() loginauth.HeaderScheme {
+	s := loginauth.BearerScheme
+	switch h := http.CanonicalHeaderKey(c.AuthHeader); h {
+	case "", "Authorization":
+	case AuthorizationHeader, AuthorizationOnlyHeader:
+		s.TokenHeader = AuthorizationHeader
+		s.Header = http.Header{AuthorizationOnlyHeader: {"true"}}
+	default:
+		s.TokenHeader = h
+	}
+	return s
+}
+
+// fieldName reports whether s is a header field name: a token of RFC 9110.
+func fieldName(s string) bool {
+	for _, r := range s {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r)) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // NewSource returns a Source that logs in to the Xano API group at
@@ -149,7 +220,7 @@ func (c *client) source(login loginauth.LoginFunc) *loginauth.Source {
 	return loginauth.New(loginauth.Config{
 		Provider: "xano",
 		Login:    login,
-		Scheme:   loginauth.BearerScheme,
+		Scheme:   c.cfg.scheme(),
 		Origins:  []string{c.cfg.BaseURL},
 		StoreKey: "xano " + c.base + " " + c.cfg.Email,
 		Secrets:  redact.Values(c.cfg, secretFields...),
@@ -174,25 +245,87 @@ func (c *client) call(ctx context.Context, op, path string, body any) (*oauth2.T
 	if !r.OK() {
 		return nil, apiError(r)
 	}
-	var v struct {
-		AuthToken string `json:"authToken"`
-	}
-	if err := r.Decode(&v); err != nil {
+	tok, err := c.token(r)
+	if err != nil {
 		return nil, err
 	}
-	if v.AuthToken == "" {
-		return nil, r.Missing("authToken")
+	return &oauth2.Token{AccessToken: tok}, nil
+}
+
+// tokenFields are the fields that may hold the token when
+// Config.TokenField is empty, in the order they are read.
+var tokenFields = []string{"authToken", "auth_token", "token"}
+
+// token returns the token of a login or signup answer: the first
+// non-empty string among the fields it may be in.
+func (c *client) token(r *wire.Response) (string, error) {
+	var raw json.RawMessage
+	if err := r.Decode(&raw); err != nil {
+		return "", err
 	}
-	return &oauth2.Token{AccessToken: v.AuthToken}, nil
+	var body map[string]json.RawMessage
+	if json.Unmarshal(raw, &body) != nil {
+		return "", r.Fail(fmt.Errorf("response is a JSON %s, not an object (read %d bytes)", kind(raw), len(r.Body)))
+	}
+	names := tokenFields
+	if c.cfg.TokenField != "" {
+		names = []string{c.cfg.TokenField}
+	}
+	for _, n := range names {
+		var s string
+		if json.Unmarshal(body[n], &s) == nil && s != "" {
+			return s, nil
+		}
+	}
+	for _, n := range names {
+		if k := kind(body[n]); k != "" && k != "string" && k != "null" {
+			return "", r.Fail(fmt.Errorf("response field %q has JSON type %s, want string (read %d bytes)", n, k, len(r.Body)))
+		}
+	}
+	return "", r.Missing(oneOf(names))
+}
+
+// kind names the JSON type of a valid JSON value, as encoding/json's
+// errors do; "" for no value.
+func kind(v json.RawMessage) string {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 {
+		return ""
+	}
+	switch v[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
+// oneOf lists names as "a", "a or b", "a, b or c".
+func oneOf(names []string) string {
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // apiError turns a Xano error answer, {"code", "message", "payload"},
 // into a LoginError. ERROR_CODE_ACCESS_DENIED at login refuses the
-// credentials.
+// credentials; no other code does, not even ERROR_FATAL with Xano's
+// "Invalid Credentials." message. A param, under payload or at the top
+// level, becomes the LoginError's Err, a *[ParamError].
 func apiError(r *wire.Response) error {
 	var e struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
+		Code    string          `json:"code"`
+		Message string          `json:"message"`
+		Param   json.RawMessage `json:"param"`
+		Payload json.RawMessage `json:"payload"`
 	}
 	if json.Unmarshal(r.Body, &e) != nil || (e.Code == "" && e.Message == "") {
 		return r.Unexpected()
@@ -200,5 +333,35 @@ func apiError(r *wire.Response) error {
 	le := r.Fail(nil)
 	le.Code, le.Message = e.Code, e.Message
 	le.BadCredentials = r.Op == "login" && e.Code == "ERROR_CODE_ACCESS_DENIED"
+	if p := param(e.Payload, e.Param); p != "" {
+		le.Err = &ParamError{Param: p}
+	}
 	return le
 }
+
+// param returns the string payload.param, or else the string top-level
+// param, of an error answer; "" when neither is one.
+func param(payload, top json.RawMessage) string {
+	var in struct {
+		Param json.RawMessage `json:"param"`
+	}
+	var p string
+	if json.Unmarshal(payload, &in) == nil && json.Unmarshal(in.Param, &p) == nil && p != "" {
+		return p
+	}
+	if json.Unmarshal(top, &p) == nil {
+		return p
+	}
+	return ""
+}
+
+// ParamError names the input that a Xano error answer refers to, such as
+// the param of an ERROR_CODE_INPUT_ERROR. It is the Err of the
+// [loginauth.LoginError]: find it with [errors.As].
+type ParamError struct {
+	// Param is the name of the input, such as "email"; never its value.
+	Param string
+}
+
+// Error returns `param "<name>"`.
+func (e *ParamError) Error() string { return fmt.Sprintf("param %q", e.Param) }

@@ -9,15 +9,24 @@
 //	POST {base}/auth/signup  {"name","email","password"} → {"authToken": "<JWE>"}
 //	GET  {base}/auth/me      Authorization: Bearer <authToken> → {"id","name","email","created_at"}
 //
+// [Server.TokenField] names the token's field otherwise ("auth_token",
+// "token"), as a project's own login endpoint may. /auth/me reads the
+// token from Authorization; from X-Xano-Authorization when there is no
+// Authorization, or when "X-Xano-Authorization-Only: true" says to ignore
+// it (a flag: a token in it is not read).
+//
 // Tokens are opaque, like Xano's JWEs (five base64url segments), and last
 // 24 hours by default, on the fake clock; the response does not state the
 // expiry. Errors follow Xano's {"code","message","payload"} shape: wrong
-// credentials → 403 ERROR_CODE_ACCESS_DENIED "Invalid Credentials."; a
-// missing field → 400 ERROR_CODE_INPUT_ERROR with payload.param; a missing,
-// unknown, expired or revoked token → 401 ERROR_CODE_UNAUTHORIZED. A signup
-// with an e-mail already in use → 403 ERROR_CODE_ACCESS_DENIED "This account
-// is already in use.", as the precondition of Xano's signup template
-// answers.
+// credentials → 403 ERROR_CODE_ACCESS_DENIED "Invalid Credentials.", or
+// what [Server.InvalidCredentials] says (an empty message, 500 ERROR_FATAL);
+// a missing field → 400 ERROR_CODE_INPUT_ERROR with payload.param (at the
+// top level with [Server.TopLevelParam]); a missing, unknown, expired or
+// revoked token → 401 ERROR_CODE_UNAUTHORIZED. A signup with an e-mail
+// already in use → 403 ERROR_CODE_ACCESS_DENIED "This account is already
+// in use.", as the precondition of Xano's signup template answers.
+// [Server.RequestError] makes /auth/me answer an endpoint's own error,
+// such as 403 ERROR_CODE_PERMISSION_DENIED, to a token it accepts.
 //
 // The default account is [Email] / [Password]; [Server.AddUser] and the
 // signup endpoint add more. Clock, token lifetime, revocation, counters and

@@ -36,12 +36,45 @@ const (
 	CodeUnauthorized = "ERROR_CODE_UNAUTHORIZED"
 	// CodeInputError answers a missing or malformed input (400).
 	CodeInputError = "ERROR_CODE_INPUT_ERROR"
+	// CodePermissionDenied denies an operation to the holder of a valid
+	// token (403); see [Server.RequestError].
+	CodePermissionDenied = "ERROR_CODE_PERMISSION_DENIED"
+	// CodeBadRequest answers a request that an endpoint's own checks
+	// refuse (400).
+	CodeBadRequest = "ERROR_CODE_BAD_REQUEST"
+	// CodeFatal answers a failure inside an endpoint (500), and a
+	// precondition given no error type, such as the "Invalid
+	// Credentials." check of a login endpoint built that way.
+	CodeFatal = "ERROR_FATAL"
+)
+
+// Error is an error answer of Xano: its status, and the body
+// {"code", "message", "payload"}.
+type Error struct {
+	Status  int
+	Code    string
+	Message string // may be empty, as Xano sends it
+	Payload any    // nil is sent as null; Xano sends "" for a precondition
+}
+
+// Header fields that carry the token in place of Authorization.
+const (
+	// AuthorizationHeader carries "Bearer <authToken>" in place of
+	// Authorization: the fake reads it when a request has no
+	// Authorization, or when AuthorizationOnlyHeader is "true".
+	AuthorizationHeader = "X-Xano-Authorization"
+	// AuthorizationOnlyHeader, set to "true" (the value the clients seen
+	// send), makes the fake read the token from AuthorizationHeader only
+	// and ignore Authorization, which a proxy in front of Xano may use
+	// for itself. It is a flag: a token in it is not read.
+	AuthorizationOnlyHeader = "X-Xano-Authorization-Only"
 )
 
 // Messages of the 401 answers of /auth/me.
 const (
-	// MsgMissingToken answers a request without an Authorization header
-	// of the Bearer scheme.
+	// MsgMissingToken answers a request whose header field read for the
+	// token (see [AuthorizationHeader]) is missing or not of the Bearer
+	// scheme.
 	MsgMissingToken = "Authentication required."
 	// MsgInvalidToken answers an unknown or revoked token.
 	MsgInvalidToken = "Invalid token."
@@ -49,9 +82,34 @@ const (
 	MsgExpiredToken = "Token has expired."
 )
 
-// Server is a fake Xano API group. Create it with [NewServer].
+// Server is a fake Xano API group. Create it with [NewServer]; set its
+// exported fields before making requests, not while requests are in
+// flight.
 type Server struct {
 	*loginauthtest.Server
+
+	// TokenField names the field of the login and signup answers that
+	// holds the token, as a project's own login endpoint may: "authToken"
+	// when empty, as in Xano's templates; projects also use "auth_token"
+	// and "token".
+	TokenField string
+
+	// InvalidCredentials answers a login with wrong credentials (and
+	// [loginauthtest.FaultBadCredentials]). A zero Status means 403
+	// ERROR_CODE_ACCESS_DENIED "Invalid Credentials."; projects also
+	// answer with an empty message, or 500 ERROR_FATAL.
+	InvalidCredentials Error
+
+	// TopLevelParam puts the param of an ERROR_CODE_INPUT_ERROR answer at
+	// the top level of the body, {"code","message","param"}, in place of
+	// under payload, as some Xano answers do.
+	TopLevelParam bool
+
+	// RequestError, when its Status is set, is the answer of the
+	// protected endpoints to a request whose token they accept, as an
+	// endpoint's own check would answer: 403 ERROR_CODE_PERMISSION_DENIED,
+	// 400 ERROR_CODE_BAD_REQUEST, 500 ERROR_FATAL. The token stays valid.
+	RequestError Error
 
 	mu     sync.Mutex       // protects users and lastID
 	users  map[string]*user // by e-mail
@@ -126,9 +184,24 @@ func xanoError(w http.ResponseWriter, status int, code, msg string, payload any)
 	loginauthtest.WriteJSON(w, status, map[string]any{"code": code, "message": msg, "payload": payload})
 }
 
+// write answers e.
+func (e Error) write(w http.ResponseWriter) {
+	xanoError(w, e.Status, e.Code, e.Message, e.Payload)
+}
+
+// inputError answers a missing or malformed param, under payload or at
+// the top level as TopLevelParam says.
+func (s *Server) inputError(w http.ResponseWriter, msg, param string) {
+	if s.TopLevelParam {
+		loginauthtest.WriteJSON(w, http.StatusBadRequest, map[string]any{"code": CodeInputError, "message": msg, "param": param})
+		return
+	}
+	xanoError(w, http.StatusBadRequest, CodeInputError, msg, map[string]string{"param": param})
+}
+
 // readInput decodes the body into the named string fields and answers a
 // missing one as Xano does. It reports false when it has answered.
-func readInput(w http.ResponseWriter, r *http.Request, names ...string) (map[string]string, bool) {
+func (s *Server) readInput(w http.ResponseWriter, r *http.Request, names ...string) (map[string]string, bool) {
 	var in map[string]any
 	if err := loginauthtest.ReadJSON(w, r, &in); err != nil {
 		xanoError(w, http.StatusBadRequest, CodeInputError, "Unable to parse JSON body.", nil)
@@ -138,12 +211,22 @@ func readInput(w http.ResponseWriter, r *http.Request, names ...string) (map[str
 	for _, n := range names {
 		v, _ := in[n].(string)
 		if v == "" {
-			xanoError(w, http.StatusBadRequest, CodeInputError, "Missing param: "+n, map[string]string{"param": n})
+			s.inputError(w, "Missing param: "+n, n)
 			return nil, false
 		}
 		out[n] = v
 	}
 	return out, true
+}
+
+// answerToken answers a login or signup with a new token for u, in the
+// field that TokenField names.
+func (s *Server) answerToken(w http.ResponseWriter, u user) {
+	field := s.TokenField
+	if field == "" {
+		field = "authToken"
+	}
+	loginauthtest.WriteJSON(w, http.StatusOK, map[string]string{field: s.token(u)})
 }
 
 // token mints an opaque JWE-like token for u and registers it.
@@ -160,7 +243,12 @@ func (s *Server) token(u user) string {
 	return t
 }
 
-func invalidCredentials(w http.ResponseWriter) {
+// invalidCredentials answers wrong credentials as InvalidCredentials says.
+func (s *Server) invalidCredentials(w http.ResponseWriter) {
+	if s.InvalidCredentials.Status != 0 {
+		s.InvalidCredentials.write(w)
+		return
+	}
 	xanoError(w, http.StatusForbidden, CodeAccessDenied, "Invalid Credentials.", nil)
 }
 
@@ -170,20 +258,20 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if handled {
 		return
 	}
-	in, ok := readInput(w, r, "email", "password")
+	in, ok := s.readInput(w, r, "email", "password")
 	if !ok {
 		return
 	}
 	u, ok := s.lookup(in["email"])
 	if !ok || u.password != in["password"] || f == loginauthtest.FaultBadCredentials {
-		invalidCredentials(w)
+		s.invalidCredentials(w)
 		return
 	}
 	if f == loginauthtest.FaultNoToken {
 		loginauthtest.WriteJSON(w, http.StatusOK, map[string]any{"user": u.record()})
 		return
 	}
-	loginauthtest.WriteJSON(w, http.StatusOK, map[string]string{"authToken": s.token(u)})
+	s.answerToken(w, u)
 }
 
 // signup serves POST /auth/signup.
@@ -192,12 +280,12 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 	if handled {
 		return
 	}
-	in, ok := readInput(w, r, "name", "email", "password")
+	in, ok := s.readInput(w, r, "name", "email", "password")
 	if !ok {
 		return
 	}
 	if f == loginauthtest.FaultBadCredentials {
-		invalidCredentials(w)
+		s.invalidCredentials(w)
 		return
 	}
 	s.mu.Lock()
@@ -211,16 +299,27 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 		loginauthtest.WriteJSON(w, http.StatusOK, map[string]any{"user": u.record()})
 		return
 	}
-	loginauthtest.WriteJSON(w, http.StatusOK, map[string]string{"authToken": s.token(u)})
+	s.answerToken(w, u)
+}
+
+// bearer returns the token of r, or "": Authorization carries it, unless
+// it is missing or AuthorizationOnlyHeader is "true", when
+// AuthorizationHeader does.
+func bearer(r *http.Request) string {
+	v := r.Header.Get("Authorization")
+	if v == "" || r.Header.Get(AuthorizationOnlyHeader) == "true" {
+		v = r.Header.Get(AuthorizationHeader)
+	}
+	token, ok := strings.CutPrefix(v, "Bearer ")
+	if !ok {
+		return ""
+	}
+	return token
 }
 
 // me serves GET /auth/me.
 func (s *Server) me(w http.ResponseWriter, r *http.Request) {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
-		token = ""
-	}
-	email, err := s.Authorize(token)
+	email, err := s.Authorize(bearer(r))
 	switch {
 	case errors.Is(err, loginauthtest.ErrNoToken):
 		xanoError(w, http.StatusUnauthorized, CodeUnauthorized, MsgMissingToken, nil)
@@ -230,6 +329,10 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		xanoError(w, http.StatusUnauthorized, CodeUnauthorized, MsgInvalidToken, nil)
+		return
+	}
+	if s.RequestError.Status != 0 {
+		s.RequestError.write(w)
 		return
 	}
 	u, _ := s.lookup(email)

@@ -15,6 +15,16 @@ import (
 // do sends a request to srv and returns the status and the decoded JSON body.
 func do(t *testing.T, srv *xanotest.Server, method, path, body, auth string) (int, map[string]any) {
 	t.Helper()
+	h := http.Header{}
+	if auth != "" {
+		h.Set("Authorization", auth)
+	}
+	return doHeader(t, srv, method, path, body, h)
+}
+
+// doHeader is do with the given header fields.
+func doHeader(t *testing.T, srv *xanotest.Server, method, path, body string, h http.Header) (int, map[string]any) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -23,10 +33,8 @@ func do(t *testing.T, srv *xanotest.Server, method, path, body, auth string) (in
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header = h.Clone()
 	req.Header.Set("Content-Type", "application/json")
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
 	resp, err := srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -180,4 +188,126 @@ func TestFaults(t *testing.T) {
 	srv.SetFault(loginauthtest.NoFault)
 	login(t, srv)
 	is.Equal(srv.Logins(), int64(4))
+}
+
+func TestTokenField(t *testing.T) {
+	is := is.New(t)
+	srv := xanotest.NewServer()
+	defer srv.Close()
+	srv.TokenField = "auth_token"
+
+	status, m := do(t, srv, "POST", "/auth/login", aliceLogin, "")
+	is.Equal(status, 200)
+	is.Equal(len(m), 1) // only the configured field
+	tok, _ := m["auth_token"].(string)
+	is.True(srv.Valid(tok))
+	status, _ = do(t, srv, "GET", "/auth/me", "", "Bearer "+tok)
+	is.Equal(status, 200)
+
+	status, m = do(t, srv, "POST", "/auth/signup", `{"name":"Carol","email":"carol@example.test","password":"pw"}`, "")
+	is.Equal(status, 200)
+	_, has := m["authToken"]
+	is.True(!has) // signup answers the same way
+	tok, _ = m["auth_token"].(string)
+	is.True(srv.Valid(tok))
+}
+
+func TestAuthorizationHeader(t *testing.T) {
+	is := is.New(t)
+	srv := xanotest.NewServer()
+	defer srv.Close()
+	tok := login(t, srv)
+	const basic = "Basic cHJveHk6cHc=" // a proxy's own credentials
+	for _, tc := range []struct {
+		name   string
+		header http.Header
+		status int
+	}{
+		{"instead of Authorization", http.Header{"X-Xano-Authorization": {"Bearer " + tok}}, 200},
+		{"only, beside a proxy's Authorization", http.Header{"Authorization": {basic}, "X-Xano-Authorization": {"Bearer " + tok}, "X-Xano-Authorization-Only": {"true"}}, 200},
+		{"only, without Authorization", http.Header{"X-Xano-Authorization": {"Bearer " + tok}, "X-Xano-Authorization-Only": {"true"}}, 200},
+		{"Authorization first", http.Header{"Authorization": {basic}, "X-Xano-Authorization": {"Bearer " + tok}}, 401},
+		{"only ignores Authorization", http.Header{"Authorization": {"Bearer " + tok}, "X-Xano-Authorization-Only": {"true"}}, 401},
+		{"only is a flag", http.Header{"X-Xano-Authorization-Only": {"Bearer " + tok}}, 401},
+		{"only is true or nothing", http.Header{"Authorization": {basic}, "X-Xano-Authorization": {"Bearer " + tok}, "X-Xano-Authorization-Only": {"1"}}, 401},
+		{"Bearer scheme", http.Header{"X-Xano-Authorization": {tok}}, 401},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			status, m := doHeader(t, srv, "GET", "/auth/me", "", tc.header)
+			is.Equal(status, tc.status)
+			if status == 401 {
+				is.Equal(m["message"], xanotest.MsgMissingToken) // no token where it is read
+			}
+		})
+	}
+	is.Equal(srv.Requests(), int64(3))
+	is.Equal(srv.Refused(), int64(5))
+}
+
+func TestInvalidCredentials(t *testing.T) {
+	is := is.New(t)
+	srv := xanotest.NewServer()
+	defer srv.Close()
+	const wrong = `{"email":"alice@example.test","password":"wrong"}`
+
+	srv.InvalidCredentials = xanotest.Error{Status: 403, Code: xanotest.CodeAccessDenied}
+	status, m := do(t, srv, "POST", "/auth/login", wrong, "")
+	is.Equal(status, 403)
+	is.Equal(m["code"], xanotest.CodeAccessDenied)
+	msg, has := m["message"]
+	is.True(has)      // the message is there
+	is.Equal(msg, "") // and empty
+	status, _ = do(t, srv, "POST", "/auth/login", aliceLogin, "")
+	is.Equal(status, 200) // right credentials still log in
+
+	srv.InvalidCredentials = xanotest.Error{Status: 500, Code: xanotest.CodeFatal, Message: "Invalid Credentials.", Payload: ""}
+	status, m = do(t, srv, "POST", "/auth/login", wrong, "")
+	is.Equal(status, 500)
+	is.Equal(m["code"], xanotest.CodeFatal)
+	is.Equal(m["message"], "Invalid Credentials.")
+	is.Equal(m["payload"], "")
+	srv.SetFault(loginauthtest.FaultBadCredentials)
+	status, m = do(t, srv, "POST", "/auth/login", aliceLogin, "")
+	is.Equal(status, 500) // the fault answers the same way
+	is.Equal(m["code"], xanotest.CodeFatal)
+}
+
+func TestTopLevelParam(t *testing.T) {
+	is := is.New(t)
+	srv := xanotest.NewServer()
+	defer srv.Close()
+	srv.TopLevelParam = true
+	status, m := do(t, srv, "POST", "/auth/login", `{"email":"alice@example.test"}`, "")
+	is.Equal(status, 400)
+	is.Equal(m["code"], xanotest.CodeInputError)
+	is.Equal(m["param"], "password")
+	_, has := m["payload"]
+	is.True(!has) // the param is not under payload
+	status, m = do(t, srv, "POST", "/auth/signup", `{"email":"d@example.test","password":"pw"}`, "")
+	is.Equal(status, 400)
+	is.Equal(m["param"], "name")
+}
+
+func TestRequestError(t *testing.T) {
+	is := is.New(t)
+	srv := xanotest.NewServer()
+	defer srv.Close()
+	srv.RequestError = xanotest.Error{Status: 403, Code: xanotest.CodePermissionDenied, Message: "Permission denied.", Payload: map[string]string{"id": "7"}}
+	tok := login(t, srv)
+
+	status, m := do(t, srv, "GET", "/auth/me", "", "Bearer "+tok)
+	is.Equal(status, 403) // once the token is accepted
+	is.Equal(m["code"], xanotest.CodePermissionDenied)
+	is.Equal(m["message"], "Permission denied.")
+	is.Equal(m["payload"].(map[string]any)["id"], "7")
+	status, m = do(t, srv, "GET", "/auth/me", "", "Bearer nonsense")
+	is.Equal(status, 401) // a refused token is refused first
+	is.Equal(m["code"], xanotest.CodeUnauthorized)
+	is.Equal(srv.Requests(), int64(1))
+	is.Equal(srv.Refused(), int64(1))
+
+	srv.RequestError = xanotest.Error{}
+	status, _ = do(t, srv, "GET", "/auth/me", "", "Bearer "+tok)
+	is.Equal(status, 200) // the token stayed valid
 }
