@@ -224,6 +224,61 @@ func benchEarlyRefresh(b *testing.B, impl string, cross bool) {
 	b.ReportMetric(float64(refreshes.Load())/float64(iters), "refreshes/op")
 }
 
+// BenchmarkShortTokenSlowLogin sends steady traffic (4 goroutines, a
+// request every millisecond each, for a second) with tokens that live
+// 200ms and a login that takes 40ms, longer than a tenth of the
+// lifetime. loginauth uses its default early-refresh window, which is at
+// least three times the last login; oauth2.ReuseTokenSourceWithExpiry
+// gets a window of a tenth of the lifetime (20ms). stalls/op counts the
+// requests per iteration that waited longer than half a login;
+// logins/op counts every login.
+func BenchmarkShortTokenSlowLogin(b *testing.B) {
+	const (
+		lifetime = 200 * time.Millisecond
+		latency  = 40 * time.Millisecond
+		traffic  = time.Second
+	)
+	for _, impl := range loginImpls {
+		b.Run("impl="+impl, func(b *testing.B) {
+			c := newBenchCrowd(b, refreshWorkers)
+			var stalls, logins atomic.Int64
+			iters := 0
+			for b.Loop() {
+				login := func() (*oauth2.Token, error) {
+					logins.Add(1)
+					time.Sleep(latency)
+					return &oauth2.Token{AccessToken: benchToken, TokenType: "Bearer", Expiry: time.Now().Add(lifetime)}, nil
+				}
+				var ts oauth2.TokenSource
+				if impl == implOAuth2 {
+					ts = oauth2.ReuseTokenSourceWithExpiry(nil, benchTokenFunc(login), lifetime/10)
+				} else {
+					ts = benchTokenSource(impl, login, Options{})
+				}
+				ts.Token()
+				start := time.Now()
+				c.run(func(int) {
+					for time.Since(start) < traffic {
+						t0 := time.Now()
+						if _, err := ts.Token(); err != nil {
+							b.Error(err)
+							return
+						}
+						if time.Since(t0) > latency/2 {
+							stalls.Add(1)
+						}
+						time.Sleep(time.Millisecond)
+					}
+				})
+				iters++
+			}
+			b.ReportMetric(0, "ns/op")
+			b.ReportMetric(float64(stalls.Load())/float64(iters), "stalls/op")
+			b.ReportMetric(float64(logins.Load())/float64(iters), "logins/op")
+		})
+	}
+}
+
 // stormAPI is an in-memory API that holds the first n requests with the
 // token it issued first until all n are in flight, then revokes that
 // token and refuses them all with 401. Every later login issues a token
