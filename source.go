@@ -43,6 +43,11 @@ const (
 
 // Config describes a login-style API to a [Source]. Only Login and Origins
 // are required; every other zero value means a sensible default.
+//
+// Its Format method prints it without its secrets. fmt cannot call that
+// method on a Config held in an unexported field of another struct: it
+// prints such a field with reflection, secrets included. Do not print
+// structs that hold a Config in an unexported field.
 type Config struct {
 	// Provider names the API in errors, logs and events, e.g. "mic".
 	// Empty means "loginauth".
@@ -245,6 +250,8 @@ func (s *Source) now() time.Time {
 // Token returns a valid token, logging in if needed. It is
 // TokenContext(context.Background()), so that a *Source is an
 // [oauth2.TokenSource]. The returned token is shared: do not modify it.
+// Nor print it: an [oauth2.Token] has no Format method, so fmt prints its
+// access and refresh tokens with %v.
 func (s *Source) Token() (*oauth2.Token, error) {
 	return s.TokenContext(context.Background())
 }
@@ -252,7 +259,8 @@ func (s *Source) Token() (*oauth2.Token, error) {
 // TokenContext returns a valid token, logging in if needed. ctx bounds only
 // this caller's wait: when it ends, TokenContext returns an error that
 // wraps ctx.Err(), and the shared login goes on for the other callers.
-// The returned token is shared: do not modify it.
+// The returned token is shared: do not modify it, and do not print it
+// (see [Source.Token]).
 func (s *Source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	e, err := s.entry(ctx)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"runtime"
 	"strings"
 	"sync"
@@ -582,4 +583,41 @@ func TestEarlyWindowDuringBackoffAllocatesNothing(t *testing.T) {
 	allocs := testing.AllocsPerRun(1000, func() { _, _ = src.TokenContext(ctx) })
 	is.Equal(allocs, 0.0)          // backing off costs a cached-token caller nothing
 	is.Equal(c.n.Load(), int64(2)) // and starts no refresh
+}
+
+func TestCredentialHeaders(t *testing.T) {
+	is := is.New(t)
+	mic := HeaderScheme{Header: http.Header{"x-api-key": {"k"}}, FromExtra: map[string]string{"identityId": "identityId"}}
+	src := New(Config{Login: (&counter{}).login, Origins: []string{"https://api.example.com"}, Scheme: mic})
+	is.Equal(src.CredentialHeaders(), []string{"Authorization", "Identityid", "X-Api-Key"}) // before the first login
+	xano := New(Config{Login: (&counter{}).login, Origins: []string{"https://api.example.com"}, Scheme: HeaderScheme{Prefix: "Bearer", TokenHeader: "x-xano-authorization"}})
+	is.Equal(xano.CredentialHeaders(), []string{"X-Xano-Authorization"})
+
+	custom := New(Config{Login: (&counter{}).login, Origins: []string{"https://api.example.com"}, Scheme: customScheme{}})
+	is.Equal(custom.CredentialHeaders(), nil) // a Scheme that cannot say: nothing before a token
+	_, err := custom.Token()
+	is.NoErr(err)
+	is.Equal(custom.CredentialHeaders(), []string{"X-Session", "X-Tenant"}) // then the fields of its credentials
+}
+
+// customScheme is a Scheme that is not a HeaderNamer.
+type customScheme struct{}
+
+func (customScheme) Credentials(tok *oauth2.Token) http.Header {
+	return http.Header{"X-Tenant": {"t"}, "X-Session": {tok.AccessToken}}
+}
+func (customScheme) Refused(resp *http.Response) bool { return resp.StatusCode == 401 }
+
+func TestTokenTypeFromScheme(t *testing.T) {
+	is := is.New(t)
+	store := &MemoryStore{}
+	for _, want := range []string{"Token", "Token"} { // a login, then a token loaded from the Store
+		src := New(Config{Login: (&counter{}).login, Origins: []string{"https://api.example.com"}, Scheme: TokenScheme, Options: Options{Store: store}})
+		tok, err := src.Token()
+		is.NoErr(err)
+		is.Equal(tok.TokenType, want) // so that oauth2.Transport sends "Token <t>"
+	}
+	raw := New(Config{Login: (&counter{}).login, Origins: []string{"https://api.example.com"}, Scheme: HeaderScheme{}})
+	tok, _ := raw.Token()
+	is.Equal(tok.TokenType, "") // a raw scheme leaves it alone
 }

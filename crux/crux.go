@@ -68,6 +68,11 @@ const DefaultLifetime = 2 * time.Hour
 
 // Config describes a CruxConnect account. BaseURL, Username and Password
 // are required.
+//
+// Its Format method prints it without its secrets. fmt cannot call that
+// method on a Config held in an unexported field of another struct: it
+// prints such a field with reflection, secrets included. Do not print
+// structs that hold a Config in an unexported field.
 type Config struct {
 	// BaseURL is the API host, such as [ProductionURL] or [SandboxURL].
 	BaseURL string

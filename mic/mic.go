@@ -71,6 +71,11 @@ const peekLimit = 16 << 10
 
 // Config describes a MIC account. BaseURL, APIKey, Username and Password
 // are required.
+//
+// Its Format method prints it without its secrets. fmt cannot call that
+// method on a Config held in an unexported field of another struct: it
+// prints such a field with reflection, secrets included. Do not print
+// structs that hold a Config in an unexported field.
 type Config struct {
 	// BaseURL is the stack's API root: ApiGatewayRootUrl + "/" + StackName,
 	// such as "https://abc123.execute-api.eu-west-1.amazonaws.com/prod".

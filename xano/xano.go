@@ -76,6 +76,11 @@ const DefaultLifetime = 24 * time.Hour
 
 // Config describes a Xano account. BaseURL, Email and Password are
 // required.
+//
+// Its Format method prints it without its secrets. fmt cannot call that
+// method on a Config held in an unexported field of another struct: it
+// prints such a field with reflection, secrets included. Do not print
+// structs that hold a Config in an unexported field.
 type Config struct {
 	// BaseURL is the API group's base URL, with the group (and the branch,
 	// if any): "https://x1a2-b3c4.n7.xano.io/api:AbCdEfGh".

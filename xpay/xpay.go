@@ -51,6 +51,11 @@ const peekLimit = 16 << 10
 
 // Config describes an xPay API account. BaseURL, Username and SecretKey
 // are required.
+//
+// Its Format method prints it without its secrets. fmt cannot call that
+// method on a Config held in an unexported field of another struct: it
+// prints such a field with reflection, secrets included. Do not print
+// structs that hold a Config in an unexported field.
 type Config struct {
 	// BaseURL is the API host, normally [ProductionURL].
 	BaseURL string
