@@ -36,8 +36,8 @@ const (
 	DefaultLoginTimeout = 30 * time.Second
 	DefaultMinBackoff   = time.Second
 	DefaultMaxBackoff   = time.Minute
-	// DefaultEarlyRefresh caps the default early-refresh window; the
-	// window is the smaller of this and a tenth of the token's lifetime.
+	// DefaultEarlyRefresh caps the default early-refresh window; see
+	// [Options.EarlyRefresh].
 	DefaultEarlyRefresh = time.Minute
 )
 
@@ -53,7 +53,13 @@ type Config struct {
 	// Empty means "loginauth".
 	Provider string
 
-	// Login obtains a fresh token. Required.
+	// Login obtains a fresh token. Required. A Login that ignores its
+	// context still costs its callers no more than LoginTimeout and a
+	// short grace: they get an error that names the timeout, and the
+	// Source starts no other login until the stuck one returns (callers
+	// get a [BackoffError] meanwhile); a token it returns late is kept. A
+	// panic, or a runtime.Goexit, in Login, Refresh or the Scheme becomes
+	// an error for every waiter.
 	Login LoginFunc
 
 	// Refresh, if set, is used instead of Login to renew a token that has
@@ -120,20 +126,28 @@ type Options struct {
 	Lifetime time.Duration
 
 	// EarlyRefresh is how long before expiry a background refresh starts
-	// while callers keep using the still-valid token. Zero means the
-	// smaller of [DefaultEarlyRefresh] and a tenth of the token's lifetime;
-	// a negative value turns early refresh off.
+	// while callers keep using the still-valid token. Zero means a tenth
+	// of the token's lifetime, at most [DefaultEarlyRefresh], but never
+	// less than three times the last login took, so that the refresh
+	// returns before the token expires, and never more than half the
+	// lifetime. A positive value is capped at half the lifetime; a
+	// negative value turns early refresh off.
 	EarlyRefresh time.Duration
 
-	// LoginTimeout bounds each login or refresh. Zero means
+	// LoginTimeout bounds each login or refresh, with the Store's lock
+	// wait, loads and save around it: all share one deadline. Zero means
 	// [DefaultLoginTimeout].
 	LoginTimeout time.Duration
 
 	// MinBackoff and MaxBackoff bound the exponential backoff after a
 	// failed login, during which callers get the failure at once instead
-	// of starting another login. A refusal of the credentials waits
-	// MaxBackoff at once. Zero means [DefaultMinBackoff] and
-	// [DefaultMaxBackoff]; a negative MinBackoff turns backoff off.
+	// of starting another login. A refusal of the credentials waits up to
+	// MaxBackoff at once. Each wait is jittered downward by up to 20%, and
+	// stays within [MinBackoff, MaxBackoff], except that a Retry-After of
+	// the provider is honoured up to [MaxRetryAfter]. The API refusing a
+	// fresh token counts as a failed login too ([ErrFreshTokenRefused]).
+	// Zero means [DefaultMinBackoff] and [DefaultMaxBackoff]; a negative
+	// MinBackoff turns backoff off.
 	MinBackoff, MaxBackoff time.Duration
 
 	// Now returns the current time. Nil means [time.Now]. Tests set it to
