@@ -100,12 +100,12 @@ func fuzzFakeAnswers(f *testing.F) [][]byte {
 	out := [][]byte{
 		login,
 		post(AuthenticatePath, "", `{"username":"`+xpaytest.Username+`","secretKey":"nope","isAPI":true}`),
-		post(xpaytest.BalancePath, tok, `{}`),
-		post(xpaytest.BalancePath, "", `{}`),
-		post(xpaytest.BalancePath, "not-a-token", `{}`),
+		post(xpaytest.BillsSavePath, tok, `{"amount":"1"}`),
+		post(xpaytest.BillsSavePath, "", `{}`),
+		post(xpaytest.BillsSavePath, "not-a-token", `{}`),
 	}
 	srv.Advance(2 * time.Hour)
-	return append(out, post(xpaytest.BalancePath, tok, `{}`))
+	return append(out, post(xpaytest.BillsSavePath, tok, `{"amount":"1"}`))
 }
 
 // peekCountingBody is a response body that counts what is read of it.

@@ -38,8 +38,24 @@ import (
 const ProductionURL = "https://apis.xpay.stream"
 
 // AuthenticatePath is the login endpoint, relative to [Config.BaseURL]:
-// {"username", "secretKey", "isAPI": true} → success.data.access_token.
+// {"username", "secretKey", "isAPI": true} → success.data.access_token
+// (https://docs.xpay.stream/authentication-api).
 const AuthenticatePath = "/client/authenticate"
+
+// xPay's documented API endpoints, relative to [Config.BaseURL]. Each is
+// a POST with a JSON body and the bearer token.
+const (
+	// WalletsSavePath creates a wallet, or updates the tag of one:
+	// https://docs.xpay.stream/wallets/create-wallet
+	WalletsSavePath = "/client/wallets/save"
+	// BillsSavePath creates a bill: https://docs.xpay.stream/billing/create-bill
+	BillsSavePath = "/client/bills/save"
+	// BillsViewPath returns a bill by its reference:
+	// https://docs.xpay.stream/billing/get-bill-info
+	BillsViewPath = "/client/bills/view"
+	// BillsFindPath searches bills: https://docs.xpay.stream/billing/search-bills
+	BillsFindPath = "/client/bills/find"
+)
 
 // DefaultLifetime is the lifetime of a token whose answer states no
 // expiresAt and which has no readable exp claim, used when

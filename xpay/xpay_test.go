@@ -2,6 +2,7 @@ package xpay_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,12 +30,13 @@ func config(srv *xpaytest.Server) xpay.Config {
 	}
 }
 
-// balance POSTs {} to /client/balance through a Transport of src and
-// returns the status and the body as read by the caller.
-func balance(t *testing.T, srv *xpaytest.Server, src *loginauth.Source, base http.RoundTripper) (int, []byte, error) {
+// payout POSTs a bill of amount with reference ref to the fake's
+// bills/save endpoint through client, and returns the status and the body
+// as read by the caller.
+func payout(t *testing.T, srv *xpaytest.Server, client *http.Client, ref string) (int, []byte, error) {
 	t.Helper()
-	client := &http.Client{Transport: loginauth.NewTransport(src, base)}
-	req, err := http.NewRequest("POST", srv.URL+xpaytest.BalancePath, bytes.NewReader([]byte(`{}`)))
+	body := `{"amount":"1000000","tag":"payout","reference":"` + ref + `"}`
+	req, err := http.NewRequest("POST", srv.URL+xpay.BillsSavePath, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,9 +48,15 @@ func balance(t *testing.T, srv *xpaytest.Server, src *loginauth.Source, base htt
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("reading balance: %v", err)
+		t.Fatalf("reading the answer: %v", err)
 	}
 	return resp.StatusCode, b, nil
+}
+
+// bill makes one payout through a Transport of src over base.
+func bill(t *testing.T, srv *xpaytest.Server, src *loginauth.Source, base http.RoundTripper) (int, []byte, error) {
+	t.Helper()
+	return payout(t, srv, &http.Client{Transport: loginauth.NewTransport(src, base)}, "")
 }
 
 type roundTripperFunc func(*http.Request) (*http.Response, error)
@@ -85,19 +93,41 @@ func TestLogin(t *testing.T) {
 	src := xpay.NewSource(config(srv))
 
 	rec := new(recorder)
-	status, body, err := balance(t, srv, src, rec)
+	status, body, err := bill(t, srv, src, rec)
 	is.NoErr(err)
 	is.Equal(status, http.StatusOK)
-	is.True(strings.Contains(string(body), `"balance":"100.00"`)) // served, not refused
-	is.Equal(string(body), string(rec.bodies[0]))                 // byte for byte
+	is.True(strings.Contains(string(body), xpaytest.MsgBillCreated)) // served, not refused
+	is.Equal(string(body), string(rec.bodies[0]))                    // byte for byte
 
 	tok, err := src.Token()
 	is.NoErr(err)
 	is.Equal(rec.auth[0], "Bearer "+tok.AccessToken)
-	want := srv.Now().Add(xpaytest.DefaultLifetime).Truncate(time.Second)
-	is.True(tok.Expiry.Equal(want)) // the expiry is expiresAt
 	is.Equal(srv.Logins(), int64(1))
 	is.Equal(srv.Requests(), int64(1))
+}
+
+// TestExpiryMilliseconds logs in at a time with milliseconds: the token
+// expires at the answer's expiresAt to the millisecond, not at a second.
+func TestExpiryMilliseconds(t *testing.T) {
+	is := is.New(t)
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	now := time.UnixMilli(1783074277510)
+	srv.SetNow(func() time.Time { return now })
+	rec := new(recorder)
+	cfg := config(srv)
+	cfg.HTTPClient = &http.Client{Transport: rec}
+	tok, err := xpay.NewSource(cfg).Token()
+	is.NoErr(err)
+
+	var v struct {
+		Success struct{ Data struct{ ExpiresAt int64 } }
+	}
+	is.NoErr(json.Unmarshal(rec.bodies[0], &v))
+	stated := v.Success.Data.ExpiresAt
+	is.Equal(stated%1000, int64(510))                 // the fake states milliseconds
+	is.Equal(tok.Expiry.UnixMilli(), stated)          // the expiry is expiresAt
+	is.True(tok.Expiry.Equal(time.UnixMilli(stated))) // exactly
 }
 
 // A refused token arrives as HTTP 200 with an error envelope: the request
@@ -115,12 +145,12 @@ func TestEnvelopeRefusalRetried(t *testing.T) {
 
 			srv.RevokeAll()
 			rec := new(recorder)
-			status, body, err := balance(t, srv, src, rec)
+			status, body, err := bill(t, srv, src, rec)
 			is.NoErr(err)
 			is.Equal(status, http.StatusOK)
 			is.True(strings.Contains(string(body), `"success"`)) // the re-sent request's answer
 			is.Equal(len(rec.bodies), 2)                         // sent twice
-			is.True(strings.Contains(string(rec.bodies[0]), xpaytest.MsgTokenInvalid))
+			is.True(strings.Contains(string(rec.bodies[0]), xpaytest.MsgTokenRevoked))
 			is.Equal(srv.Refused(), int64(1))
 			is.Equal(srv.Logins(), int64(2))
 			is.Equal(src.Stats().Retries, int64(1))
@@ -136,7 +166,7 @@ func TestExpiredTokenRenewed(t *testing.T) {
 	_, err := src.Token()
 	is.NoErr(err)
 	srv.Advance(xpaytest.DefaultLifetime) // expired by expiresAt: renewed before the request
-	status, _, err := balance(t, srv, src, nil)
+	status, _, err := bill(t, srv, src, nil)
 	is.NoErr(err)
 	is.Equal(status, http.StatusOK)
 	is.Equal(srv.Logins(), int64(2))
@@ -185,7 +215,7 @@ func TestNonRefusalUntouched(t *testing.T) {
 			srv := xpaytest.NewServer()
 			defer srv.Close()
 			src := xpay.NewSource(config(srv))
-			status, body, err := balance(t, srv, src, envelope(tt.ct, tt.body, tt.declared))
+			status, body, err := bill(t, srv, src, envelope(tt.ct, tt.body, tt.declared))
 			is.NoErr(err)
 			is.Equal(status, http.StatusOK)
 			is.Equal(string(body), tt.body) // byte for byte
@@ -204,7 +234,7 @@ func TestBadCredentials(t *testing.T) {
 	cfg.SecretKey = wrong
 	src := xpay.NewSource(cfg)
 
-	_, _, err := balance(t, srv, src, nil)
+	_, _, err := bill(t, srv, src, nil)
 	is.True(err != nil)
 	var le *loginauth.LoginError
 	is.True(errors.As(err, &le))
@@ -231,10 +261,43 @@ func TestRefusedConfigurable(t *testing.T) {
 	_, err := src.Token()
 	is.NoErr(err)
 	srv.RevokeAll()
-	status, body, err := balance(t, srv, src, nil)
+	status, body, err := bill(t, srv, src, nil)
 	is.NoErr(err)
 	is.Equal(status, http.StatusOK)
-	is.True(strings.Contains(string(body), xpaytest.MsgTokenInvalid)) // the refusal reaches the caller
+	is.True(strings.Contains(string(body), xpaytest.MsgTokenRevoked)) // the refusal reaches the caller
 	is.Equal(calls.Load(), int32(1))
 	is.Equal(src.Stats().Retries, int64(0))
+}
+
+// TestUUIDPlacement runs a login, a payout and a refused payout against a
+// fake that puts the uuid at the top level and one that puts it inside
+// "success", as xPay's samples do both ways.
+func TestUUIDPlacement(t *testing.T) {
+	for _, inSuccess := range []bool{false, true} {
+		t.Run(fmt.Sprint("UUIDInSuccess=", inSuccess), func(t *testing.T) {
+			is := is.New(t)
+			srv := xpaytest.NewServer()
+			defer srv.Close()
+			srv.UUIDInSuccess = inSuccess
+			src := xpay.NewSource(config(srv))
+			client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
+
+			_, body, err := payout(t, srv, client, "first")
+			is.NoErr(err)
+			var v struct {
+				Success struct{ UUID string }
+				UUID    string
+			}
+			is.NoErr(json.Unmarshal(body, &v))
+			is.Equal(v.Success.UUID != "", inSuccess) // where the fake put it
+			is.Equal(v.UUID != "", !inSuccess)
+
+			srv.RevokeAll()
+			_, body, err = payout(t, srv, client, "second")
+			is.NoErr(err)
+			is.True(strings.Contains(string(body), xpaytest.MsgBillCreated)) // re-sent with a new token
+			is.Equal(srv.Logins(), int64(2))
+			is.Equal(srv.Requests(), int64(2))
+		})
+	}
 }
