@@ -56,9 +56,9 @@ func FuzzXPayRefusalPeek(f *testing.F) {
 
 		plainJSON := ct == "" || strings.EqualFold(ct, "application/json")
 		switch {
-		case status == http.StatusUnauthorized && !got:
-			t.Fatal("a 401 is not a refusal")
-		case status != http.StatusOK && status != http.StatusUnauthorized && got:
+		case (status == http.StatusUnauthorized || status == http.StatusForbidden) && !got:
+			t.Fatalf("a %d is not a refusal", status)
+		case status != http.StatusOK && status != http.StatusUnauthorized && status != http.StatusForbidden && got:
 			t.Fatalf("HTTP %d taken for a refusal", status)
 		case status == http.StatusOK && plainJSON && len(body) <= peekLimit && got != want:
 			t.Fatalf("DefaultRefused = %v, refusal = %v for %q", got, want, body)

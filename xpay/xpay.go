@@ -13,17 +13,42 @@
 //
 // A refused login becomes a *loginauth.LoginError whose Message is the
 // envelope's message and whose Code is its tag (a reference to the error
-// in xPay's logs, not an error code). Whether a refused token also comes
-// as such a 200 is undocumented: [DefaultRefused] takes both a 401 and a
-// 200 envelope about the token as a refusal.
+// in xPay's logs, not an error code).
+//
+// # Refused tokens
+//
+// How xPay refuses a missing, expired or revoked token is undocumented.
+// Its access token is a JWT checked by a Node server, and Node's JWT
+// middleware refuses a token with a fixed message. [DefaultRefused] takes
+// as a refusal a 401 or a 403, or a 200 error envelope whose whole
+// message, trimmed and ignoring case, is one of these:
+//
+//   - jsonwebtoken: "jwt must be provided", "jwt must be a string",
+//     "jwt malformed", "jwt signature is required", "invalid token",
+//     "invalid algorithm", "invalid signature", "invalid nbf value",
+//     "jwt not active", "invalid exp value", "jwt expired",
+//     "maxAge exceeded", "iat required when maxAge is specified"; and
+//     "jwt audience invalid", "jwt issuer invalid", "jwt subject invalid",
+//     "jwt jwtid invalid", "jwt nonce invalid", alone or followed by
+//     jsonwebtoken's ". expected: <value>";
+//   - express-jwt: "No authorization token was found",
+//     "Format is Authorization: Bearer [token]", "The token has been revoked.";
+//   - passport-jwt: "No auth token".
+//
+// It never matches part of a message. The business errors of a payments
+// API speak of tokens ("destination token account is closed"), and taking
+// one for a refusal would throw the token away, log in again and send the
+// payment a second time. jsonwebtoken's errors about the server's own
+// configuration ("secret or public key must be provided") are left out,
+// as a new token would not cure them. [Config.Refused] replaces the rule.
 package xpay
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -218,14 +243,14 @@ func (e *apiError) loginError(r *wire.Response) *loginauth.LoginError {
 	return le
 }
 
-// DefaultRefused reports whether resp refuses xPay credentials: a 401, or
-// a 200 whose JSON body is an error envelope about the token (missing,
-// invalid, expired: see [refusal]). It reads at most 16 KiB of a 200 body
-// whose Content-Type is JSON or absent, and leaves the body for the
-// caller to read in full; a body declared longer is not read.
+// DefaultRefused reports whether resp refuses xPay credentials: a 401 or
+// a 403, or a 200 whose JSON body is an error envelope that refuses the
+// token (see the package documentation). It reads at most 16 KiB of a
+// 200 body whose Content-Type is JSON or absent, and leaves the body for
+// the caller to read in full; a body declared longer is not read.
 func DefaultRefused(resp *http.Response) bool {
 	switch resp.StatusCode {
-	case http.StatusUnauthorized:
+	case http.StatusUnauthorized, http.StatusForbidden:
 		return true
 	case http.StatusOK:
 		b, ok := wire.PeekJSON(resp, peekLimit)
@@ -234,34 +259,47 @@ func DefaultRefused(resp *http.Response) bool {
 	return false
 }
 
-// refusal reports whether body is an xPay error envelope about the access
-// token rather than the business call: its data says "unauthorized": true,
-// or its message mentions a token, a JWT (such as jsonwebtoken's "jwt
-// expired" and "jwt must be provided"), or being unauthorized or
-// unauthenticated.
+// refusal reports whether body is an xPay error envelope whose message
+// refuses the token ([refusesToken]).
 func refusal(body []byte) bool {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 || body[0] != '{' {
-		return false
-	}
 	var v struct {
 		Error *struct {
-			Message string          `json:"message"`
-			Data    json.RawMessage `json:"data"`
+			Message string `json:"message"`
 		} `json:"error"`
 	}
-	if json.Unmarshal(body, &v) != nil || v.Error == nil {
-		return false
-	}
-	var data struct {
-		Unauthorized bool `json:"unauthorized"`
-	}
-	if json.Unmarshal(v.Error.Data, &data) == nil && data.Unauthorized {
+	return json.Unmarshal(body, &v) == nil && v.Error != nil && refusesToken(v.Error.Message)
+}
+
+// tokenRefusals are the messages with which Node's JWT middleware refuses
+// a token, lower-cased: jsonwebtoken's verify, express-jwt and
+// passport-jwt.
+var tokenRefusals = []string{
+	"jwt must be provided", "jwt must be a string", "jwt malformed",
+	"jwt signature is required", "invalid token", "invalid algorithm",
+	"invalid signature", "invalid nbf value", "jwt not active",
+	"invalid exp value", "jwt expired", "maxage exceeded",
+	"iat required when maxage is specified",
+	"no authorization token was found", "format is authorization: bearer [token]",
+	"the token has been revoked.",
+	"no auth token",
+}
+
+// claimRefusals are jsonwebtoken's messages for a claim that does not
+// match, lower-cased, which go on with ". expected: <the value>".
+var claimRefusals = []string{
+	"jwt audience invalid", "jwt issuer invalid", "jwt subject invalid",
+	"jwt jwtid invalid", "jwt nonce invalid",
+}
+
+// refusesToken reports whether msg, trimmed and ignoring case, is one of
+// the messages of [tokenRefusals] or [claimRefusals], whole.
+func refusesToken(msg string) bool {
+	m := strings.ToLower(strings.TrimSpace(msg))
+	if slices.Contains(tokenRefusals, m) {
 		return true
 	}
-	m := strings.ToLower(v.Error.Message)
-	for _, s := range []string{"token", "jwt", "unauthorized", "unauthenticated", "not authenticated"} {
-		if strings.Contains(m, s) {
+	for _, c := range claimRefusals {
+		if rest, ok := strings.CutPrefix(m, c); ok && (rest == "" || strings.HasPrefix(rest, ". expected: ")) {
 			return true
 		}
 	}

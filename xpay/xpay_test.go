@@ -158,6 +158,116 @@ func TestEnvelopeRefusalRetried(t *testing.T) {
 	}
 }
 
+// TestBusinessErrorNotRefused makes 10 payouts that xPay answers with a
+// business error about a token account: each is sent once, and one login
+// serves them all.
+func TestBusinessErrorNotRefused(t *testing.T) {
+	is := is.New(t)
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	srv.BusinessError = "destination token account is closed"
+	src := xpay.NewSource(config(srv))
+	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
+	for i := range 10 {
+		status, body, err := payout(t, srv, client, fmt.Sprint("payout-", i))
+		is.NoErr(err)
+		is.Equal(status, http.StatusOK)
+		is.True(strings.Contains(string(body), srv.BusinessError)) // the caller gets the business error
+	}
+	is.Equal(srv.Requests()+srv.Refused(), int64(10)) // 10 POSTs: none re-sent
+	is.Equal(srv.Logins(), int64(1))
+	is.Equal(src.Stats().Retries, int64(0))
+}
+
+// TestExpiredTokenRefused has xPay refuse a token as expired while the
+// client's clock still holds it valid: one login, and the payout is sent
+// again, once.
+func TestExpiredTokenRefused(t *testing.T) {
+	is := is.New(t)
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	start := srv.Now()
+	cfg := config(srv)
+	cfg.Now = func() time.Time { return start } // the client's clock stands still
+	src := xpay.NewSource(cfg)
+	_, err := src.Token()
+	is.NoErr(err)
+
+	srv.Advance(xpaytest.DefaultLifetime)
+	rec := new(recorder)
+	status, body, err := payout(t, srv, &http.Client{Transport: loginauth.NewTransport(src, rec)}, "after-expiry")
+	is.NoErr(err)
+	is.Equal(status, http.StatusOK)
+	is.True(strings.Contains(string(body), xpaytest.MsgBillCreated)) // the re-sent payout's answer
+	is.Equal(len(rec.bodies), 2)                                     // sent twice
+	is.True(strings.Contains(string(rec.bodies[0]), xpaytest.MsgTokenExpired))
+	is.Equal(srv.Refused(), int64(1))
+	is.Equal(srv.Requests(), int64(1))
+	is.Equal(srv.Logins(), int64(2))
+	is.Equal(src.Stats().Retries, int64(1))
+}
+
+// TestDefaultRefused judges statuses and envelopes: a refusal is a 401, a
+// 403, or an error envelope whose whole message is one of a JWT
+// middleware; a business error that speaks of tokens is not.
+func TestDefaultRefused(t *testing.T) {
+	refusal := func(msg string) string {
+		b, _ := json.Marshal(map[string]any{"error": map[string]any{"message": msg, "data": map[string]any{}, "tag": "t"}, "uuid": "u"})
+		return string(b)
+	}
+	for _, tt := range []struct {
+		status int
+		body   string
+		want   bool
+	}{
+		{http.StatusUnauthorized, `{"error":{"message":"insufficient balance"}}`, true},
+		{http.StatusForbidden, ``, true},
+		{http.StatusInternalServerError, refusal("jwt expired"), false},
+		{http.StatusBadRequest, refusal("invalid token"), false},
+		{http.StatusOK, refusal("jwt expired"), true},
+		{http.StatusOK, refusal("jwt must be provided"), true},
+		{http.StatusOK, refusal("  JWT Expired\n"), true},
+		{http.StatusOK, refusal("invalid token"), true},
+		{http.StatusOK, refusal("invalid signature"), true},
+		{http.StatusOK, refusal("jwt malformed"), true},
+		{http.StatusOK, refusal("jwt signature is required"), true},
+		{http.StatusOK, refusal("jwt not active"), true},
+		{http.StatusOK, refusal("jwt audience invalid"), true},
+		{http.StatusOK, refusal("jwt audience invalid. expected: urn:xpay or urn:other"), true},
+		{http.StatusOK, refusal("jwt issuer invalid. expected: https://apis.xpay.stream"), true},
+		{http.StatusOK, refusal("maxAge exceeded"), true},
+		{http.StatusOK, refusal("No authorization token was found"), true},
+		{http.StatusOK, refusal("Format is Authorization: Bearer [token]"), true},
+		{http.StatusOK, refusal("The token has been revoked."), true},
+		{http.StatusOK, refusal("No auth token"), true},
+
+		{http.StatusOK, refusal("destination token account is closed"), false},
+		{http.StatusOK, refusal("token not supported on this network"), false},
+		{http.StatusOK, refusal("invalid token amount"), false},
+		{http.StatusOK, refusal("the jwt expired"), false},
+		{http.StatusOK, refusal("jwt expired: renew it"), false},
+		{http.StatusOK, refusal("jwt audience invalid for this wallet"), false},
+		{http.StatusOK, refusal("Unauthorized"), false},
+		{http.StatusOK, refusal("secret or public key must be provided"), false}, // the server's fault
+		{http.StatusOK, refusal("invalid credentials"), false},
+		{http.StatusOK, refusal(""), false},
+		{http.StatusOK, `{"error":{"message":"bill not found","data":{"unauthorized":true}}}`, false}, // data.unauthorized means nothing
+		{http.StatusOK, `{"success":{"message":"invalid token","data":{}}}`, false},
+		{http.StatusOK, `{"error":"jwt expired"}`, false},
+		{http.StatusOK, `{"error":{"message":["jwt expired"]}}`, false},
+		{http.StatusOK, `{"error":null}`, false},
+		{http.StatusOK, `["error"]`, false},
+		{http.StatusOK, `jwt expired`, false},
+		{http.StatusOK, ``, false},
+	} {
+		resp := &http.Response{StatusCode: tt.status, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(tt.body)), ContentLength: -1}
+		if got := xpay.DefaultRefused(resp); got != tt.want {
+			t.Errorf("DefaultRefused(%d %s) = %v, want %v", tt.status, tt.body, got, tt.want)
+		}
+	}
+}
+
 func TestExpiredTokenRenewed(t *testing.T) {
 	is := is.New(t)
 	srv := xpaytest.NewServer()
