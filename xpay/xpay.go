@@ -18,10 +18,11 @@
 // # Refused tokens
 //
 // How xPay refuses a missing, expired or revoked token is undocumented.
-// Its access token is a JWT checked by a Node server, and Node's JWT
-// middleware refuses a token with a fixed message. [DefaultRefused] takes
-// as a refusal a 401 or a 403, or a 200 error envelope whose whole
-// message, trimmed and ignoring case, is one of these:
+// Its access token is a JWT and its samples are Node code, so its server
+// is likely a Node one, whose JWT middleware refuses a token with a fixed
+// message. [DefaultRefused] takes as a refusal a 401 or a 403, or a 200
+// error envelope whose whole message, trimmed and ignoring case, is one
+// of these:
 //
 //   - jsonwebtoken: "jwt must be provided", "jwt must be a string",
 //     "jwt malformed", "jwt signature is required", "invalid token",
@@ -41,12 +42,20 @@
 // payment a second time. jsonwebtoken's errors about the server's own
 // configuration ("secret or public key must be provided") are left out,
 // as a new token would not cure them. [Config.Refused] replaces the rule.
+//
+// [DefaultRefused] reads a 200 body only as far as it must, so that it
+// does not hold up an answer that the server streams: a success is known
+// from its first key, and only an error envelope is read to its end,
+// never past 16 KiB. The caller reads the whole body all the same.
 package xpay
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -87,7 +96,8 @@ const (
 // [Config.Lifetime] is zero.
 const DefaultLifetime = time.Hour
 
-// peekLimit bounds the body that [DefaultRefused] reads.
+// peekLimit bounds the body that [DefaultRefused] reads, and the body
+// declared long that it does not read at all: a refusal is short.
 const peekLimit = 16 << 10
 
 // Config describes an xPay API account. BaseURL, Username and SecretKey
@@ -244,30 +254,137 @@ func (e *apiError) loginError(r *wire.Response) *loginauth.LoginError {
 }
 
 // DefaultRefused reports whether resp refuses xPay credentials: a 401 or
-// a 403, or a 200 whose JSON body is an error envelope that refuses the
-// token (see the package documentation). It reads at most 16 KiB of a
-// 200 body whose Content-Type is JSON or absent, and leaves the body for
-// the caller to read in full; a body declared longer is not read.
+// a 403, or a 200 whose body is an error envelope that refuses the token
+// (see the package documentation). Of a 200 whose Content-Type is JSON or
+// absent, and whose declared length is at most 16 KiB, it reads only as
+// far as it must: up to the first of the top-level keys "success" and
+// "error", and, for a refusal, to the end of the envelope; never more than
+// 16 KiB. It then puts back what it read, so that the caller reads the
+// whole body, byte for byte, as the server sent it.
 func DefaultRefused(resp *http.Response) bool {
 	switch resp.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		return true
 	case http.StatusOK:
-		b, ok := wire.PeekJSON(resp, peekLimit)
-		return ok && refusal(b)
+		if resp.Body == nil || resp.Body == http.NoBody || resp.ContentLength > peekLimit || !jsonOrAbsent(resp.Header) {
+			return false
+		}
+		r := &recorder{r: resp.Body}
+		refused := refusal(json.NewDecoder(io.LimitReader(r, peekLimit)))
+		r.done = true
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(r.read), r), resp.Body}
+		return refused
 	}
 	return false
 }
 
-// refusal reports whether body is an xPay error envelope whose message
-// refuses the token ([refusesToken]).
-func refusal(body []byte) bool {
-	var v struct {
-		Error *struct {
-			Message string `json:"message"`
-		} `json:"error"`
+// jsonOrAbsent reports whether h declares a JSON body, or no type at all.
+func jsonOrAbsent(h http.Header) bool {
+	ct := h.Get("Content-Type")
+	if ct == "" {
+		return true
 	}
-	return json.Unmarshal(body, &v) == nil && v.Error != nil && refusesToken(v.Error.Message)
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// recorder reads r for [DefaultRefused], keeping what it reads until
+// done; once reading r has failed, it fails again with the same error.
+type recorder struct {
+	r    io.Reader
+	read []byte
+	done bool
+	err  error // the first error but io.EOF that reading r returned
+}
+
+func (rc *recorder) Read(p []byte) (int, error) {
+	if rc.err != nil {
+		return 0, rc.err
+	}
+	n, err := rc.r.Read(p)
+	if !rc.done {
+		rc.read = append(rc.read, p[:n]...)
+	}
+	if err != nil && err != io.EOF {
+		rc.err = err
+	}
+	return n, err
+}
+
+// refusal reads an xPay envelope from dec as far as it must to tell
+// whether it refuses the token: the first of its top-level keys "success"
+// and "error" decides, other keys ("uuid") are skipped. It is a refusal
+// when "error" is an object whose "message" is a token refusal
+// ([refusesToken]), and only when the whole envelope is well-formed
+// JSON: a refusal costs a login and re-sends the request, so a body
+// that is cut short or too long to read is never one.
+func refusal(dec *json.Decoder) bool {
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return false
+	}
+	refused := false
+	for dec.More() {
+		key, err := dec.Token()
+		switch {
+		case err != nil:
+			return false
+		case refused:
+			err = skip(dec) // decided: read on to the end of the envelope
+		case key == "success":
+			return false
+		case key == "error":
+			if refused = errorRefusal(dec); !refused {
+				return false
+			}
+		default:
+			err = skip(dec)
+		}
+		if err != nil {
+			return false
+		}
+	}
+	_, err := dec.Token() // the closing brace
+	return refused && err == nil
+}
+
+// errorRefusal reads the value of an envelope's "error" key from dec, and
+// reports whether it is an object whose first "message" is a string that
+// refuses the token, read whole.
+func errorRefusal(dec *json.Decoder) bool {
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return false
+	}
+	refused := false
+	for seen := false; dec.More(); {
+		key, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if key != "message" || seen {
+			if skip(dec) != nil {
+				return false
+			}
+			continue
+		}
+		seen = true
+		t, err := dec.Token()
+		msg, ok := t.(string)
+		if err != nil || !ok || !refusesToken(msg) {
+			return false
+		}
+		refused = true
+	}
+	_, err := dec.Token() // the closing brace
+	return refused && err == nil
+}
+
+// skip reads the next value from dec.
+func skip(dec *json.Decoder) error {
+	var v json.RawMessage
+	return dec.Decode(&v)
 }
 
 // tokenRefusals are the messages with which Node's JWT middleware refuses
