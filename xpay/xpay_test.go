@@ -30,7 +30,7 @@ func config(srv *xpaytest.Server) xpay.Config {
 	}
 }
 
-// payout POSTs a bill of amount with reference ref to the fake's
+// payout POSTs a bill of 1 USD with reference ref to the fake's
 // bills/save endpoint through client, and returns the status and the body
 // as read by the caller.
 func payout(t *testing.T, srv *xpaytest.Server, client *http.Client, ref string) (int, []byte, error) {

@@ -19,7 +19,7 @@
 // sits at the top level, or inside "success" with [Server.UUIDInSuccess],
 // as the two forms of xPay's samples do. isAPI must be true or "true" (the
 // documentation's curl example sends a string); anything else is refused
-// with [MsgInvalidRequest]. [Server.BusinessError] makes the bill
+// with [MsgInvalidRequest]. [Server.BusinessError] makes the protected
 // endpoints answer a business error of the test's choosing.
 //
 // The access token is an unsigned JWT that lasts one hour by default, on
