@@ -23,7 +23,8 @@ func ExampleNewSource() {
 	src.Token()
 	srv.RevokeAll()
 
-	resp, err := client.Post(srv.URL+"/client/balance", "application/json", strings.NewReader(`{}`))
+	resp, err := client.Post(srv.URL+xpay.BillsSavePath, "application/json",
+		strings.NewReader(`{"amount":"2500000","reference":"66bb8c4dbb18e67"}`))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -31,13 +32,14 @@ func ExampleNewSource() {
 	defer resp.Body.Close()
 	var v struct {
 		Success struct {
-			Data struct{ Balance, Currency string }
+			Message string
+			Data    struct{ BillRef string }
 		}
 	}
 	json.NewDecoder(resp.Body).Decode(&v)
-	fmt.Println(resp.Status, v.Success.Data.Balance, v.Success.Data.Currency)
+	fmt.Println(resp.Status, v.Success.Message, v.Success.Data.BillRef)
 	fmt.Println("logins:", srv.Logins(), "refused:", srv.Refused())
 	// Output:
-	// 200 OK 100.00 EUR
+	// 200 OK bill created 66bb8c4dbb18e67
 	// logins: 2 refused: 1
 }

@@ -1,45 +1,18 @@
 package xpay
 
 import (
+	"errors"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/matryer/is"
 
 	"github.com/loginauth/loginauth/internal/wire"
 )
-
-func TestRefusal(t *testing.T) {
-	for body, want := range map[string]bool{
-		`{"error":{"message":"jwt expired","data":{"unauthorized":true},"tag":"x"},"uuid":"y"}`: true,
-		`{"error":{"message":"jwt must be provided"}}`:                                          true,
-		`{"error":{"message":"invalid token"}}`:                                                 true,
-		`{"error":{"message":"Unauthorized"}}`:                                                  true,
-		`{"error":{"message":"something","data":{"unauthorized":true}}}`:                        true,
-		` {"error":{"message":"Token expired"}} `:                                               true,
-		`{"error":{"message":"insufficient balance","data":{"amount":"1"}}}`:                    false,
-		`{"error":{"message":"invalid credentials","data":{"invalid":true}}}`:                   false,
-		`{"success":{"message":"token issued","data":{}}}`:                                      false,
-		`{"error":"jwt expired"}`:                                                               false,
-		`{"error":null}`:                                                                        false,
-		`["error"]`:                                                                             false,
-		`jwt expired`:                                                                           false,
-		``:                                                                                      false,
-	} {
-		if got := refusal([]byte(body)); got != want {
-			t.Errorf("refusal(%s) = %v, want %v", body, got, want)
-		}
-	}
-}
-
-func FuzzRefusal(f *testing.F) {
-	f.Add([]byte(`{"error":{"message":"jwt expired","data":{"unauthorized":true}}}`))
-	f.Add([]byte(`{"error":{"message":"insufficient balance"}}`))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		refusal(body)
-	})
-}
 
 func TestEpoch(t *testing.T) {
 	is := is.New(t)
@@ -55,4 +28,122 @@ func TestLoginErrorEnvelope(t *testing.T) {
 	is.Equal(le.Code, "tag-1")
 	is.Equal(le.Message, "invalid request")
 	is.True(!le.BadCredentials) // not about the credentials
+}
+
+// TestDefaultRefusedStreams gives DefaultRefused a 200 whose body the
+// server is still sending: only its start has arrived. DefaultRefused
+// decides from that start without waiting for the rest, and the caller
+// then reads the whole body, byte for byte.
+func TestDefaultRefusedStreams(t *testing.T) {
+	for _, tt := range []struct{ name, start string }{
+		{"success", `{"success":{"message":"bill found","data":{"uuid":"3e5a9989-fd28-4884-9283-a1cafb259aef",`},
+		{"uuid first", `{"uuid":"38e27ab0-d331-4c63-8f24-e1603739511d","success":{"message":"Done","data":[`},
+		{"business error", `{"error":{"message":"destination token account is closed","data":{`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				is := is.New(t)
+				rest := strings.Repeat(`{"txID":"b0c7264802344f60a7dc5103b5e3ee8d"},`, 1000) + `{}]}}`
+				pr, pw := io.Pipe()
+				defer pr.Close() // on failure too, so that the writer ends
+				more := make(chan struct{})
+				go func() {
+					pw.Write([]byte(tt.start))
+					<-more
+					pw.Write([]byte(rest))
+					pw.Close()
+				}()
+				resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: pr, ContentLength: -1}
+				done := make(chan bool, 1)
+				go func() { done <- DefaultRefused(resp) }()
+
+				var refused, waited bool
+				select {
+				case refused = <-done:
+					close(more)
+				case <-time.After(time.Minute): // at once, in the bubble, if DefaultRefused blocks
+					waited = true
+					close(more)
+					refused = <-done
+				}
+				is.True(!waited) // decided before the rest of the body was sent
+				is.True(!refused)
+				b, err := io.ReadAll(resp.Body)
+				is.NoErr(err)
+				is.Equal(string(b), tt.start+rest) // the whole body, byte for byte
+				is.NoErr(resp.Body.Close())
+			})
+		})
+	}
+}
+
+// TestDefaultRefusedBodyIntact checks that the caller reads the body that
+// the server sent, whatever DefaultRefused decided, and that closing it
+// closes the original; and that DefaultRefused reads nothing of a body
+// that is not JSON or is declared longer than the peek.
+func TestDefaultRefusedBodyIntact(t *testing.T) {
+	long := `{"success":{"message":"Done","data":"` + strings.Repeat("x", 2*peekLimit) + `"}}`
+	for _, tt := range []struct {
+		name, ct, body string
+		declared       bool
+		refused        bool
+		reads          bool
+	}{
+		{"refusal", "application/json", `{"error":{"message":"jwt expired","data":{},"tag":"t"},"uuid":"u"}` + "\n", true, true, true},
+		{"refusal, uuid first", "", `{"uuid":"u","error":{"tag":"t","data":{"a":[1,2]},"message":"The token has been revoked."}}`, false, true, true},
+		{"business error", "application/json; charset=utf-8", `{"error":{"message":"bill not found","data":{"reference":"r"}},"uuid":"u"}`, true, false, true},
+		{"success", "application/json", `{"success":{"message":"bill created","data":{}},"uuid":"u"}`, false, false, true},
+		{"uuid in success", "application/json", `{"success":{"message":"Authenticated","data":{},"uuid":"u"}}`, false, false, true},
+		{"longer than the peek", "application/json", long, false, false, true},
+		{"declared longer than the peek", "application/json", long, true, false, false},
+		{"not JSON", "text/plain", `{"error":{"message":"jwt expired"}}`, false, false, false},
+		{"HTML", "text/html", `<html>jwt expired</html>`, true, false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			body := &peekCountingBody{r: strings.NewReader(tt.body)}
+			resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: body, ContentLength: -1}
+			if tt.ct != "" {
+				resp.Header.Set("Content-Type", tt.ct)
+			}
+			if tt.declared {
+				resp.ContentLength = int64(len(tt.body))
+			}
+			is.Equal(DefaultRefused(resp), tt.refused)
+			is.Equal(body.n > 0, tt.reads) // read only what it may
+			is.True(body.n <= peekLimit)
+			b, err := io.ReadAll(resp.Body)
+			is.NoErr(err)
+			is.Equal(string(b), tt.body) // byte for byte
+			is.NoErr(resp.Body.Close())
+			is.True(body.closed) // the original is closed
+		})
+	}
+}
+
+// TestDefaultRefusedReadError has the body fail while DefaultRefused
+// reads it, once, and then report a clean end: the caller reads what
+// arrived, then gets the error, not a body that seems whole.
+func TestDefaultRefusedReadError(t *testing.T) {
+	is := is.New(t)
+	boom := errors.New("connection reset")
+	start := `{"error":{"message":"jwt expired","da`
+	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, ContentLength: -1,
+		Body: io.NopCloser(io.MultiReader(strings.NewReader(start), &failOnce{err: boom}))}
+	is.True(!DefaultRefused(resp)) // cut short: not a refusal
+	b, err := io.ReadAll(resp.Body)
+	is.Equal(string(b), start)
+	is.Equal(err, boom)
+}
+
+// failOnce is a reader that fails with err once, then reports io.EOF.
+type failOnce struct{ err error }
+
+func (f *failOnce) Read([]byte) (int, error) {
+	err := f.err
+	if err == nil {
+		return 0, io.EOF
+	}
+	f.err = nil
+	return 0, err
 }

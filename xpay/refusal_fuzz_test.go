@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,38 +13,46 @@ import (
 	"github.com/loginauth/loginauth/xpay/xpaytest"
 )
 
-// FuzzXPayRefusalPeek feeds the envelope peek arbitrary bodies: refusal
-// never panics and finds a refusal only in a JSON object; DefaultRefused
-// agrees with it on a 200 JSON body within its peek, reads no more than
-// the peek, and leaves the body byte for byte for the caller. The seeds
-// are the fake's real answers.
+// FuzzXPayRefusalPeek feeds DefaultRefused arbitrary answers. It checks
+// that DefaultRefused reads at most the peek, and nothing of a body that
+// is declared too long or not JSON; that the caller then reads the body
+// byte for byte and closing it closes the original; that a 401 and a 403
+// are refusals and no other status but 200 is; and that on a 200 JSON
+// body it agrees with [referenceRefusal], which decodes the body's first
+// JSON value whole. The seeds are the fake's real answers.
 func FuzzXPayRefusalPeek(f *testing.F) {
 	for _, b := range fuzzFakeAnswers(f) {
-		f.Add(b, http.StatusOK, "application/json", uint16(0))
+		f.Add(b, http.StatusOK, "application/json", uint16(0), false)
 	}
-	f.Add([]byte(` {"error":{"message":"Token expired"}} `), http.StatusOK, "", uint16(0))
-	f.Add([]byte(`{"error":{"message":"jwt expired"}}`), http.StatusOK, "application/json; charset=utf-8", uint16(20000))
-	f.Add([]byte(`{"error":{"message":"jwt expired"}}`), http.StatusOK, "text/html", uint16(0))
-	f.Add([]byte(`{"error":{"data":{"unauthorized":"yes"}}}`), http.StatusUnauthorized, "", uint16(0))
-	f.Add([]byte(`{"error":{"message":"ok","data":{"unauthorized":true}},"error":null}`), http.StatusOK, "", uint16(0))
-	f.Fuzz(func(t *testing.T, body []byte, status int, ct string, pad uint16) {
+	f.Add([]byte(` {"error":{"message":" JWT expired "}} `), http.StatusOK, "", uint16(0), true)
+	f.Add([]byte(`{"uuid":"u","error":{"tag":"t","message":"jwt expired","data":{}}}`), http.StatusOK, "", uint16(0), false)
+	f.Add([]byte(`{"error":{"message":"jwt expired"}}`), http.StatusOK, "application/json; charset=utf-8", uint16(20000), true)
+	f.Add([]byte(`{"error":{"message":"jwt expired"}}`), http.StatusOK, "text/html", uint16(0), false)
+	f.Add([]byte(`{"error":{"message":"destination token account is closed"}}`), http.StatusForbidden, "", uint16(0), false)
+	f.Add([]byte(`{"error":{"message":"jwt expired"},"error":null}`), http.StatusOK, "", uint16(0), false)
+	f.Add([]byte(`{"error":{"message":"jwt expired"}`), http.StatusOK, "", uint16(0), false)
+	f.Fuzz(func(t *testing.T, body []byte, status int, ct string, pad uint16, declared bool) {
 		if status < 100 || status > 599 {
 			status = http.StatusOK
 		}
 		body = append(body, bytes.Repeat([]byte{'\n'}, int(pad))...)
-		want := refusal(body)
-		if want && !json.Valid(body) {
-			t.Fatalf("refusal found in a body that is not JSON: %q", body)
-		}
-
 		rc := &peekCountingBody{r: bytes.NewReader(body)}
 		resp := &http.Response{StatusCode: status, Header: http.Header{}, Body: rc, ContentLength: -1}
 		if ct != "" {
 			resp.Header.Set("Content-Type", ct)
 		}
+		if declared {
+			resp.ContentLength = int64(len(body))
+		}
 		got := DefaultRefused(resp)
-		if rc.n > peekLimit+1 {
+
+		mt, _, err := mime.ParseMediaType(ct)
+		isJSON := ct == "" || err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+		switch {
+		case rc.n > peekLimit:
 			t.Fatalf("DefaultRefused read %d bytes; the peek is %d", rc.n, peekLimit)
+		case rc.n > 0 && (!isJSON || resp.ContentLength > peekLimit):
+			t.Fatalf("DefaultRefused read %d bytes of a body declared too long or not JSON", rc.n)
 		}
 		rest, err := io.ReadAll(resp.Body)
 		if err != nil || !bytes.Equal(rest, body) {
@@ -54,23 +63,89 @@ func FuzzXPayRefusalPeek(f *testing.F) {
 			t.Fatal("closing the body did not close the original")
 		}
 
-		plainJSON := ct == "" || strings.EqualFold(ct, "application/json")
-		switch {
-		case status == http.StatusUnauthorized && !got:
-			t.Fatal("a 401 is not a refusal")
-		case status != http.StatusOK && status != http.StatusUnauthorized && got:
+		switch want := referenceRefusal(body); {
+		case (status == http.StatusUnauthorized || status == http.StatusForbidden) && !got:
+			t.Fatalf("a %d is not a refusal", status)
+		case status != http.StatusOK && status != http.StatusUnauthorized && status != http.StatusForbidden && got:
 			t.Fatalf("HTTP %d taken for a refusal", status)
-		case status == http.StatusOK && plainJSON && len(body) <= peekLimit && got != want:
-			t.Fatalf("DefaultRefused = %v, refusal = %v for %q", got, want, body)
-		case status == http.StatusOK && len(body) > peekLimit && got:
-			t.Fatal("a body longer than the peek taken for a refusal")
+		case status == http.StatusOK && isJSON && resp.ContentLength <= peekLimit && got != want:
+			t.Fatalf("DefaultRefused = %v, the reference = %v for %q", got, want, body)
+		case status == http.StatusOK && (!isJSON || resp.ContentLength > peekLimit) && got:
+			t.Fatal("a body declared too long or not JSON taken for a refusal")
 		}
 	})
 }
 
-// fuzzFakeAnswers returns the bodies of the fake's answers: a login, a
-// call with a valid, a missing, an invalid and an expired token, and a
-// refused login.
+// FuzzRefusesToken checks that a message refuses the token only whole
+// (the same message after a word never does), and whatever its case and
+// surrounding space.
+func FuzzRefusesToken(f *testing.F) {
+	for _, m := range tokenRefusals {
+		f.Add(m)
+	}
+	f.Add("jwt audience invalid. expected: urn:xpay")
+	f.Add("destination token account is closed")
+	f.Fuzz(func(t *testing.T, msg string) {
+		if refusesToken("destination " + msg) {
+			t.Fatalf("%q refuses the token", "destination "+msg)
+		}
+		if up := strings.ToUpper(msg); strings.ToLower(up) == strings.ToLower(msg) && refusesToken(" "+up+"\t") != refusesToken(msg) {
+			t.Fatalf("%q: case or surrounding space changed the verdict", msg)
+		}
+	})
+}
+
+// referenceRefusal is the refusal rule on a body decoded at once: the
+// body's first JSON value, read whole within the peek, is an object whose
+// first "success" or "error" member is "error", an object whose first
+// "message" member is a string that refuses the token.
+func referenceRefusal(body []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var v json.RawMessage
+	if dec.Decode(&v) != nil || dec.InputOffset() > peekLimit {
+		return false
+	}
+	keys, vals := members(v)
+	for i, k := range keys {
+		switch k {
+		case "success":
+			return false
+		case "error":
+			keys, vals := members(vals[i])
+			for i, k := range keys {
+				if k == "message" {
+					var msg string
+					return json.Unmarshal(vals[i], &msg) == nil && refusesToken(msg)
+				}
+			}
+			return false
+		}
+	}
+	return false
+}
+
+// members returns the keys and values of the JSON object v, in order; or
+// nothing when v is not an object.
+func members(v json.RawMessage) (keys []string, vals []json.RawMessage) {
+	dec := json.NewDecoder(bytes.NewReader(v))
+	if t, _ := dec.Token(); t != json.Delim('{') {
+		return nil, nil
+	}
+	for dec.More() {
+		k, _ := dec.Token()
+		var val json.RawMessage
+		if dec.Decode(&val) != nil {
+			return nil, nil
+		}
+		keys, vals = append(keys, k.(string)), append(vals, val)
+	}
+	return keys, vals
+}
+
+// fuzzFakeAnswers returns the bodies of the fake's answers: a login (with
+// the uuid at the top level and inside success), a refused login, a bill
+// created, a business error, and a call with a missing, an invalid, a
+// revoked and an expired token.
 func fuzzFakeAnswers(f *testing.F) [][]byte {
 	srv := xpaytest.NewServer()
 	defer srv.Close()
@@ -91,21 +166,28 @@ func fuzzFakeAnswers(f *testing.F) [][]byte {
 		}
 		return b
 	}
-	login := post(AuthenticatePath, "", `{"username":"`+xpaytest.Username+`","secretKey":"`+xpaytest.SecretKey+`","isAPI":true}`)
+	const creds = `{"username":"` + xpaytest.Username + `","secretKey":"` + xpaytest.SecretKey + `","isAPI":true}`
+	login := post(AuthenticatePath, "", creds)
 	var v envelope
 	if err := json.Unmarshal(login, &v); err != nil || v.Success == nil {
 		f.Fatalf("fake login: %v %s", err, login)
 	}
 	tok := v.Success.Data.AccessToken
+	srv.UUIDInSuccess = true
 	out := [][]byte{
 		login,
+		post(AuthenticatePath, "", creds),
 		post(AuthenticatePath, "", `{"username":"`+xpaytest.Username+`","secretKey":"nope","isAPI":true}`),
-		post(xpaytest.BalancePath, tok, `{}`),
-		post(xpaytest.BalancePath, "", `{}`),
-		post(xpaytest.BalancePath, "not-a-token", `{}`),
+		post(BillsSavePath, tok, `{"amount":"1"}`),
+		post(BillsSavePath, "", `{}`),
+		post(BillsSavePath, "not-a-token", `{}`),
 	}
+	srv.BusinessError = "destination token account is closed"
+	out = append(out, post(BillsSavePath, tok, `{"amount":"1"}`))
 	srv.Advance(2 * time.Hour)
-	return append(out, post(xpaytest.BalancePath, tok, `{}`))
+	out = append(out, post(BillsSavePath, tok, `{"amount":"1"}`))
+	srv.RevokeAll()
+	return append(out, post(BillsSavePath, tok, `{"amount":"1"}`))
 }
 
 // peekCountingBody is a response body that counts what is read of it.

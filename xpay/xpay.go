@@ -13,9 +13,40 @@
 //
 // A refused login becomes a *loginauth.LoginError whose Message is the
 // envelope's message and whose Code is its tag (a reference to the error
-// in xPay's logs, not an error code). Whether a refused token also comes
-// as such a 200 is undocumented: [DefaultRefused] takes both a 401 and a
-// 200 envelope about the token as a refusal.
+// in xPay's logs, not an error code).
+//
+// # Refused tokens
+//
+// How xPay refuses a missing, expired or revoked token is undocumented.
+// Its access token is a JWT and its samples are Node code, so its server
+// is likely a Node one, whose JWT middleware refuses a token with a fixed
+// message. [DefaultRefused] takes as a refusal a 401 or a 403, or a 200
+// error envelope whose whole message, trimmed and ignoring case, is one
+// of these:
+//
+//   - jsonwebtoken: "jwt must be provided", "jwt must be a string",
+//     "jwt malformed", "jwt signature is required", "invalid token",
+//     "invalid algorithm", "invalid signature", "invalid nbf value",
+//     "jwt not active", "invalid exp value", "jwt expired",
+//     "maxAge exceeded", "iat required when maxAge is specified"; and
+//     "jwt audience invalid", "jwt issuer invalid", "jwt subject invalid",
+//     "jwt jwtid invalid", "jwt nonce invalid", alone or followed by
+//     jsonwebtoken's ". expected: <value>";
+//   - express-jwt: "No authorization token was found",
+//     "Format is Authorization: Bearer [token]", "The token has been revoked.";
+//   - passport-jwt: "No auth token".
+//
+// It never matches part of a message. The business errors of a payments
+// API speak of tokens ("destination token account is closed"), and taking
+// one for a refusal would throw the token away, log in again and send the
+// payment a second time. jsonwebtoken's errors about the server's own
+// configuration ("secret or public key must be provided") are left out,
+// as a new token would not cure them. [Config.Refused] replaces the rule.
+//
+// [DefaultRefused] reads a 200 body only as far as it must, so that it
+// does not hold up an answer that the server streams: a success is known
+// from its first key, and only an error envelope is read to its end,
+// never past 16 KiB. The caller reads the whole body all the same.
 package xpay
 
 import (
@@ -23,7 +54,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,15 +72,32 @@ import (
 const ProductionURL = "https://apis.xpay.stream"
 
 // AuthenticatePath is the login endpoint, relative to [Config.BaseURL]:
-// {"username", "secretKey", "isAPI": true} → success.data.access_token.
+// {"username", "secretKey", "isAPI": true} → success.data.access_token
+// (https://docs.xpay.stream/authentication-api).
 const AuthenticatePath = "/client/authenticate"
+
+// xPay's documented API endpoints, relative to [Config.BaseURL]. Each is
+// a POST with a JSON body and the bearer token.
+const (
+	// WalletsSavePath creates a wallet, or updates the tag of one:
+	// https://docs.xpay.stream/wallets/create-wallet
+	WalletsSavePath = "/client/wallets/save"
+	// BillsSavePath creates a bill: https://docs.xpay.stream/billing/create-bill
+	BillsSavePath = "/client/bills/save"
+	// BillsViewPath returns a bill by its reference:
+	// https://docs.xpay.stream/billing/get-bill-info
+	BillsViewPath = "/client/bills/view"
+	// BillsFindPath searches bills: https://docs.xpay.stream/billing/search-bills
+	BillsFindPath = "/client/bills/find"
+)
 
 // DefaultLifetime is the lifetime of a token whose answer states no
 // expiresAt and which has no readable exp claim, used when
 // [Config.Lifetime] is zero.
 const DefaultLifetime = time.Hour
 
-// peekLimit bounds the body that [DefaultRefused] reads.
+// peekLimit bounds the body that [DefaultRefused] reads, and the body
+// declared long that it does not read at all: a refusal is short.
 const peekLimit = 16 << 10
 
 // Config describes an xPay API account. BaseURL, Username and SecretKey
@@ -212,50 +263,170 @@ func (e *apiError) loginError(r *wire.Response) *loginauth.LoginError {
 	return le
 }
 
-// DefaultRefused reports whether resp refuses xPay credentials: a 401, or
-// a 200 whose JSON body is an error envelope about the token (missing,
-// invalid, expired: see [refusal]). It reads at most 16 KiB of a 200 body
-// whose Content-Type is JSON or absent, and leaves the body for the
-// caller to read in full; a body declared longer is not read.
+// DefaultRefused reports whether resp refuses xPay credentials: a 401 or
+// a 403, or a 200 whose body is an error envelope that refuses the token
+// (see the package documentation). Of a 200 whose Content-Type is JSON or
+// absent, and whose declared length is at most 16 KiB, it reads only as
+// far as it must: up to the first of the top-level keys "success" and
+// "error", and, for a refusal, to the end of the envelope; never more than
+// 16 KiB. It then puts back what it read, so that the caller reads the
+// whole body, byte for byte, as the server sent it.
 func DefaultRefused(resp *http.Response) bool {
 	switch resp.StatusCode {
-	case http.StatusUnauthorized:
+	case http.StatusUnauthorized, http.StatusForbidden:
 		return true
 	case http.StatusOK:
-		b, ok := wire.PeekJSON(resp, peekLimit)
-		return ok && refusal(b)
+		if resp.Body == nil || resp.Body == http.NoBody || resp.ContentLength > peekLimit || !jsonOrAbsent(resp.Header) {
+			return false
+		}
+		r := &recorder{r: resp.Body}
+		refused := refusal(json.NewDecoder(io.LimitReader(r, peekLimit)))
+		r.done = true
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(r.read), r), resp.Body}
+		return refused
 	}
 	return false
 }
 
-// refusal reports whether body is an xPay error envelope about the access
-// token rather than the business call: its data says "unauthorized": true,
-// or its message mentions a token, a JWT (such as jsonwebtoken's "jwt
-// expired" and "jwt must be provided"), or being unauthorized or
-// unauthenticated.
-func refusal(body []byte) bool {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 || body[0] != '{' {
-		return false
-	}
-	var v struct {
-		Error *struct {
-			Message string          `json:"message"`
-			Data    json.RawMessage `json:"data"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(body, &v) != nil || v.Error == nil {
-		return false
-	}
-	var data struct {
-		Unauthorized bool `json:"unauthorized"`
-	}
-	if json.Unmarshal(v.Error.Data, &data) == nil && data.Unauthorized {
+// jsonOrAbsent reports whether h declares a JSON body, or no type at all.
+func jsonOrAbsent(h http.Header) bool {
+	ct := h.Get("Content-Type")
+	if ct == "" {
 		return true
 	}
-	m := strings.ToLower(v.Error.Message)
-	for _, s := range []string{"token", "jwt", "unauthorized", "unauthenticated", "not authenticated"} {
-		if strings.Contains(m, s) {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// recorder reads r for [DefaultRefused], keeping what it reads until
+// done; once reading r has failed, it fails again with the same error.
+type recorder struct {
+	r    io.Reader
+	read []byte
+	done bool
+	err  error // the first error but io.EOF that reading r returned
+}
+
+func (rc *recorder) Read(p []byte) (int, error) {
+	if rc.err != nil {
+		return 0, rc.err
+	}
+	n, err := rc.r.Read(p)
+	if !rc.done {
+		rc.read = append(rc.read, p[:n]...)
+	}
+	if err != nil && err != io.EOF {
+		rc.err = err
+	}
+	return n, err
+}
+
+// refusal reads an xPay envelope from dec as far as it must to tell
+// whether it refuses the token: the first of its top-level keys "success"
+// and "error" decides, other keys ("uuid") are skipped. It is a refusal
+// when "error" is an object whose "message" is a token refusal
+// ([refusesToken]), and only when the whole envelope is well-formed
+// JSON: a refusal costs a login and re-sends the request, so a body
+// that is cut short or too long to read is never one.
+func refusal(dec *json.Decoder) bool {
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return false
+	}
+	refused := false
+	for dec.More() {
+		key, err := dec.Token()
+		switch {
+		case err != nil:
+			return false
+		case refused:
+			err = skip(dec) // decided: read on to the end of the envelope
+		case key == "success":
+			return false
+		case key == "error":
+			if refused = errorRefusal(dec); !refused {
+				return false
+			}
+		default:
+			err = skip(dec)
+		}
+		if err != nil {
+			return false
+		}
+	}
+	_, err := dec.Token() // the closing brace
+	return refused && err == nil
+}
+
+// errorRefusal reads the value of an envelope's "error" key from dec, and
+// reports whether it is an object whose first "message" is a string that
+// refuses the token, read whole.
+func errorRefusal(dec *json.Decoder) bool {
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return false
+	}
+	refused := false
+	for seen := false; dec.More(); {
+		key, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if key != "message" || seen {
+			if skip(dec) != nil {
+				return false
+			}
+			continue
+		}
+		seen = true
+		t, err := dec.Token()
+		msg, ok := t.(string)
+		if err != nil || !ok || !refusesToken(msg) {
+			return false
+		}
+		refused = true
+	}
+	_, err := dec.Token() // the closing brace
+	return refused && err == nil
+}
+
+// skip reads the next value from dec.
+func skip(dec *json.Decoder) error {
+	var v json.RawMessage
+	return dec.Decode(&v)
+}
+
+// tokenRefusals are the messages with which Node's JWT middleware refuses
+// a token, lower-cased: jsonwebtoken's verify, express-jwt and
+// passport-jwt.
+var tokenRefusals = []string{
+	"jwt must be provided", "jwt must be a string", "jwt malformed",
+	"jwt signature is required", "invalid token", "invalid algorithm",
+	"invalid signature", "invalid nbf value", "jwt not active",
+	"invalid exp value", "jwt expired", "maxage exceeded",
+	"iat required when maxage is specified",
+	"no authorization token was found", "format is authorization: bearer [token]",
+	"the token has been revoked.",
+	"no auth token",
+}
+
+// claimRefusals are jsonwebtoken's messages for a claim that does not
+// match, lower-cased, which go on with ". expected: <the value>".
+var claimRefusals = []string{
+	"jwt audience invalid", "jwt issuer invalid", "jwt subject invalid",
+	"jwt jwtid invalid", "jwt nonce invalid",
+}
+
+// refusesToken reports whether msg, trimmed and ignoring case, is one of
+// the messages of [tokenRefusals] or [claimRefusals], whole.
+func refusesToken(msg string) bool {
+	m := strings.ToLower(strings.TrimSpace(msg))
+	if slices.Contains(tokenRefusals, m) {
+		return true
+	}
+	for _, c := range claimRefusals {
+		if rest, ok := strings.CutPrefix(m, c); ok && (rest == "" || strings.HasPrefix(rest, ". expected: ")) {
 			return true
 		}
 	}

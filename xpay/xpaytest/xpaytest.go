@@ -1,6 +1,7 @@
 package xpaytest
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -24,7 +25,17 @@ const (
 const (
 	// AuthenticatePath is the login endpoint.
 	AuthenticatePath = "/client/authenticate"
-	// BalancePath is the protected endpoint: the caller's balance.
+	// BillsSavePath creates a bill, as xPay's documented endpoint does.
+	BillsSavePath = "/client/bills/save"
+	// BillsViewPath returns a bill by its reference, as xPay's documented
+	// endpoint does.
+	BillsViewPath = "/client/bills/view"
+
+	// BalancePath is a protected endpoint that answers the caller's
+	// balance.
+	//
+	// Deprecated: xPay has no such endpoint; use [BillsSavePath] or
+	// [BillsViewPath]. The fake serves it until its last callers move.
 	BalancePath = "/client/balance"
 )
 
@@ -34,15 +45,25 @@ const (
 	MsgAuthenticated = "Authenticated"
 	// MsgInvalidCredentials refuses a wrong user name or secret key.
 	MsgInvalidCredentials = "invalid credentials"
-	// MsgInvalidRequest refuses a body that is not JSON or whose isAPI is
-	// not true.
+	// MsgInvalidRequest refuses a body that is not JSON or holds a bad
+	// field (isAPI not true, a bad amount, a reused reference); data
+	// names the field.
 	MsgInvalidRequest = "invalid request"
+	// MsgBillCreated is the message of a bill created by [BillsSavePath].
+	MsgBillCreated = "bill created"
+	// MsgBillFound is the message of a bill found by [BillsViewPath].
+	MsgBillFound = "bill found"
+	// MsgBillNotFound is the business error of [BillsViewPath] for an
+	// unknown reference.
+	MsgBillNotFound = "bill not found"
 	// MsgTokenMissing refuses a request without "Authorization: Bearer ...".
 	MsgTokenMissing = "jwt must be provided"
-	// MsgTokenInvalid refuses an unknown or revoked token.
+	// MsgTokenInvalid refuses a token that was never issued.
 	MsgTokenInvalid = "invalid token"
 	// MsgTokenExpired refuses an expired token.
 	MsgTokenExpired = "jwt expired"
+	// MsgTokenRevoked refuses a revoked token.
+	MsgTokenRevoked = "The token has been revoked."
 )
 
 // Server is a fake xPay API. Create it with [NewServer]; set its exported
@@ -51,21 +72,36 @@ type Server struct {
 	*loginauthtest.Server
 
 	// RefuseWith401 makes the protected endpoints refuse a missing,
-	// invalid or expired token with HTTP 401 instead of HTTP 200; the
-	// body is the same error envelope.
+	// invalid, expired or revoked token with HTTP 401 instead of HTTP
+	// 200; the body is the same error envelope.
 	RefuseWith401 bool
 
-	mu    sync.Mutex        // protects users
-	users map[string]string // secret key by user name
+	// UUIDInSuccess puts the uuid of a success answer inside the
+	// "success" object, as the sample of xPay's authenticate page does,
+	// instead of at the top level, as its other samples do.
+	UUIDInSuccess bool
+
+	// BusinessError, when not empty, makes the protected endpoints answer
+	// every request whose token is valid with HTTP 200 and an error envelope
+	// holding this message, as xPay answers a business error.
+	BusinessError string
+
+	mu    sync.Mutex                // protects users and bills
+	users map[string]string         // secret key by user name
+	bills map[string]map[string]any // by user name and reference
 }
 
 // NewServer starts and returns a fake xPay API with the default account.
 // The caller should call Close when finished.
 func NewServer() *Server {
-	s := &Server{users: map[string]string{Username: SecretKey}}
+	s := &Server{users: map[string]string{Username: SecretKey}, bills: map[string]map[string]any{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+AuthenticatePath, s.authenticate)
-	mux.HandleFunc("POST "+BalancePath, s.balance)
+	mux.HandleFunc("POST "+BillsSavePath, s.protected(s.saveBill))
+	mux.HandleFunc("POST "+BillsViewPath, s.protected(s.viewBill))
+	mux.HandleFunc("POST "+BalancePath, s.protected(func(w http.ResponseWriter, r *http.Request, username string) {
+		s.success(w, r, "Balance", map[string]any{"username": username, "balance": "100.00", "currency": "EUR"})
+	}))
 	s.Server = loginauthtest.NewUnstartedServer(mux)
 	s.SetLifetime(DefaultLifetime)
 	s.Start()
@@ -94,11 +130,15 @@ func requestUUID(r *http.Request) string {
 	return loginauthtest.RandomUUID()
 }
 
-func success(w http.ResponseWriter, r *http.Request, msg string, data any) {
-	loginauthtest.WriteJSON(w, http.StatusOK, map[string]any{
-		"success": map[string]any{"message": msg, "data": data},
-		"uuid":    requestUUID(r),
-	})
+func (s *Server) success(w http.ResponseWriter, r *http.Request, msg string, data any) {
+	ok := map[string]any{"message": msg, "data": data}
+	v := map[string]any{"success": ok}
+	if s.UUIDInSuccess {
+		ok["uuid"] = requestUUID(r)
+	} else {
+		v["uuid"] = requestUUID(r)
+	}
+	loginauthtest.WriteJSON(w, http.StatusOK, v)
 }
 
 func failure(w http.ResponseWriter, r *http.Request, status int, msg string, data any) {
@@ -132,7 +172,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) {
 		failure(w, r, http.StatusOK, MsgInvalidCredentials, map[string]any{"invalid": true})
 		return
 	}
-	exp := s.Now().Add(s.Lifetime()).Truncate(time.Second) // as the exp claim says
+	exp := s.Now().Add(s.Lifetime()).Truncate(time.Millisecond) // expiresAt, in milliseconds
 	data := map[string]any{
 		"success":   true,
 		"expiresAt": exp.UnixMilli(),
@@ -144,30 +184,109 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) {
 		s.Issue(token, in.Username, exp)
 		data["access_token"] = token
 	}
-	success(w, r, MsgAuthenticated, data)
+	s.success(w, r, MsgAuthenticated, data)
 }
 
-// balance serves POST /client/balance.
-func (s *Server) balance(w http.ResponseWriter, r *http.Request) {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
-		token = ""
+// protected wraps the handler of an endpoint that needs a bearer token: a
+// missing, unknown, expired or revoked token is refused with the message
+// of a Node JWT middleware; with [Server.BusinessError] set, a request
+// with a valid token gets that business error.
+func (s *Server) protected(h func(w http.ResponseWriter, r *http.Request, username string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			token = ""
+		}
+		username, err := s.Authorize(token)
+		if err != nil {
+			status := http.StatusOK
+			if s.RefuseWith401 {
+				status = http.StatusUnauthorized
+			}
+			msg := MsgTokenInvalid
+			switch {
+			case errors.Is(err, loginauthtest.ErrNoToken):
+				msg = MsgTokenMissing
+			case errors.Is(err, loginauthtest.ErrTokenExpired):
+				msg = MsgTokenExpired
+			case errors.Is(err, loginauthtest.ErrTokenRevoked):
+				msg = MsgTokenRevoked
+			}
+			failure(w, r, status, msg, map[string]any{})
+			return
+		}
+		if s.BusinessError != "" {
+			failure(w, r, http.StatusOK, s.BusinessError, map[string]any{})
+			return
+		}
+		h(w, r, username)
 	}
-	username, err := s.Authorize(token)
-	if err != nil {
-		status := http.StatusOK
-		if s.RefuseWith401 {
-			status = http.StatusUnauthorized
-		}
-		msg := MsgTokenInvalid
-		switch {
-		case errors.Is(err, loginauthtest.ErrNoToken):
-			msg = MsgTokenMissing
-		case errors.Is(err, loginauthtest.ErrTokenExpired):
-			msg = MsgTokenExpired
-		}
-		failure(w, r, status, msg, map[string]any{"unauthorized": true})
+}
+
+// saveBill serves POST /client/bills/save: {"amount": "<USD × 10⁶>", "tag",
+// "expireInMinutes", "reference", "useLightning"} → the bill. A bill
+// without a reference gets a random one; a reference is never reused.
+func (s *Server) saveBill(w http.ResponseWriter, r *http.Request, username string) {
+	var in struct {
+		Amount          json.Number `json:"amount"`
+		Tag             string      `json:"tag"`
+		ExpireInMinutes json.Number `json:"expireInMinutes"`
+		Reference       string      `json:"reference"`
+	}
+	if err := loginauthtest.ReadJSON(w, r, &in); err != nil {
+		failure(w, r, http.StatusOK, MsgInvalidRequest, map[string]any{"body": "invalid JSON"})
 		return
 	}
-	success(w, r, "Balance", map[string]any{"username": username, "balance": "100.00", "currency": "EUR"})
+	amount, err := in.Amount.Int64()
+	if err != nil || amount <= 0 {
+		failure(w, r, http.StatusOK, MsgInvalidRequest, map[string]any{"amount": "must be a positive integer"})
+		return
+	}
+	minutes, err := in.ExpireInMinutes.Int64()
+	if err != nil || minutes <= 0 {
+		minutes = 30
+	}
+	if in.Reference == "" {
+		in.Reference = loginauthtest.RandomHex(8)
+	}
+	now := s.Now()
+	bill := map[string]any{
+		"uuid": loginauthtest.RandomUUID(), "username": username, "wallet": loginauthtest.RandomUUID(),
+		"hex": "", "address": "", "createdAt": now.UnixMilli(), "billRef": in.Reference,
+		"billAmount": amount, "paidAmount": 0, "testnet": false, "tag": in.Tag,
+		"starting": now.Add(-time.Minute).UnixMilli(), "until": now.Add(time.Duration(minutes) * time.Minute).UnixMilli(),
+		"closed": false, "canceled": false, "cooldown": 0, "txs": []any{},
+	}
+	key := username + "\x00" + in.Reference
+	s.mu.Lock()
+	_, used := s.bills[key]
+	if !used {
+		s.bills[key] = bill
+	}
+	s.mu.Unlock()
+	if used {
+		failure(w, r, http.StatusOK, MsgInvalidRequest, map[string]any{"reference": "already used"})
+		return
+	}
+	s.success(w, r, MsgBillCreated, bill)
+}
+
+// viewBill serves POST /client/bills/view: {"reference"} → the caller's
+// bill with that reference.
+func (s *Server) viewBill(w http.ResponseWriter, r *http.Request, username string) {
+	var in struct {
+		Reference string `json:"reference"`
+	}
+	if err := loginauthtest.ReadJSON(w, r, &in); err != nil {
+		failure(w, r, http.StatusOK, MsgInvalidRequest, map[string]any{"body": "invalid JSON"})
+		return
+	}
+	s.mu.Lock()
+	bill, ok := s.bills[username+"\x00"+in.Reference]
+	s.mu.Unlock()
+	if !ok {
+		failure(w, r, http.StatusOK, MsgBillNotFound, map[string]any{"reference": in.Reference})
+		return
+	}
+	s.success(w, r, MsgBillFound, bill)
 }

@@ -78,9 +78,9 @@ func TestAuthenticate(t *testing.T) {
 	is.NoErr(err)
 	var claims struct{ Exp int64 }
 	is.NoErr(json.Unmarshal(payload, &claims))
-	is.Equal(time.Unix(claims.Exp, 0), expiresAt)
+	is.Equal(time.Unix(claims.Exp, 0), expiresAt.Truncate(time.Second)) // exp is in whole seconds
 	srv.SetNow(func() time.Time { return expiresAt.Add(-time.Millisecond) })
-	is.True(srv.Valid(tok)) // valid until expiresAt
+	is.True(srv.Valid(tok)) // valid until expiresAt, to the millisecond
 	srv.SetNow(func() time.Time { return expiresAt })
 	is.True(!srv.Valid(tok)) // expired at expiresAt
 	srv.SetNow(nil)
@@ -115,24 +115,100 @@ func TestAuthenticate(t *testing.T) {
 	is.Equal(srv.Logins(), int64(8))
 }
 
-func TestBalance(t *testing.T) {
+// TestExpiresAtMilliseconds logs in at a time with milliseconds:
+// expiresAt keeps them, as xPay's samples (…7510) do.
+func TestExpiresAtMilliseconds(t *testing.T) {
+	is := is.New(t)
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	now := time.UnixMilli(1783074277510)
+	srv.SetNow(func() time.Time { return now })
+	_, m := do(t, srv, xpaytest.AuthenticatePath, aliceLogin, nil)
+	data := m["success"].(map[string]any)["data"].(map[string]any)
+	is.Equal(int64(data["expiresAt"].(float64)), now.Add(xpaytest.DefaultLifetime).UnixMilli()) // not rounded to the second
+}
+
+func TestBills(t *testing.T) {
+	is := is.New(t)
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	h := bearer(login(t, srv))
+	h["uuid"] = "38e27ab0-d331-4c63-8f24-e1603739511d"
+
+	status, m := do(t, srv, xpaytest.BillsSavePath, `{"amount":"2500000","tag":"cart","expireInMinutes":"15","reference":"66bb8c4dbb18e67"}`, h)
+	is.Equal(status, 200)
+	is.Equal(m["uuid"], h["uuid"]) // echoed
+	ok := m["success"].(map[string]any)
+	is.Equal(ok["message"], xpaytest.MsgBillCreated)
+	bill := ok["data"].(map[string]any)
+	is.Equal(bill["billRef"], "66bb8c4dbb18e67")
+	is.Equal(bill["billAmount"], 2500000.0)
+	is.Equal(bill["username"], xpaytest.Username)
+	is.Equal(bill["until"].(float64)-bill["createdAt"].(float64), 15*60e3)
+	is.True(uuidRE.MatchString(bill["uuid"].(string)))
+
+	status, m = do(t, srv, xpaytest.BillsViewPath, `{"reference":"66bb8c4dbb18e67"}`, h)
+	is.Equal(status, 200)
+	is.Equal(m["success"].(map[string]any)["message"], xpaytest.MsgBillFound)
+	is.Equal(m["success"].(map[string]any)["data"], bill) // the bill saved
+
+	status, m = do(t, srv, xpaytest.BillsSavePath, `{"amount":1000000}`, h)
+	is.Equal(status, 200)
+	is.True(m["success"].(map[string]any)["data"].(map[string]any)["billRef"] != "") // a reference is made up
+
+	businessError := func(path, body, msg string) {
+		t.Helper()
+		status, m := do(t, srv, path, body, h)
+		is.Equal(status, 200) // business errors are HTTP 200
+		is.Equal(m["error"].(map[string]any)["message"], msg)
+	}
+	businessError(xpaytest.BillsSavePath, `{"amount":"2500000","reference":"66bb8c4dbb18e67"}`, xpaytest.MsgInvalidRequest) // reference reused
+	businessError(xpaytest.BillsSavePath, `{"amount":"-1"}`, xpaytest.MsgInvalidRequest)
+	businessError(xpaytest.BillsSavePath, `{"amount":"ten"}`, xpaytest.MsgInvalidRequest)
+	businessError(xpaytest.BillsViewPath, `{"reference":"nope"}`, xpaytest.MsgBillNotFound)
+	srv.AddUser("bob@example.test", "bob-key")
+	_, m = do(t, srv, xpaytest.AuthenticatePath, `{"username":"bob@example.test","secretKey":"bob-key","isAPI":true}`, nil)
+	bob := bearer(m["success"].(map[string]any)["data"].(map[string]any)["access_token"].(string))
+	status, m = do(t, srv, xpaytest.BillsViewPath, `{"reference":"66bb8c4dbb18e67"}`, bob)
+	is.Equal(status, 200)
+	is.Equal(m["error"].(map[string]any)["message"], xpaytest.MsgBillNotFound) // alice's bill, not bob's
+
+	srv.BusinessError = "destination token account is closed"
+	businessError(xpaytest.BillsSavePath, `{"amount":"1"}`, srv.BusinessError)
+	businessError(xpaytest.BillsViewPath, `{"reference":"66bb8c4dbb18e67"}`, srv.BusinessError)
+	is.Equal(srv.Requests(), int64(10))
+	is.Equal(srv.Refused(), int64(0))
+}
+
+func TestUUIDInSuccess(t *testing.T) {
+	is := is.New(t)
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	srv.UUIDInSuccess = true
+	id := map[string]string{"uuid": "f8623092-a59a-4ceb-bc75-18e59815d5df"}
+	_, m := do(t, srv, xpaytest.AuthenticatePath, aliceLogin, id)
+	is.Equal(m["success"].(map[string]any)["uuid"], id["uuid"]) // inside success, as on the authenticate page
+	_, top := m["uuid"]
+	is.True(!top)
+	_, m = do(t, srv, xpaytest.AuthenticatePath, `{"username":"alice@example.test","secretKey":"nope","isAPI":true}`, id)
+	is.Equal(m["uuid"], id["uuid"]) // an error keeps it at the top level
+}
+
+func TestRefusals(t *testing.T) {
 	is := is.New(t)
 	srv := xpaytest.NewServer()
 	defer srv.Close()
 	tok := login(t, srv)
 
-	h := bearer(tok)
-	h["uuid"] = "38e27ab0-d331-4c63-8f24-e1603739511d"
-	status, m := do(t, srv, xpaytest.BalancePath, `{}`, h)
-	is.Equal(status, 200)
-	is.Equal(m["uuid"], h["uuid"]) // echoed
-	is.Equal(m["success"].(map[string]any)["data"].(map[string]any)["username"], xpaytest.Username)
-
 	refused := func(header map[string]string, wantStatus int, msg string) {
 		t.Helper()
-		status, m := do(t, srv, xpaytest.BalancePath, `{}`, header)
-		is.Equal(status, wantStatus)
-		is.Equal(m["error"].(map[string]any)["message"], msg)
+		for _, path := range []string{xpaytest.BillsSavePath, xpaytest.BillsViewPath} {
+			status, m := do(t, srv, path, `{"amount":"1","reference":"r"}`, header)
+			is.Equal(status, wantStatus)
+			e := m["error"].(map[string]any)
+			is.Equal(e["message"], msg)
+			is.Equal(e["data"], map[string]any{}) // nothing but the message says why
+		}
 	}
 	refused(nil, 200, xpaytest.MsgTokenMissing)
 	refused(map[string]string{"Authorization": tok}, 200, xpaytest.MsgTokenMissing) // no scheme
@@ -150,11 +226,15 @@ func TestBalance(t *testing.T) {
 
 	tok = login(t, srv)
 	srv.RevokeAll()
-	refused(bearer(tok), 200, xpaytest.MsgTokenInvalid)
-	status, _ = do(t, srv, xpaytest.BalancePath, `{}`, bearer(login(t, srv)))
+	refused(bearer(tok), 200, xpaytest.MsgTokenRevoked)
+	status, _ := do(t, srv, xpaytest.BillsSavePath, `{"amount":"1"}`, bearer(login(t, srv)))
 	is.Equal(status, 200)
-	is.Equal(srv.Requests(), int64(2))
-	is.Equal(srv.Refused(), int64(8))
+	is.Equal(srv.Requests(), int64(1))
+	is.Equal(srv.Refused(), int64(16))
+
+	status, m := do(t, srv, xpaytest.BalancePath, `{}`, bearer(login(t, srv)))
+	is.Equal(status, 200)
+	is.Equal(m["success"].(map[string]any)["data"].(map[string]any)["balance"], "100.00") // the deprecated endpoint still answers
 }
 
 func TestFaults(t *testing.T) {
