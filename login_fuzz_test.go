@@ -468,7 +468,7 @@ func FuzzXPayDefaultRefused(f *testing.F) {
 	f.Add(200, "text/plain", []byte(`{"error":{"message":"jwt expired"}}`), uint16(0), false)
 	f.Fuzz(func(t *testing.T, status int, ct string, body []byte, pad uint16, declared bool) {
 		got, status := fuzzRefused(t, xpay.DefaultRefused, status, ct, body, pad, declared)
-		if got && status != http.StatusUnauthorized && status != http.StatusOK {
+		if got && status != http.StatusUnauthorized && status != http.StatusForbidden && status != http.StatusOK {
 			t.Fatalf("HTTP %d taken for a refusal", status)
 		}
 	})

@@ -55,7 +55,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -276,7 +275,7 @@ func DefaultRefused(resp *http.Response) bool {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		return true
 	case http.StatusOK:
-		if resp.Body == nil || resp.Body == http.NoBody || resp.ContentLength > peekLimit || !jsonOrAbsent(resp.Header) {
+		if resp.Body == nil || resp.Body == http.NoBody || resp.ContentLength > peekLimit || !wire.JSONOrAbsent(resp.Header) {
 			return false
 		}
 		r := &recorder{r: resp.Body}
@@ -289,16 +288,6 @@ func DefaultRefused(resp *http.Response) bool {
 		return refused
 	}
 	return false
-}
-
-// jsonOrAbsent reports whether h declares a JSON body, or no type at all.
-func jsonOrAbsent(h http.Header) bool {
-	ct := h.Get("Content-Type")
-	if ct == "" {
-		return true
-	}
-	mt, _, err := mime.ParseMediaType(ct)
-	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
 // recorder reads r for [DefaultRefused], keeping what it reads until

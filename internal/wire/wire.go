@@ -196,8 +196,8 @@ func isHTML(h http.Header, body []byte) bool {
 	return ct == "text/html" || (len(b) > 0 && b[0] == '<')
 }
 
-// isJSONOrAbsent reports whether h declares a JSON body, or no type at all.
-func isJSONOrAbsent(h http.Header) bool {
+// JSONOrAbsent reports whether h declares a JSON body, or no type at all.
+func JSONOrAbsent(h http.Header) bool {
 	ct := h.Get("Content-Type")
 	if ct == "" {
 		return true
@@ -209,7 +209,7 @@ func isJSONOrAbsent(h http.Header) bool {
 // PeekJSON is [loginauth.PeekBody] for responses whose Content-Type is JSON
 // or absent; it reads nothing of other responses and reports false.
 func PeekJSON(resp *http.Response, limit int64) ([]byte, bool) {
-	if !isJSONOrAbsent(resp.Header) {
+	if !JSONOrAbsent(resp.Header) {
 		return nil, false
 	}
 	return loginauth.PeekBody(resp, limit)
