@@ -447,7 +447,7 @@ func FuzzXPayDefaultRefused(f *testing.F) {
 		} `json:"success"`
 	}
 	json.Unmarshal(auth.body, &v)
-	balance := srv.URL + xpaytest.BalancePath
+	balance := srv.URL + xpaytest.BillsSavePath
 	bearer := http.Header{"Authorization": {"Bearer " + v.Success.Data.AccessToken}}
 	answers := []fuzzAnswer{
 		auth,

@@ -33,7 +33,7 @@ response status is 400 or more, as with curl --fail (the body is printed
 anyway).
 
   loginauth call mic /users/alice
-  loginauth call xpay POST /client/balance -d '{}'
+  loginauth call xpay POST /client/bills/save -d '{"amount":"1000000"}'
   loginauth call -v crux /timp/organizations/permissions/
 
 Flags:

@@ -299,7 +299,7 @@ func startFakes() []*target {
 				return providers[3].newSource(account{base: p.URL, user: xpaytest.Username, secret: xpaytest.SecretKey, client: hc}, o)
 			},
 			request: func(ctx context.Context) *http.Request {
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, p.URL+xpaytest.BalancePath, strings.NewReader("{}"))
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, p.URL+xpaytest.BillsSavePath, strings.NewReader(`{"amount":"1000000"}`))
 				req.Header.Set("Content-Type", "application/json")
 				return req
 			},

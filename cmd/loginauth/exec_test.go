@@ -150,11 +150,11 @@ func TestBinaryBadInput(t *testing.T) {
 		{"unknown provider", a.env, []string{"token", "paypal"}, 2, `unknown provider "paypal"`},
 		{"unknown command", a.env, []string{"login"}, 2, `unknown command "login"`},
 		{"missing secret", without(a.env, "XPAY_SECRET_KEY"), []string{"token", "xpay"}, 2, "set XPAY_SECRET_KEY"},
-		{"missing user", without(a.env, "XPAY_USERNAME"), []string{"call", "xpay", "POST", "/client/balance"}, 2, "set XPAY_USERNAME"},
+		{"missing user", without(a.env, "XPAY_USERNAME"), []string{"call", "xpay", "POST", "/client/bills/save"}, 2, "set XPAY_USERNAME"},
 		{"refused login", a.env, []string{"token", "xpay", "--secret-key", wrong}, 1, `"invalid credentials"`},
-		{"refused login, call", a.env, []string{"call", "-v", "xpay", "POST", "/client/balance", "-d", "{}", "--password=" + wrong}, 1, `"invalid credentials"`},
+		{"refused login, call", a.env, []string{"call", "-v", "xpay", "POST", "/client/bills/save", "-d", "{}", "--password=" + wrong}, 1, `"invalid credentials"`},
 		{"unreachable", unreachable, []string{"token", "xpay"}, 1, "127.0.0.1:1: connect: connection refused"},
-		{"unreachable, call", unreachable, []string{"call", "xpay", "POST", "/client/balance"}, 1, "cannot reach the API: check XPAY_BASE_URL"},
+		{"unreachable, call", unreachable, []string{"call", "xpay", "POST", "/client/bills/save"}, 1, "cannot reach the API: check XPAY_BASE_URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)

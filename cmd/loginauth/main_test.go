@@ -56,7 +56,7 @@ func startFake(t *testing.T, name string) *fakeAccount {
 		s := xpaytest.NewServer()
 		a = &fakeAccount{fake: s.Server, secret: xpaytest.SecretKey, env: map[string]string{
 			"XPAY_BASE_URL": s.URL, "XPAY_USERNAME": xpaytest.Username, "XPAY_SECRET_KEY": xpaytest.SecretKey,
-		}, call: []string{"POST", xpaytest.BalancePath, "-d", "{}"}, want: `"balance":"100.00"`}
+		}, call: []string{"POST", xpaytest.BillsSavePath, "-d", `{"amount":"1000000"}`}, want: `"message":"bill created"`}
 	default:
 		t.Fatalf("no fake %q", name)
 	}

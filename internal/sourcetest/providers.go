@@ -175,7 +175,7 @@ var Providers = []Provider{
 		Secret: xpaytest.SecretKey,
 		// Every xPay call is a POST with a JSON body, which a refused
 		// request must carry again.
-		Method: http.MethodPost, Path: xpaytest.BalancePath, Body: `{"currency":"EUR"}`,
+		Method: http.MethodPost, Path: xpaytest.BillsSavePath, Body: `{"amount":"1000000","tag":"conformance"}`,
 		Header: func(tok *oauth2.Token) http.Header {
 			return http.Header{"Authorization": {"Bearer " + tok.AccessToken}}
 		},

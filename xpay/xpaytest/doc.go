@@ -9,8 +9,7 @@
 //	POST /client/bills/save    {"amount","tag","expireInMinutes","reference"} → {"success":{"message":"bill created","data":{bill}},"uuid"}
 //	POST /client/bills/view    {"reference"} → {"success":{"message":"bill found","data":{bill}},"uuid"}
 //
-// The bill endpoints want "Authorization: Bearer <access_token>". The
-// fake also serves the deprecated [BalancePath], which is not xPay's.
+// The bill endpoints want "Authorization: Bearer <access_token>".
 //
 // As documented, business outcomes are HTTP 200 either way: a success is
 // {"success": {"message", "data"}, "uuid"} and a failure is

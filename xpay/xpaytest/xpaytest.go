@@ -30,13 +30,6 @@ const (
 	// BillsViewPath returns a bill by its reference, as xPay's documented
 	// endpoint does.
 	BillsViewPath = "/client/bills/view"
-
-	// BalancePath is a protected endpoint that answers the caller's
-	// balance.
-	//
-	// Deprecated: xPay has no such endpoint; use [BillsSavePath] or
-	// [BillsViewPath]. The fake serves it until its last callers move.
-	BalancePath = "/client/balance"
 )
 
 // Messages of the response envelopes.
@@ -99,9 +92,6 @@ func NewServer() *Server {
 	mux.HandleFunc("POST "+AuthenticatePath, s.authenticate)
 	mux.HandleFunc("POST "+BillsSavePath, s.protected(s.saveBill))
 	mux.HandleFunc("POST "+BillsViewPath, s.protected(s.viewBill))
-	mux.HandleFunc("POST "+BalancePath, s.protected(func(w http.ResponseWriter, r *http.Request, username string) {
-		s.success(w, r, "Balance", map[string]any{"username": username, "balance": "100.00", "currency": "EUR"})
-	}))
 	s.Server = loginauthtest.NewUnstartedServer(mux)
 	s.SetLifetime(DefaultLifetime)
 	s.Start()

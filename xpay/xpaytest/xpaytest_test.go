@@ -231,10 +231,6 @@ func TestRefusals(t *testing.T) {
 	is.Equal(status, 200)
 	is.Equal(srv.Requests(), int64(1))
 	is.Equal(srv.Refused(), int64(16))
-
-	status, m := do(t, srv, xpaytest.BalancePath, `{}`, bearer(login(t, srv)))
-	is.Equal(status, 200)
-	is.Equal(m["success"].(map[string]any)["data"].(map[string]any)["balance"], "100.00") // the deprecated endpoint still answers
 }
 
 func TestFaults(t *testing.T) {
