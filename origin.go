@@ -82,6 +82,9 @@ func (s *Source) owns(u *url.URL, host string) bool {
 // sameHost reports whether the Host field host names the host and port of
 // u: ignoring case, and taking an absent port as the scheme's default.
 func sameHost(u *url.URL, host string) bool {
+	if host == u.Host {
+		return true // the common case: http.NewRequest set it from the URL
+	}
 	h := url.URL{Scheme: u.Scheme, Host: host}
 	return strings.EqualFold(h.Hostname(), u.Hostname()) && portOf(&h) == portOf(u)
 }

@@ -382,7 +382,7 @@ func (s *Source) flight(ctx context.Context) (any, error) {
 	}
 	if !s.running.CompareAndSwap(false, true) {
 		err := fmt.Errorf("%s: login not started: the last login ignored its timeout of %v and has not returned yet", s.cfg.Provider, s.cfg.LoginTimeout)
-		s.lost(EventLogin.op(), err, 0)
+		s.lost("login", err, 0)
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.LoginTimeout)
@@ -393,7 +393,7 @@ func (s *Source) flight(ctx context.Context) (any, error) {
 		defer func() {
 			if !returned {
 				r.err = s.recovered(recover(), cur)
-				s.lost(EventLogin.op(), r.err, 0)
+				s.lost("login", r.err, 0)
 			}
 			cancel()
 			s.running.Store(false)
@@ -412,7 +412,7 @@ func (s *Source) flight(ctx context.Context) (any, error) {
 		return r.e, nil
 	case <-t.C:
 		err := fmt.Errorf("%s: login failed: no answer within the login timeout of %v; the login function ignores its context: %w", s.cfg.Provider, s.cfg.LoginTimeout, context.DeadlineExceeded)
-		s.lost(EventLogin.op(), err, s.cfg.LoginTimeout+loginGrace)
+		s.lost("login", err, s.cfg.LoginTimeout+loginGrace)
 		return nil, err
 	}
 }
