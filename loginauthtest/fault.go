@@ -161,7 +161,8 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request) (Fault, bool
 }
 
 // wait sleeps d and reports true, or reports false as soon as the client
-// goes away or the server closes.
+// goes away or the server closes (which ends the request's context). It
+// selects on nothing else, so that it blocks durably in a synctest bubble.
 func (s *Server) wait(r *http.Request, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -169,7 +170,6 @@ func (s *Server) wait(r *http.Request, d time.Duration) bool {
 	case <-t.C:
 		return true
 	case <-r.Context().Done():
-	case <-s.closing:
 	}
 	return false
 }
@@ -195,14 +195,7 @@ func (s *Server) serveHuge(w http.ResponseWriter, r *http.Request, n int64) {
 	}
 }
 
-func (s *Server) isClosing() bool {
-	select {
-	case <-s.closing:
-		return true
-	default:
-		return false
-	}
-}
+func (s *Server) isClosing() bool { return s.ctx.Err() != nil }
 
 // dropConnection answers with a truncated response and closes the
 // connection under it.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +16,7 @@ import (
 func base64URL(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
 
 func TestFaults(t *testing.T) {
-	base := runtime.NumGoroutine()
+	loginauthtest.CheckLeaks(t)
 	s := newToy()
 	tr := &http.Transport{}
 	c := &http.Client{Transport: tr, Timeout: 2 * time.Second}
@@ -154,7 +153,6 @@ func TestFaults(t *testing.T) {
 
 	s.Close()
 	tr.CloseIdleConnections()
-	settle(t, base)
 }
 
 func TestFaultString(t *testing.T) {

@@ -1,6 +1,8 @@
 package loginauthtest
 
 import (
+	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -33,8 +35,8 @@ type Server struct {
 	refused   atomic.Int64
 	requests  atomic.Int64
 
-	closeOnce sync.Once
-	closing   chan struct{} // closed by Close to end stalled handlers
+	ctx  context.Context    // the base of every request's context
+	stop context.CancelFunc // called by Close to end stalled handlers
 
 	mu         sync.Mutex // protects the fields below
 	now        func() time.Time
@@ -65,18 +67,17 @@ func NewServer(h http.Handler) *Server {
 // that a provider fake can configure it first. Call Start (or StartTLS) from
 // the embedded [httptest.Server] to start it.
 func NewUnstartedServer(h http.Handler) *Server {
-	return &Server{
-		Server:  httptest.NewUnstartedServer(h),
-		closing: make(chan struct{}),
-		tokens:  make(map[string]*issued),
-	}
+	s := &Server{Server: httptest.NewUnstartedServer(h), tokens: make(map[string]*issued)}
+	s.ctx, s.stop = context.WithCancel(context.Background())
+	s.Config.BaseContext = func(net.Listener) context.Context { return s.ctx }
+	return s
 }
 
 // Close ends the handlers that are stalling on purpose ([FaultSlow],
 // [FaultDrip], a login delay), then shuts the server down and blocks until
 // all outstanding requests have completed.
 func (s *Server) Close() {
-	s.closeOnce.Do(func() { close(s.closing) })
+	s.stop()
 	s.Server.Close()
 }
 

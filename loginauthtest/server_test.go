@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -170,21 +169,8 @@ func TestJWTAndHex(t *testing.T) {
 	is.Equal(len(loginauthtest.RandomHex(7)), 7)
 }
 
-// settle waits for the number of goroutines to drop back to base.
-func settle(t *testing.T, base int) {
-	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	for runtime.NumGoroutine() > base {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			t.Fatalf("goroutines: %d > %d\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func TestCloseEndsStalledHandlers(t *testing.T) {
-	base := runtime.NumGoroutine()
+	loginauthtest.CheckLeaks(t)
 	s := newToy()
 	s.SetFault(loginauthtest.FaultSlow) // 5 s by default
 	tr := &http.Transport{}
@@ -210,7 +196,6 @@ func TestCloseEndsStalledHandlers(t *testing.T) {
 	}
 	<-done
 	tr.CloseIdleConnections()
-	settle(t, base)
 }
 
 func TestRandomUUID(t *testing.T) {
