@@ -27,7 +27,7 @@
 // cached token takes no lock and allocates nothing. Callers that find no
 // valid token share one login (golang.org/x/sync/singleflight), however
 // many arrive together. The login runs detached from their contexts and
-// bounded by [Config.LoginTimeout]: a caller that gives up returns at once
+// bounded by [Options.LoginTimeout]: a caller that gives up returns at once
 // and the others still get the token.
 //
 // Inside a token's early-refresh window, callers get the still-valid token
@@ -38,7 +38,7 @@
 //
 // A token's expiry is taken from the login response when the provider
 // states it, else from the exp claim of a JWT (read without verification,
-// only to schedule renewals), else from [Config.Lifetime].
+// only to schedule renewals), else from [Options.Lifetime].
 //
 // # Requests
 //
@@ -46,7 +46,7 @@
 // only when the request's scheme, host and port equal one of
 // [Config.Origins]: redirect hops to other hosts, other ports, or from
 // https to http go out without them. A Source refuses a plain-http origin
-// on a host that is not loopback unless [Config.AllowHTTP] is set.
+// on a host that is not loopback unless [Options.AllowHTTP] is set.
 //
 // When a response refuses the credentials (by default a 401; a [Scheme]
 // decides), the Transport invalidates the token it used, gets a fresh one,

@@ -16,7 +16,8 @@ import (
 type LoginError struct {
 	// Provider names the provider, e.g. "mic".
 	Provider string
-	// Op is what failed: "login", "refresh" or "signup".
+	// Op is what failed: "login", "refresh", "signup" (xano's Signup) or
+	// "discover" (mic's Discover).
 	Op string
 	// Status is the HTTP status of the response; 0 when the failure was
 	// not an HTTP answer.
@@ -74,6 +75,29 @@ func (e *LoginError) Error() string {
 
 // Unwrap returns the underlying cause.
 func (e *LoginError) Unwrap() error { return e.Err }
+
+// BackoffError is returned to callers while a failed login's backoff
+// window lasts. It wraps the failure, so errors.As finds its [LoginError].
+type BackoffError struct {
+	Provider string    // the provider's name, as in Config.Provider
+	Until    time.Time // when the next login may start
+	// RateLimited reports that the provider rate-limited the login: it
+	// answered 429 Too Many Requests, or asked for a wait with Retry-After.
+	RateLimited bool
+	Err         error // the failure that started the window
+}
+
+// Error describes the failure and when the next login may start.
+func (e *BackoffError) Error() string {
+	why := ""
+	if e.RateLimited {
+		why = " (rate limited by the provider)"
+	}
+	return fmt.Sprintf("%s: login backing off until %s%s after: %v", e.Provider, e.Until.Format(time.RFC3339), why, e.Err)
+}
+
+// Unwrap returns the failure that started the window.
+func (e *BackoffError) Unwrap() error { return e.Err }
 
 // ErrFreshTokenRefused is the cause of the failure that a [Source] records
 // when the API refuses the token of the very login that the refusal of an

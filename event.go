@@ -64,7 +64,7 @@ type Event struct {
 	Err error
 }
 
-// EventFunc receives events; see [Config.OnEvent]. It is called
+// EventFunc receives events; see [Options.OnEvent]. It is called
 // synchronously, so it must be quick and must not block.
 type EventFunc func(Event)
 

@@ -27,6 +27,14 @@ type Scheme interface {
 	Refused(resp *http.Response) bool
 }
 
+// RefusalFunc reports whether resp refuses the credentials that its
+// request carried, so that a [Transport] logs in again and re-sends the
+// request once. Like [Scheme.Refused], it may read the body only to
+// replace it with one that yields the same bytes ([PeekBody] does this).
+// It is the type of [HeaderScheme.IsRefused] and of the Refused field of
+// the provider packages' Config.
+type RefusalFunc func(resp *http.Response) bool
+
 // HeaderScheme is a [Scheme] that sends the token in the Authorization
 // header (or the header that TokenHeader names), with extra fixed fields
 // and fields taken from the token.
@@ -52,7 +60,7 @@ type HeaderScheme struct {
 
 	// IsRefused reports whether a response refuses the credentials.
 	// Nil means status 401 Unauthorized.
-	IsRefused func(resp *http.Response) bool
+	IsRefused RefusalFunc
 }
 
 // Ready schemes.

@@ -18,13 +18,13 @@ import (
 )
 
 // LoginFunc logs in and returns a token. A [Source] calls it with a context
-// detached from every caller and bounded by [Config.LoginTimeout].
+// detached from every caller and bounded by [Options.LoginTimeout].
 //
 // The token's Expiry may be zero when the provider does not state one; the
 // Source then reads the expiry from the token itself when it is a JWT, or
-// applies [Config.Lifetime]. Values that a [Scheme] needs besides the access
-// token (MIC's identityId, say) travel in the token's Extra fields
-// ([oauth2.Token.WithExtra]).
+// applies [Options.Lifetime], or else [Config.DefaultLifetime]. Values
+// that a [Scheme] needs besides the access token (MIC's identityId, say)
+// travel in the token's Extra fields ([oauth2.Token.WithExtra]).
 type LoginFunc func(ctx context.Context) (*oauth2.Token, error)
 
 // RefreshFunc exchanges the refresh token of old for a new token. When the
@@ -81,6 +81,13 @@ type Config struct {
 	// provider and the origins.
 	StoreKey string
 
+	// DefaultLifetime is the provider's own default for
+	// [Options.Lifetime], used when Options.Lifetime is zero. A token's
+	// expiry is, in this order: the Expiry that the LoginFunc or
+	// RefreshFunc returns, the exp claim of a JWT, Options.Lifetime,
+	// DefaultLifetime. When all are zero the token never expires locally.
+	DefaultLifetime time.Duration
+
 	// KeepExtra names the token's Extra fields that are kept when the token
 	// is stored, such as MIC's identityId.
 	KeepExtra []string
@@ -121,8 +128,9 @@ type Options struct {
 	AllowHTTP bool
 
 	// Lifetime is how long a token lives when neither the login response
-	// nor a JWT exp claim says so. Zero means such tokens never expire
-	// locally; they are renewed only when the API refuses them.
+	// nor a JWT exp claim says so. Zero means the provider's default
+	// ([Config.DefaultLifetime]); without one, such tokens never expire
+	// locally, and are renewed only when the API refuses them.
 	Lifetime time.Duration
 
 	// EarlyRefresh is how long before expiry a background refresh starts
@@ -190,6 +198,132 @@ type Source struct {
 	stats      counters
 }
 
+// New returns a Source for the API that cfg describes. It never fails: a
+// configuration error is returned by every later call instead.
+func New(cfg Config) *Source {
+	if cfg.Provider == "" {
+		cfg.Provider = "loginauth"
+	}
+	if cfg.Scheme == nil {
+		cfg.Scheme = BearerScheme
+	}
+	if cfg.LoginTimeout <= 0 {
+		cfg.LoginTimeout = DefaultLoginTimeout
+	}
+	if cfg.Lifetime == 0 {
+		cfg.Lifetime = cfg.DefaultLifetime
+	}
+	if cfg.MinBackoff == 0 {
+		cfg.MinBackoff = DefaultMinBackoff
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = DefaultMaxBackoff
+	}
+	s := &Source{cfg: cfg, err: cfg.Err}
+	if s.err == nil && cfg.Login == nil {
+		s.err = fmt.Errorf("%s: Config.Login is required", cfg.Provider)
+	}
+	if s.err == nil {
+		s.origins, s.err = parseOrigins(cfg.Provider, cfg.Origins, cfg.AllowHTTP)
+	}
+	if s.cfg.StoreKey == "" {
+		s.cfg.StoreKey = defaultStoreKey(cfg.Provider, s.origins)
+	}
+	return s
+}
+
+// Token returns a valid token, logging in if needed. It is
+// TokenContext(context.Background()), so that a *Source is an
+// [oauth2.TokenSource]. The returned token is shared: do not modify it.
+// Nor print it: an [oauth2.Token] has no Format method, so fmt prints its
+// access and refresh tokens with %v.
+func (s *Source) Token() (*oauth2.Token, error) {
+	return s.TokenContext(context.Background())
+}
+
+// TokenContext returns a valid token, logging in if needed. ctx bounds only
+// this caller's wait: when it ends, TokenContext returns an error that
+// wraps ctx.Err(), and the shared login goes on for the other callers.
+// The returned token is shared: do not modify it, and do not print it
+// (see [Source.Token]).
+func (s *Source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
+	e, err := s.entry(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return e.tok, nil
+}
+
+// Invalidate forgets tok if, and only if, it is still the cached token, so
+// that many requests refused with the same token cause one login. Tokens
+// are compared by their access token. The refresh token of the forgotten
+// token is still used for the next renewal, when there is a
+// [Config.Refresh].
+func (s *Source) Invalidate(tok *oauth2.Token) { s.invalidate(tok) }
+
+// Forget drops the cached token and deletes the stored one, as a logout
+// does: the next call logs in. It reports whether the Store held a token.
+// It works on a Source whose Config lacks its password, so that a logout
+// needs no credentials.
+func (s *Source) Forget(ctx context.Context) (bool, error) {
+	s.cur.Store(nil)
+	if s.cfg.Store == nil {
+		return false, nil
+	}
+	b, err := s.cfg.Store.Load(ctx, s.cfg.StoreKey)
+	if err != nil || b == nil {
+		return false, err
+	}
+	return true, s.cfg.Store.Delete(ctx, s.cfg.StoreKey, b)
+}
+
+// CredentialHeaders returns the canonical names of the header fields that
+// carry the credentials of s, such as "Authorization", "Identityid" and
+// "X-Api-Key" for MIC, so that tracing and logging can redact them. It
+// asks a Scheme that is a [HeaderNamer], which works before the first
+// login; for any other Scheme it reads the fields of the cached token,
+// and returns nil before there is one.
+func (s *Source) CredentialHeaders() []string {
+	if n, ok := s.cfg.Scheme.(HeaderNamer); ok {
+		return n.CredentialHeaders()
+	}
+	e := s.cur.Load()
+	if e == nil {
+		return nil
+	}
+	names := make([]string, 0, len(e.header))
+	for _, f := range e.header {
+		names = append(names, f.key)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Format prints the provider and origins of s and whether it holds a
+// token; never the token or the credentials.
+func (s *Source) Format(f fmt.State, verb rune) {
+	state := "none"
+	if e := s.cur.Load(); e != nil {
+		state = "cached"
+		if e.revoked {
+			state = "refused"
+		} else if !e.usable(s.now()) {
+			state = "expired"
+		}
+	}
+	names := make([]string, len(s.origins))
+	for i, o := range s.origins {
+		names[i] = o.String()
+	}
+	fmt.Fprintf(f, "loginauth.Source{Provider:%q Origins:%q Token:%s}", s.cfg.Provider, names, state)
+}
+
+// String is like Format with %v.
+func (s *Source) String() string { return fmt.Sprint(s) }
+
+// GoString is like Format with %#v.
+func (s *Source) GoString() string { return fmt.Sprint(s) }
+
 // entry is an immutable snapshot of the cached token.
 type entry struct {
 	tok       *oauth2.Token
@@ -223,64 +357,11 @@ func (e *entry) fresh(now time.Time) bool {
 	return e.usable(now) && (e.refreshAt.IsZero() || now.Before(e.refreshAt))
 }
 
-// New returns a Source for the API that cfg describes. It never fails: a
-// configuration error is returned by every later call instead.
-func New(cfg Config) *Source {
-	if cfg.Provider == "" {
-		cfg.Provider = "loginauth"
-	}
-	if cfg.Scheme == nil {
-		cfg.Scheme = BearerScheme
-	}
-	if cfg.LoginTimeout <= 0 {
-		cfg.LoginTimeout = DefaultLoginTimeout
-	}
-	if cfg.MinBackoff == 0 {
-		cfg.MinBackoff = DefaultMinBackoff
-	}
-	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = DefaultMaxBackoff
-	}
-	s := &Source{cfg: cfg, err: cfg.Err}
-	if s.err == nil && cfg.Login == nil {
-		s.err = fmt.Errorf("%s: Config.Login is required", cfg.Provider)
-	}
-	if s.err == nil {
-		s.origins, s.err = parseOrigins(cfg.Provider, cfg.Origins, cfg.AllowHTTP)
-	}
-	if s.cfg.StoreKey == "" {
-		s.cfg.StoreKey = defaultStoreKey(cfg.Provider, s.origins)
-	}
-	return s
-}
-
 func (s *Source) now() time.Time {
 	if s.cfg.Now != nil {
 		return s.cfg.Now()
 	}
 	return time.Now()
-}
-
-// Token returns a valid token, logging in if needed. It is
-// TokenContext(context.Background()), so that a *Source is an
-// [oauth2.TokenSource]. The returned token is shared: do not modify it.
-// Nor print it: an [oauth2.Token] has no Format method, so fmt prints its
-// access and refresh tokens with %v.
-func (s *Source) Token() (*oauth2.Token, error) {
-	return s.TokenContext(context.Background())
-}
-
-// TokenContext returns a valid token, logging in if needed. ctx bounds only
-// this caller's wait: when it ends, TokenContext returns an error that
-// wraps ctx.Err(), and the shared login goes on for the other callers.
-// The returned token is shared: do not modify it, and do not print it
-// (see [Source.Token]).
-func (s *Source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
-	e, err := s.entry(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return e.tok, nil
 }
 
 // entry returns a usable cache entry. With a usable cached token it takes
@@ -572,7 +653,7 @@ func (s *Source) failed(err error, now time.Time, n int) {
 
 // newEntry builds the cache entry for a token obtained at now, working
 // out its expiry: the provider's stated expiry, else the JWT exp claim,
-// else the configured lifetime, else never. An expiry that is not in the
+// else Options.Lifetime or Config.DefaultLifetime, else never. An expiry that is not in the
 // future is taken as a clock or provider error and ignored.
 func (s *Source) newEntry(tok *oauth2.Token, now time.Time) *entry {
 	exp := tok.Expiry
@@ -618,28 +699,6 @@ func tokenType(scheme Scheme, own string) string {
 	return own
 }
 
-// CredentialHeaders returns the canonical names of the header fields that
-// carry the credentials of s, such as "Authorization", "Identityid" and
-// "X-Api-Key" for MIC, so that tracing and logging can redact them. It
-// asks a Scheme that is a [HeaderNamer], which works before the first
-// login; for any other Scheme it reads the fields of the cached token,
-// and returns nil before there is one.
-func (s *Source) CredentialHeaders() []string {
-	if n, ok := s.cfg.Scheme.(HeaderNamer); ok {
-		return n.CredentialHeaders()
-	}
-	e := s.cur.Load()
-	if e == nil {
-		return nil
-	}
-	names := make([]string, 0, len(e.header))
-	for _, f := range e.header {
-		names = append(names, f.key)
-	}
-	slices.Sort(names)
-	return names
-}
-
 // earlyWindow is how long before the end of a token's lifetime its
 // background refresh starts. The default is a tenth of the lifetime, at
 // most DefaultEarlyRefresh, but never less than three times the last
@@ -656,13 +715,6 @@ func (s *Source) earlyWindow(lifetime time.Duration) time.Duration {
 		return min(w, lifetime/2)
 	}
 }
-
-// Invalidate forgets tok if, and only if, it is still the cached token, so
-// that many requests refused with the same token cause one login. Tokens
-// are compared by their access token. The refresh token of the forgotten
-// token is still used for the next renewal, when there is a
-// [Config.Refresh].
-func (s *Source) Invalidate(tok *oauth2.Token) { s.invalidate(tok) }
 
 // invalidate is Invalidate, reporting whether it forgot the token.
 func (s *Source) invalidate(tok *oauth2.Token) bool {
@@ -712,51 +764,3 @@ func (s *Source) accepted() {
 		s.rejected.Store(0)
 	}
 }
-
-// BackoffError is returned to callers while a failed login's backoff
-// window lasts. It wraps the failure, so errors.As finds its [LoginError].
-type BackoffError struct {
-	Provider string    // the provider's name, as in Config.Provider
-	Until    time.Time // when the next login may start
-	// RateLimited reports that the provider rate-limited the login: it
-	// answered 429 Too Many Requests, or asked for a wait with Retry-After.
-	RateLimited bool
-	Err         error // the failure that started the window
-}
-
-// Error describes the failure and when the next login may start.
-func (e *BackoffError) Error() string {
-	why := ""
-	if e.RateLimited {
-		why = " (rate limited by the provider)"
-	}
-	return fmt.Sprintf("%s: login backing off until %s%s after: %v", e.Provider, e.Until.Format(time.RFC3339), why, e.Err)
-}
-
-// Unwrap returns the failure that started the window.
-func (e *BackoffError) Unwrap() error { return e.Err }
-
-// Format prints the provider and origins of s and whether it holds a
-// token; never the token or the credentials.
-func (s *Source) Format(f fmt.State, verb rune) {
-	state := "none"
-	if e := s.cur.Load(); e != nil {
-		state = "cached"
-		if e.revoked {
-			state = "refused"
-		} else if !e.usable(s.now()) {
-			state = "expired"
-		}
-	}
-	names := make([]string, len(s.origins))
-	for i, o := range s.origins {
-		names[i] = o.String()
-	}
-	fmt.Fprintf(f, "loginauth.Source{Provider:%q Origins:%q Token:%s}", s.cfg.Provider, names, state)
-}
-
-// String is like Format with %v.
-func (s *Source) String() string { return fmt.Sprint(s) }
-
-// GoString is like Format with %#v.
-func (s *Source) GoString() string { return fmt.Sprint(s) }

@@ -14,6 +14,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/matryer/is"
 	"golang.org/x/oauth2"
 )
@@ -620,4 +621,37 @@ func TestTokenTypeFromScheme(t *testing.T) {
 	raw := New(Config{Login: (&counter{}).login, Origins: []string{"https://api.example.com"}, Scheme: HeaderScheme{}})
 	tok, _ := raw.Token()
 	is.Equal(tok.TokenType, "") // a raw scheme leaves it alone
+}
+
+// TestDefaultLifetime checks the precedence of a token's expiry when the
+// LoginFunc states none and the token is no JWT: Options.Lifetime, else
+// Config.DefaultLifetime, else never.
+func TestDefaultLifetime(t *testing.T) {
+	for _, c := range []struct {
+		name               string
+		lifetime, fallback time.Duration
+		want               time.Duration // zero: never expires
+	}{
+		{"default only", 0, time.Hour, time.Hour},
+		{"lifetime wins", 2 * time.Hour, time.Hour, 2 * time.Hour},
+		{"neither", 0, 0, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			is := is.New(t)
+			clock := loginauthtest.NewClock(loginauthtest.Epoch)
+			src := New(Config{
+				Login:           func(context.Context) (*oauth2.Token, error) { return &oauth2.Token{AccessToken: "opaque"}, nil },
+				Origins:         []string{"https://api.example.com"},
+				DefaultLifetime: c.fallback,
+				Options:         Options{Lifetime: c.lifetime, Now: clock.Now},
+			})
+			tok, err := src.Token()
+			is.NoErr(err)
+			if c.want == 0 {
+				is.True(tok.Expiry.IsZero()) // no lifetime: the token never expires locally
+				return
+			}
+			is.Equal(tok.Expiry, loginauthtest.Epoch.Add(c.want)) // the expiry follows the precedence
+		})
+	}
 }

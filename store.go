@@ -221,19 +221,3 @@ func (s *Source) lock(ctx context.Context) func() {
 func (s *Source) storeError(op string, err error) {
 	s.warn("store error", slog.String("op", op), slog.String("error", err.Error()))
 }
-
-// Forget drops the cached token and deletes the stored one, as a logout
-// does: the next call logs in. It reports whether the Store held a token.
-// It works on a Source whose Config lacks its password, so that a logout
-// needs no credentials.
-func (s *Source) Forget(ctx context.Context) (bool, error) {
-	s.cur.Store(nil)
-	if s.cfg.Store == nil {
-		return false, nil
-	}
-	b, err := s.cfg.Store.Load(ctx, s.cfg.StoreKey)
-	if err != nil || b == nil {
-		return false, err
-	}
-	return true, s.cfg.Store.Delete(ctx, s.cfg.StoreKey, b)
-}

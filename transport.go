@@ -1,6 +1,7 @@
 package loginauth
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,13 +17,19 @@ import (
 // origin, including redirect hops to other hosts, pass through without
 // credentials; so does a request whose Host field names another host than
 // its URL, since a shared front end routes by Host (such a request is
-// logged as a warning). It is safe for concurrent use.
+// logged as a warning). It is safe for concurrent use. Create it with
+// [NewTransport]: the zero Transport has no Source, and its RoundTrip
+// fails with an error that says so.
 type Transport struct {
 	src  *Source
 	base http.RoundTripper
 }
 
 var _ http.RoundTripper = (*Transport)(nil)
+
+// errNoSource is the error of the RoundTrip of a Transport that has no
+// Source, such as the zero Transport{}.
+var errNoSource = errors.New("loginauth: Transport has no Source; create it with NewTransport")
 
 // NewTransport returns a Transport that authenticates requests with src
 // and sends them through base. A nil base means [http.DefaultTransport].
@@ -58,6 +65,10 @@ func (t *Transport) transport() http.RoundTripper {
 // of costing a login each.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	s := t.src
+	if s == nil {
+		closeBody(req)
+		return nil, errNoSource
+	}
 	if s.err == nil && !s.owns(req.URL, req.Host) {
 		s.withheld(req)
 		return t.transport().RoundTrip(req)

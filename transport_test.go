@@ -562,3 +562,25 @@ func TestTransportWaitBoundedByRequestContext(t *testing.T) {
 	_, err := NewTransport(src, roundTripperFunc(func(r *http.Request) (*http.Response, error) { return respond(200, ""), nil })).RoundTrip(req)
 	is.True(errors.Is(err, context.DeadlineExceeded))
 }
+
+// zeroTransportBody is a request body that counts its Close calls.
+type zeroTransportBody struct {
+	io.Reader
+	closed atomic.Int64
+}
+
+func (b *zeroTransportBody) Close() error { b.closed.Add(1); return nil }
+
+// TestZeroTransport checks that the zero Transport, which has no Source,
+// returns an error that says so and closes the request's body, as the
+// RoundTripper contract asks, instead of dereferencing a nil Source.
+func TestZeroTransport(t *testing.T) {
+	is := is.New(t)
+	body := &zeroTransportBody{Reader: strings.NewReader("x")}
+	req, _ := http.NewRequest("POST", "https://api.example.com/", body)
+	var tr Transport
+	resp, err := tr.RoundTrip(req)
+	is.True(resp == nil)                                                 // no response without a Source
+	is.True(err != nil && strings.Contains(err.Error(), "NewTransport")) // the error says how to make a Transport
+	is.Equal(body.closed.Load(), int64(1))                               // the body is closed once
+}

@@ -7,8 +7,9 @@
 //	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
 //
 // Tokens expire two hours after the login and there is no refresh
-// endpoint: the Source logs in again when [Config.Lifetime] has passed,
-// or when the API refuses the token. Requests with a body should carry
+// endpoint: the Source logs in again when the token's lifetime
+// ([loginauth.Options.Lifetime], by default [DefaultLifetime]) has
+// passed, or when the API refuses the token. Requests with a body should carry
 // "Content-Type: application/json; charset=utf-8", which the API wants
 // on every call: it answers 415 to a body of another type. The Transport
 // leaves the caller's Content-Type alone.
@@ -63,7 +64,7 @@ const (
 const ContentType = "application/json; charset=utf-8"
 
 // DefaultLifetime is the documented lifetime of a token, used when
-// [Config.Lifetime] is zero.
+// [loginauth.Options.Lifetime] is zero.
 const DefaultLifetime = 2 * time.Hour
 
 // Config describes a CruxConnect account. BaseURL, Username and Password
@@ -121,21 +122,18 @@ func NewSource(cfg Config) *loginauth.Source {
 	if c.path == "" {
 		c.path = LoginPath
 	}
-	c.url = strings.TrimSuffix(cfg.BaseURL, "/") + c.path
-	opts := cfg.Options
-	if opts.Lifetime == 0 {
-		opts.Lifetime = DefaultLifetime
-	}
+	c.url = wire.Base(cfg.BaseURL) + c.path
 	return loginauth.New(loginauth.Config{
-		Provider:  "crux",
-		Login:     c.login,
-		Scheme:    loginauth.TokenScheme,
-		Origins:   []string{cfg.BaseURL},
-		StoreKey:  "crux " + c.url + " " + cfg.Username,
-		KeepExtra: extraFields,
-		Secrets:   redact.Values(cfg, secretFields...),
-		Options:   opts,
-		Err:       cfg.check(),
+		Provider:        "crux",
+		Login:           c.login,
+		Scheme:          loginauth.TokenScheme,
+		Origins:         []string{cfg.BaseURL},
+		StoreKey:        wire.StoreKey("crux", c.url, cfg.Username),
+		DefaultLifetime: DefaultLifetime,
+		KeepExtra:       extraFields,
+		Secrets:         redact.Values(cfg, secretFields...),
+		Options:         cfg.Options,
+		Err:             cfg.check(),
 	})
 }
 
@@ -207,10 +205,7 @@ func apiError(r *wire.Response) *loginauth.LoginError {
 	if code == "" && msg == "" {
 		return r.Unexpected()
 	}
-	le := r.Fail(nil)
-	le.Code, le.Message = code, msg
-	le.BadCredentials = r.Status == http.StatusUnauthorized
-	return le
+	return r.ProviderError(code, msg, r.Status == http.StatusUnauthorized)
 }
 
 // moved adds to the cause of a 404 at login that the path may have moved,

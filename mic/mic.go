@@ -63,7 +63,8 @@ const (
 const DiscoveryURL = "https://1u31fuekv5.execute-api.eu-west-1.amazonaws.com/prod/manifest/"
 
 // DefaultLifetime is the documented lifetime of a MIC access token, used
-// when [Config.Lifetime] is zero and a token has no readable exp claim.
+// when [loginauth.Options.Lifetime] is zero and a token has no readable
+// exp claim.
 const DefaultLifetime = 60 * time.Minute
 
 // peekLimit bounds the body that [DefaultRefused] reads.
@@ -95,7 +96,7 @@ type Config struct {
 	// Refused reports whether a response refuses the credentials, so that
 	// the Transport logs in again and re-sends the request. Nil means
 	// [DefaultRefused].
-	Refused func(resp *http.Response) bool
+	Refused loginauth.RefusalFunc
 
 	// Options holds the settings shared by every provider. A zero
 	// Lifetime means [DefaultLifetime].
@@ -124,11 +125,7 @@ func (c *Config) check() error {
 //
 // The token's Extra field "identityId" holds the identityId of the login.
 func NewSource(cfg Config) *loginauth.Source {
-	c := &client{cfg: cfg, base: strings.TrimSuffix(cfg.BaseURL, "/"), http: wire.Client(cfg.HTTPClient)}
-	opts := cfg.Options
-	if opts.Lifetime == 0 {
-		opts.Lifetime = DefaultLifetime
-	}
+	c := &client{cfg: cfg, base: wire.Base(cfg.BaseURL), http: wire.Client(cfg.HTTPClient)}
 	refused := cfg.Refused
 	if refused == nil {
 		refused = DefaultRefused
@@ -142,12 +139,13 @@ func NewSource(cfg Config) *loginauth.Source {
 			FromExtra: map[string]string{"identityId": "identityId"},
 			IsRefused: refused,
 		},
-		Origins:   []string{cfg.BaseURL},
-		StoreKey:  "mic " + c.base + " " + cfg.Username,
-		KeepExtra: []string{"identityId"},
-		Secrets:   redact.Values(cfg, secretFields...),
-		Options:   opts,
-		Err:       cfg.check(),
+		Origins:         []string{cfg.BaseURL},
+		StoreKey:        wire.StoreKey("mic", c.base, cfg.Username),
+		DefaultLifetime: DefaultLifetime,
+		KeepExtra:       []string{"identityId"},
+		Secrets:         redact.Values(cfg, secretFields...),
+		Options:         cfg.Options,
+		Err:             cfg.check(),
 	})
 }
 
@@ -231,11 +229,8 @@ func apiError(r *wire.Response) error {
 	if code == "" && msg == "" {
 		return r.Unexpected()
 	}
-	le := r.Fail(nil)
-	le.Code, le.Message = code, msg
-	le.BadCredentials = r.Op == "login" &&
-		(code == "INVALID_LOGIN" || r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden)
-	return le
+	return r.ProviderError(code, msg, r.Op == "login" &&
+		(code == "INVALID_LOGIN" || r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden))
 }
 
 // errorMessage returns the messageKey and message of a MIC error body,
@@ -375,7 +370,7 @@ func (d Discoverer) Discover(ctx context.Context, hostname string) (Config, erro
 	case stack.StackName == "":
 		return Config{}, r.Missing("StackName")
 	}
-	base := strings.TrimSuffix(stack.Root, "/") + "/" + strings.Trim(stack.StackName, "/")
+	base := wire.Base(stack.Root) + "/" + strings.Trim(stack.StackName, "/")
 
 	var meta struct {
 		APIKey string `json:"ApiKey"`

@@ -14,10 +14,11 @@
 // itself, [Config.AuthHeader] moves the token to X-Xano-Authorization.
 //
 // Xano has no refresh endpoint and its tokens (JWE) cannot be read by the
-// client: the Source logs in again when [Config.Lifetime] has passed, or
-// when the API refuses the token: a 401, which Xano answers to a missing,
-// invalid or expired token (ERROR_CODE_UNAUTHORIZED). The errors of an
-// endpoint's own checks (403 ERROR_CODE_ACCESS_DENIED and
+// client: the Source logs in again when the token's lifetime
+// ([loginauth.Options.Lifetime], by default [DefaultLifetime]) has
+// passed, or when the API refuses the token: a 401, which Xano answers
+// to a missing, invalid or expired token (ERROR_CODE_UNAUTHORIZED). The
+// errors of an endpoint's own checks (403 ERROR_CODE_ACCESS_DENIED and
 // ERROR_CODE_PERMISSION_DENIED, 400 ERROR_CODE_BAD_REQUEST and
 // ERROR_CODE_INPUT_ERROR, 500 ERROR_FATAL) are handed to the caller, and
 // the token stays in use. [Signup] creates an account and returns a
@@ -70,8 +71,8 @@ const (
 )
 
 // DefaultLifetime is the token lifetime of Xano's default authentication
-// endpoints (86400 s), used when [Config.Lifetime] is zero. Set Lifetime
-// when the login endpoint is configured otherwise.
+// endpoints (86400 s), used when [loginauth.Options.Lifetime] is zero.
+// Set Lifetime when the login endpoint is configured otherwise.
 const DefaultLifetime = 24 * time.Hour
 
 // Config describes a Xano account. BaseURL, Email and Password are
@@ -214,23 +215,20 @@ type client struct {
 }
 
 func newClient(cfg Config) *client {
-	return &client{cfg: cfg, base: strings.TrimSuffix(cfg.BaseURL, "/"), http: wire.Client(cfg.HTTPClient)}
+	return &client{cfg: cfg, base: wire.Base(cfg.BaseURL), http: wire.Client(cfg.HTTPClient)}
 }
 
 func (c *client) source(login loginauth.LoginFunc) *loginauth.Source {
-	opts := c.cfg.Options
-	if opts.Lifetime == 0 {
-		opts.Lifetime = DefaultLifetime
-	}
 	return loginauth.New(loginauth.Config{
-		Provider: "xano",
-		Login:    login,
-		Scheme:   c.cfg.scheme(),
-		Origins:  []string{c.cfg.BaseURL},
-		StoreKey: "xano " + c.base + " " + c.cfg.Email,
-		Secrets:  redact.Values(c.cfg, secretFields...),
-		Options:  opts,
-		Err:      c.cfg.check(),
+		Provider:        "xano",
+		Login:           login,
+		Scheme:          c.cfg.scheme(),
+		Origins:         []string{c.cfg.BaseURL},
+		StoreKey:        wire.StoreKey("xano", c.base, c.cfg.Email),
+		DefaultLifetime: DefaultLifetime,
+		Secrets:         redact.Values(c.cfg, secretFields...),
+		Options:         c.cfg.Options,
+		Err:             c.cfg.check(),
 	})
 }
 
@@ -335,9 +333,7 @@ func apiError(r *wire.Response) error {
 	if json.Unmarshal(r.Body, &e) != nil || (e.Code == "" && e.Message == "") {
 		return r.Unexpected()
 	}
-	le := r.Fail(nil)
-	le.Code, le.Message = e.Code, e.Message
-	le.BadCredentials = r.Op == "login" && e.Code == "ERROR_CODE_ACCESS_DENIED"
+	le := r.ProviderError(e.Code, e.Message, r.Op == "login" && e.Code == "ERROR_CODE_ACCESS_DENIED")
 	if p := param(e.Payload, e.Param); p != "" {
 		le.Err = &ParamError{Param: p}
 	}

@@ -92,7 +92,7 @@ const (
 
 // DefaultLifetime is the lifetime of a token whose answer states no
 // expiresAt and which has no readable exp claim, used when
-// [Config.Lifetime] is zero.
+// [loginauth.Options.Lifetime] is zero.
 const DefaultLifetime = time.Hour
 
 // peekLimit bounds the body that [DefaultRefused] reads, and the body
@@ -122,7 +122,7 @@ type Config struct {
 	// Refused reports whether a response refuses the credentials, so that
 	// the Transport logs in again and re-sends the request. Nil means
 	// [DefaultRefused].
-	Refused func(resp *http.Response) bool
+	Refused loginauth.RefusalFunc
 
 	// Options holds the settings shared by every provider. A zero
 	// Lifetime means [DefaultLifetime].
@@ -148,24 +148,22 @@ func (c *Config) check() error {
 // answer's expiresAt. It never fails: when cfg lacks a required field,
 // every call of the Source fails with an error that names it.
 func NewSource(cfg Config) *loginauth.Source {
-	c := &client{cfg: cfg, url: strings.TrimSuffix(cfg.BaseURL, "/") + AuthenticatePath, http: wire.Client(cfg.HTTPClient)}
-	opts := cfg.Options
-	if opts.Lifetime == 0 {
-		opts.Lifetime = DefaultLifetime
-	}
+	base := wire.Base(cfg.BaseURL)
+	c := &client{cfg: cfg, url: base + AuthenticatePath, http: wire.Client(cfg.HTTPClient)}
 	refused := cfg.Refused
 	if refused == nil {
 		refused = DefaultRefused
 	}
 	return loginauth.New(loginauth.Config{
-		Provider: "xpay",
-		Login:    c.login,
-		Scheme:   loginauth.HeaderScheme{Prefix: "Bearer", IsRefused: refused},
-		Origins:  []string{cfg.BaseURL},
-		StoreKey: "xpay " + strings.TrimSuffix(cfg.BaseURL, "/") + " " + cfg.Username,
-		Secrets:  redact.Values(cfg, secretFields...),
-		Options:  opts,
-		Err:      cfg.check(),
+		Provider:        "xpay",
+		Login:           c.login,
+		Scheme:          loginauth.HeaderScheme{Prefix: "Bearer", IsRefused: refused},
+		Origins:         []string{cfg.BaseURL},
+		StoreKey:        wire.StoreKey("xpay", base, cfg.Username),
+		DefaultLifetime: DefaultLifetime,
+		Secrets:         redact.Values(cfg, secretFields...),
+		Options:         cfg.Options,
+		Err:             cfg.check(),
 	})
 }
 
@@ -253,9 +251,7 @@ func (e *apiError) loginError(r *wire.Response) *loginauth.LoginError {
 		Invalid bool `json:"invalid"`
 	}
 	json.Unmarshal(e.Data, &data)
-	le := r.Fail(nil)
-	le.Code, le.Message = e.Tag, e.Message
-	le.BadCredentials = data.Invalid || strings.Contains(strings.ToLower(e.Message), "invalid credentials")
+	le := r.ProviderError(e.Tag, e.Message, data.Invalid || strings.Contains(strings.ToLower(e.Message), "invalid credentials"))
 	if le.Message == "" && le.Code == "" {
 		le.Err = fmt.Errorf("response is an error envelope without a message (read %d bytes)", len(r.Body))
 	}

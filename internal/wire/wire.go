@@ -114,6 +114,16 @@ func (r *Response) Fail(err error) *loginauth.LoginError {
 	return le
 }
 
+// ProviderError returns a LoginError for r, as [Response.Fail] does,
+// that carries the provider's own error code and message.
+// badCredentials reports that the provider refused the credentials, so
+// that retrying will not help.
+func (r *Response) ProviderError(code, message string, badCredentials bool) *loginauth.LoginError {
+	le := r.Fail(nil)
+	le.Code, le.Message, le.BadCredentials = code, message, badCredentials
+	return le
+}
+
 // RetryAfter parses a Retry-After field, in seconds or as an HTTP date,
 // into a wait from now. It returns zero for an absent, malformed or past
 // value.
@@ -224,6 +234,20 @@ func Required(provider string, nameValues ...string) error {
 		}
 	}
 	return nil
+}
+
+// Base returns a provider's BaseURL without its trailing slash: the root
+// that the provider's paths are appended to.
+func Base(baseURL string) string { return strings.TrimSuffix(baseURL, "/") }
+
+// StoreKey returns the key of an account's token in a [loginauth.Store]:
+// the provider's name, the URL that the account logs in at (its [Base]
+// URL, or for crux its login URL) and the account's name, separated by
+// spaces, such as "mic https://abc.example.com/prod alice". It never holds
+// a secret. Every provider builds its key here, so that the keys of the
+// tokens already stored stay the same.
+func StoreKey(provider, url, account string) string {
+	return provider + " " + url + " " + account
 }
 
 // Client returns a copy of c (nil means a new [http.Client]) that follows
