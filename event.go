@@ -25,9 +25,27 @@ const (
 	// EventWithheld: a [Transport] sent a request to another origin
 	// without credentials.
 	EventWithheld
+	// EventStart: a login or refresh starts; Event.Op says which, and
+	// Event.Context is its context. The EventLogin, EventRefresh or
+	// EventFailure that ends it follows once the [LoginFunc] or
+	// [RefreshFunc] returns, with the same Context.
+	EventStart
+	// EventBackgroundRefresh: a caller found the cached token inside its
+	// early-refresh window ([Options.EarlyRefresh]) and started a
+	// background renewal; the caller got the still-valid token.
+	EventBackgroundRefresh
+	// EventInvalidateIgnored: [Source.Invalidate] kept the cached token,
+	// because the token it was given had already been replaced or
+	// forgotten (by another refused request, say).
+	EventInvalidateIgnored
+	// EventStoreError: a call of [Options.Store] failed, or a stored value
+	// could not be decoded; Event.Op says which ("load", "save", "delete",
+	// "lock", "encode" or "decode"), and Event.Err why. The Source carries
+	// on in memory.
+	EventStoreError
 )
 
-var kindNames = [...]string{"", "login", "refresh", "failure", "invalidate", "retry", "withheld"}
+var kindNames = [...]string{"", "login", "refresh", "failure", "invalidate", "retry", "withheld", "start", "background-refresh", "invalidate-ignored", "store-error"}
 
 // String returns the kind's name, as used in log records.
 func (k EventKind) String() string {
@@ -44,24 +62,63 @@ func (k EventKind) op() string {
 	return "login"
 }
 
-// Event reports something a [Source] or [Transport] did. Log records use
-// the same names as attributes: "event", "provider", "op", "duration",
-// "origin", "status", "code", "message" and "error".
+// Event reports something a [Source] or [Transport] did. Every Event is
+// also a record of [Options.Logger], with the message "loginauth: " and
+// the kind's name, and these attributes: "event" (the kind), "provider",
+// "op", "duration", "origin" and "error", each when set, and "status",
+// "code" and "message" when Err is a [LoginError]. Records of a failure
+// are warnings, the others debug records. The Logger alone also gets the
+// warning "login backoff" with "backoff" and "attempt" (the wait after
+// a failure, and how many failed in a row), and the warnings about
+// withheld credentials, with "origin" and "host".
 type Event struct {
 	// Kind says what happened.
 	Kind EventKind
 	// Provider is the Source's Config.Provider.
 	Provider string
-	// Op is "login" or "refresh" for EventLogin, EventRefresh and
-	// EventFailure.
+	// Op is "login" or "refresh" for EventStart, EventLogin, EventRefresh
+	// and EventFailure, and the Store's operation for EventStoreError.
 	Op string
 	// Duration is how long the login or refresh took.
 	Duration time.Duration
 	// Origin is the scheme://host[:port] of the request, for EventRetry
 	// and EventWithheld.
 	Origin string
-	// Err is the failure, for EventFailure.
+	// Err is the failure, for EventFailure and EventStoreError.
 	Err error
+	// Context is the context of the login or refresh, for EventStart and
+	// for the EventLogin, EventRefresh or EventFailure that ends it: a
+	// context detached from the callers, bounded by
+	// [Options.LoginTimeout]. It is nil for other events, and for the
+	// failures that the Source reports without a LoginFunc's answer (a
+	// login that ignores its timeout is reported when the timeout ends,
+	// and its own end event follows when it returns). A hook that starts
+	// a span at EventStart hands the span's context back with
+	// [Event.SetContext], and ends the span at the end event, whose
+	// Context is the one handed back.
+	Context context.Context
+
+	ctx *loginContext // set for EventStart only
+}
+
+// loginContext is the context of a login that the EventStart hook may
+// replace while it runs.
+type loginContext struct {
+	ctx  context.Context
+	done bool // the hook has returned
+}
+
+// SetContext replaces the context that the login announced by an
+// EventStart runs with, so that the LoginFunc or RefreshFunc, and the
+// requests it sends, carry ctx (a tracing span, say); the event that ends
+// the login carries ctx as its Context. ctx should derive from
+// e.Context, so that it keeps the login's deadline. SetContext must be
+// called from the [Options.OnEvent] hook, while it handles the
+// EventStart; for other events, a nil ctx, or later, it does nothing.
+func (e Event) SetContext(ctx context.Context) {
+	if e.ctx != nil && !e.ctx.done && ctx != nil {
+		e.ctx.ctx = ctx
+	}
 }
 
 // EventFunc receives events; see [Options.OnEvent]. It is called
@@ -106,6 +163,10 @@ func (s *Source) emit(ev Event) {
 	}
 	level := slog.LevelDebug
 	attrs := []slog.Attr{slog.String("event", ev.Kind.String()), slog.String("provider", s.cfg.Provider)}
+	ctx := ev.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if ev.Op != "" {
 		attrs = append(attrs, slog.String("op", ev.Op))
 	}
@@ -119,7 +180,7 @@ func (s *Source) emit(ev Event) {
 		level = slog.LevelWarn
 		attrs = append(attrs, errorAttrs(ev.Err)...)
 	}
-	s.cfg.Logger.LogAttrs(context.Background(), level, "loginauth: "+ev.Kind.String(), attrs...)
+	s.cfg.Logger.LogAttrs(ctx, level, "loginauth: "+ev.Kind.String(), attrs...)
 }
 
 // errorAttrs describes err, with the provider's status, code and message
@@ -140,14 +201,27 @@ func errorAttrs(err error) []slog.Attr {
 	return attrs
 }
 
-func (s *Source) debug(msg string, attrs ...slog.Attr) {
-	if s.cfg.Logger != nil {
-		s.cfg.Logger.LogAttrs(context.Background(), slog.LevelDebug, "loginauth: "+msg, append(attrs, slog.String("provider", s.cfg.Provider))...)
+// start emits the EventStart of a login or refresh that runs with ctx,
+// and returns the context that the hook handed back, or ctx.
+func (s *Source) start(ctx context.Context, op string) context.Context {
+	if s.cfg.OnEvent == nil && s.cfg.Logger == nil {
+		return ctx
 	}
+	lc := &loginContext{ctx: ctx}
+	s.emit(Event{Kind: EventStart, Op: op, Context: ctx, ctx: lc})
+	lc.done = true
+	return lc.ctx
 }
 
-func (s *Source) warn(msg string, attrs ...slog.Attr) {
+func (s *Source) debug(msg string, attrs ...slog.Attr) { s.log(slog.LevelDebug, msg, attrs) }
+
+func (s *Source) warn(msg string, attrs ...slog.Attr) { s.log(slog.LevelWarn, msg, attrs) }
+
+// log writes a record that is no Event, with the provider first, as in
+// the records of events.
+func (s *Source) log(level slog.Level, msg string, attrs []slog.Attr) {
 	if s.cfg.Logger != nil {
-		s.cfg.Logger.LogAttrs(context.Background(), slog.LevelWarn, "loginauth: "+msg, append(attrs, slog.String("provider", s.cfg.Provider))...)
+		attrs = append([]slog.Attr{slog.String("provider", s.cfg.Provider)}, attrs...)
+		s.cfg.Logger.LogAttrs(context.Background(), level, "loginauth: "+msg, attrs...)
 	}
 }

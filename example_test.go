@@ -104,7 +104,7 @@ func ExampleEventFunc() {
 	fmt.Println(loginEvents.String())
 	fmt.Printf("%+v\n", src.Stats())
 	// Output:
-	// {"invalidate": 1, "login": 2}
+	// {"invalidate": 1, "login": 2, "start": 2}
 	// {Logins:2 Refreshes:0 Failures:0 Invalidations:1 Retries:0 Withheld:0}
 }
 

@@ -1,6 +1,7 @@
 package loginauth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -386,7 +387,7 @@ func (s *Source) refreshAhead(ctx context.Context, now time.Time) {
 	if s.backingOff(now) != nil || !s.refreshing.CompareAndSwap(false, true) {
 		return
 	}
-	s.debug("background refresh")
+	s.emit(Event{Kind: EventBackgroundRefresh})
 	go func() {
 		defer s.refreshing.Store(false)
 		s.group.Do("login", func() (any, error) { return s.flight(ctx) })
@@ -444,6 +445,13 @@ type result struct {
 	err error
 }
 
+// attempt is the login or refresh under way in a renewal, so that the
+// failure of one that panics ends with its EventStart's context.
+type attempt struct {
+	op  string          // "login" or "refresh"; empty: none under way
+	ctx context.Context // the context the LoginFunc or RefreshFunc runs with
+}
+
 // flight is the one login or refresh that all waiting callers share. It
 // runs detached from the context of the caller that started it, under one
 // deadline of LoginTimeout for the Store's lock, its loads, the login and
@@ -463,24 +471,25 @@ func (s *Source) flight(ctx context.Context) (any, error) {
 	}
 	if !s.running.CompareAndSwap(false, true) {
 		err := fmt.Errorf("%s: login not started: the last login ignored its timeout of %v and has not returned yet", s.cfg.Provider, s.cfg.LoginTimeout)
-		s.lost("login", err, 0)
+		s.lost(nil, "login", err, 0)
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.LoginTimeout)
 	done := make(chan result, 1)
 	go func() {
 		var r result
+		var a attempt
 		returned := false
 		defer func() {
 			if !returned {
 				r.err = s.recovered(recover(), cur)
-				s.lost("login", r.err, 0)
+				s.lost(a.ctx, cmp.Or(a.op, "login"), r.err, 0)
 			}
 			cancel()
 			s.running.Store(false)
 			done <- r
 		}()
-		r.e, r.err = s.renew(ctx, cur)
+		r.e, r.err = s.renew(ctx, cur, &a)
 		returned = true
 	}()
 	t := time.NewTimer(s.cfg.LoginTimeout + loginGrace)
@@ -493,7 +502,7 @@ func (s *Source) flight(ctx context.Context) (any, error) {
 		return r.e, nil
 	case <-t.C:
 		err := fmt.Errorf("%s: login failed: no answer within the login timeout of %v; the login function ignores its context: %w", s.cfg.Provider, s.cfg.LoginTimeout, context.DeadlineExceeded)
-		s.lost("login", err, s.cfg.LoginTimeout+loginGrace)
+		s.lost(nil, "login", err, s.cfg.LoginTimeout+loginGrace)
 		return nil, err
 	}
 }
@@ -513,7 +522,7 @@ func (s *Source) recovered(v any, cur *entry) error {
 
 // renew is the work of a flight: a fresh token from the Store, or else a
 // refresh or a login, made the cached token.
-func (s *Source) renew(ctx context.Context, cur *entry) (*entry, error) {
+func (s *Source) renew(ctx context.Context, cur *entry, a *attempt) (*entry, error) {
 	if s.cfg.Store != nil {
 		if e := s.loadStored(ctx, cur); e != nil {
 			return s.adopt(e), nil
@@ -528,7 +537,7 @@ func (s *Source) renew(ctx context.Context, cur *entry) (*entry, error) {
 	var tok *oauth2.Token
 	var err error
 	if s.cfg.Refresh != nil && cur != nil && cur.tok.RefreshToken != "" {
-		tok, err = s.call(ctx, EventRefresh, cur, func(ctx context.Context) (*oauth2.Token, error) {
+		tok, err = s.call(ctx, a, EventRefresh, cur, func(ctx context.Context) (*oauth2.Token, error) {
 			return s.cfg.Refresh(ctx, cur.tok)
 		})
 		if err == nil && tok.RefreshToken == "" {
@@ -538,7 +547,7 @@ func (s *Source) renew(ctx context.Context, cur *entry) (*entry, error) {
 		}
 	}
 	if tok == nil {
-		tok, err = s.call(ctx, EventLogin, cur, s.cfg.Login)
+		tok, err = s.call(ctx, a, EventLogin, cur, s.cfg.Login)
 	}
 	if err != nil {
 		return nil, err
@@ -557,13 +566,17 @@ func (s *Source) adopt(e *entry) *entry {
 	return e
 }
 
-// call runs one login or refresh and reports it. Errors come back
-// scrubbed of the Config's secrets and of the tokens of cur.
-func (s *Source) call(ctx context.Context, kind EventKind, cur *entry, fn LoginFunc) (*oauth2.Token, error) {
+// call runs one login or refresh and reports it: an EventStart, whose
+// hook may hand back the context that fn runs with, then the event that
+// ends it, with that context. Errors come back scrubbed of the Config's
+// secrets and of the tokens of cur. a records the call while fn runs.
+func (s *Source) call(ctx context.Context, a *attempt, kind EventKind, cur *entry, fn LoginFunc) (*oauth2.Token, error) {
 	op := kind.op()
-	s.debug(op + " starting")
+	ctx = s.start(ctx, op)
+	*a = attempt{op: op, ctx: ctx}
 	start := time.Now()
 	tok, err := fn(ctx)
+	*a = attempt{}
 	switch {
 	case err != nil && errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
 		err = s.timedOut(op, err)
@@ -573,7 +586,7 @@ func (s *Source) call(ctx context.Context, kind EventKind, cur *entry, fn LoginF
 	d := time.Since(start)
 	if err != nil {
 		err = s.scrub(err, cur)
-		s.lost(op, err, d)
+		s.lost(ctx, op, err, d)
 		return nil, err
 	}
 	s.loginTook.Store(int64(d))
@@ -582,7 +595,7 @@ func (s *Source) call(ctx context.Context, kind EventKind, cur *entry, fn LoginF
 	} else {
 		s.stats.logins.Add(1)
 	}
-	s.emit(Event{Kind: kind, Op: op, Duration: d})
+	s.emit(Event{Kind: kind, Op: op, Duration: d, Context: ctx})
 	return tok, nil
 }
 
@@ -600,10 +613,11 @@ func (s *Source) scrub(err error, cur *entry) error {
 }
 
 // lost counts and reports a failed login or refresh, and starts its
-// backoff window.
-func (s *Source) lost(op string, err error, d time.Duration) {
+// backoff window. ctx is the context of the failed LoginFunc or
+// RefreshFunc call, nil when the failure is none's answer.
+func (s *Source) lost(ctx context.Context, op string, err error, d time.Duration) {
 	s.stats.failures.Add(1)
-	s.emit(Event{Kind: EventFailure, Op: op, Duration: d, Err: err})
+	s.emit(Event{Kind: EventFailure, Op: op, Duration: d, Err: err, Context: ctx})
 	n := 1
 	if f := s.fail.Load(); f != nil {
 		n = f.n + 1
@@ -724,7 +738,7 @@ func (s *Source) invalidate(tok *oauth2.Token) bool {
 	for {
 		e := s.cur.Load()
 		if e == nil || e.revoked || e.tok.AccessToken != tok.AccessToken {
-			s.debug("invalidate ignored: token already replaced")
+			s.emit(Event{Kind: EventInvalidateIgnored})
 			return false
 		}
 		if s.cur.CompareAndSwap(e, &entry{tok: e.tok, revoked: true}) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"sync"
 	"time"
 
@@ -218,6 +217,8 @@ func (s *Source) lock(ctx context.Context) func() {
 	return unlock
 }
 
+// storeError reports a failed Store operation, or a value that does not
+// decode.
 func (s *Source) storeError(op string, err error) {
-	s.warn("store error", slog.String("op", op), slog.String("error", err.Error()))
+	s.emit(Event{Kind: EventStoreError, Op: op, Err: err})
 }
