@@ -98,14 +98,7 @@ type Event struct {
 	// Context is the one handed back.
 	Context context.Context
 
-	ctx *loginContext // set for EventStart only
-}
-
-// loginContext is the context of a login that the EventStart hook may
-// replace while it runs.
-type loginContext struct {
-	ctx  context.Context
-	done bool // the hook has returned
+	set *context.Context // for EventStart: the context the login runs with
 }
 
 // SetContext replaces the context that the login announced by an
@@ -114,10 +107,11 @@ type loginContext struct {
 // the login carries ctx as its Context. ctx should derive from
 // e.Context, so that it keeps the login's deadline. SetContext must be
 // called from the [Options.OnEvent] hook, while it handles the
-// EventStart; for other events, a nil ctx, or later, it does nothing.
+// EventStart: later, it has no effect. For other events, and for a nil
+// ctx, it does nothing.
 func (e Event) SetContext(ctx context.Context) {
-	if e.ctx != nil && !e.ctx.done && ctx != nil {
-		e.ctx.ctx = ctx
+	if e.set != nil && ctx != nil {
+		*e.set = ctx
 	}
 }
 
@@ -207,10 +201,9 @@ func (s *Source) start(ctx context.Context, op string) context.Context {
 	if s.cfg.OnEvent == nil && s.cfg.Logger == nil {
 		return ctx
 	}
-	lc := &loginContext{ctx: ctx}
-	s.emit(Event{Kind: EventStart, Op: op, Context: ctx, ctx: lc})
-	lc.done = true
-	return lc.ctx
+	login := ctx
+	s.emit(Event{Kind: EventStart, Op: op, Context: ctx, set: &login})
+	return login
 }
 
 func (s *Source) debug(msg string, attrs ...slog.Attr) { s.log(slog.LevelDebug, msg, attrs) }
