@@ -11,7 +11,7 @@ import (
 
 // openFlags make every open of a store file refuse a symbolic link in the
 // last part of its path, and return at once on a FIFO or device instead of
-// waiting for the other end; [openFile] then refuses such a file.
+// waiting for the other end; openFile then refuses such a file.
 const openFlags = syscall.O_NOFOLLOW | syscall.O_NONBLOCK
 
 // fileOwner returns the user ID of the owner of fi.

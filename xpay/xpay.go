@@ -313,7 +313,7 @@ func (rc *recorder) Read(p []byte) (int, error) {
 // whether it refuses the token: the first of its top-level keys "success"
 // and "error" decides, other keys ("uuid") are skipped. It is a refusal
 // when "error" is an object whose "message" is a token refusal
-// ([refusesToken]), and only when the whole envelope is well-formed
+// (refusesToken), and only when the whole envelope is well-formed
 // JSON: a refusal costs a login and re-sends the request, so a body
 // that is cut short or too long to read is never one.
 func refusal(dec *json.Decoder) bool {
@@ -404,7 +404,7 @@ var claimRefusals = []string{
 }
 
 // refusesToken reports whether msg, trimmed and ignoring case, is one of
-// the messages of [tokenRefusals] or [claimRefusals], whole.
+// the messages of tokenRefusals or claimRefusals, whole.
 func refusesToken(msg string) bool {
 	m := strings.ToLower(strings.TrimSpace(msg))
 	if slices.Contains(tokenRefusals, m) {
