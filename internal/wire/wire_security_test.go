@@ -2,6 +2,7 @@ package wire_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,7 +15,13 @@ import (
 
 	"github.com/matryer/is"
 
+	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/crux"
 	"github.com/loginauth/loginauth/internal/wire"
+	"github.com/loginauth/loginauth/loginauthtest"
+	"github.com/loginauth/loginauth/mic"
+	"github.com/loginauth/loginauth/xano"
+	"github.com/loginauth/loginauth/xpay"
 )
 
 const secPassword = "s3cret-Passw0rd-wire"
@@ -215,5 +222,76 @@ func TestRetryAfter(t *testing.T) {
 		r := &wire.Response{Provider: "p", Op: "login", Status: status, Header: http.Header{"Retry-After": {"30"}}}
 		le := r.Fail(nil)
 		is.Equal(le.RetryAfter > 0, status != 500) // only a rate limit or an outage asks for a wait
+	}
+}
+
+// TestProviderError checks that a provider's own error answer becomes a
+// LoginError with its code, message and verdict on the credentials, and
+// with what Fail gives it: the status, and the wait of a 429.
+func TestProviderError(t *testing.T) {
+	is := is.New(t)
+	r := &wire.Response{Provider: "p", Op: "login", Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"7"}}}
+	le := r.ProviderError("SLOW_DOWN", "too many logins", true)
+	is.Equal(le.Provider, "p")
+	is.Equal(le.Op, "login")
+	is.Equal(le.Status, http.StatusTooManyRequests)
+	is.Equal(le.Code, "SLOW_DOWN")                          // the provider's code
+	is.Equal(le.Message, "too many logins")                 // and message
+	is.True(le.BadCredentials)                              // and verdict
+	is.Equal(le.RetryAfter, 7*time.Second)                  // Fail's Retry-After
+	is.True(!r.ProviderError("", "", false).BadCredentials) // false stays false
+}
+
+// keyStore is a Store that records the keys it is asked for, and holds
+// nothing.
+type keyStore struct {
+	mu   sync.Mutex
+	keys []string
+}
+
+func (s *keyStore) Load(_ context.Context, key string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys = append(s.keys, key)
+	return nil, nil
+}
+func (s *keyStore) Save(context.Context, string, []byte, time.Time) error { return nil }
+func (s *keyStore) Delete(context.Context, string, []byte) error          { return nil }
+
+// TestStoreKeysUnchanged checks that each provider keeps the key that its
+// stored tokens are under, byte for byte, whether or not its BaseURL ends
+// with a slash: a changed key would lose every stored token.
+func TestStoreKeysUnchanged(t *testing.T) {
+	fail := &http.Client{Transport: loginauthtest.RoundTripperFunc(func(*http.Request) (*http.Response, error) {
+		return nil, errors.New("no network in this test")
+	})}
+	for _, c := range []struct {
+		name string
+		src  func(base string, opts loginauth.Options) *loginauth.Source
+		base string
+		want string
+	}{
+		{"mic", func(base string, opts loginauth.Options) *loginauth.Source {
+			return mic.NewSource(mic.Config{BaseURL: base, APIKey: "k", Username: "alice", Password: "p", HTTPClient: fail, Options: opts})
+		}, "https://api.example.com/prod", "mic https://api.example.com/prod alice"},
+		{"xano", func(base string, opts loginauth.Options) *loginauth.Source {
+			return xano.NewSource(xano.Config{BaseURL: base, Email: "alice@example.com", Password: "p", HTTPClient: fail, Options: opts})
+		}, "https://x1.xano.io/api:AbC", "xano https://x1.xano.io/api:AbC alice@example.com"},
+		{"crux", func(base string, opts loginauth.Options) *loginauth.Source {
+			return crux.NewSource(crux.Config{BaseURL: base, Username: "alice", Password: "p", HTTPClient: fail, Options: opts})
+		}, "https://api.example.com", "crux https://api.example.com" + crux.LoginPath + " alice"},
+		{"xpay", func(base string, opts loginauth.Options) *loginauth.Source {
+			return xpay.NewSource(xpay.Config{BaseURL: base, Username: "alice@example.com", SecretKey: "p", HTTPClient: fail, Options: opts})
+		}, "https://apis.example.com", "xpay https://apis.example.com alice@example.com"},
+	} {
+		for _, base := range []string{c.base, c.base + "/"} {
+			t.Run(c.name+" "+base, func(t *testing.T) {
+				is := is.New(t)
+				store := &keyStore{}
+				c.src(base, loginauth.Options{Store: store, MinBackoff: -1}).Token()
+				is.True(len(store.keys) > 0)    // the Source asked its Store
+				is.Equal(store.keys[0], c.want) // under the key of earlier versions
+			})
+		}
 	}
 }
