@@ -295,3 +295,43 @@ func TestStoreKeysUnchanged(t *testing.T) {
 		}
 	}
 }
+
+// TestProviderDefaultLifetimes checks that each provider gives a token
+// whose answer states no expiry, and which is no JWT, its documented
+// lifetime, and that Options.Lifetime overrides it.
+func TestProviderDefaultLifetimes(t *testing.T) {
+	answer := func(body string) *http.Client {
+		return &http.Client{Transport: loginauthtest.RoundTripperFunc(func(*http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body))}, nil
+		})}
+	}
+	for _, c := range []struct {
+		name string
+		src  func(opts loginauth.Options) *loginauth.Source
+		want time.Duration
+	}{
+		{"mic", func(opts loginauth.Options) *loginauth.Source {
+			return mic.NewSource(mic.Config{BaseURL: "https://api.example.com/prod", APIKey: "k", Username: "alice", Password: "p", HTTPClient: answer(`{"credentials":{"token":"opaque","identityId":"i"}}`), Options: opts})
+		}, mic.DefaultLifetime},
+		{"xano", func(opts loginauth.Options) *loginauth.Source {
+			return xano.NewSource(xano.Config{BaseURL: "https://x1.xano.io/api:AbC", Email: "alice@example.com", Password: "p", HTTPClient: answer(`{"authToken":"opaque"}`), Options: opts})
+		}, xano.DefaultLifetime},
+		{"crux", func(opts loginauth.Options) *loginauth.Source {
+			return crux.NewSource(crux.Config{BaseURL: "https://api.example.com", Username: "alice", Password: "p", HTTPClient: answer(`{"auth_token":"opaque"}`), Options: opts})
+		}, crux.DefaultLifetime},
+		{"xpay", func(opts loginauth.Options) *loginauth.Source {
+			return xpay.NewSource(xpay.Config{BaseURL: "https://apis.example.com", Username: "alice@example.com", SecretKey: "p", HTTPClient: answer(`{"success":{"data":{"access_token":"opaque"}}}`), Options: opts})
+		}, xpay.DefaultLifetime},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			is := is.New(t)
+			clock := loginauthtest.NewClock(loginauthtest.Epoch)
+			tok, err := c.src(loginauth.Options{Now: clock.Now}).Token()
+			is.NoErr(err)
+			is.Equal(tok.Expiry, loginauthtest.Epoch.Add(c.want)) // the provider's default lifetime
+			tok, err = c.src(loginauth.Options{Now: clock.Now, Lifetime: time.Minute}).Token()
+			is.NoErr(err)
+			is.Equal(tok.Expiry, loginauthtest.Epoch.Add(time.Minute)) // Options.Lifetime wins
+		})
+	}
+}
