@@ -38,7 +38,8 @@
 //
 // A token's expiry is taken from the login response when the provider
 // states it, else from the exp claim of a JWT (read without verification,
-// only to schedule renewals), else from [Options.Lifetime].
+// only to schedule renewals), else from [Options.Lifetime], else from the
+// provider's [Config.DefaultLifetime].
 //
 // # Requests
 //
