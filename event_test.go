@@ -484,3 +484,24 @@ func TestEventStoreError(t *testing.T) {
 		is.Equal(m["level"], "WARN")
 	}
 }
+
+// TestEventStartContextOnPanic checks that a login that panics still ends
+// its EventStart: the EventFailure carries the context the hook handed
+// back, so that a span never stays open.
+func TestEventStartContextOnPanic(t *testing.T) {
+	is := is.New(t)
+	o := &observer{}
+	o.onEv = func(ev Event) {
+		if ev.Kind == EventStart {
+			ev.SetContext(context.WithValue(ev.Context, startKey{}, "span"))
+		}
+	}
+	src := New(Config{Provider: "test", Origins: []string{"https://api.example.com"},
+		Login:   func(context.Context) (*oauth2.Token, error) { panic("boom") },
+		Options: o.options(Options{})})
+	_, err := src.Token()
+	is.True(err != nil) // the panic is an error
+	fails := o.of(EventFailure)
+	is.Equal(len(fails), 1)                                                          // one end event
+	is.True(fails[0].Context != nil && fails[0].Context.Value(startKey{}) == "span") // with the hook's context
+}
