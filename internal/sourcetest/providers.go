@@ -36,6 +36,8 @@ type Fake interface {
 	SetFault(loginauthtest.Fault)
 	SetLoginDelay(time.Duration)
 	SetHugeSize(int64)
+	// Transport serves the fake in memory, for a synctest bubble.
+	Transport() http.RoundTripper
 }
 
 // Provider describes one provider and its fake to the shared suites: this
