@@ -12,6 +12,8 @@ import (
 	"github.com/loginauth/loginauth"
 	"github.com/loginauth/loginauth/crux"
 	"github.com/loginauth/loginauth/crux/cruxtest"
+	"github.com/loginauth/loginauth/internal/sourcetest"
+	"github.com/loginauth/loginauth/loginauthtest"
 )
 
 // config returns a Config for the default account of srv, on its clock.
@@ -41,24 +43,20 @@ func permissions(t *testing.T, srv *cruxtest.Server, src *loginauth.Source, base
 	return resp.StatusCode, body, nil
 }
 
-type roundTripperFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
 func TestLogin(t *testing.T) {
 	is := is.New(t)
 	srv := cruxtest.NewServer()
 	defer srv.Close()
 	var loginType string
 	cfg := config(srv)
-	cfg.HTTPClient = &http.Client{Transport: roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	cfg.HTTPClient = &http.Client{Transport: loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		loginType = r.Header.Get("Content-Type")
 		return http.DefaultTransport.RoundTrip(r)
 	})}
 	src := crux.NewSource(cfg)
 
 	var auth string
-	status, body, err := permissions(t, srv, src, roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	status, body, err := permissions(t, srv, src, loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		auth = r.Header.Get("Authorization")
 		return http.DefaultTransport.RoundTrip(r)
 	}))
@@ -180,4 +178,26 @@ func TestUnsupportedMediaType(t *testing.T) {
 	}
 	is.Equal(srv.Logins(), int64(1))        // one login
 	is.Equal(src.Stats().Retries, int64(0)) // and no request re-sent
+}
+
+// FuzzLoginResponse gives the login call of a fresh Source per input the
+// fuzzed status, Content-Type and body; sourcetest.CheckLogin says what
+// must hold. The seeds are the fake's real answers.
+func FuzzLoginResponse(f *testing.F) {
+	srv := cruxtest.NewServer()
+	defer srv.Close()
+	rt := srv.Transport()
+	url := srv.URL + crux.LoginPath
+	login := `{"username":"alice","password":"` + cruxtest.Password + `"}`
+	seeds := sourcetest.SeedFaults(f, srv, url, nil, login)
+	seeds = append(seeds,
+		sourcetest.Capture(f, rt, "POST", url, nil, `{"username":"alice","password":"nope"}`), // 401 detail
+		sourcetest.Capture(f, rt, "POST", url, nil, `{"password":""}`),                        // 400 field errors
+		sourcetest.Capture(f, rt, "POST", url, nil, `{"username":`),                           // 400 parse error
+	)
+	f.Add(415, "application/json", []byte(`{"detail":"Unsupported media type \"text/plain\" in request."}`))
+	f.Add(400, "application/json", []byte(`{"non_field_errors":["Unable to log in with provided credentials."]}`))
+	sourcetest.FuzzLogin(f, "crux", seeds, func(hc *http.Client) *loginauth.Source {
+		return crux.NewSource(crux.Config{BaseURL: "https://crux.example", Username: "alice", Password: sourcetest.FuzzPassword, HTTPClient: hc, Options: sourcetest.FuzzOptions})
+	}, sourcetest.FuzzPassword)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/sourcetest"
 	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/loginauth/loginauth/xano"
 	"github.com/loginauth/loginauth/xano/xanotest"
@@ -46,10 +47,6 @@ func me(t *testing.T, srv *xanotest.Server, src *loginauth.Source, base http.Rou
 	return resp.StatusCode, body, nil
 }
 
-type roundTripperFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
 func TestLogin(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()
@@ -57,7 +54,7 @@ func TestLogin(t *testing.T) {
 	src := xano.NewSource(config(srv))
 
 	var auth string
-	base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	base := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		auth = r.Header.Get("Authorization")
 		return http.DefaultTransport.RoundTrip(r)
 	})
@@ -223,7 +220,7 @@ func TestTokenFieldConfigured(t *testing.T) {
 
 // answer returns a Source whose login gets status and body.
 func answer(status int, body string) *loginauth.Source {
-	hc := &http.Client{Transport: roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	hc := &http.Client{Transport: loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		r.Body.Close()
 		return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/json"}},
 			Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
@@ -270,7 +267,7 @@ func TestAuthHeader(t *testing.T) {
 			is.Equal(src.CredentialHeaders(), []string{"X-Xano-Authorization", "X-Xano-Authorization-Only"}) // before any login
 
 			var sent http.Header
-			base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+			base := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 				sent = r.Header.Clone()
 				return http.DefaultTransport.RoundTrip(r)
 			})
@@ -306,7 +303,7 @@ func TestAuthHeaderBehindProxy(t *testing.T) {
 	defer srv.Close()
 	const proxyAuth = "Basic cHJveHk6cHJveHktcGFzcw=="
 	var proxied atomic.Int64
-	proxy := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	proxy := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		if r.Header.Get("Authorization") != proxyAuth {
 			r.Body.Close()
 			return &http.Response{StatusCode: http.StatusProxyAuthRequired, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
@@ -465,4 +462,24 @@ func TestRequestErrorNotRefusal(t *testing.T) {
 			is.Equal(srv.Logins(), int64(1)) // it was not invalidated
 		})
 	}
+}
+
+// FuzzLoginResponse gives the login call of a fresh Source per input the
+// fuzzed status, Content-Type and body; sourcetest.CheckLogin says what
+// must hold. The seeds are the fake's real answers.
+func FuzzLoginResponse(f *testing.F) {
+	srv := xanotest.NewServer()
+	defer srv.Close()
+	rt := srv.Transport()
+	url := srv.BaseURL() + xano.LoginPath
+	login := `{"email":"` + xanotest.Email + `","password":"` + xanotest.Password + `"}`
+	seeds := sourcetest.SeedFaults(f, srv, url, nil, login)
+	seeds = append(seeds,
+		sourcetest.Capture(f, rt, "POST", url, nil, `{"email":"`+xanotest.Email+`","password":"nope"}`), // 403 ACCESS_DENIED
+		sourcetest.Capture(f, rt, "POST", url, nil, `{"email":"`+xanotest.Email+`"}`),                   // 400 missing param
+		sourcetest.Capture(f, rt, "POST", url, nil, `{"email":`),                                        // 400 unparsable
+	)
+	sourcetest.FuzzLogin(f, "xano", seeds, func(hc *http.Client) *loginauth.Source {
+		return xano.NewSource(xano.Config{BaseURL: "https://x.example/api:test", Email: "alice@example.test", Password: sourcetest.FuzzPassword, HTTPClient: hc, Options: sourcetest.FuzzOptions})
+	}, sourcetest.FuzzPassword)
 }

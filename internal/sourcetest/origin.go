@@ -279,9 +279,9 @@ func plainHTTPRefused(t *testing.T, p Provider) {
 	is.True(err != nil)
 	Contains(t, err.Error(), p.Name+": ", "plain http", "AllowHTTP")
 	_, err = (&http.Client{Transport: loginauth.NewTransport(src, n)}).Do(p.Request(context.Background(), base))
-	is.True(err != nil)                   // the request fails too
+	is.True(err != nil)                    // the request fails too
 	Contains(t, err.Error(), "plain http") // for the same reason
-	is.Equal(len(n.requests("")), 0)      // and nothing left the client
+	is.Equal(len(n.requests("")), 0)       // and nothing left the client
 	is.Equal(f.Logins(), int64(0))
 
 	src = p.Source(base, p.Secret, &http.Client{Transport: n}, loginauth.Options{Now: f.Now, AllowHTTP: true})
