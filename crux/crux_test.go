@@ -16,16 +16,6 @@ import (
 	"github.com/loginauth/loginauth/loginauthtest"
 )
 
-// config returns a Config for the default account of srv, on its clock.
-func config(srv *cruxtest.Server) crux.Config {
-	return crux.Config{
-		BaseURL:  srv.URL,
-		Username: cruxtest.Username,
-		Password: cruxtest.Password,
-		Options:  loginauth.Options{Now: srv.Now},
-	}
-}
-
 // permissions sends GET {base}/timp/organizations/permissions/ through a
 // Transport of src.
 func permissions(t *testing.T, srv *cruxtest.Server, src *loginauth.Source, base http.RoundTripper) (int, map[string]any, error) {
@@ -48,7 +38,7 @@ func TestLogin(t *testing.T) {
 	srv := cruxtest.NewServer()
 	defer srv.Close()
 	var loginType string
-	cfg := config(srv)
+	cfg := sourcetest.CruxConfig(srv)
 	cfg.HTTPClient = &http.Client{Transport: loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		loginType = r.Header.Get("Content-Type")
 		return http.DefaultTransport.RoundTrip(r)
@@ -80,7 +70,7 @@ func TestLoginPathV1(t *testing.T) {
 	is := is.New(t)
 	srv := cruxtest.NewServer()
 	defer srv.Close()
-	cfg := config(srv)
+	cfg := sourcetest.CruxConfig(srv)
 	cfg.LoginPath = crux.LoginPathV1
 	status, _, err := permissions(t, srv, crux.NewSource(cfg), nil)
 	is.NoErr(err)
@@ -91,7 +81,7 @@ func TestExpiryAndRefusal(t *testing.T) {
 	is := is.New(t)
 	srv := cruxtest.NewServer()
 	defer srv.Close()
-	src := crux.NewSource(config(srv))
+	src := crux.NewSource(sourcetest.CruxConfig(srv))
 	_, err := src.Token()
 	is.NoErr(err)
 
@@ -116,7 +106,7 @@ func TestBadCredentials(t *testing.T) {
 	srv := cruxtest.NewServer()
 	defer srv.Close()
 	const wrong = "wrong-password-123"
-	cfg := config(srv)
+	cfg := sourcetest.CruxConfig(srv)
 	cfg.Password = wrong
 	src := crux.NewSource(cfg)
 	_, _, err := permissions(t, srv, src, nil)
@@ -138,7 +128,7 @@ func TestLoginPathMoved(t *testing.T) {
 	is := is.New(t)
 	srv := cruxtest.NewServer()
 	defer srv.Close()
-	cfg := config(srv)
+	cfg := sourcetest.CruxConfig(srv)
 	cfg.LoginPath = "/api" + crux.LoginPath // as before 2018's "Remove 'api' from urls"
 	_, err := crux.NewSource(cfg).Token()
 	var le *loginauth.LoginError
@@ -157,7 +147,7 @@ func TestUnsupportedMediaType(t *testing.T) {
 	is := is.New(t)
 	srv := cruxtest.NewServer()
 	defer srv.Close()
-	src := crux.NewSource(config(srv))
+	src := crux.NewSource(sourcetest.CruxConfig(srv))
 	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
 	for _, tt := range []struct {
 		contentType string

@@ -27,17 +27,6 @@ import (
 	"github.com/loginauth/loginauth/mic/mictest"
 )
 
-// config returns a Config for the default account of srv, on its clock.
-func config(srv *mictest.Server) mic.Config {
-	return mic.Config{
-		BaseURL:  srv.BaseURL(),
-		APIKey:   mictest.APIKey,
-		Username: mictest.Username,
-		Password: mictest.Password,
-		Options:  loginauth.Options{Now: srv.Now},
-	}
-}
-
 // get sends GET {base}/users/{name} through a Transport of src and
 // returns the status and the decoded body.
 func get(t *testing.T, src *loginauth.Source, base http.RoundTripper, url string) (int, map[string]any, error) {
@@ -59,7 +48,7 @@ func TestLogin(t *testing.T) {
 	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
-	src := mic.NewSource(config(srv))
+	src := mic.NewSource(sourcetest.MICConfig(srv))
 
 	// The fake checks x-api-key, a raw Authorization and identityId.
 	status, body, err := get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)
@@ -90,7 +79,7 @@ func TestOAuth2Transport(t *testing.T) {
 	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
-	src := mic.NewSource(config(srv))
+	src := mic.NewSource(sourcetest.MICConfig(srv))
 	tok, err := src.Token()
 	is.NoErr(err)
 
@@ -128,7 +117,7 @@ func TestBadCredentials(t *testing.T) {
 			srv := mictest.NewServer()
 			defer srv.Close()
 			srv.ErrorWrapper = w
-			cfg := config(srv)
+			cfg := sourcetest.MICConfig(srv)
 			cfg.Password = wrong
 			src := mic.NewSource(cfg)
 
@@ -156,7 +145,7 @@ func TestWrongAPIKey(t *testing.T) {
 	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
-	cfg := config(srv)
+	cfg := sourcetest.MICConfig(srv)
 	cfg.APIKey = "not-the-key"
 	_, err := mic.NewSource(cfg).Token()
 	var le *loginauth.LoginError
@@ -177,7 +166,7 @@ func TestRenewalFromExp(t *testing.T) {
 	defer srv.Close()
 	srv.SetLifetime(20 * time.Minute)
 	refreshed := make(chan struct{}, 1)
-	cfg := config(srv)
+	cfg := sourcetest.MICConfig(srv)
 	cfg.OnEvent = func(ev loginauth.Event) {
 		if ev.Kind == loginauth.EventRefresh {
 			select {
@@ -248,7 +237,7 @@ func TestRefreshToken(t *testing.T) {
 			srv := mictest.NewServer()
 			defer srv.Close()
 			srv.OmitRefreshToken, srv.RotateRefreshToken = tc.omit, tc.rotate
-			src := mic.NewSource(config(srv))
+			src := mic.NewSource(sourcetest.MICConfig(srv))
 			first, err := src.Token()
 			is.NoErr(err)
 
@@ -278,7 +267,7 @@ func TestRefreshFailsThenLogin(t *testing.T) {
 	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
-	src := mic.NewSource(config(srv))
+	src := mic.NewSource(sourcetest.MICConfig(srv))
 	_, err := src.Token()
 	is.NoErr(err)
 	srv.RevokeRefreshTokens()
@@ -348,7 +337,7 @@ func TestRefusals(t *testing.T) {
 			srv := mictest.NewServer()
 			defer srv.Close()
 			srv.AddUser("bob", "bobs-password")
-			cfg := config(srv)
+			cfg := sourcetest.MICConfig(srv)
 			if tc.frozen {
 				now := srv.Now()
 				cfg.Now = func() time.Time { return now }
@@ -418,7 +407,7 @@ func TestCredential403Retried(t *testing.T) {
 			is := is.New(t)
 			srv := mictest.NewServer()
 			defer srv.Close()
-			src := mic.NewSource(config(srv))
+			src := mic.NewSource(sourcetest.MICConfig(srv))
 			var n atomic.Int32
 			base := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 				if n.Add(1) == 1 {
@@ -446,7 +435,7 @@ func TestRefusedConfigurable(t *testing.T) {
 	srv := mictest.NewServer()
 	defer srv.Close()
 	srv.AddUser("bob", "bobs-password")
-	cfg := config(srv)
+	cfg := sourcetest.MICConfig(srv)
 	var calls atomic.Int32
 	cfg.Refused = func(resp *http.Response) bool {
 		calls.Add(1)
@@ -496,7 +485,7 @@ func TestStoreKeepsIdentityID(t *testing.T) {
 	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
-	cfg := config(srv)
+	cfg := sourcetest.MICConfig(srv)
 	cfg.Store = &loginauth.MemoryStore{Now: srv.Now}
 	_, err := mic.NewSource(cfg).Token()
 	is.NoErr(err)
@@ -533,7 +522,7 @@ func TestRefreshFaults(t *testing.T) {
 				is := is.New(t)
 				var mu sync.Mutex
 				var refreshErr error
-				cfg := config(srv)
+				cfg := sourcetest.MICConfig(srv)
 				cfg.HTTPClient = &http.Client{Transport: base}
 				cfg.LoginTimeout = fc.Timeout
 				cfg.OnEvent = func(ev loginauth.Event) {
@@ -611,7 +600,7 @@ func TestRefreshRedirectRefused(t *testing.T) {
 
 	var mu sync.Mutex
 	var refreshErr error
-	cfg := config(fake)
+	cfg := sourcetest.MICConfig(fake)
 	cfg.BaseURL = front.URL + "/" + mictest.StackName
 	cfg.HTTPClient = &http.Client{Transport: tr}
 	cfg.OnEvent = func(ev loginauth.Event) {

@@ -21,16 +21,6 @@ import (
 	"github.com/loginauth/loginauth/xano/xanotest"
 )
 
-// config returns a Config for the default account of srv, on its clock.
-func config(srv *xanotest.Server) xano.Config {
-	return xano.Config{
-		BaseURL:  srv.BaseURL(),
-		Email:    xanotest.Email,
-		Password: xanotest.Password,
-		Options:  loginauth.Options{Now: srv.Now},
-	}
-}
-
 // me sends GET {base}/auth/me through a Transport of src.
 func me(t *testing.T, srv *xanotest.Server, src *loginauth.Source, base http.RoundTripper) (int, map[string]any, error) {
 	t.Helper()
@@ -51,7 +41,7 @@ func TestLogin(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()
 	defer srv.Close()
-	src := xano.NewSource(config(srv))
+	src := xano.NewSource(sourcetest.XanoConfig(srv))
 
 	var auth string
 	base := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
@@ -77,7 +67,7 @@ func TestLifetime(t *testing.T) {
 	srv := xanotest.NewServer()
 	defer srv.Close()
 	srv.SetLifetime(time.Hour) // a login endpoint configured for an hour
-	cfg := config(srv)
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.Lifetime = time.Hour
 	src := xano.NewSource(cfg)
 	_, err := src.Token()
@@ -95,7 +85,7 @@ func TestRefusedRetried(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()
 	defer srv.Close()
-	src := xano.NewSource(config(srv))
+	src := xano.NewSource(sourcetest.XanoConfig(srv))
 	_, err := src.Token()
 	is.NoErr(err)
 	srv.RevokeAll() // 401 ERROR_CODE_UNAUTHORIZED
@@ -112,7 +102,7 @@ func TestBadCredentials(t *testing.T) {
 	srv := xanotest.NewServer()
 	defer srv.Close()
 	const wrong = "wrong-password-123"
-	cfg := config(srv)
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.Password = wrong
 	src := xano.NewSource(cfg)
 
@@ -134,7 +124,7 @@ func TestSignup(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()
 	defer srv.Close()
-	cfg := config(srv)
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.Email, cfg.Password = "zed@example.test", "zeds-password"
 
 	src, err := xano.Signup(context.Background(), cfg, "Zed")
@@ -171,7 +161,7 @@ func TestSignupFault(t *testing.T) {
 	srv := xanotest.NewServer()
 	defer srv.Close()
 	srv.SetFault(loginauthtest.FaultNoToken)
-	cfg := config(srv)
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.Email = "zed@example.test"
 	_, err := xano.Signup(context.Background(), cfg, "Zed")
 	is.True(err != nil)
@@ -187,11 +177,11 @@ func TestTokenField(t *testing.T) {
 			defer srv.Close()
 			srv.TokenField = field // a project's own login endpoint
 
-			status, _, err := me(t, srv, xano.NewSource(config(srv)), nil)
+			status, _, err := me(t, srv, xano.NewSource(sourcetest.XanoConfig(srv)), nil)
 			is.NoErr(err)                   // found without configuration
 			is.Equal(status, http.StatusOK) // and accepted
 
-			cfg := config(srv)
+			cfg := sourcetest.XanoConfig(srv)
 			cfg.TokenField = field
 			status, _, err = me(t, srv, xano.NewSource(cfg), nil)
 			is.NoErr(err) // the field configured
@@ -205,7 +195,7 @@ func TestTokenFieldConfigured(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer() // answers authToken
 	defer srv.Close()
-	cfg := config(srv)
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.TokenField = "token"
 	_, err := xano.NewSource(cfg).Token()
 	is.True(err != nil) // the configured field is the only one read
@@ -261,7 +251,7 @@ func TestAuthHeader(t *testing.T) {
 			is := is.New(t)
 			srv := xanotest.NewServer()
 			defer srv.Close()
-			cfg := config(srv)
+			cfg := sourcetest.XanoConfig(srv)
 			cfg.AuthHeader = name
 			src := xano.NewSource(cfg)
 			is.Equal(src.CredentialHeaders(), []string{"X-Xano-Authorization", "X-Xano-Authorization-Only"}) // before any login
@@ -288,8 +278,8 @@ func TestAuthHeader(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()
 	defer srv.Close()
-	is.Equal(xano.NewSource(config(srv)).CredentialHeaders(), []string{"Authorization"}) // by default
-	cfg := config(srv)
+	is.Equal(xano.NewSource(sourcetest.XanoConfig(srv)).CredentialHeaders(), []string{"Authorization"}) // by default
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.AuthHeader = "X-Forwarded-Token" // for a proxy that moves it
 	is.Equal(xano.NewSource(cfg).CredentialHeaders(), []string{"X-Forwarded-Token"})
 }
@@ -311,7 +301,7 @@ func TestAuthHeaderBehindProxy(t *testing.T) {
 		proxied.Add(1)
 		return http.DefaultTransport.RoundTrip(r)
 	})
-	cfg := config(srv)
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.AuthHeader = xano.AuthorizationHeader
 	src := xano.NewSource(cfg)
 	client := &http.Client{Transport: loginauth.NewTransport(src, proxy)}
@@ -333,7 +323,7 @@ func TestAuthHeaderInvalid(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()
 	defer srv.Close()
-	cfg := config(srv)
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.AuthHeader = "X-Xano Authorization"
 	_, err := xano.NewSource(cfg).Token()
 	is.True(err != nil)
@@ -348,7 +338,7 @@ func TestErrorEmptyMessage(t *testing.T) {
 	srv := xanotest.NewServer()
 	defer srv.Close()
 	srv.InvalidCredentials = xanotest.Error{Status: http.StatusForbidden, Code: xanotest.CodeAccessDenied}
-	cfg := config(srv)
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.Password = "wrong-password-123"
 	_, err := xano.NewSource(cfg).Token()
 	var le *loginauth.LoginError
@@ -367,7 +357,7 @@ func TestErrorFatalIsNotBadCredentials(t *testing.T) {
 	// A login endpoint whose credentials check is a precondition without
 	// an error type.
 	srv.InvalidCredentials = xanotest.Error{Status: http.StatusInternalServerError, Code: xanotest.CodeFatal, Message: "Invalid Credentials.", Payload: ""}
-	cfg := config(srv)
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.Password = "wrong-password-123"
 	_, err := xano.NewSource(cfg).Token()
 	var le *loginauth.LoginError
@@ -387,7 +377,7 @@ func TestErrorParam(t *testing.T) {
 			srv := xanotest.NewServer()
 			defer srv.Close()
 			srv.TopLevelParam = top
-			cfg := config(srv)
+			cfg := sourcetest.XanoConfig(srv)
 			cfg.Email = "zed@example.test"
 			_, err := xano.Signup(context.Background(), cfg, "") // no name
 			var le *loginauth.LoginError
@@ -446,7 +436,7 @@ func TestRequestErrorNotRefusal(t *testing.T) {
 			srv := xanotest.NewServer()
 			defer srv.Close()
 			srv.RequestError = e
-			src := xano.NewSource(config(srv))
+			src := xano.NewSource(sourcetest.XanoConfig(srv))
 			status, body, err := me(t, srv, src, nil)
 			is.NoErr(err)
 			is.Equal(status, e.Status) // handed to the caller

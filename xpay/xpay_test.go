@@ -22,16 +22,6 @@ import (
 	"github.com/loginauth/loginauth/xpay/xpaytest"
 )
 
-// config returns a Config for the default account of srv, on its clock.
-func config(srv *xpaytest.Server) xpay.Config {
-	return xpay.Config{
-		BaseURL:   srv.URL,
-		Username:  xpaytest.Username,
-		SecretKey: xpaytest.SecretKey,
-		Options:   loginauth.Options{Now: srv.Now},
-	}
-}
-
 // payout POSTs a bill of 1 USD with reference ref to the fake's
 // bills/save endpoint through client, and returns the status and the body
 // as read by the caller.
@@ -88,7 +78,7 @@ func TestLogin(t *testing.T) {
 	is := is.New(t)
 	srv := xpaytest.NewServer()
 	defer srv.Close()
-	src := xpay.NewSource(config(srv))
+	src := xpay.NewSource(sourcetest.XPayConfig(srv))
 
 	rec := new(recorder)
 	status, body, err := bill(t, srv, src, rec)
@@ -113,7 +103,7 @@ func TestExpiryMilliseconds(t *testing.T) {
 	now := time.UnixMilli(1783074277510)
 	srv.SetNow(func() time.Time { return now })
 	rec := new(recorder)
-	cfg := config(srv)
+	cfg := sourcetest.XPayConfig(srv)
 	cfg.HTTPClient = &http.Client{Transport: rec}
 	tok, err := xpay.NewSource(cfg).Token()
 	is.NoErr(err)
@@ -137,7 +127,7 @@ func TestEnvelopeRefusalRetried(t *testing.T) {
 			srv := xpaytest.NewServer()
 			defer srv.Close()
 			srv.RefuseWith401 = with401
-			src := xpay.NewSource(config(srv))
+			src := xpay.NewSource(sourcetest.XPayConfig(srv))
 			_, err := src.Token()
 			is.NoErr(err)
 
@@ -164,7 +154,7 @@ func TestBusinessErrorNotRefused(t *testing.T) {
 	srv := xpaytest.NewServer()
 	defer srv.Close()
 	srv.BusinessError = "destination token account is closed"
-	src := xpay.NewSource(config(srv))
+	src := xpay.NewSource(sourcetest.XPayConfig(srv))
 	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
 	for i := range 10 {
 		status, body, err := payout(t, srv, client, fmt.Sprint("payout-", i))
@@ -185,7 +175,7 @@ func TestExpiredTokenRefused(t *testing.T) {
 	srv := xpaytest.NewServer()
 	defer srv.Close()
 	start := srv.Now()
-	cfg := config(srv)
+	cfg := sourcetest.XPayConfig(srv)
 	cfg.Now = func() time.Time { return start } // the client's clock stands still
 	src := xpay.NewSource(cfg)
 	_, err := src.Token()
@@ -270,7 +260,7 @@ func TestExpiredTokenRenewed(t *testing.T) {
 	is := is.New(t)
 	srv := xpaytest.NewServer()
 	defer srv.Close()
-	src := xpay.NewSource(config(srv))
+	src := xpay.NewSource(sourcetest.XPayConfig(srv))
 	_, err := src.Token()
 	is.NoErr(err)
 	srv.Advance(xpaytest.DefaultLifetime) // expired by expiresAt: renewed before the request
@@ -322,7 +312,7 @@ func TestNonRefusalUntouched(t *testing.T) {
 			is := is.New(t)
 			srv := xpaytest.NewServer()
 			defer srv.Close()
-			src := xpay.NewSource(config(srv))
+			src := xpay.NewSource(sourcetest.XPayConfig(srv))
 			status, body, err := bill(t, srv, src, envelope(tt.ct, tt.body, tt.declared))
 			is.NoErr(err)
 			is.Equal(status, http.StatusOK)
@@ -338,7 +328,7 @@ func TestBadCredentials(t *testing.T) {
 	srv := xpaytest.NewServer()
 	defer srv.Close()
 	const wrong = "wrong-secret-key-123"
-	cfg := config(srv)
+	cfg := sourcetest.XPayConfig(srv)
 	cfg.SecretKey = wrong
 	src := xpay.NewSource(cfg)
 
@@ -359,7 +349,7 @@ func TestRefusedConfigurable(t *testing.T) {
 	is := is.New(t)
 	srv := xpaytest.NewServer()
 	defer srv.Close()
-	cfg := config(srv)
+	cfg := sourcetest.XPayConfig(srv)
 	var calls atomic.Int32
 	cfg.Refused = func(resp *http.Response) bool {
 		calls.Add(1)
@@ -387,7 +377,7 @@ func TestUUIDPlacement(t *testing.T) {
 			srv := xpaytest.NewServer()
 			defer srv.Close()
 			srv.UUIDInSuccess = inSuccess
-			src := xpay.NewSource(config(srv))
+			src := xpay.NewSource(sourcetest.XPayConfig(srv))
 			client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
 
 			_, body, err := payout(t, srv, client, "first")
