@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/matryer/is"
@@ -161,12 +162,19 @@ func TestWrongAPIKey(t *testing.T) {
 // fake's tokens live 20 minutes, not mic.DefaultLifetime, so that a
 // schedule from the lifetime would show.
 func TestRenewalFromExp(t *testing.T) {
-	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
+	synctest.Test(t, func(t *testing.T) { renewalFromExp(t, srv) })
+}
+
+// renewalFromExp is TestRenewalFromExp in a synctest bubble, on the
+// fake's in-memory transport.
+func renewalFromExp(t *testing.T, srv *mictest.Server) {
+	is := is.New(t)
 	srv.SetLifetime(20 * time.Minute)
 	refreshed := make(chan struct{}, 1)
 	cfg := sourcetest.MICConfig(srv)
+	cfg.HTTPClient = &http.Client{Transport: srv.Transport()}
 	cfg.OnEvent = func(ev loginauth.Event) {
 		if ev.Kind == loginauth.EventRefresh {
 			select {
@@ -197,9 +205,10 @@ func TestRenewalFromExp(t *testing.T) {
 	tok, err = src.Token()
 	is.NoErr(err)
 	is.Equal(tok.AccessToken, old.AccessToken) // still valid: handed out while the refresh runs
+	synctest.Wait()
 	select {
 	case <-refreshed: // the background refresh, before exp
-	case <-time.After(10 * time.Second):
+	default:
 		t.Fatal("no background refresh 30 s before exp")
 	}
 
@@ -214,7 +223,7 @@ func TestRenewalFromExp(t *testing.T) {
 	is.True(tok.Expiry.Equal(time.Unix(id.Exp, 0)))       // the new schedule is the new exp
 	is.Equal(tok.Extra("identityId"), mictest.IdentityID) // the identityId is kept
 
-	status, _, err := get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)
+	status, _, err := get(t, src, srv.Transport(), srv.BaseURL()+"/users/"+mictest.Username)
 	is.NoErr(err)
 	is.Equal(status, http.StatusOK) // the refreshed token works
 }

@@ -336,17 +336,27 @@ func loginRedirectRefused(t *testing.T, p Provider) {
 	}
 }
 
-// Endless is a response body that never ends and counts what is read of
-// it, and whether it was closed. It starts with Prefix, then 'a' forever.
+// Endless is a response body that does not end for a reader that keeps
+// to a limit, and counts what is read of it, and whether it was closed.
+// It starts with Prefix, then 'a' up to 64 MiB, so that a reader that
+// lost its limit fails its test at once rather than by running out of
+// memory.
 type Endless struct {
 	Prefix string
 	read   atomic.Int64
 	closed atomic.Bool
 }
 
+// endlessSize is the size of an Endless body.
+const endlessSize = 64 << 20
+
 // Read fills b.
 func (h *Endless) Read(b []byte) (int, error) {
 	off := h.read.Load()
+	if off >= endlessSize {
+		return 0, io.EOF
+	}
+	b = b[:min(int64(len(b)), endlessSize-off)]
 	for i := range b {
 		if int(off)+i < len(h.Prefix) {
 			b[i] = h.Prefix[int(off)+i]
@@ -361,7 +371,7 @@ func (h *Endless) Read(b []byte) (int, error) {
 // Close records that the body was closed.
 func (h *Endless) Close() error { h.closed.Store(true); return nil }
 
-// Read returns the number of bytes read so far.
+// Count returns the number of bytes read so far.
 func (h *Endless) Count() int64 { return h.read.Load() }
 
 // Closed reports whether Close was called.
