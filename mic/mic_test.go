@@ -865,6 +865,8 @@ func FuzzErrorMessage(f *testing.F) {
 	f.Add([]byte(`{"errorMessage":" {\"messageKey\":\"USER_NOT_FOUND\",\"message\":\"User not found\"}"}`))
 	f.Add([]byte(`{"message":{"message":"invalid token","messageKey":"INVALID_TOKEN"}}`))
 	f.Add([]byte(`{"message":"Tok\u0065n \xff","n":1e400}`))
+	f.Add([]byte(`{"errorMessage":"{\"message\":\"Incorrect username or password.\",\"messageKey\":\"INVALID_LOGIN\"}"}`))
+	f.Add([]byte(`{"message":"Forbidden"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		code, msg := mic.ErrorMessage(body)
 		held := sourcetest.Strings(body)
