@@ -149,6 +149,9 @@ func loginFaults(t *testing.T, p Provider) {
 				f.Advance(2 * time.Minute)
 				is.NoErr(do(p, f, c))
 				is.Equal(f.Logins(), int64(2))
+				tok, err := src.Token()
+				is.NoErr(err)
+				w.secret(tok.RefreshToken) // nor in the log, the access token being watched already
 			})
 		})
 	}

@@ -2,11 +2,19 @@
 // runs against its fake server: one login under a cold stampede, one
 // re-login after revocation with every refused request re-sent, refresh
 // ahead of expiry, wrong credentials, credentials kept from other hosts
-// across redirects, the exact header names and values, and service as the
-// TokenSource of [oauth2.NewClient] where oauth2 can carry the provider's
-// credentials. Every scenario
-// logs at debug level, and no password, secret or token may appear in any
-// record or event.
+// across redirects and from every other origin, plain http refused, login
+// redirects to another origin refused, the exact header names and values,
+// service as the TokenSource of [oauth2.NewClient] where oauth2 can carry
+// the provider's credentials, every fault of the login endpoint, clock
+// jumps, cancelled waiters, and login answers that never end. Every
+// scenario logs at debug level, and no password, secret or token may
+// appear in any record, event, error or fmt output. Timeouts, early
+// refresh and cancellation run in a [testing/synctest] bubble, on the
+// fake's in-memory transport.
+//
+// It also holds the helpers that only the provider packages' tests need:
+// each fake's Config ([MICConfig], ...), [FaultCases], [InBubble], the
+// fuzz plumbing ([FuzzLogin], [CheckRefused]) and an [Endless] body.
 package sourcetest
 
 import (
