@@ -77,30 +77,6 @@ func TestLoginPathV1(t *testing.T) {
 	is.Equal(status, http.StatusOK)
 }
 
-func TestExpiryAndRefusal(t *testing.T) {
-	is := is.New(t)
-	srv := cruxtest.NewServer()
-	defer srv.Close()
-	src := crux.NewSource(sourcetest.CruxConfig(srv))
-	_, err := src.Token()
-	is.NoErr(err)
-
-	srv.Advance(crux.DefaultLifetime) // expired: logged in again before the request
-	status, _, err := permissions(t, srv, src, nil)
-	is.NoErr(err)
-	is.Equal(status, http.StatusOK)
-	is.Equal(srv.Logins(), int64(2))
-	is.Equal(srv.Refused(), int64(0))
-
-	srv.RevokeAll() // refused with 401 "Invalid token.": logged in again and re-sent
-	status, _, err = permissions(t, srv, src, nil)
-	is.NoErr(err)
-	is.Equal(status, http.StatusOK)
-	is.Equal(srv.Logins(), int64(3))
-	is.Equal(srv.Refused(), int64(1))
-	is.Equal(src.Stats().Retries, int64(1))
-}
-
 func TestBadCredentials(t *testing.T) {
 	is := is.New(t)
 	srv := cruxtest.NewServer()

@@ -81,22 +81,6 @@ func TestLifetime(t *testing.T) {
 	is.Equal(srv.Refused(), int64(0))
 }
 
-func TestRefusedRetried(t *testing.T) {
-	is := is.New(t)
-	srv := xanotest.NewServer()
-	defer srv.Close()
-	src := xano.NewSource(sourcetest.XanoConfig(srv))
-	_, err := src.Token()
-	is.NoErr(err)
-	srv.RevokeAll() // 401 ERROR_CODE_UNAUTHORIZED
-	status, _, err := me(t, srv, src, nil)
-	is.NoErr(err)
-	is.Equal(status, http.StatusOK)
-	is.Equal(srv.Refused(), int64(1))
-	is.Equal(srv.Logins(), int64(2))
-	is.Equal(src.Stats().Retries, int64(1))
-}
-
 func TestBadCredentials(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()

@@ -256,21 +256,6 @@ func TestDefaultRefused(t *testing.T) {
 	}
 }
 
-func TestExpiredTokenRenewed(t *testing.T) {
-	is := is.New(t)
-	srv := xpaytest.NewServer()
-	defer srv.Close()
-	src := xpay.NewSource(sourcetest.XPayConfig(srv))
-	_, err := src.Token()
-	is.NoErr(err)
-	srv.Advance(xpaytest.DefaultLifetime) // expired by expiresAt: renewed before the request
-	status, _, err := bill(t, srv, src, nil)
-	is.NoErr(err)
-	is.Equal(status, http.StatusOK)
-	is.Equal(srv.Logins(), int64(2))
-	is.Equal(srv.Refused(), int64(0))
-}
-
 // envelope is a base transport that answers every request with status
 // 200, Content-Type ct and body, without a server.
 func envelope(ct, body string, declared int64) http.RoundTripper {
