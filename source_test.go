@@ -655,3 +655,23 @@ func TestDefaultLifetime(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigFmtHidesSchemeSecrets prints a Config whose HeaderScheme
+// holds a secret field and whose Login is a closure, and a pointer to
+// it, with every verb: the secret never shows.
+func TestConfigFmtHidesSchemeSecrets(t *testing.T) {
+	is := is.New(t)
+	const secret = "hdr-SECRET-5150"
+	cfg := Config{
+		Provider: "example",
+		Login:    func(context.Context) (*oauth2.Token, error) { return &oauth2.Token{AccessToken: secret}, nil },
+		Scheme:   HeaderScheme{Header: http.Header{"X-Api-Key": {secret}}},
+		Origins:  []string{"https://api.example.com"},
+		Secrets:  []string{secret},
+	}
+	for _, v := range []any{cfg, &cfg, cfg.Options} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+			is.True(!strings.Contains(fmt.Sprintf(verb, v), "SECRET")) // no secret in fmt output
+		}
+	}
+}

@@ -12,17 +12,9 @@ import (
 	"github.com/loginauth/loginauth"
 	"github.com/loginauth/loginauth/crux"
 	"github.com/loginauth/loginauth/crux/cruxtest"
+	"github.com/loginauth/loginauth/internal/sourcetest"
+	"github.com/loginauth/loginauth/loginauthtest"
 )
-
-// config returns a Config for the default account of srv, on its clock.
-func config(srv *cruxtest.Server) crux.Config {
-	return crux.Config{
-		BaseURL:  srv.URL,
-		Username: cruxtest.Username,
-		Password: cruxtest.Password,
-		Options:  loginauth.Options{Now: srv.Now},
-	}
-}
 
 // permissions sends GET {base}/timp/organizations/permissions/ through a
 // Transport of src.
@@ -41,24 +33,20 @@ func permissions(t *testing.T, srv *cruxtest.Server, src *loginauth.Source, base
 	return resp.StatusCode, body, nil
 }
 
-type roundTripperFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
 func TestLogin(t *testing.T) {
 	is := is.New(t)
 	srv := cruxtest.NewServer()
 	defer srv.Close()
 	var loginType string
-	cfg := config(srv)
-	cfg.HTTPClient = &http.Client{Transport: roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	cfg := sourcetest.CruxConfig(srv)
+	cfg.HTTPClient = &http.Client{Transport: loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		loginType = r.Header.Get("Content-Type")
 		return http.DefaultTransport.RoundTrip(r)
 	})}
 	src := crux.NewSource(cfg)
 
 	var auth string
-	status, body, err := permissions(t, srv, src, roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	status, body, err := permissions(t, srv, src, loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		auth = r.Header.Get("Authorization")
 		return http.DefaultTransport.RoundTrip(r)
 	}))
@@ -82,35 +70,11 @@ func TestLoginPathV1(t *testing.T) {
 	is := is.New(t)
 	srv := cruxtest.NewServer()
 	defer srv.Close()
-	cfg := config(srv)
+	cfg := sourcetest.CruxConfig(srv)
 	cfg.LoginPath = crux.LoginPathV1
 	status, _, err := permissions(t, srv, crux.NewSource(cfg), nil)
 	is.NoErr(err)
 	is.Equal(status, http.StatusOK)
-}
-
-func TestExpiryAndRefusal(t *testing.T) {
-	is := is.New(t)
-	srv := cruxtest.NewServer()
-	defer srv.Close()
-	src := crux.NewSource(config(srv))
-	_, err := src.Token()
-	is.NoErr(err)
-
-	srv.Advance(crux.DefaultLifetime) // expired: logged in again before the request
-	status, _, err := permissions(t, srv, src, nil)
-	is.NoErr(err)
-	is.Equal(status, http.StatusOK)
-	is.Equal(srv.Logins(), int64(2))
-	is.Equal(srv.Refused(), int64(0))
-
-	srv.RevokeAll() // refused with 401 "Invalid token.": logged in again and re-sent
-	status, _, err = permissions(t, srv, src, nil)
-	is.NoErr(err)
-	is.Equal(status, http.StatusOK)
-	is.Equal(srv.Logins(), int64(3))
-	is.Equal(srv.Refused(), int64(1))
-	is.Equal(src.Stats().Retries, int64(1))
 }
 
 func TestBadCredentials(t *testing.T) {
@@ -118,7 +82,7 @@ func TestBadCredentials(t *testing.T) {
 	srv := cruxtest.NewServer()
 	defer srv.Close()
 	const wrong = "wrong-password-123"
-	cfg := config(srv)
+	cfg := sourcetest.CruxConfig(srv)
 	cfg.Password = wrong
 	src := crux.NewSource(cfg)
 	_, _, err := permissions(t, srv, src, nil)
@@ -140,7 +104,7 @@ func TestLoginPathMoved(t *testing.T) {
 	is := is.New(t)
 	srv := cruxtest.NewServer()
 	defer srv.Close()
-	cfg := config(srv)
+	cfg := sourcetest.CruxConfig(srv)
 	cfg.LoginPath = "/api" + crux.LoginPath // as before 2018's "Remove 'api' from urls"
 	_, err := crux.NewSource(cfg).Token()
 	var le *loginauth.LoginError
@@ -159,7 +123,7 @@ func TestUnsupportedMediaType(t *testing.T) {
 	is := is.New(t)
 	srv := cruxtest.NewServer()
 	defer srv.Close()
-	src := crux.NewSource(config(srv))
+	src := crux.NewSource(sourcetest.CruxConfig(srv))
 	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
 	for _, tt := range []struct {
 		contentType string
@@ -180,4 +144,26 @@ func TestUnsupportedMediaType(t *testing.T) {
 	}
 	is.Equal(srv.Logins(), int64(1))        // one login
 	is.Equal(src.Stats().Retries, int64(0)) // and no request re-sent
+}
+
+// FuzzLoginResponse gives the login call of a fresh Source per input the
+// fuzzed status, Content-Type and body; sourcetest.CheckLogin says what
+// must hold. The seeds are the fake's real answers.
+func FuzzLoginResponse(f *testing.F) {
+	srv := cruxtest.NewServer()
+	defer srv.Close()
+	rt := srv.Transport()
+	url := srv.URL + crux.LoginPath
+	login := `{"username":"alice","password":"` + cruxtest.Password + `"}`
+	seeds := sourcetest.SeedFaults(f, srv, url, nil, login)
+	seeds = append(seeds,
+		sourcetest.Capture(f, rt, "POST", url, nil, `{"username":"alice","password":"nope"}`), // 401 detail
+		sourcetest.Capture(f, rt, "POST", url, nil, `{"password":""}`),                        // 400 field errors
+		sourcetest.Capture(f, rt, "POST", url, nil, `{"username":`),                           // 400 parse error
+	)
+	f.Add(415, "application/json", []byte(`{"detail":"Unsupported media type \"text/plain\" in request."}`))
+	f.Add(400, "application/json", []byte(`{"non_field_errors":["Unable to log in with provided credentials."]}`))
+	sourcetest.FuzzLogin(f, "crux", seeds, func(hc *http.Client) *loginauth.Source {
+		return crux.NewSource(crux.Config{BaseURL: "https://crux.example", Username: "alice", Password: sourcetest.FuzzPassword, HTTPClient: hc, Options: sourcetest.FuzzOptions})
+	}, sourcetest.FuzzPassword)
 }

@@ -108,6 +108,12 @@ func (w *memWriter) serve(h http.Handler, r *http.Request) {
 			return
 		}
 		w.send(nil)
+		if err := r.Context().Err(); err != nil {
+			// The client's context ended the handler: its read fails with
+			// the context's error, as over a connection, not with an EOF.
+			w.pw.CloseWithError(err)
+			return
+		}
 		if w.length >= 0 && w.written < w.length {
 			w.pw.CloseWithError(io.ErrUnexpectedEOF)
 			return

@@ -50,12 +50,10 @@ func TestTokenRefusal(t *testing.T) {
 	}
 }
 
-func FuzzErrorMessage(f *testing.F) {
-	f.Add([]byte(`{"errorMessage":{"message":"Invalid login","messageKey":"INVALID_LOGIN"}}`))
-	f.Add([]byte(`{"message":"The incoming token has expired"}`))
-	f.Add([]byte(`{"errorMessage":"{\"message\":\"Invalid login\",\"messageKey\":\"INVALID_LOGIN\"}"}`))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		errorMessage(body)
-		tokenRefusal(body)
-	})
-}
+// ErrorMessage and TokenRefusal are errorMessage and tokenRefusal, for
+// FuzzErrorMessage in mic_test.go, which checks them against
+// sourcetest.Strings (a package that imports this one).
+var (
+	ErrorMessage = errorMessage
+	TokenRefusal = tokenRefusal
+)

@@ -3,34 +3,30 @@ package mic_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/matryer/is"
 	"golang.org/x/oauth2"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/sourcetest"
+	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/loginauth/loginauth/mic"
 	"github.com/loginauth/loginauth/mic/mictest"
 )
-
-// config returns a Config for the default account of srv, on its clock.
-func config(srv *mictest.Server) mic.Config {
-	return mic.Config{
-		BaseURL:  srv.BaseURL(),
-		APIKey:   mictest.APIKey,
-		Username: mictest.Username,
-		Password: mictest.Password,
-		Options:  loginauth.Options{Now: srv.Now},
-	}
-}
 
 // get sends GET {base}/users/{name} through a Transport of src and
 // returns the status and the decoded body.
@@ -49,15 +45,11 @@ func get(t *testing.T, src *loginauth.Source, base http.RoundTripper, url string
 	return resp.StatusCode, body, nil
 }
 
-type roundTripperFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
 func TestLogin(t *testing.T) {
 	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
-	src := mic.NewSource(config(srv))
+	src := mic.NewSource(sourcetest.MICConfig(srv))
 
 	// The fake checks x-api-key, a raw Authorization and identityId.
 	status, body, err := get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)
@@ -88,12 +80,12 @@ func TestOAuth2Transport(t *testing.T) {
 	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
-	src := mic.NewSource(config(srv))
+	src := mic.NewSource(sourcetest.MICConfig(srv))
 	tok, err := src.Token()
 	is.NoErr(err)
 
 	var sent atomic.Pointer[http.Header]
-	base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	base := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		h := r.Header.Clone()
 		sent.Store(&h)
 		return http.DefaultTransport.RoundTrip(r)
@@ -126,7 +118,7 @@ func TestBadCredentials(t *testing.T) {
 			srv := mictest.NewServer()
 			defer srv.Close()
 			srv.ErrorWrapper = w
-			cfg := config(srv)
+			cfg := sourcetest.MICConfig(srv)
 			cfg.Password = wrong
 			src := mic.NewSource(cfg)
 
@@ -154,7 +146,7 @@ func TestWrongAPIKey(t *testing.T) {
 	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
-	cfg := config(srv)
+	cfg := sourcetest.MICConfig(srv)
 	cfg.APIKey = "not-the-key"
 	_, err := mic.NewSource(cfg).Token()
 	var le *loginauth.LoginError
@@ -170,12 +162,19 @@ func TestWrongAPIKey(t *testing.T) {
 // fake's tokens live 20 minutes, not mic.DefaultLifetime, so that a
 // schedule from the lifetime would show.
 func TestRenewalFromExp(t *testing.T) {
-	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
+	synctest.Test(t, func(t *testing.T) { renewalFromExp(t, srv) })
+}
+
+// renewalFromExp is TestRenewalFromExp in a synctest bubble, on the
+// fake's in-memory transport.
+func renewalFromExp(t *testing.T, srv *mictest.Server) {
+	is := is.New(t)
 	srv.SetLifetime(20 * time.Minute)
 	refreshed := make(chan struct{}, 1)
-	cfg := config(srv)
+	cfg := sourcetest.MICConfig(srv)
+	cfg.HTTPClient = &http.Client{Transport: srv.Transport()}
 	cfg.OnEvent = func(ev loginauth.Event) {
 		if ev.Kind == loginauth.EventRefresh {
 			select {
@@ -206,9 +205,10 @@ func TestRenewalFromExp(t *testing.T) {
 	tok, err = src.Token()
 	is.NoErr(err)
 	is.Equal(tok.AccessToken, old.AccessToken) // still valid: handed out while the refresh runs
+	synctest.Wait()
 	select {
 	case <-refreshed: // the background refresh, before exp
-	case <-time.After(10 * time.Second):
+	default:
 		t.Fatal("no background refresh 30 s before exp")
 	}
 
@@ -223,7 +223,7 @@ func TestRenewalFromExp(t *testing.T) {
 	is.True(tok.Expiry.Equal(time.Unix(id.Exp, 0)))       // the new schedule is the new exp
 	is.Equal(tok.Extra("identityId"), mictest.IdentityID) // the identityId is kept
 
-	status, _, err := get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)
+	status, _, err := get(t, src, srv.Transport(), srv.BaseURL()+"/users/"+mictest.Username)
 	is.NoErr(err)
 	is.Equal(status, http.StatusOK) // the refreshed token works
 }
@@ -246,7 +246,7 @@ func TestRefreshToken(t *testing.T) {
 			srv := mictest.NewServer()
 			defer srv.Close()
 			srv.OmitRefreshToken, srv.RotateRefreshToken = tc.omit, tc.rotate
-			src := mic.NewSource(config(srv))
+			src := mic.NewSource(sourcetest.MICConfig(srv))
 			first, err := src.Token()
 			is.NoErr(err)
 
@@ -276,7 +276,7 @@ func TestRefreshFailsThenLogin(t *testing.T) {
 	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
-	src := mic.NewSource(config(srv))
+	src := mic.NewSource(sourcetest.MICConfig(srv))
 	_, err := src.Token()
 	is.NoErr(err)
 	srv.RevokeRefreshTokens()
@@ -346,7 +346,7 @@ func TestRefusals(t *testing.T) {
 			srv := mictest.NewServer()
 			defer srv.Close()
 			srv.AddUser("bob", "bobs-password")
-			cfg := config(srv)
+			cfg := sourcetest.MICConfig(srv)
 			if tc.frozen {
 				now := srv.Now()
 				cfg.Now = func() time.Time { return now }
@@ -361,7 +361,7 @@ func TestRefusals(t *testing.T) {
 			var n atomic.Int32
 			var firstStatus atomic.Int32
 			var firstBody atomic.Value
-			base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+			base := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 				i := n.Add(1)
 				if tc.rewrite != nil {
 					r = tc.rewrite(i, r)
@@ -416,9 +416,9 @@ func TestCredential403Retried(t *testing.T) {
 			is := is.New(t)
 			srv := mictest.NewServer()
 			defer srv.Close()
-			src := mic.NewSource(config(srv))
+			src := mic.NewSource(sourcetest.MICConfig(srv))
 			var n atomic.Int32
-			base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+			base := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 				if n.Add(1) == 1 {
 					body, _ := json.Marshal(map[string]string{"message": msg})
 					return &http.Response{
@@ -444,7 +444,7 @@ func TestRefusedConfigurable(t *testing.T) {
 	srv := mictest.NewServer()
 	defer srv.Close()
 	srv.AddUser("bob", "bobs-password")
-	cfg := config(srv)
+	cfg := sourcetest.MICConfig(srv)
 	var calls atomic.Int32
 	cfg.Refused = func(resp *http.Response) bool {
 		calls.Add(1)
@@ -494,7 +494,7 @@ func TestStoreKeepsIdentityID(t *testing.T) {
 	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
-	cfg := config(srv)
+	cfg := sourcetest.MICConfig(srv)
 	cfg.Store = &loginauth.MemoryStore{Now: srv.Now}
 	_, err := mic.NewSource(cfg).Token()
 	is.NoErr(err)
@@ -513,4 +513,370 @@ func TestStoreKeepsIdentityID(t *testing.T) {
 	is.NoErr(err)
 	is.Equal(status, http.StatusOK)
 	is.Equal(srv.Logins(), int64(2))
+}
+
+// TestRefreshFaults makes the refresh endpoint (and the login it falls
+// back on) fail in each way of sourcetest.FaultCases, after a token the
+// API refused: the refresh failure says what was wrong, the caller gets a
+// clear error after one refresh and at most one login, within the login
+// timeout, and once the endpoints work the kept refresh token renews the
+// token. The timeouts run in a synctest bubble.
+func TestRefreshFaults(t *testing.T) {
+	p := sourcetest.Lookup("mic")
+	for _, fc := range sourcetest.FaultCases {
+		t.Run(fc.Fault.String(), func(t *testing.T) {
+			srv := mictest.NewServer()
+			t.Cleanup(srv.Close)
+			sourcetest.InBubble(t, srv, fc.Timeout > 0, func(t *testing.T, base http.RoundTripper) {
+				is := is.New(t)
+				var mu sync.Mutex
+				var refreshErr error
+				cfg := sourcetest.MICConfig(srv)
+				cfg.HTTPClient = &http.Client{Transport: base}
+				cfg.LoginTimeout = fc.Timeout
+				cfg.OnEvent = func(ev loginauth.Event) {
+					if ev.Kind == loginauth.EventFailure && ev.Op == "refresh" {
+						mu.Lock()
+						refreshErr = ev.Err
+						mu.Unlock()
+					}
+				}
+				src := mic.NewSource(cfg)
+				tok, err := src.Token()
+				is.NoErr(err)
+				srv.SetFault(fc.Fault)
+				src.Invalidate(tok) // as the Transport does when the API refuses it
+
+				start := time.Now()
+				_, err = src.Token()
+				elapsed := time.Since(start)
+				is.True(err != nil)
+				sourcetest.Contains(t, err.Error(), "mic: login failed")
+				mu.Lock()
+				rerr := refreshErr
+				mu.Unlock()
+				is.True(rerr != nil) // the refresh failed first
+				sourcetest.Contains(t, rerr.Error(), "mic: refresh failed")
+				want := fc.Wants(p)
+				if fc.Fault == loginauthtest.FaultBadCredentials {
+					// A refused refresh token is not a refusal of the
+					// password; the login that follows is.
+					want = []string{"HTTP 401", "Invalid refresh token"}
+					sourcetest.Contains(t, err.Error(), "(credentials refused)")
+				}
+				sourcetest.Contains(t, rerr.Error(), want...)
+				if fc.Timeout > 0 {
+					is.True(elapsed <= 2*fc.Timeout) // a login timeout for the refresh, one for the login
+				}
+				is.Equal(srv.Refreshes(), int64(1)) // one refresh
+				is.True(srv.Logins() <= 2)          // and at most one login to fall back on
+
+				srv.SetFault(loginauthtest.NoFault)
+				srv.Advance(2 * time.Minute)
+				status, _, err := get(t, src, base, srv.BaseURL()+"/users/"+mictest.Username)
+				is.NoErr(err)
+				is.Equal(status, http.StatusOK)
+				is.Equal(srv.Refreshes(), int64(2)) // the refresh token was kept and renews the token
+			})
+		})
+	}
+}
+
+// TestRefreshRedirectRefused puts a server in front of the fake that
+// passes logins on and answers the refresh call with a 307 to another
+// origin: the refresh token never reaches it, the refresh fails saying
+// why, and the Source falls back on a login.
+func TestRefreshRedirectRefused(t *testing.T) {
+	is := is.New(t)
+	loginauthtest.CheckLeaks(t)
+	fake := mictest.NewServer()
+	t.Cleanup(fake.Close)
+	var received atomic.Int64
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		received.Add(1)
+	}))
+	t.Cleanup(recv.Close)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, mic.RefreshPath) {
+			http.Redirect(w, r, recv.URL+r.URL.Path, http.StatusTemporaryRedirect)
+			return
+		}
+		fake.Config.Handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+
+	var mu sync.Mutex
+	var refreshErr error
+	cfg := sourcetest.MICConfig(fake)
+	cfg.BaseURL = front.URL + "/" + mictest.StackName
+	cfg.HTTPClient = &http.Client{Transport: tr}
+	cfg.OnEvent = func(ev loginauth.Event) {
+		if ev.Kind == loginauth.EventFailure && ev.Op == "refresh" {
+			mu.Lock()
+			refreshErr = ev.Err
+			mu.Unlock()
+		}
+	}
+	src := mic.NewSource(cfg)
+	old, err := src.Token()
+	is.NoErr(err)
+	is.True(old.RefreshToken != "")
+	src.Invalidate(old) // as the Transport does when the API refuses it
+	tok, err := src.Token()
+	is.NoErr(err) // the login it falls back on
+	is.True(tok.AccessToken != old.AccessToken)
+	mu.Lock()
+	defer mu.Unlock()
+	is.True(refreshErr != nil) // the refresh failed
+	sourcetest.Contains(t, refreshErr.Error(), "mic: refresh failed", "refusing redirect to another origin")
+	is.True(!strings.Contains(refreshErr.Error(), old.RefreshToken))
+	is.Equal(received.Load(), int64(0)) // the refresh token went nowhere
+	is.Equal(fake.Logins(), int64(2))
+	is.Equal(fake.Refreshes(), int64(0))
+}
+
+// rawJWT returns an unsigned JWT with the given payload as it is, which
+// loginauthtest.JWT cannot build: an exp of any JSON type, or no JSON.
+func rawJWT(payload string) string {
+	enc := base64.RawURLEncoding
+	return enc.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc.EncodeToString([]byte(payload)) + ".c2lnbmF0dXJl"
+}
+
+// TestAbsurdJWTClaims serves logins whose token has a negative, zero,
+// past, absurd or unreadable exp claim: the Source falls back on the
+// lifetime, and does not log in again on every call. A sane claim is
+// taken as it is.
+func TestAbsurdJWTClaims(t *testing.T) {
+	now := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	fallback := now.Add(mic.DefaultLifetime)
+	for _, tc := range []struct {
+		name  string
+		token string
+		want  time.Time
+	}{
+		{"negative", rawJWT(`{"exp":-1}`), fallback},
+		{"zero", rawJWT(`{"exp":0}`), fallback},
+		{"tiny", rawJWT(`{"exp":1e-10}`), fallback},
+		{"past", rawJWT(fmt.Sprintf(`{"exp":%d,"iat":%d}`, now.Add(-time.Hour).Unix(), now.Unix())), fallback},
+		{"now", rawJWT(fmt.Sprintf(`{"exp":%d}`, now.Unix())), fallback},
+		{"year-10000", rawJWT(`{"exp":253402300800}`), fallback},
+		{"float-overflow", rawJWT(`{"exp":1e300}`), fallback},
+		{"int-overflow", rawJWT(`{"exp":99999999999999999999}`), fallback},
+		{"string", rawJWT(`{"exp":"tomorrow"}`), fallback},
+		{"null", rawJWT(`{"exp":null}`), fallback},
+		{"no-exp", rawJWT(`{"sub":"alice"}`), fallback},
+		{"payload-not-json", rawJWT(`exp`), fallback},
+		{"payload-not-base64", "eyJhbGciOiJub25lIn0.%%%.c2ln", fallback},
+		{"opaque", "0123456789abcdef", fallback},
+		{"huge", rawJWT(fmt.Sprintf(`{"exp":%d,"pad":"%s"}`, now.Add(time.Hour).Unix(), strings.Repeat("a", 20<<10))), fallback},
+		{"sane", loginauthtest.JWT(now.Add(10*time.Minute), nil), now.Add(10 * time.Minute)},
+		{"year-9999", rawJWT(`{"exp":253402300799}`), time.Unix(253402300799, 0)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			var logins atomic.Int64
+			login := loginauthtest.HandlerTransport{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				logins.Add(1)
+				io.Copy(io.Discard, r.Body)
+				loginauthtest.WriteJSON(w, http.StatusOK, map[string]any{
+					"credentials": map[string]string{"identityId": "eu-west-1:id", "token": tc.token, "refreshToken": "rt"},
+				})
+			})}
+			src := mic.NewSource(mic.Config{
+				BaseURL: "https://mic.example/prod", APIKey: "key", Username: "alice", Password: "pass",
+				HTTPClient: &http.Client{Transport: login}, Options: loginauth.Options{Now: func() time.Time { return now }},
+			})
+			for range 5 {
+				tok, err := src.Token()
+				is.NoErr(err)
+				is.True(tok.Expiry.Equal(tc.want)) // the claim, or the lifetime
+			}
+			is.Equal(logins.Load(), int64(1)) // one login
+		})
+	}
+}
+
+// TestDefaultRefusedEndlessBody gives DefaultRefused a 403 whose body
+// never ends: it reads at most its 16 KiB peek, does not take it for a
+// refusal, and the caller still reads the body from its first byte.
+func TestDefaultRefusedEndlessBody(t *testing.T) {
+	is := is.New(t)
+	prefix := `{"message":"invalid token","pad":"`
+	body := &sourcetest.Endless{Prefix: prefix}
+	resp := &http.Response{StatusCode: http.StatusForbidden, Header: http.Header{"Content-Type": {"application/json"}}, Body: body, ContentLength: -1}
+	is.True(!mic.DefaultRefused(resp)) // too long to judge: not a refusal
+	is.True(body.Count() <= 16<<10+1)  // read no more than the peek
+	got := make([]byte, len(prefix)+100)
+	_, err := io.ReadFull(resp.Body, got)
+	is.NoErr(err)
+	is.Equal(string(got[:len(prefix)]), prefix) // the caller reads the body from the start
+	resp.Body.Close()
+	is.True(body.Closed()) // closing reaches the real body
+}
+
+// FuzzLoginResponse gives the login call of a fresh Source per input the
+// fuzzed status, Content-Type and body; sourcetest.CheckLogin says what
+// must hold. The seeds are the fake's real answers.
+func FuzzLoginResponse(f *testing.F) {
+	srv := mictest.NewServer()
+	defer srv.Close()
+	rt := srv.Transport()
+	key := http.Header{"X-Api-Key": {mictest.APIKey}}
+	url := srv.BaseURL() + mic.LoginPath
+	login := `{"userName":"alice","password":"` + mictest.Password + `"}`
+	seeds := sourcetest.SeedFaults(f, srv, url, key, login)
+	seeds = append(seeds,
+		sourcetest.Capture(f, rt, "POST", url, http.Header{"X-Api-Key": {"wrong"}}, login),    // 403 from the gateway
+		sourcetest.Capture(f, rt, "POST", url, key, `{"userName":"alice"}`),                   // 400 PROPERTY_REQUIRED
+		sourcetest.Capture(f, rt, "POST", url, key, `{"userName":"alice","password":"nope"}`), // 401 INVALID_LOGIN
+		sourcetest.Capture(f, rt, "POST", url, key, `{"userName":"alice","password":`),        // 400 from the gateway
+	)
+	srv.ErrorWrapper = mictest.WrapMessage
+	seeds = append(seeds, sourcetest.Capture(f, rt, "POST", url, key, `{"userName":"alice","password":"nope"}`))
+	sourcetest.FuzzLogin(f, "mic", seeds, func(hc *http.Client) *loginauth.Source {
+		return mic.NewSource(mic.Config{BaseURL: "https://mic.example/prod", APIKey: sourcetest.FuzzAPIKey, Username: "alice", Password: sourcetest.FuzzPassword, HTTPClient: hc, Options: sourcetest.FuzzOptions})
+	}, sourcetest.FuzzPassword, sourcetest.FuzzAPIKey)
+}
+
+// FuzzRefreshResponse logs in with a fixed answer, then gives the refresh
+// call the fuzzed one. The refresh succeeds or fails with an error that
+// shows no secret; either way the caller gets a token (from the login it
+// falls back on), with an identityId and a refresh token.
+func FuzzRefreshResponse(f *testing.F) {
+	srv := mictest.NewServer()
+	defer srv.Close()
+	rt := srv.Transport()
+	key := http.Header{"X-Api-Key": {mictest.APIKey}}
+	login := sourcetest.Capture(f, rt, "POST", srv.BaseURL()+mic.LoginPath, key, `{"userName":"alice","password":"`+mictest.Password+`"}`)
+	var creds struct {
+		Credentials struct{ RefreshToken string } `json:"credentials"`
+	}
+	if err := json.Unmarshal(login.Body, &creds); err != nil {
+		f.Fatal(err)
+	}
+	url := srv.BaseURL() + mic.RefreshPath
+	refresh := `{"refreshToken":"` + creds.Credentials.RefreshToken + `"}`
+	seeds := sourcetest.SeedFaults(f, srv, url, key, refresh)
+	srv.RotateRefreshToken = true
+	seeds = append(seeds,
+		sourcetest.Capture(f, rt, "POST", url, key, refresh),                      // a new refresh token
+		sourcetest.Capture(f, rt, "POST", url, key, `{"refreshToken":"unknown"}`), // 401 INVALID_LOGIN
+		sourcetest.Capture(f, rt, "POST", url, key, `{}`),                         // 400 PROPERTY_REQUIRED
+	)
+	sourcetest.AddSeeds(f, seeds)
+
+	answer := fmt.Sprintf(`{"credentials":{"identityId":"eu-west-1:id","token":%q,"refreshToken":%q}}`,
+		loginauthtest.JWT(time.Now().Add(time.Hour), nil), sourcetest.FuzzRefresh)
+	f.Fuzz(func(t *testing.T, status int, ct string, body []byte) {
+		var mu sync.Mutex
+		var refreshed int
+		var failure error
+		rt := sourcetest.Answering(status, ct, body, map[string]sourcetest.Answer{mic.LoginPath: {Status: 200, CT: "application/json", Body: []byte(answer)}})
+		src := mic.NewSource(mic.Config{
+			BaseURL: "https://mic.example/prod", APIKey: sourcetest.FuzzAPIKey, Username: "alice", Password: sourcetest.FuzzPassword,
+			HTTPClient: &http.Client{Transport: rt},
+			Options: loginauth.Options{MinBackoff: -1, OnEvent: func(ev loginauth.Event) {
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case ev.Kind == loginauth.EventRefresh:
+					refreshed++
+				case ev.Kind == loginauth.EventFailure && ev.Op == "refresh":
+					failure = ev.Err
+				}
+			}},
+		})
+		old, err := src.Token()
+		if err != nil {
+			t.Fatalf("login: %v", err)
+		}
+		src.Invalidate(old) // as a Transport does when the API refuses it
+		tok, err := src.Token()
+		sourcetest.CheckLogin(t, "mic: ", tok, err, body)
+		if err != nil {
+			t.Fatalf("no fallback to the login after the refresh: %v", err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if (refreshed == 1) == (failure != nil) {
+			t.Fatalf("%d refreshes and failure %v; want one or the other", refreshed, failure)
+		}
+		if failure != nil {
+			sourcetest.CheckLogin(t, "mic: refresh failed", nil, failure, body, sourcetest.FuzzPassword, sourcetest.FuzzAPIKey, sourcetest.FuzzRefresh, old.AccessToken)
+		}
+		if id, _ := tok.Extra("identityId").(string); id == "" || tok.RefreshToken == "" {
+			t.Fatalf("the token lost its identityId %q or its refresh token %q", id, tok.RefreshToken)
+		}
+	})
+}
+
+// FuzzDefaultRefused feeds DefaultRefused any status, Content-Type and
+// body, padded past the 16 KiB peek, declared or not:
+// sourcetest.CheckRefused says what must hold, and only a 401 or a 403
+// can be a refusal. The seeds are the fake's real answers.
+func FuzzDefaultRefused(f *testing.F) {
+	srv := mictest.NewServer()
+	defer srv.Close()
+	rt := srv.Transport()
+	users := srv.BaseURL() + "/users/"
+	key := http.Header{"X-Api-Key": {mictest.APIKey}}
+	login := sourcetest.Capture(f, rt, "POST", srv.BaseURL()+mic.LoginPath, key, `{"userName":"alice","password":"`+mictest.Password+`"}`)
+	var creds struct {
+		Credentials struct{ Token, IdentityID string } `json:"credentials"`
+	}
+	if err := json.Unmarshal(login.Body, &creds); err != nil {
+		f.Fatal(err)
+	}
+	auth := http.Header{"X-Api-Key": {mictest.APIKey}, "Authorization": {creds.Credentials.Token}, "Identityid": {creds.Credentials.IdentityID}}
+	srv.AddUser("bob", "bob-pass")
+	for _, a := range []sourcetest.Answer{
+		sourcetest.Capture(f, rt, "GET", users+"alice", auth, ""),                                                                                    // 200
+		sourcetest.Capture(f, rt, "GET", users+"bob", auth, ""),                                                                                      // 403 NOT_AUTHORIZED
+		sourcetest.Capture(f, rt, "GET", users+"carol", auth, ""),                                                                                    // 404 USER_NOT_FOUND
+		sourcetest.Capture(f, rt, "GET", users+"alice", key, ""),                                                                                     // 403 Forbidden
+		sourcetest.Capture(f, rt, "GET", users+"alice", http.Header{"Authorization": {"x"}}, ""),                                                     // 403 Forbidden
+		sourcetest.Capture(f, rt, "GET", users+"alice", http.Header{"X-Api-Key": {mictest.APIKey}, "Authorization": {"x"}, "Identityid": {"y"}}, ""), // 401
+	} {
+		f.Add(a.Status, a.CT, a.Body, uint16(0), true)
+	}
+	srv.Advance(2 * time.Hour)
+	a := sourcetest.Capture(f, rt, "GET", users+"alice", auth, "") // 401 expired
+	f.Add(a.Status, a.CT, a.Body, uint16(0), false)
+	f.Add(403, "application/json", []byte(`{"message":"Missing Authentication Token"}`), uint16(0), false)
+	f.Add(403, "", []byte(`{"message":"The incoming token has expired"}`), uint16(20000), false)
+	f.Add(403, "text/html", []byte(`<html>token</html>`), uint16(0), true)
+	f.Fuzz(func(t *testing.T, status int, ct string, body []byte, pad uint16, declared bool) {
+		got, status := sourcetest.CheckRefused(t, mic.DefaultRefused, status, ct, body, pad, declared)
+		if got && status != http.StatusUnauthorized && status != http.StatusForbidden {
+			t.Fatalf("HTTP %d taken for a refusal", status)
+		}
+	})
+}
+
+// FuzzErrorMessage checks that the code and the message read from an
+// error answer are strings the answer holds, never made up, and that an
+// answer is a token refusal only if one of its strings speaks of a token.
+func FuzzErrorMessage(f *testing.F) {
+	f.Add([]byte(`{"errorMessage":{"message":"Invalid login","messageKey":"INVALID_LOGIN"}}`))
+	f.Add([]byte(`{"message":"The incoming token has expired"}`))
+	f.Add([]byte(`{"errorMessage":"{\"message\":\"Invalid login\",\"messageKey\":\"INVALID_LOGIN\"}"}`))
+	f.Add([]byte(`{"errorMessage":" {\"messageKey\":\"USER_NOT_FOUND\",\"message\":\"User not found\"}"}`))
+	f.Add([]byte(`{"message":{"message":"invalid token","messageKey":"INVALID_TOKEN"}}`))
+	f.Add([]byte(`{"message":"Tok\u0065n \xff","n":1e400}`))
+	f.Add([]byte(`{"errorMessage":"{\"message\":\"Incorrect username or password.\",\"messageKey\":\"INVALID_LOGIN\"}"}`))
+	f.Add([]byte(`{"message":"Forbidden"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		code, msg := mic.ErrorMessage(body)
+		held := sourcetest.Strings(body)
+		for _, s := range []string{code, msg} {
+			if s != "" && !slices.Contains(held, s) {
+				t.Fatalf("errorMessage(%q) = %q, %q: %q is no string of the answer", body, code, msg, s)
+			}
+		}
+		if mic.TokenRefusal(body) && !slices.ContainsFunc(held, func(s string) bool { return strings.Contains(strings.ToLower(s), "token") }) {
+			t.Fatalf("%q taken for a token refusal, though no string of it says token", body)
+		}
+	})
 }

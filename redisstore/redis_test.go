@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -33,6 +34,10 @@ func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
 }
 
+// runTests runs the tests against the Redis at addrEnv, or one of its
+// own, whose address it puts in addrEnv for the examples. With no Redis at
+// all, the tests that need one skip, and so do the examples, which cannot
+// skip themselves.
 func runTests(m *testing.M) int {
 	if redisAddr = os.Getenv(addrEnv); redisAddr != "" {
 		return m.Run()
@@ -40,10 +45,18 @@ func runTests(m *testing.M) int {
 	srv, err := startRedis()
 	if err != nil {
 		noRedis = err.Error()
+		flag.Parse()
+		skip := "^Example"
+		if s := flag.Lookup("test.skip").Value.String(); s != "" {
+			skip = s + "|" + skip
+		}
+		flag.Set("test.skip", skip)
+		fmt.Fprintln(os.Stderr, "redisstore: skipping the examples:", noRedis)
 		return m.Run()
 	}
 	defer srv.Stop()
 	redisAddr = srv.Addr
+	os.Setenv(addrEnv, redisAddr)
 	return m.Run()
 }
 

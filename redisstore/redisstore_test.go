@@ -148,7 +148,18 @@ func TestReleaseWakesWaiters(t *testing.T) {
 			got <- d
 		}()
 	}
-	time.Sleep(200 * time.Millisecond) // the waiters subscribe
+	// Once every waiter listens for the release, only the release's
+	// announcement can wake them: LockPoll is a minute.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		n := st.Client.PubSubNumSub(ctx, st.Prefix+"k:lock").Val()[st.Prefix+"k:lock"]
+		if n == waiters {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d waiters subscribed to the release", n, waiters)
+		}
+		time.Sleep(5 * time.Millisecond) // a real Redis: its subscriptions are polled
+	}
 	mu.Lock()
 	released = time.Now()
 	mu.Unlock()

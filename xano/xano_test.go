@@ -15,20 +15,11 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/sourcetest"
 	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/loginauth/loginauth/xano"
 	"github.com/loginauth/loginauth/xano/xanotest"
 )
-
-// config returns a Config for the default account of srv, on its clock.
-func config(srv *xanotest.Server) xano.Config {
-	return xano.Config{
-		BaseURL:  srv.BaseURL(),
-		Email:    xanotest.Email,
-		Password: xanotest.Password,
-		Options:  loginauth.Options{Now: srv.Now},
-	}
-}
 
 // me sends GET {base}/auth/me through a Transport of src.
 func me(t *testing.T, srv *xanotest.Server, src *loginauth.Source, base http.RoundTripper) (int, map[string]any, error) {
@@ -46,18 +37,14 @@ func me(t *testing.T, srv *xanotest.Server, src *loginauth.Source, base http.Rou
 	return resp.StatusCode, body, nil
 }
 
-type roundTripperFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
 func TestLogin(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()
 	defer srv.Close()
-	src := xano.NewSource(config(srv))
+	src := xano.NewSource(sourcetest.XanoConfig(srv))
 
 	var auth string
-	base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	base := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		auth = r.Header.Get("Authorization")
 		return http.DefaultTransport.RoundTrip(r)
 	})
@@ -80,7 +67,7 @@ func TestLifetime(t *testing.T) {
 	srv := xanotest.NewServer()
 	defer srv.Close()
 	srv.SetLifetime(time.Hour) // a login endpoint configured for an hour
-	cfg := config(srv)
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.Lifetime = time.Hour
 	src := xano.NewSource(cfg)
 	_, err := src.Token()
@@ -94,28 +81,12 @@ func TestLifetime(t *testing.T) {
 	is.Equal(srv.Refused(), int64(0))
 }
 
-func TestRefusedRetried(t *testing.T) {
-	is := is.New(t)
-	srv := xanotest.NewServer()
-	defer srv.Close()
-	src := xano.NewSource(config(srv))
-	_, err := src.Token()
-	is.NoErr(err)
-	srv.RevokeAll() // 401 ERROR_CODE_UNAUTHORIZED
-	status, _, err := me(t, srv, src, nil)
-	is.NoErr(err)
-	is.Equal(status, http.StatusOK)
-	is.Equal(srv.Refused(), int64(1))
-	is.Equal(srv.Logins(), int64(2))
-	is.Equal(src.Stats().Retries, int64(1))
-}
-
 func TestBadCredentials(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()
 	defer srv.Close()
 	const wrong = "wrong-password-123"
-	cfg := config(srv)
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.Password = wrong
 	src := xano.NewSource(cfg)
 
@@ -137,7 +108,7 @@ func TestSignup(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()
 	defer srv.Close()
-	cfg := config(srv)
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.Email, cfg.Password = "zed@example.test", "zeds-password"
 
 	src, err := xano.Signup(context.Background(), cfg, "Zed")
@@ -174,7 +145,7 @@ func TestSignupFault(t *testing.T) {
 	srv := xanotest.NewServer()
 	defer srv.Close()
 	srv.SetFault(loginauthtest.FaultNoToken)
-	cfg := config(srv)
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.Email = "zed@example.test"
 	_, err := xano.Signup(context.Background(), cfg, "Zed")
 	is.True(err != nil)
@@ -190,11 +161,11 @@ func TestTokenField(t *testing.T) {
 			defer srv.Close()
 			srv.TokenField = field // a project's own login endpoint
 
-			status, _, err := me(t, srv, xano.NewSource(config(srv)), nil)
+			status, _, err := me(t, srv, xano.NewSource(sourcetest.XanoConfig(srv)), nil)
 			is.NoErr(err)                   // found without configuration
 			is.Equal(status, http.StatusOK) // and accepted
 
-			cfg := config(srv)
+			cfg := sourcetest.XanoConfig(srv)
 			cfg.TokenField = field
 			status, _, err = me(t, srv, xano.NewSource(cfg), nil)
 			is.NoErr(err) // the field configured
@@ -208,7 +179,7 @@ func TestTokenFieldConfigured(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer() // answers authToken
 	defer srv.Close()
-	cfg := config(srv)
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.TokenField = "token"
 	_, err := xano.NewSource(cfg).Token()
 	is.True(err != nil) // the configured field is the only one read
@@ -223,7 +194,7 @@ func TestTokenFieldConfigured(t *testing.T) {
 
 // answer returns a Source whose login gets status and body.
 func answer(status int, body string) *loginauth.Source {
-	hc := &http.Client{Transport: roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	hc := &http.Client{Transport: loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		r.Body.Close()
 		return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/json"}},
 			Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
@@ -264,13 +235,13 @@ func TestAuthHeader(t *testing.T) {
 			is := is.New(t)
 			srv := xanotest.NewServer()
 			defer srv.Close()
-			cfg := config(srv)
+			cfg := sourcetest.XanoConfig(srv)
 			cfg.AuthHeader = name
 			src := xano.NewSource(cfg)
 			is.Equal(src.CredentialHeaders(), []string{"X-Xano-Authorization", "X-Xano-Authorization-Only"}) // before any login
 
 			var sent http.Header
-			base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+			base := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 				sent = r.Header.Clone()
 				return http.DefaultTransport.RoundTrip(r)
 			})
@@ -291,8 +262,8 @@ func TestAuthHeader(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()
 	defer srv.Close()
-	is.Equal(xano.NewSource(config(srv)).CredentialHeaders(), []string{"Authorization"}) // by default
-	cfg := config(srv)
+	is.Equal(xano.NewSource(sourcetest.XanoConfig(srv)).CredentialHeaders(), []string{"Authorization"}) // by default
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.AuthHeader = "X-Forwarded-Token" // for a proxy that moves it
 	is.Equal(xano.NewSource(cfg).CredentialHeaders(), []string{"X-Forwarded-Token"})
 }
@@ -306,7 +277,7 @@ func TestAuthHeaderBehindProxy(t *testing.T) {
 	defer srv.Close()
 	const proxyAuth = "Basic cHJveHk6cHJveHktcGFzcw=="
 	var proxied atomic.Int64
-	proxy := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	proxy := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		if r.Header.Get("Authorization") != proxyAuth {
 			r.Body.Close()
 			return &http.Response{StatusCode: http.StatusProxyAuthRequired, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
@@ -314,7 +285,7 @@ func TestAuthHeaderBehindProxy(t *testing.T) {
 		proxied.Add(1)
 		return http.DefaultTransport.RoundTrip(r)
 	})
-	cfg := config(srv)
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.AuthHeader = xano.AuthorizationHeader
 	src := xano.NewSource(cfg)
 	client := &http.Client{Transport: loginauth.NewTransport(src, proxy)}
@@ -336,7 +307,7 @@ func TestAuthHeaderInvalid(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()
 	defer srv.Close()
-	cfg := config(srv)
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.AuthHeader = "X-Xano Authorization"
 	_, err := xano.NewSource(cfg).Token()
 	is.True(err != nil)
@@ -351,7 +322,7 @@ func TestErrorEmptyMessage(t *testing.T) {
 	srv := xanotest.NewServer()
 	defer srv.Close()
 	srv.InvalidCredentials = xanotest.Error{Status: http.StatusForbidden, Code: xanotest.CodeAccessDenied}
-	cfg := config(srv)
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.Password = "wrong-password-123"
 	_, err := xano.NewSource(cfg).Token()
 	var le *loginauth.LoginError
@@ -370,7 +341,7 @@ func TestErrorFatalIsNotBadCredentials(t *testing.T) {
 	// A login endpoint whose credentials check is a precondition without
 	// an error type.
 	srv.InvalidCredentials = xanotest.Error{Status: http.StatusInternalServerError, Code: xanotest.CodeFatal, Message: "Invalid Credentials.", Payload: ""}
-	cfg := config(srv)
+	cfg := sourcetest.XanoConfig(srv)
 	cfg.Password = "wrong-password-123"
 	_, err := xano.NewSource(cfg).Token()
 	var le *loginauth.LoginError
@@ -390,7 +361,7 @@ func TestErrorParam(t *testing.T) {
 			srv := xanotest.NewServer()
 			defer srv.Close()
 			srv.TopLevelParam = top
-			cfg := config(srv)
+			cfg := sourcetest.XanoConfig(srv)
 			cfg.Email = "zed@example.test"
 			_, err := xano.Signup(context.Background(), cfg, "") // no name
 			var le *loginauth.LoginError
@@ -449,7 +420,7 @@ func TestRequestErrorNotRefusal(t *testing.T) {
 			srv := xanotest.NewServer()
 			defer srv.Close()
 			srv.RequestError = e
-			src := xano.NewSource(config(srv))
+			src := xano.NewSource(sourcetest.XanoConfig(srv))
 			status, body, err := me(t, srv, src, nil)
 			is.NoErr(err)
 			is.Equal(status, e.Status) // handed to the caller
@@ -465,4 +436,24 @@ func TestRequestErrorNotRefusal(t *testing.T) {
 			is.Equal(srv.Logins(), int64(1)) // it was not invalidated
 		})
 	}
+}
+
+// FuzzLoginResponse gives the login call of a fresh Source per input the
+// fuzzed status, Content-Type and body; sourcetest.CheckLogin says what
+// must hold. The seeds are the fake's real answers.
+func FuzzLoginResponse(f *testing.F) {
+	srv := xanotest.NewServer()
+	defer srv.Close()
+	rt := srv.Transport()
+	url := srv.BaseURL() + xano.LoginPath
+	login := `{"email":"` + xanotest.Email + `","password":"` + xanotest.Password + `"}`
+	seeds := sourcetest.SeedFaults(f, srv, url, nil, login)
+	seeds = append(seeds,
+		sourcetest.Capture(f, rt, "POST", url, nil, `{"email":"`+xanotest.Email+`","password":"nope"}`), // 403 ACCESS_DENIED
+		sourcetest.Capture(f, rt, "POST", url, nil, `{"email":"`+xanotest.Email+`"}`),                   // 400 missing param
+		sourcetest.Capture(f, rt, "POST", url, nil, `{"email":`),                                        // 400 unparsable
+	)
+	sourcetest.FuzzLogin(f, "xano", seeds, func(hc *http.Client) *loginauth.Source {
+		return xano.NewSource(xano.Config{BaseURL: "https://x.example/api:test", Email: "alice@example.test", Password: sourcetest.FuzzPassword, HTTPClient: hc, Options: sourcetest.FuzzOptions})
+	}, sourcetest.FuzzPassword)
 }

@@ -77,50 +77,6 @@ func TestDefaultRefusedStreams(t *testing.T) {
 	}
 }
 
-// TestDefaultRefusedBodyIntact checks that the caller reads the body that
-// the server sent, whatever DefaultRefused decided, and that closing it
-// closes the original; and that DefaultRefused reads nothing of a body
-// that is not JSON or is declared longer than the peek.
-func TestDefaultRefusedBodyIntact(t *testing.T) {
-	long := `{"success":{"message":"Done","data":"` + strings.Repeat("x", 2*peekLimit) + `"}}`
-	for _, tt := range []struct {
-		name, ct, body string
-		declared       bool
-		refused        bool
-		reads          bool
-	}{
-		{"refusal", "application/json", `{"error":{"message":"jwt expired","data":{},"tag":"t"},"uuid":"u"}` + "\n", true, true, true},
-		{"refusal, uuid first", "", `{"uuid":"u","error":{"tag":"t","data":{"a":[1,2]},"message":"The token has been revoked."}}`, false, true, true},
-		{"business error", "application/json; charset=utf-8", `{"error":{"message":"bill not found","data":{"reference":"r"}},"uuid":"u"}`, true, false, true},
-		{"success", "application/json", `{"success":{"message":"bill created","data":{}},"uuid":"u"}`, false, false, true},
-		{"uuid in success", "application/json", `{"success":{"message":"Authenticated","data":{},"uuid":"u"}}`, false, false, true},
-		{"longer than the peek", "application/json", long, false, false, true},
-		{"declared longer than the peek", "application/json", long, true, false, false},
-		{"not JSON", "text/plain", `{"error":{"message":"jwt expired"}}`, false, false, false},
-		{"HTML", "text/html", `<html>jwt expired</html>`, true, false, false},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			is := is.New(t)
-			body := &peekCountingBody{r: strings.NewReader(tt.body)}
-			resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: body, ContentLength: -1}
-			if tt.ct != "" {
-				resp.Header.Set("Content-Type", tt.ct)
-			}
-			if tt.declared {
-				resp.ContentLength = int64(len(tt.body))
-			}
-			is.Equal(DefaultRefused(resp), tt.refused)
-			is.Equal(body.n > 0, tt.reads) // read only what it may
-			is.True(body.n <= peekLimit)
-			b, err := io.ReadAll(resp.Body)
-			is.NoErr(err)
-			is.Equal(string(b), tt.body) // byte for byte
-			is.NoErr(resp.Body.Close())
-			is.True(body.closed) // the original is closed
-		})
-	}
-}
-
 // TestDefaultRefusedReadError has the body fail while DefaultRefused
 // reads it, once, and then report a clean end: the caller reads what
 // arrived, then gets the error, not a body that seems whole.

@@ -16,19 +16,11 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/sourcetest"
+	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/loginauth/loginauth/xpay"
 	"github.com/loginauth/loginauth/xpay/xpaytest"
 )
-
-// config returns a Config for the default account of srv, on its clock.
-func config(srv *xpaytest.Server) xpay.Config {
-	return xpay.Config{
-		BaseURL:   srv.URL,
-		Username:  xpaytest.Username,
-		SecretKey: xpaytest.SecretKey,
-		Options:   loginauth.Options{Now: srv.Now},
-	}
-}
 
 // payout POSTs a bill of 1 USD with reference ref to the fake's
 // bills/save endpoint through client, and returns the status and the body
@@ -59,10 +51,6 @@ func bill(t *testing.T, srv *xpaytest.Server, src *loginauth.Source, base http.R
 	return payout(t, srv, &http.Client{Transport: loginauth.NewTransport(src, base)}, "")
 }
 
-type roundTripperFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
 // recorder is a base transport that keeps the bytes of every response
 // body it passes on, as the server sent them.
 type recorder struct {
@@ -90,7 +78,7 @@ func TestLogin(t *testing.T) {
 	is := is.New(t)
 	srv := xpaytest.NewServer()
 	defer srv.Close()
-	src := xpay.NewSource(config(srv))
+	src := xpay.NewSource(sourcetest.XPayConfig(srv))
 
 	rec := new(recorder)
 	status, body, err := bill(t, srv, src, rec)
@@ -115,7 +103,7 @@ func TestExpiryMilliseconds(t *testing.T) {
 	now := time.UnixMilli(1783074277510)
 	srv.SetNow(func() time.Time { return now })
 	rec := new(recorder)
-	cfg := config(srv)
+	cfg := sourcetest.XPayConfig(srv)
 	cfg.HTTPClient = &http.Client{Transport: rec}
 	tok, err := xpay.NewSource(cfg).Token()
 	is.NoErr(err)
@@ -139,7 +127,7 @@ func TestEnvelopeRefusalRetried(t *testing.T) {
 			srv := xpaytest.NewServer()
 			defer srv.Close()
 			srv.RefuseWith401 = with401
-			src := xpay.NewSource(config(srv))
+			src := xpay.NewSource(sourcetest.XPayConfig(srv))
 			_, err := src.Token()
 			is.NoErr(err)
 
@@ -166,7 +154,7 @@ func TestBusinessErrorNotRefused(t *testing.T) {
 	srv := xpaytest.NewServer()
 	defer srv.Close()
 	srv.BusinessError = "destination token account is closed"
-	src := xpay.NewSource(config(srv))
+	src := xpay.NewSource(sourcetest.XPayConfig(srv))
 	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
 	for i := range 10 {
 		status, body, err := payout(t, srv, client, fmt.Sprint("payout-", i))
@@ -187,7 +175,7 @@ func TestExpiredTokenRefused(t *testing.T) {
 	srv := xpaytest.NewServer()
 	defer srv.Close()
 	start := srv.Now()
-	cfg := config(srv)
+	cfg := sourcetest.XPayConfig(srv)
 	cfg.Now = func() time.Time { return start } // the client's clock stands still
 	src := xpay.NewSource(cfg)
 	_, err := src.Token()
@@ -268,25 +256,10 @@ func TestDefaultRefused(t *testing.T) {
 	}
 }
 
-func TestExpiredTokenRenewed(t *testing.T) {
-	is := is.New(t)
-	srv := xpaytest.NewServer()
-	defer srv.Close()
-	src := xpay.NewSource(config(srv))
-	_, err := src.Token()
-	is.NoErr(err)
-	srv.Advance(xpaytest.DefaultLifetime) // expired by expiresAt: renewed before the request
-	status, _, err := bill(t, srv, src, nil)
-	is.NoErr(err)
-	is.Equal(status, http.StatusOK)
-	is.Equal(srv.Logins(), int64(2))
-	is.Equal(srv.Refused(), int64(0))
-}
-
 // envelope is a base transport that answers every request with status
 // 200, Content-Type ct and body, without a server.
 func envelope(ct, body string, declared int64) http.RoundTripper {
-	return roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	return loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		h := http.Header{}
 		if ct != "" {
 			h.Set("Content-Type", ct)
@@ -324,7 +297,7 @@ func TestNonRefusalUntouched(t *testing.T) {
 			is := is.New(t)
 			srv := xpaytest.NewServer()
 			defer srv.Close()
-			src := xpay.NewSource(config(srv))
+			src := xpay.NewSource(sourcetest.XPayConfig(srv))
 			status, body, err := bill(t, srv, src, envelope(tt.ct, tt.body, tt.declared))
 			is.NoErr(err)
 			is.Equal(status, http.StatusOK)
@@ -340,7 +313,7 @@ func TestBadCredentials(t *testing.T) {
 	srv := xpaytest.NewServer()
 	defer srv.Close()
 	const wrong = "wrong-secret-key-123"
-	cfg := config(srv)
+	cfg := sourcetest.XPayConfig(srv)
 	cfg.SecretKey = wrong
 	src := xpay.NewSource(cfg)
 
@@ -361,7 +334,7 @@ func TestRefusedConfigurable(t *testing.T) {
 	is := is.New(t)
 	srv := xpaytest.NewServer()
 	defer srv.Close()
-	cfg := config(srv)
+	cfg := sourcetest.XPayConfig(srv)
 	var calls atomic.Int32
 	cfg.Refused = func(resp *http.Response) bool {
 		calls.Add(1)
@@ -389,7 +362,7 @@ func TestUUIDPlacement(t *testing.T) {
 			srv := xpaytest.NewServer()
 			defer srv.Close()
 			srv.UUIDInSuccess = inSuccess
-			src := xpay.NewSource(config(srv))
+			src := xpay.NewSource(sourcetest.XPayConfig(srv))
 			client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
 
 			_, body, err := payout(t, srv, client, "first")
@@ -408,6 +381,198 @@ func TestUUIDPlacement(t *testing.T) {
 			is.True(strings.Contains(string(body), xpaytest.MsgBillCreated)) // re-sent with a new token
 			is.Equal(srv.Logins(), int64(2))
 			is.Equal(srv.Requests(), int64(2))
+		})
+	}
+}
+
+// expiresAtAPI is a small xPay API, served in memory, whose logins state
+// expiresAt (a JSON number) and whose other endpoints accept the last
+// token issued only.
+type expiresAtAPI struct {
+	expiresAt string
+	logins    atomic.Int64
+	current   atomic.Value // string: the token accepted
+}
+
+func (x *expiresAtAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	io.Copy(io.Discard, r.Body)
+	w.Header().Set("Content-Type", "application/json")
+	if r.URL.Path == xpay.AuthenticatePath {
+		tok := "tok-" + strconv.FormatInt(x.logins.Add(1), 10)
+		x.current.Store(tok)
+		fmt.Fprintf(w, `{"success":{"message":"Authenticated","data":{"access_token":%q,"expiresAt":%s}},"uuid":"u"}`, tok, x.expiresAt)
+		return
+	}
+	if cur, _ := x.current.Load().(string); r.Header.Get("Authorization") != "Bearer "+cur {
+		io.WriteString(w, `{"error":{"message":"jwt expired","data":{"unauthorized":true},"tag":"t"},"uuid":"u"}`)
+		return
+	}
+	io.WriteString(w, `{"success":{"message":"Bill created","data":{}},"uuid":"u"}`)
+}
+
+// TestExpiresAt serves logins whose expiresAt is far in the future, in
+// seconds rather than milliseconds, in the past, negative or absent: the
+// Source keeps working, logs in once for many calls, and when the API
+// refuses a token it still thinks valid, logs in once more and re-sends
+// the request.
+func TestExpiresAt(t *testing.T) {
+	now := time.Now().Truncate(time.Second)
+	fallback := now.Add(xpay.DefaultLifetime)
+	year9000 := time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name      string
+		expiresAt string
+		want      time.Time // zero: any time after now
+	}{
+		{"year-9000", strconv.FormatInt(year9000.UnixMilli(), 10), year9000},
+		{"seconds", strconv.FormatInt(now.Add(time.Hour).Unix(), 10), now.Add(time.Hour)},
+		{"past", strconv.FormatInt(now.Add(-time.Hour).UnixMilli(), 10), fallback},
+		{"negative", "-5", fallback},
+		{"zero", "0", fallback},
+		{"null", "null", fallback},
+		{"year-5-million", "1e17", time.Time{}},
+		{"float-overflow", "1e300", time.Time{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			x := &expiresAtAPI{expiresAt: tc.expiresAt}
+			tr := loginauthtest.HandlerTransport{Handler: x}
+			src := xpay.NewSource(xpay.Config{
+				BaseURL: "https://xpay.example", Username: "alice@example.test", SecretKey: "secret",
+				HTTPClient: &http.Client{Transport: tr}, Options: loginauth.Options{Now: func() time.Time { return now }},
+			})
+			client := &http.Client{Transport: loginauth.NewTransport(src, tr)}
+			save := func() string {
+				resp, err := client.Post("https://xpay.example"+xpay.BillsSavePath, "application/json", strings.NewReader(`{}`))
+				is.NoErr(err)
+				defer resp.Body.Close()
+				b, err := io.ReadAll(resp.Body)
+				is.NoErr(err)
+				return string(b)
+			}
+			for range 5 {
+				tok, err := src.Token()
+				is.NoErr(err)
+				if tc.want.IsZero() {
+					is.True(tok.Expiry.After(now)) // a time in the future
+				} else {
+					is.True(tok.Expiry.Equal(tc.want)) // the stated expiry, or the lifetime
+				}
+			}
+			is.Equal(x.logins.Load(), int64(1)) // one login
+			is.True(strings.Contains(save(), "Bill created"))
+
+			x.current.Store("revoked")                        // the API no longer takes the token
+			is.True(strings.Contains(save(), "Bill created")) // refused, renewed, re-sent
+			is.Equal(x.logins.Load(), int64(2))               // with one login
+			is.Equal(src.Stats().Retries, int64(1))
+		})
+	}
+}
+
+// TestExpiresAtBeyondYear9999 serves an expiresAt past year 9999: like a
+// JWT exp claim that far, it must not be taken as the token's expiry,
+// which no Store could encode.
+func TestExpiresAtBeyondYear9999(t *testing.T) {
+	for _, expiresAt := range []string{"253402300800000", "1e17", "1e300"} {
+		t.Run(expiresAt, func(t *testing.T) {
+			is := is.New(t)
+			x := &expiresAtAPI{expiresAt: expiresAt}
+			cfg := xpay.Config{
+				BaseURL: "https://xpay.example", Username: "alice@example.test", SecretKey: "secret",
+				HTTPClient: &http.Client{Transport: loginauthtest.HandlerTransport{Handler: x}},
+				Options:    loginauth.Options{Store: &loginauth.MemoryStore{}},
+			}
+			tok, err := xpay.NewSource(cfg).Token()
+			is.NoErr(err)
+			is.True(tok.Expiry.Year() <= 9999) // not the absurd expiresAt
+			_, err = xpay.NewSource(cfg).Token()
+			is.NoErr(err)
+			is.Equal(x.logins.Load(), int64(1)) // the second Source found the token in the Store
+		})
+	}
+}
+
+// TestDefaultRefusedEndlessBody gives DefaultRefused a 200 whose body
+// never ends: it reads at most its 16 KiB peek, does not take it for a
+// refusal, and the caller still reads the body from its first byte.
+func TestDefaultRefusedEndlessBody(t *testing.T) {
+	is := is.New(t)
+	prefix := `{"error":{"message":"invalid token","pad":"`
+	body := &sourcetest.Endless{Prefix: prefix}
+	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: body, ContentLength: -1}
+	is.True(!xpay.DefaultRefused(resp)) // too long to judge: not a refusal
+	is.True(body.Count() <= 16<<10+1)   // read no more than the peek
+	got := make([]byte, len(prefix)+100)
+	_, err := io.ReadFull(resp.Body, got)
+	is.NoErr(err)
+	is.Equal(string(got[:len(prefix)]), prefix) // the caller reads the body from the start
+	resp.Body.Close()
+	is.True(body.Closed()) // closing reaches the real body
+}
+
+// FuzzLoginResponse gives the login call of a fresh Source per input the
+// fuzzed status, Content-Type and body, envelopes and expiresAt included;
+// sourcetest.CheckLogin says what must hold. The seeds are the fake's
+// real answers.
+func FuzzLoginResponse(f *testing.F) {
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	rt := srv.Transport()
+	url := srv.URL + xpay.AuthenticatePath
+	login := `{"username":"` + xpaytest.Username + `","secretKey":"` + xpaytest.SecretKey + `","isAPI":true}`
+	seeds := sourcetest.SeedFaults(f, srv, url, nil, login)
+	seeds = append(seeds,
+		sourcetest.Capture(f, rt, "POST", url, nil, `{"username":"`+xpaytest.Username+`","secretKey":"`+xpaytest.SecretKey+`"}`), // 200 invalid request
+		sourcetest.Capture(f, rt, "POST", url, nil, `{"username":`),                                                              // 400 invalid JSON
+	)
+	f.Add(200, "application/json", []byte(`{"success":{"data":{"access_token":"t","expiresAt":253402300800000}}}`))
+	f.Add(200, "application/json", []byte(`{"success":{"data":{"access_token":"t","expiresAt":-1}},"error":null}`))
+	sourcetest.FuzzLogin(f, "xpay", seeds, func(hc *http.Client) *loginauth.Source {
+		return xpay.NewSource(xpay.Config{BaseURL: "https://xpay.example", Username: "alice@example.test", SecretKey: sourcetest.FuzzPassword, HTTPClient: hc, Options: sourcetest.FuzzOptions})
+	}, sourcetest.FuzzPassword)
+}
+
+// TestDefaultRefusedBodyIntact checks that the caller reads the body that
+// the server sent, whatever DefaultRefused decided, and that closing it
+// closes the original; and that DefaultRefused reads nothing of a body
+// that is not JSON or is declared longer than the peek.
+func TestDefaultRefusedBodyIntact(t *testing.T) {
+	long := `{"success":{"message":"Done","data":"` + strings.Repeat("x", 2*xpay.PeekLimit) + `"}}`
+	for _, tt := range []struct {
+		name, ct, body string
+		declared       bool
+		refused        bool
+		reads          bool
+	}{
+		{"refusal", "application/json", `{"error":{"message":"jwt expired","data":{},"tag":"t"},"uuid":"u"}` + "\n", true, true, true},
+		{"refusal, uuid first", "", `{"uuid":"u","error":{"tag":"t","data":{"a":[1,2]},"message":"The token has been revoked."}}`, false, true, true},
+		{"business error", "application/json; charset=utf-8", `{"error":{"message":"bill not found","data":{"reference":"r"}},"uuid":"u"}`, true, false, true},
+		{"success", "application/json", `{"success":{"message":"bill created","data":{}},"uuid":"u"}`, false, false, true},
+		{"uuid in success", "application/json", `{"success":{"message":"Authenticated","data":{},"uuid":"u"}}`, false, false, true},
+		{"longer than the peek", "application/json", long, false, false, true},
+		{"declared longer than the peek", "application/json", long, true, false, false},
+		{"not JSON", "text/plain", `{"error":{"message":"jwt expired"}}`, false, false, false},
+		{"HTML", "text/html", `<html>jwt expired</html>`, true, false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			body := &sourcetest.CountingBody{R: strings.NewReader(tt.body)}
+			resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: body, ContentLength: -1}
+			if tt.ct != "" {
+				resp.Header.Set("Content-Type", tt.ct)
+			}
+			if tt.declared {
+				resp.ContentLength = int64(len(tt.body))
+			}
+			is.Equal(xpay.DefaultRefused(resp), tt.refused)
+			is.Equal(body.N > 0, tt.reads) // read only what it may
+			is.True(body.N <= xpay.PeekLimit)
+			b, err := io.ReadAll(resp.Body)
+			is.NoErr(err)
+			is.Equal(string(b), tt.body) // byte for byte
+			is.NoErr(resp.Body.Close())
+			is.True(body.Closed) // the original is closed
 		})
 	}
 }

@@ -36,6 +36,8 @@ type Fake interface {
 	SetFault(loginauthtest.Fault)
 	SetLoginDelay(time.Duration)
 	SetHugeSize(int64)
+	// Transport serves the fake in memory, for a synctest bubble.
+	Transport() http.RoundTripper
 }
 
 // Provider describes one provider and its fake to the shared suites: this
@@ -120,7 +122,8 @@ var Providers = []Provider{
 		URL:    func(f Fake) string { return f.(*mictest.Server).URL },
 		Prefix: "/" + mictest.StackName,
 		Config: func(base, secret string, hc *http.Client, opts loginauth.Options) any {
-			return &mic.Config{BaseURL: base, APIKey: mictest.APIKey, Username: mictest.Username, Password: secret, HTTPClient: hc, Options: opts}
+			cfg := micConfig(base, secret, hc, opts)
+			return &cfg
 		},
 		New:    func(cfg any) *loginauth.Source { return mic.NewSource(*cfg.(*mic.Config)) },
 		Secret: mictest.Password, Others: []string{mictest.APIKey},
@@ -137,7 +140,8 @@ var Providers = []Provider{
 		URL:    func(f Fake) string { return f.(*xanotest.Server).URL },
 		Prefix: "/api:" + xanotest.Group,
 		Config: func(base, secret string, hc *http.Client, opts loginauth.Options) any {
-			return &xano.Config{BaseURL: base, Email: xanotest.Email, Password: secret, HTTPClient: hc, Options: opts}
+			cfg := xanoConfig(base, secret, hc, opts)
+			return &cfg
 		},
 		New:    func(cfg any) *loginauth.Source { return xano.NewSource(*cfg.(*xano.Config)) },
 		Secret: xanotest.Password,
@@ -153,7 +157,8 @@ var Providers = []Provider{
 		Start: func() Fake { return cruxtest.NewServer() },
 		URL:   func(f Fake) string { return f.(*cruxtest.Server).URL },
 		Config: func(base, secret string, hc *http.Client, opts loginauth.Options) any {
-			return &crux.Config{BaseURL: base, Username: cruxtest.Username, Password: secret, HTTPClient: hc, Options: opts}
+			cfg := cruxConfig(base, secret, hc, opts)
+			return &cfg
 		},
 		New:    func(cfg any) *loginauth.Source { return crux.NewSource(*cfg.(*crux.Config)) },
 		Secret: cruxtest.Password,
@@ -169,7 +174,8 @@ var Providers = []Provider{
 		Start: func() Fake { return xpaytest.NewServer() },
 		URL:   func(f Fake) string { return f.(*xpaytest.Server).URL },
 		Config: func(base, secret string, hc *http.Client, opts loginauth.Options) any {
-			return &xpay.Config{BaseURL: base, Username: xpaytest.Username, SecretKey: secret, HTTPClient: hc, Options: opts}
+			cfg := xpayConfig(base, secret, hc, opts)
+			return &cfg
 		},
 		New:    func(cfg any) *loginauth.Source { return xpay.NewSource(*cfg.(*xpay.Config)) },
 		Secret: xpaytest.SecretKey,
@@ -182,6 +188,49 @@ var Providers = []Provider{
 		Lifetime: xpaytest.DefaultLifetime, Missing: "success.data.access_token", OAuth2: true,
 		Required: []string{"BaseURL", "Username", "SecretKey"},
 	},
+}
+
+// The Configs of each fake's default account at base, with the given
+// password (or secret key), login client and options.
+
+func micConfig(base, secret string, hc *http.Client, opts loginauth.Options) mic.Config {
+	return mic.Config{BaseURL: base, APIKey: mictest.APIKey, Username: mictest.Username, Password: secret, HTTPClient: hc, Options: opts}
+}
+
+func xanoConfig(base, secret string, hc *http.Client, opts loginauth.Options) xano.Config {
+	return xano.Config{BaseURL: base, Email: xanotest.Email, Password: secret, HTTPClient: hc, Options: opts}
+}
+
+func cruxConfig(base, secret string, hc *http.Client, opts loginauth.Options) crux.Config {
+	return crux.Config{BaseURL: base, Username: cruxtest.Username, Password: secret, HTTPClient: hc, Options: opts}
+}
+
+func xpayConfig(base, secret string, hc *http.Client, opts loginauth.Options) xpay.Config {
+	return xpay.Config{BaseURL: base, Username: xpaytest.Username, SecretKey: secret, HTTPClient: hc, Options: opts}
+}
+
+// MICConfig returns a Config for the default account of srv, on its
+// clock, as the conformance suite makes it.
+func MICConfig(srv *mictest.Server) mic.Config {
+	return micConfig(srv.BaseURL(), mictest.Password, nil, loginauth.Options{Now: srv.Now})
+}
+
+// XanoConfig returns a Config for the default account of srv, on its
+// clock, as the conformance suite makes it.
+func XanoConfig(srv *xanotest.Server) xano.Config {
+	return xanoConfig(srv.BaseURL(), xanotest.Password, nil, loginauth.Options{Now: srv.Now})
+}
+
+// CruxConfig returns a Config for the default account of srv, on its
+// clock, as the conformance suite makes it.
+func CruxConfig(srv *cruxtest.Server) crux.Config {
+	return cruxConfig(srv.URL, cruxtest.Password, nil, loginauth.Options{Now: srv.Now})
+}
+
+// XPayConfig returns a Config for the default account of srv, on its
+// clock, as the conformance suite makes it.
+func XPayConfig(srv *xpaytest.Server) xpay.Config {
+	return xpayConfig(srv.URL, xpaytest.SecretKey, nil, loginauth.Options{Now: srv.Now})
 }
 
 // Lookup returns the Provider called name.

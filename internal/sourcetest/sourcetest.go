@@ -2,11 +2,19 @@
 // runs against its fake server: one login under a cold stampede, one
 // re-login after revocation with every refused request re-sent, refresh
 // ahead of expiry, wrong credentials, credentials kept from other hosts
-// across redirects, the exact header names and values, and service as the
-// TokenSource of [oauth2.NewClient] where oauth2 can carry the provider's
-// credentials. Every scenario
-// logs at debug level, and no password, secret or token may appear in any
-// record or event.
+// across redirects and from every other origin, plain http refused, login
+// redirects to another origin refused, the exact header names and values,
+// service as the TokenSource of [oauth2.NewClient] where oauth2 can carry
+// the provider's credentials, every fault of the login endpoint, clock
+// jumps, cancelled waiters, and login answers that never end. Every
+// scenario logs at debug level, and no password, secret or token may
+// appear in any record, event, error or fmt output. Timeouts, early
+// refresh and cancellation run in a [testing/synctest] bubble, on the
+// fake's in-memory transport.
+//
+// It also holds the helpers that only the provider packages' tests need:
+// each fake's Config ([MICConfig], ...), [FaultCases], [InBubble], the
+// fuzz plumbing ([FuzzLogin], [CheckRefused]) and an [Endless] body.
 package sourcetest
 
 import (
@@ -27,12 +35,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/matryer/is"
 	"golang.org/x/oauth2"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/loginauthtest"
 )
 
 // Run runs the suite.
@@ -46,6 +56,14 @@ func Run(t *testing.T, p Provider) {
 	t.Run("RequiredFields", func(t *testing.T) { requiredFields(t, p) })
 	t.Run("EchoedSecretScrubbed", func(t *testing.T) { echoedSecret(t, p) })
 	t.Run("OAuth2NewClient", func(t *testing.T) { oauth2Client(t, p) })
+	t.Run("LoginFaults", func(t *testing.T) { loginFaults(t, p) })
+	t.Run("ClockJumps", func(t *testing.T) { clockJumps(t, p) })
+	t.Run("CancelledWaiters", func(t *testing.T) { cancelledWaiters(t, p) })
+	t.Run("CredentialsStayOnOrigin", func(t *testing.T) { credentialsStayOnOrigin(t, p) })
+	t.Run("PlainHTTPRefused", func(t *testing.T) { plainHTTPRefused(t, p) })
+	t.Run("LoginRedirectRefused", func(t *testing.T) { loginRedirectRefused(t, p) })
+	t.Run("HostileLoginResponseBounded", func(t *testing.T) { hostileLoginResponse(t, p) })
+	t.Run("NoSecretsInFmt", func(t *testing.T) { noSecretsInFmt(t, p) })
 }
 
 // requiredFields checks that a Source whose Config lacks a required field
@@ -135,7 +153,7 @@ func (w *watch) base(p Provider, next http.RoundTripper) http.RoundTripper {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	return roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	return loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		for k := range p.Header(&oauth2.Token{AccessToken: "x"}) {
 			for _, v := range r.Header.Values(k) {
 				w.secret(v)
@@ -146,14 +164,19 @@ func (w *watch) base(p Provider, next http.RoundTripper) http.RoundTripper {
 }
 
 // source returns a watched Source for f's default account (or a wrong
-// password) and a client that uses it over base.
+// password) and a client that uses it over base. The Source logs in over
+// base too, unless it is nil (the default transport).
 func source(t *testing.T, p Provider, f Fake, wrong bool, base http.RoundTripper) (*loginauth.Source, *http.Client, string) {
 	w := newWatch(t, p)
 	secret := p.Secret
 	if wrong {
 		secret = "wrong-" + secret
 	}
-	src := p.Source(p.BaseURL(f), secret, nil, w.options(f))
+	var hc *http.Client
+	if base != nil {
+		hc = &http.Client{Transport: base}
+	}
+	src := p.Source(p.BaseURL(f), secret, hc, w.options(f))
 	w.secret(secret)
 	c := &http.Client{Transport: loginauth.NewTransport(src, w.base(p, base)), Timeout: 30 * time.Second}
 	return src, c, secret
@@ -218,14 +241,21 @@ func coldStampede(t *testing.T, p Provider) {
 	}
 }
 
+// revocation revokes every token after the Source has checked its own as
+// valid, then sends 50 requests at once: every refused request is re-sent
+// once and succeeds, and one renewal serves them all.
 func revocation(t *testing.T, p Provider) {
 	f, src, c := setup(t, p)
 	if err := do(p, f, c); err != nil {
 		t.Fatal(err)
 	}
+	old, err := src.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
 	before := src.Stats()
 	renewals := f.Logins() + f.Refreshes()
-	refused := f.Refused()
+	refused, requests := f.Refused(), f.Requests()
 	f.RevokeAll()
 	failed, err := concurrently(50, p, f, c)
 	if failed != 0 {
@@ -244,52 +274,58 @@ func revocation(t *testing.T, p Provider) {
 	if retries == 0 || retries != refusals {
 		t.Fatalf("%d requests re-sent for %d refusals; want the same, and at least 1", retries, refusals)
 	}
+	if got := f.Requests() - requests; got != 50 {
+		t.Fatalf("the fake accepted %d of the 50 requests", got)
+	}
+	if tok, err := src.Token(); err != nil || tok.AccessToken == old.AccessToken {
+		t.Fatalf("after the renewal: %v, and the token is the revoked one: %v", err, err == nil && tok.AccessToken == old.AccessToken)
+	}
 }
 
+// refreshAhead moves the clocks into the early window, in a synctest
+// bubble on the fake's in-memory transport: a caller there gets the valid
+// token at once, and one background renewal replaces it.
 func refreshAhead(t *testing.T, p Provider) {
-	f, src, c := setup(t, p)
-	if err := do(p, f, c); err != nil {
-		t.Fatal(err)
-	}
-	old, err := src.Token()
-	if err != nil {
-		t.Fatal(err)
-	}
-	logins, refreshes := f.Logins(), f.Refreshes()
-	// Into the early window (the last minute), still valid.
-	f.Advance(p.Lifetime - 30*time.Second)
-	tok, err := src.Token()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tok.AccessToken != old.AccessToken {
-		t.Fatal("a caller inside the early window waited for the refresh instead of getting the valid token")
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		tok, err = src.Token()
+	f := p.Start()
+	t.Cleanup(f.Close)
+	synctest.Test(t, func(t *testing.T) {
+		src, c, _ := source(t, p, f, false, f.Transport())
+		if err := do(p, f, c); err != nil {
+			t.Fatal(err)
+		}
+		old, err := src.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		logins, refreshes := f.Logins(), f.Refreshes()
+		// Into the early window (the last minute), still valid.
+		f.Advance(p.Lifetime - 30*time.Second)
+		tok, err := src.Token()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if tok.AccessToken != old.AccessToken {
-			break
+			t.Fatal("a caller inside the early window waited for the refresh instead of getting the valid token")
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("no background refresh within 10 s")
+		synctest.Wait() // the background renewal is done
+		if tok, err = src.Token(); err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if p.Refresh {
-		if f.Refreshes()-refreshes != 1 || f.Logins() != logins {
-			t.Fatalf("refresh ahead made %d refreshes and %d logins; want 1 and 0", f.Refreshes()-refreshes, f.Logins()-logins)
+		if tok.AccessToken == old.AccessToken {
+			t.Fatal("no background renewal in the early window")
 		}
-	} else if f.Logins()-logins != 1 {
-		t.Fatalf("refresh ahead made %d logins; want 1", f.Logins()-logins)
-	}
-	// The old token has not expired yet, and the new one works.
-	if err := do(p, f, c); err != nil {
-		t.Fatal(err)
-	}
+		if p.Refresh {
+			if f.Refreshes()-refreshes != 1 || f.Logins() != logins {
+				t.Fatalf("refresh ahead made %d refreshes and %d logins; want 1 and 0", f.Refreshes()-refreshes, f.Logins()-logins)
+			}
+		} else if f.Logins()-logins != 1 {
+			t.Fatalf("refresh ahead made %d logins; want 1", f.Logins()-logins)
+		}
+		// The old token has not expired yet, and the new one works.
+		if err := do(p, f, c); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 func wrongCredentials(t *testing.T, p Provider) {
@@ -337,7 +373,7 @@ func redirect(t *testing.T, p Provider) {
 	defer foreign.Close()
 	// A base that answers one path of the fake's origin with a redirect to
 	// the foreign host, as a compromised or misconfigured API might.
-	base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	base := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		if strings.HasSuffix(r.URL.Path, "/__redirect") {
 			if r.Header.Get("Authorization") == "" {
 				return nil, errors.New("the redirecting request itself carried no credentials")
@@ -367,7 +403,7 @@ func exactHeaders(t *testing.T, p Provider) {
 	f := p.Start()
 	defer f.Close()
 	var sent atomic.Pointer[http.Header]
-	base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	base := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		h := r.Header.Clone()
 		sent.Store(&h)
 		return http.DefaultTransport.RoundTrip(r)
@@ -425,7 +461,7 @@ func viaOAuth2(t *testing.T, p Provider, f Fake, store loginauth.Store, login bo
 	opts.Store = store
 	src := p.Source(p.BaseURL(f), p.Secret, nil, opts)
 	var sent atomic.Pointer[http.Header]
-	base := w.base(p, roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	base := w.base(p, loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		h := r.Header.Clone()
 		sent.Store(&h)
 		return http.DefaultTransport.RoundTrip(r)
@@ -488,10 +524,6 @@ func (s *untypedStore) failure() error {
 	return s.err
 }
 
-type roundTripperFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
 // echoedSecret logs in against servers that echo the password (or secret
 // key) in every error field the providers read, in a Content-Type and in
 // a transport error; as it is, JSON-escaped, quoted and percent-encoded.
@@ -531,7 +563,7 @@ func echoedSecret(t *testing.T, p Provider) {
 				t.Cleanup(srv.Close)
 				var hc *http.Client
 				if place == "transport" {
-					hc = &http.Client{Transport: roundTripperFunc(func(*http.Request) (*http.Response, error) {
+					hc = &http.Client{Transport: loginauthtest.RoundTripperFunc(func(*http.Request) (*http.Response, error) {
 						return nil, errors.New("proxy refused: " + echo)
 					})}
 				}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/loginauth/loginauth"
 	"github.com/loginauth/loginauth/crux"
+	"github.com/loginauth/loginauth/internal/sourcetest"
 	"github.com/loginauth/loginauth/internal/wire"
 	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/loginauth/loginauth/mic"
@@ -26,14 +27,14 @@ import (
 
 const secPassword = "s3cret-Passw0rd-wire"
 
-// TestSecurityWireRedirectPolicy sends login calls that the server
+// TestRedirectPolicy sends login calls that the server
 // redirects: within the origin they are followed; to another port,
 // another name for the host, or https, they are refused with an error
 // that says so, and the other origin receives nothing; a redirect loop
 // ends. A caller's own CheckRedirect still judges same-origin hops, and
 // the caller's client is left as it was.
-func TestSecurityWireRedirectPolicy(t *testing.T) {
-	secNoLeak(t)
+func TestRedirectPolicy(t *testing.T) {
+	loginauthtest.CheckLeaks(t)
 	var foreign atomic.Int64
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { foreign.Add(1) }))
 	t.Cleanup(other.Close)
@@ -112,52 +113,14 @@ func TestSecurityWireRedirectPolicy(t *testing.T) {
 	is.Equal(judged.Load(), int64(1)) // before the caller's policy is asked
 }
 
-// secNoLeak records the number of goroutines and, when the test ends
-// (after the cleanups registered later), waits up to 2 s for it to settle
-// back.
-func secNoLeak(t *testing.T) {
-	base := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(2 * time.Second)
-		for runtime.NumGoroutine() > base {
-			if time.Now().After(deadline) {
-				buf := make([]byte, 1<<20)
-				t.Errorf("goroutines left behind:\n%s", buf[:runtime.Stack(buf, true)])
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	})
-}
-
-// secEndless is a response body that never ends and counts what is read.
-type secEndless struct {
-	n      atomic.Int64
-	closed atomic.Bool
-}
-
-func (b *secEndless) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = ' '
-	}
-	b.n.Add(int64(len(p)))
-	return len(p), nil
-}
-
-func (b *secEndless) Close() error { b.closed.Store(true); return nil }
-
-type secRoundTripper func(*http.Request) (*http.Response, error)
-
-func (f secRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-// TestSecurityWireBoundedRead answers a call with a body that never ends,
+// TestBoundedRead answers a call with a body that never ends,
 // whatever its declared length: Do reads one byte past MaxBody, closes
 // the body, says why it stopped, and allocates far less than it was sent.
-func TestSecurityWireBoundedRead(t *testing.T) {
+func TestBoundedRead(t *testing.T) {
 	for _, length := range []int64{-1, 10, 1 << 40} {
 		is := is.New(t)
-		body := &secEndless{}
-		c := wire.Client(&http.Client{Transport: secRoundTripper(func(r *http.Request) (*http.Response, error) {
+		body := &sourcetest.Endless{}
+		c := wire.Client(&http.Client{Transport: loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 			r.Body.Close()
 			return &http.Response{StatusCode: 200, Header: http.Header{}, Body: body, ContentLength: length, Request: r}, nil
 		})})
@@ -168,19 +131,19 @@ func TestSecurityWireBoundedRead(t *testing.T) {
 		runtime.ReadMemStats(&after)
 		is.True(err != nil)
 		is.True(strings.Contains(err.Error(), "exceeds 1048576 bytes"))
-		is.Equal(body.n.Load(), int64(wire.MaxBody+1)) // one byte past the limit, no more
-		is.True(body.closed.Load())
+		is.Equal(body.Count(), int64(wire.MaxBody+1)) // one byte past the limit, no more
+		is.True(body.Closed())
 		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
 			t.Errorf("an endless answer made Do allocate %d MiB", alloc>>20)
 		}
 	}
 }
 
-// TestSecurityWireErrorsNeverQuoteBody gives the error helpers answers
+// TestErrorsNeverQuoteBody gives the error helpers answers
 // that hold a secret, as a server echoing its request might: an HTML
 // page, broken JSON, a field of the wrong type, an unexpected status.
 // The errors describe the answer, never quote it.
-func TestSecurityWireErrorsNeverQuoteBody(t *testing.T) {
+func TestErrorsNeverQuoteBody(t *testing.T) {
 	for _, tc := range []struct {
 		status int
 		ct     string
