@@ -71,6 +71,58 @@ func TestCallerCancelDoesNotCancelLogin(t *testing.T) {
 	})
 }
 
+// TestCancelledWaiters starts 200 callers while a login of 100 ms is in
+// flight, and ends the wait of most of them, by a deadline or a cancel,
+// before or after the login returns: each caller whose context ended first
+// gets an error that wraps its context's, every other one the token, and
+// there is one login.
+func TestCancelledWaiters(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		var logins atomic.Int64
+		src := testSource(func(context.Context) (*oauth2.Token, error) {
+			logins.Add(1)
+			time.Sleep(100 * time.Millisecond)
+			return &oauth2.Token{AccessToken: "tok"}, nil
+		}, Options{})
+		const login = 100 * time.Millisecond
+		var wg sync.WaitGroup
+		var wrong, ended, served atomic.Int64
+		for i := range 200 {
+			end := time.Duration(i)*time.Millisecond + time.Millisecond/2 // never at the login's end
+			ctx, cancel := context.WithCancel(context.Background())
+			switch i % 4 {
+			case 0:
+				ctx, cancel = context.WithTimeout(context.Background(), end)
+			case 1:
+				time.AfterFunc(end, cancel)
+			case 2:
+				if i == 2 {
+					cancel() // gone before it asks
+				}
+			}
+			wg.Go(func() {
+				defer cancel()
+				tok, err := src.TokenContext(ctx)
+				gone := i%4 < 2 && end < login || i == 2
+				switch {
+				case gone && err != nil && errors.Is(err, ctx.Err()) && ctx.Err() != nil && strings.Contains(err.Error(), "waiting for login"):
+					ended.Add(1)
+				case !gone && err == nil && tok.AccessToken == "tok":
+					served.Add(1)
+				default:
+					wrong.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		is.Equal(wrong.Load(), int64(0))    // each caller got what its context allows
+		is.Equal(ended.Load(), int64(51))   // 50 deadlines and cancels before the login's end, and one cancelled at once
+		is.Equal(served.Load(), int64(149)) // the others got the token
+		is.Equal(logins.Load(), int64(1))   // of one login
+	})
+}
+
 func TestCancelledCallerStartsNoLogin(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		is := is.New(t)

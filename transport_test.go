@@ -413,7 +413,7 @@ type idleCloser struct {
 
 func (c *idleCloser) CloseIdleConnections() { c.closed.Add(1) }
 
-func TestTransportRefreshFailureAfterRefusal(t *testing.T) {
+func TestTransportRenewalFailureAfterRefusal(t *testing.T) {
 	is := is.New(t)
 	var logins atomic.Int64
 	src := testSource(func(context.Context) (*oauth2.Token, error) {
