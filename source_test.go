@@ -228,7 +228,7 @@ func TestBackoffJitterStaysWithinBounds(t *testing.T) {
 			is.True(errors.As(err, &be))
 			wait := be.Until.Sub(clk.Now())
 			want := min(time.Second<<n, 4*time.Second)
-			is.True(wait <= want && wait >= min(time.Second, want*8/10)) // jittered downward, never below MinBackoff
+			is.True(wait <= want && wait >= max(time.Second, want*8/10)) // jittered downward, never below MinBackoff
 			clk.Advance(wait)
 		}
 	}
@@ -375,6 +375,46 @@ func TestPanicsAndGoexitBecomeErrors(t *testing.T) {
 			is.Equal(src.Stats().Failures, int64(1)) // the panic became a failed refresh
 		})
 	})
+}
+
+// TestEarlyWindow checks when the background refresh of a token is due:
+// a tenth of its lifetime, at most DefaultEarlyRefresh, at least three
+// times the login, or the configured window; never more than half the
+// lifetime; never with a negative window.
+func TestEarlyWindow(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		early    time.Duration
+		login    time.Duration // how long the login takes
+		lifetime time.Duration
+		want     time.Duration // before expiry; 0: no early refresh
+	}{
+		{"default: a tenth", 0, 0, 5 * time.Minute, 30 * time.Second},
+		{"default: at most DefaultEarlyRefresh", 0, 0, 2 * time.Hour, DefaultEarlyRefresh},
+		{"default: three logins", 0, time.Minute, 2 * time.Hour, 3 * time.Minute},
+		{"default: at most half", 0, 4 * time.Minute, 10 * time.Minute, 5 * time.Minute},
+		{"set", 2 * time.Minute, 0, 10 * time.Minute, 2 * time.Minute},
+		{"set: at most half", time.Hour, 0, 10 * time.Minute, 5 * time.Minute},
+		{"off", -1, time.Minute, 10 * time.Minute, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				is := is.New(t)
+				src := testSource(func(context.Context) (*oauth2.Token, error) {
+					time.Sleep(tt.login)
+					return &oauth2.Token{AccessToken: "t", Expiry: time.Now().Add(tt.lifetime)}, nil
+				}, Options{EarlyRefresh: tt.early, LoginTimeout: time.Hour})
+				tok, err := src.Token()
+				is.NoErr(err)
+				e := src.cur.Load()
+				if tt.want == 0 {
+					is.True(e.refreshAt.IsZero()) // no early refresh
+					return
+				}
+				is.Equal(tok.Expiry.Sub(e.refreshAt), tt.want) // the window
+			})
+		})
+	}
 }
 
 func TestEarlyWindowCoversSlowLogin(t *testing.T) {
