@@ -25,7 +25,7 @@ func TestStampedeOneLogin(t *testing.T) {
 		is := is.New(t)
 		c := &counter{gate: make(chan struct{})}
 		src := testSource(c.login, Options{})
-		const n = 10000
+		const n = 1000
 		var wg sync.WaitGroup
 		var got atomic.Int64
 		for range n {

@@ -222,6 +222,7 @@ func TestTransportOriginScoping(t *testing.T) {
 }
 
 func TestTransportRedirectToOtherHostGetsNoCredentials(t *testing.T) {
+	loginauthtest.CheckLeaks(t)
 	is := is.New(t)
 	var foreignAuth atomic.Value
 	foreignAuth.Store("unset")
@@ -245,7 +246,9 @@ func TestTransportRedirectToOtherHostGetsNoCredentials(t *testing.T) {
 		Scheme:  HeaderScheme{Prefix: "Raw", Header: http.Header{"X-Api-Key": {"key"}}},
 	})
 	// The foreign server shares the host but not the port: another origin.
-	client := &http.Client{Transport: NewTransport(src, nil)}
+	base := &http.Transport{}
+	defer base.CloseIdleConnections()
+	client := &http.Client{Transport: NewTransport(src, base)}
 	resp, err := client.Get(home.URL + "/start")
 	is.NoErr(err)
 	resp.Body.Close()
@@ -256,6 +259,7 @@ func TestTransportRedirectToOtherHostGetsNoCredentials(t *testing.T) {
 func TestTransportHostOfAnotherVirtualHostGetsNoCredentials(t *testing.T) {
 	for _, h2 := range []bool{false, true} {
 		t.Run(map[bool]string{false: "HTTP/1.1", true: "HTTP/2"}[h2], func(t *testing.T) {
+			loginauthtest.CheckLeaks(t)
 			is := is.New(t)
 			var seen sync.Map // Host → credentials it received
 			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
