@@ -110,27 +110,22 @@ type undeletable struct{ loginauth.MemoryStore }
 
 func (*undeletable) Delete(context.Context, string, []byte) error { return nil }
 
+// TestStoreFailuresNeverFailRequests checks that a Store's errors reach
+// the log as warnings, never the caller.
 func TestStoreFailuresNeverFailRequests(t *testing.T) {
 	is := is.New(t)
 	st := &failingStore{}
-	src := storeSource(func(context.Context) (*oauth2.Token, error) { return &oauth2.Token{AccessToken: "t"}, nil }, st)
+	var log bytes.Buffer
+	src := loginauth.New(loginauth.Config{Provider: "test", Origins: []string{"https://api.example.com"},
+		Login:   func(context.Context) (*oauth2.Token, error) { return &oauth2.Token{AccessToken: "t"}, nil },
+		Options: loginauth.Options{Store: st, Logger: slog.New(slog.NewTextHandler(&log, nil))}})
 	tok, err := src.Token()
 	is.NoErr(err) // the store's errors do not reach the caller
 	src.Invalidate(tok)
 	_, err = src.Token()
 	is.NoErr(err)
-	is.True(st.calls >= 4) // and the store was tried
-}
-
-func TestStoreErrorLogged(t *testing.T) {
-	is := is.New(t)
-	var log bytes.Buffer
-	src := loginauth.New(loginauth.Config{Provider: "test", Origins: []string{"https://api.example.com"},
-		Login:   func(context.Context) (*oauth2.Token, error) { return &oauth2.Token{AccessToken: "t"}, nil },
-		Options: loginauth.Options{Store: &failingStore{}, Logger: slog.New(slog.NewTextHandler(&log, nil))}})
-	_, err := src.Token()
-	is.NoErr(err)
-	for _, op := range []string{"load", "save"} {
+	is.True(st.calls >= 5) // and the store was tried
+	for _, op := range []string{"load", "save", "delete"} {
 		is.True(strings.Contains(log.String(), `level=WARN msg="loginauth: store error" op=`+op+` error="disk on fire"`)) // each failure is a warning
 	}
 }
