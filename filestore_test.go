@@ -542,6 +542,7 @@ func TestFileStoreMultiProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
+	t.Parallel() // real time: it overlaps the conformance runs
 	is := is.New(t)
 	exe, err := os.Executable()
 	is.NoErr(err)
