@@ -588,6 +588,9 @@ func TestInvalidateComparesFirst(t *testing.T) {
 	tok, _ := src.Token()
 	is.Equal(tok.AccessToken, "tok-2")
 	is.Equal(src.Stats().Invalidations, int64(1))
+	src.Invalidate(tok)
+	src.Invalidate(tok)                           // already forgotten: ignored
+	is.Equal(src.Stats().Invalidations, int64(2)) // counted once
 }
 
 func TestHotPathAllocatesNothing(t *testing.T) {
