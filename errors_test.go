@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/matryer/is"
 	"golang.org/x/oauth2"
@@ -65,4 +67,13 @@ func TestUnscrubbedErrorsKeepTheirType(t *testing.T) {
 		Login: func(context.Context) (*oauth2.Token, error) { return nil, want }})
 	_, err := src.Token()
 	is.True(err == error(want)) // nothing to scrub: the LoginFunc's own error
+}
+
+func TestLoginErrorMessage(t *testing.T) {
+	is := is.New(t)
+	le := &LoginError{Provider: "p", Status: 401, Code: "INVALID_LOGIN", Message: "Invalid login", BadCredentials: true}
+	is.Equal(le.Error(), `p: login failed (credentials refused): HTTP 401: INVALID_LOGIN: "Invalid login"`)
+	le = &LoginError{Op: "refresh", Status: 429, RetryAfter: 90 * time.Second, Err: io.ErrUnexpectedEOF}
+	is.Equal(le.Error(), "loginauth: refresh failed: HTTP 429 (retry after 1m30s): unexpected EOF") // defaults, and the cause
+	is.True(errors.Is(le, io.ErrUnexpectedEOF))                                                     // which it unwraps to
 }

@@ -9,8 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/loginauth/loginauth/xano"
-	"github.com/loginauth/loginauth/xano/xanotest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -23,6 +21,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/loginauth/loginauth"
@@ -66,10 +65,12 @@ func needUnixStore(t *testing.T) {
 }
 
 func TestFileStoreConformance(t *testing.T) {
+	t.Parallel() // the suite waits on the clock; the other conformance runs overlap it
 	storetest.Run(t, func(t *testing.T) loginauth.Store { return newFileStore(t) })
 }
 
 func TestFileStoreConformanceExistingDir(t *testing.T) {
+	t.Parallel() // the suite waits on the clock; the other conformance runs overlap it
 	storetest.Run(t, func(t *testing.T) loginauth.Store {
 		dir := t.TempDir()
 		if err := os.Chmod(dir, 0o700); err != nil {
@@ -323,6 +324,7 @@ func TestFileStoreSymlinks(t *testing.T) {
 // TestFileStoreConformanceLinkedParent runs the store under a directory
 // reached through a symbolic link, as ~/.cache may be.
 func TestFileStoreConformanceLinkedParent(t *testing.T) {
+	t.Parallel() // the suite waits on the clock; the other conformance runs overlap it
 	storetest.Run(t, func(t *testing.T) loginauth.Store {
 		tmp := t.TempDir()
 		link := filepath.Join(tmp, "link")
@@ -409,10 +411,9 @@ func fileStoreSource(st loginauth.Store, login loginauth.LoginFunc, log io.Write
 
 func TestFileStoreCorruptFileIsAbsent(t *testing.T) {
 	for name, corrupt := range map[string]func(valid []byte) []byte{
-		"garbage":       func([]byte) []byte { return []byte("\x00\xffnot json at all") },
-		"torn":          func(valid []byte) []byte { return valid[:len(valid)/2] },
-		"empty":         func([]byte) []byte { return nil },
-		"garbage value": func([]byte) []byte { return []byte(`{"value":"bm90IGEgdG9rZW4="}`) },
+		"garbage": func([]byte) []byte { return []byte("\x00\xffnot json at all") },
+		"torn":    func(valid []byte) []byte { return valid[:len(valid)/2] },
+		"empty":   func([]byte) []byte { return nil },
 	} {
 		t.Run(name, func(t *testing.T) {
 			is := is.New(t)
@@ -443,98 +444,86 @@ func TestFileStoreCorruptFileIsAbsent(t *testing.T) {
 	}
 }
 
-func TestFileStoreInvalidateDeletes(t *testing.T) {
-	is := is.New(t)
-	st := newFileStore(t)
-	var logins atomic.Int64
-	login := func(context.Context) (*oauth2.Token, error) {
-		return &oauth2.Token{AccessToken: fmt.Sprintf("tok-%d", logins.Add(1))}, nil
-	}
-	a := fileStoreSource(st, login, io.Discard)
-	old, err := a.Token()
-	is.NoErr(err)
-	b := fileStoreSource(st, login, io.Discard)
-	tok, err := b.Token()
-	is.NoErr(err)
-	is.Equal(tok.AccessToken, "tok-1") // b loaded a's token
-	b.Invalidate(tok)
-	_, err = os.Stat(valuePath(st, "test alice"))
-	is.True(os.IsNotExist(err)) // the refused token's file is gone
-	tok, err = b.Token()
-	is.NoErr(err)
-	is.Equal(tok.AccessToken, "tok-2")
-	a.Invalidate(old) // a stale refusal of tok-1 must not delete tok-2
-	tok, err = fileStoreSource(st, login, io.Discard).Token()
-	is.NoErr(err)
-	is.Equal(tok.AccessToken, "tok-2")
-	is.Equal(logins.Load(), int64(2))
-}
-
 // TestFileStoreOneProcessManySources checks that Sources of one process,
 // each with a FileStore of its own on one directory, exclude each other:
 // flock(2) locks belong to open files, not to processes.
 func TestFileStoreOneProcessManySources(t *testing.T) {
-	is := is.New(t)
 	dir := filepath.Join(t.TempDir(), "store")
-	var logins atomic.Int64
-	login := func(context.Context) (*oauth2.Token, error) {
-		n := logins.Add(1)
-		time.Sleep(100 * time.Millisecond) // so that the others arrive meanwhile
-		return &oauth2.Token{AccessToken: fmt.Sprintf("tok-%d", n)}, nil
-	}
-	const n = 8
-	toks := make([]string, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			src := fileStoreSource(&loginauth.FileStore{Dir: dir}, login, io.Discard)
-			<-start
-			tok, err := src.Token()
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			toks[i] = tok.AccessToken
-		})
-	}
-	close(start)
-	wg.Wait()
-	is.Equal(logins.Load(), int64(1)) // one login among all the Sources
-	for _, tok := range toks {
-		is.Equal(tok, "tok-1") // and every Source has its token
-	}
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		var logins atomic.Int64
+		login := func(context.Context) (*oauth2.Token, error) {
+			n := logins.Add(1)
+			time.Sleep(time.Second) // the bubble's clock: the others arrive meanwhile and wait for the lock
+			return &oauth2.Token{AccessToken: fmt.Sprintf("tok-%d", n)}, nil
+		}
+		const n = 8
+		toks := make([]string, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				tok, err := fileStoreSource(&loginauth.FileStore{Dir: dir}, login, io.Discard).Token()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				toks[i] = tok.AccessToken
+			})
+		}
+		wg.Wait()
+		is.Equal(logins.Load(), int64(1)) // one login among all the Sources
+		for _, tok := range toks {
+			is.Equal(tok, "tok-1") // and every Source has its token
+		}
+	})
 }
 
 func TestFileStoreLockWait(t *testing.T) {
-	is := is.New(t)
-	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "store")
-	holder := &loginauth.FileStore{Dir: dir}
-	unlock, err := holder.Lock(ctx, "k")
-	is.NoErr(err)
-	defer unlock()
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		ctx := context.Background()
+		holder := &loginauth.FileStore{Dir: dir}
+		unlock, err := holder.Lock(ctx, "k")
+		is.NoErr(err)
+		defer unlock()
 
-	start := time.Now()
-	_, err = (&loginauth.FileStore{Dir: dir, LockWait: 100 * time.Millisecond}).Lock(ctx, "k")
-	is.True(err != nil) // LockWait bounds the wait
-	is.True(time.Since(start) < 2*time.Second)
-	is.True(strings.HasPrefix(err.Error(), "loginauth: "))
+		start := time.Now()
+		_, err = (&loginauth.FileStore{Dir: dir, LockWait: 10 * time.Second}).Lock(ctx, "k")
+		is.True(err != nil)                         // LockWait bounds the wait
+		is.Equal(time.Since(start), 10*time.Second) // to itself
+		is.True(strings.HasPrefix(err.Error(), "loginauth: "))
+		is.True(strings.Contains(err.Error(), "still held by another after 10s")) // and says so
 
-	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-	defer cancel()
-	_, err = (&loginauth.FileStore{Dir: dir}).Lock(cctx, "k")
-	is.True(err != nil)                                // so does the context
-	is.True(strings.Contains(err.Error(), "deadline")) // and says so
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		start = time.Now()
+		_, err = (&loginauth.FileStore{Dir: dir}).Lock(cctx, "k")
+		is.True(errors.Is(err, context.DeadlineExceeded)) // so does the context
+		is.Equal(time.Since(start), 5*time.Second)
+		is.True(strings.Contains(err.Error(), "gave up waiting")) // and says so
 
-	_, err = (&loginauth.FileStore{Dir: dir, LockWait: -1}).Lock(ctx, "k")
-	is.True(err != nil) // a negative LockWait does not wait
+		start = time.Now()
+		_, err = (&loginauth.FileStore{Dir: dir, LockWait: -1}).Lock(ctx, "k")
+		is.True(err != nil) // a negative LockWait does not wait
+		is.Equal(time.Since(start), time.Duration(0))
 
-	unlock()
-	unlock() // a second unlock is harmless
-	u, err := (&loginauth.FileStore{Dir: dir, LockWait: -1}).Lock(ctx, "k")
-	is.NoErr(err) // free again
-	u()
+		got := make(chan error, 1)
+		go func() {
+			u, err := (&loginauth.FileStore{Dir: dir}).Lock(ctx, "k")
+			if err == nil {
+				u()
+			}
+			got <- err
+		}()
+		time.Sleep(time.Second)
+		unlock()
+		unlock()        // a second unlock is harmless
+		is.NoErr(<-got) // a waiter takes the lock once it is free
+		u, err := (&loginauth.FileStore{Dir: dir, LockWait: -1}).Lock(ctx, "k")
+		is.NoErr(err) // free again
+		u()
+	})
 }
 
 // The multi-process test runs copies of the test binary as children, each
@@ -553,15 +542,25 @@ func TestFileStoreMultiProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
+	t.Parallel() // real time: it overlaps the conformance runs
 	is := is.New(t)
 	exe, err := os.Executable()
 	is.NoErr(err)
 	const children = 5
 
-	// One fake Xano; each login takes 200 ms, so that the children overlap.
-	fake := xanotest.NewServer()
+	// One login API; each login takes 200 ms of real time (processes
+	// cannot share a synctest bubble), so that the children overlap.
+	var logins atomic.Int64
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := logins.Add(1)
+		select {
+		case <-time.After(200 * time.Millisecond):
+		case <-r.Context().Done():
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]string{"token": fmt.Sprintf("tok-%d", n)})
+	}))
 	defer fake.Close()
-	fake.SetLoginDelay(200 * time.Millisecond)
 
 	var arrived atomic.Int64
 	all := make(chan struct{})
@@ -585,7 +584,7 @@ func TestFileStoreMultiProcess(t *testing.T) {
 	cmds := make([]*exec.Cmd, children)
 	for i := range cmds {
 		cmd := exec.CommandContext(ctx, exe, "-test.run=^TestFileStoreMultiProcessChild$", "-test.count=1", "-test.timeout=20s")
-		cmd.Env = append(os.Environ(), childEnv+"=1", childURLEnv+"="+fake.BaseURL(), childBarrierEnv+"="+barrier.URL, childDirEnv+"="+dir)
+		cmd.Env = append(os.Environ(), childEnv+"=1", childURLEnv+"="+fake.URL, childBarrierEnv+"="+barrier.URL, childDirEnv+"="+dir)
 		cmd.Stdout = &outs[i]
 		cmd.Stderr = &outs[i]
 		is.NoErr(cmd.Start())
@@ -607,7 +606,7 @@ func TestFileStoreMultiProcess(t *testing.T) {
 		}
 	}
 	is.Equal(arrived.Load(), int64(children)) // every child reached the barrier
-	is.Equal(fake.Logins(), int64(1))         // one login among all the processes
+	is.Equal(logins.Load(), int64(1))         // one login among all the processes
 	for _, tok := range toks {
 		is.Equal(tok, toks[0]) // and every process has the same token
 	}
@@ -620,10 +619,23 @@ func TestFileStoreMultiProcessChild(t *testing.T) {
 		t.Skip("run by TestFileStoreMultiProcess")
 	}
 	base, dir := os.Getenv(childURLEnv), os.Getenv(childDirEnv)
-	src := xano.NewSource(xano.Config{
-		BaseURL:  base,
-		Email:    xanotest.Email,
-		Password: xanotest.Password,
+	src := loginauth.New(loginauth.Config{
+		Provider: "test",
+		Origins:  []string{base},
+		StoreKey: "test alice",
+		Login: func(ctx context.Context) (*oauth2.Token, error) {
+			req, _ := http.NewRequestWithContext(ctx, "POST", base+"/login", nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return nil, err
+			}
+			defer resp.Body.Close()
+			var body struct{ Token string }
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+				return nil, err
+			}
+			return &oauth2.Token{AccessToken: body.Token}, nil
+		},
 		Options: loginauth.Options{
 			Store:  &loginauth.FileStore{Dir: dir},
 			Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),

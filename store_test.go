@@ -1,8 +1,13 @@
 package loginauth_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +18,7 @@ import (
 )
 
 func TestMemoryStoreConformance(t *testing.T) {
+	t.Parallel() // the suite waits on the clock; the other conformance runs overlap it
 	storetest.Run(t, func(t *testing.T) loginauth.Store { return &loginauth.MemoryStore{} })
 }
 
@@ -78,16 +84,50 @@ func TestSourceUsesStore(t *testing.T) {
 	is.Equal(tok4.AccessToken, tok3.AccessToken)
 }
 
+// TestRefusedStoredTokenNotReloaded checks that a token the API refused
+// is not loaded again from a Store that still holds it (its Delete failed,
+// or another process saved it back): the next renewal logs in.
+func TestRefusedStoredTokenNotReloaded(t *testing.T) {
+	is := is.New(t)
+	st := &undeletable{}
+	var logins atomic.Int64
+	src := storeSource(func(context.Context) (*oauth2.Token, error) {
+		return &oauth2.Token{AccessToken: fmt.Sprintf("tok-%d", logins.Add(1))}, nil
+	}, st)
+	tok, err := src.Token()
+	is.NoErr(err)
+	src.Invalidate(tok) // the API refused it; the Store keeps it all the same
+	b, _ := st.Load(context.Background(), "test https://api.example.com alice")
+	is.True(b != nil) // the refused token is still stored
+	tok, err = src.Token()
+	is.NoErr(err)
+	is.Equal(tok.AccessToken, "tok-2") // a new login, not the refused token again
+	is.Equal(logins.Load(), int64(2))
+}
+
+// undeletable is a MemoryStore whose Delete does nothing.
+type undeletable struct{ loginauth.MemoryStore }
+
+func (*undeletable) Delete(context.Context, string, []byte) error { return nil }
+
+// TestStoreFailuresNeverFailRequests checks that a Store's errors reach
+// the log as warnings, never the caller.
 func TestStoreFailuresNeverFailRequests(t *testing.T) {
 	is := is.New(t)
 	st := &failingStore{}
-	src := storeSource(func(context.Context) (*oauth2.Token, error) { return &oauth2.Token{AccessToken: "t"}, nil }, st)
+	var log bytes.Buffer
+	src := loginauth.New(loginauth.Config{Provider: "test", Origins: []string{"https://api.example.com"},
+		Login:   func(context.Context) (*oauth2.Token, error) { return &oauth2.Token{AccessToken: "t"}, nil },
+		Options: loginauth.Options{Store: st, Logger: slog.New(slog.NewTextHandler(&log, nil))}})
 	tok, err := src.Token()
 	is.NoErr(err) // the store's errors do not reach the caller
 	src.Invalidate(tok)
 	_, err = src.Token()
 	is.NoErr(err)
-	is.True(st.calls >= 4) // and the store was tried
+	is.True(st.calls >= 5) // and the store was tried
+	for _, op := range []string{"load", "save", "delete"} {
+		is.True(strings.Contains(log.String(), `level=WARN msg="loginauth: store-error" event=store-error provider=test op=`+op+` error="disk on fire"`)) // each failure is a warning
+	}
 }
 
 func TestCorruptStoredTokenIsAbsent(t *testing.T) {

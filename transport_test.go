@@ -18,12 +18,9 @@ import (
 
 	"github.com/matryer/is"
 	"golang.org/x/oauth2"
+
+	"github.com/loginauth/loginauth/loginauthtest"
 )
-
-// roundTripperFunc is a RoundTripper made of a function.
-type roundTripperFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // closeCounter is a request body that counts its Close calls.
 type closeCounter struct {
@@ -33,71 +30,11 @@ type closeCounter struct {
 
 func (c *closeCounter) Close() error { c.closed.Add(1); return nil }
 
-func respond(status int, body string) *http.Response {
-	return &http.Response{StatusCode: status, Body: io.NopCloser(strings.NewReader(body)), Header: http.Header{}}
-}
-
-// api is a fake API that accepts only the current token.
-type api struct {
-	mu      sync.Mutex
-	valid   string
-	logins  atomic.Int64
-	served  atomic.Int64
-	refused atomic.Int64
-	bodies  []string
-}
-
-func (a *api) login(context.Context) (*oauth2.Token, error) {
-	n := a.logins.Add(1)
-	tok := fmt.Sprintf("tok-%d", n)
-	a.mu.Lock()
-	a.valid = tok
-	a.mu.Unlock()
-	return &oauth2.Token{AccessToken: tok}, nil
-}
-
-func (a *api) revoke() { a.mu.Lock(); a.valid = "revoked"; a.mu.Unlock() }
-
-func (a *api) RoundTrip(r *http.Request) (*http.Response, error) {
-	a.mu.Lock()
-	ok := r.Header.Get("Authorization") == "Bearer "+a.valid
-	a.mu.Unlock()
-	if r.Body != nil {
-		b, _ := io.ReadAll(r.Body)
-		r.Body.Close()
-		a.mu.Lock()
-		a.bodies = append(a.bodies, string(b))
-		a.mu.Unlock()
-	}
-	if !ok {
-		a.refused.Add(1)
-		return respond(401, `{"error":"unauthorized"}`), nil
-	}
-	a.served.Add(1)
-	return respond(200, "ok"), nil
-}
-
-func newAPI() (*api, *Source, *http.Client) {
-	a := &api{}
-	src := testSource(a.login, Options{})
-	return a, src, &http.Client{Transport: NewTransport(src, a)}
-}
-
-func TestTransportAddsCredentials(t *testing.T) {
-	is := is.New(t)
-	a, _, client := newAPI()
-	resp, err := client.Get("https://api.example.com/things")
-	is.NoErr(err)
-	resp.Body.Close()
-	is.Equal(resp.StatusCode, 200)
-	is.Equal(a.served.Load(), int64(1))
-}
-
 func TestTransportLeavesRequestUnmodified(t *testing.T) {
 	is := is.New(t)
 	var seen *http.Request
 	src := testSource((&counter{}).login, Options{})
-	tr := NewTransport(src, roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	tr := NewTransport(src, loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		seen = r
 		r.Header.Set("X-Base", "changed") // a careless base must not reach the caller
 		r.URL.Path = "/changed"
@@ -137,7 +74,7 @@ func TestTransportRetriesAtMostOnce(t *testing.T) {
 	is := is.New(t)
 	var sent atomic.Int64
 	src := testSource((&counter{}).login, Options{MinBackoff: -1})
-	client := &http.Client{Transport: NewTransport(src, roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	client := &http.Client{Transport: NewTransport(src, loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		sent.Add(1)
 		return respond(401, "no"), nil
 	}))}
@@ -201,13 +138,13 @@ func TestTransport401StormOneRelogin(t *testing.T) {
 }
 
 func TestTransportClosesBodyOnEveryPath(t *testing.T) {
-	ok := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	ok := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		if r.Body != nil {
 			r.Body.Close()
 		}
 		return respond(200, ""), nil
 	})
-	fail := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	fail := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		if r.Body != nil {
 			r.Body.Close()
 		}
@@ -245,7 +182,7 @@ func TestTransportClosesBodyOnEveryPath(t *testing.T) {
 
 func TestTransportOriginScoping(t *testing.T) {
 	var got atomic.Value
-	base := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	base := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		got.Store(r.Header.Get("Authorization"))
 		return respond(200, ""), nil
 	})
@@ -285,6 +222,7 @@ func TestTransportOriginScoping(t *testing.T) {
 }
 
 func TestTransportRedirectToOtherHostGetsNoCredentials(t *testing.T) {
+	loginauthtest.CheckLeaks(t)
 	is := is.New(t)
 	var foreignAuth atomic.Value
 	foreignAuth.Store("unset")
@@ -308,7 +246,9 @@ func TestTransportRedirectToOtherHostGetsNoCredentials(t *testing.T) {
 		Scheme:  HeaderScheme{Prefix: "Raw", Header: http.Header{"X-Api-Key": {"key"}}},
 	})
 	// The foreign server shares the host but not the port: another origin.
-	client := &http.Client{Transport: NewTransport(src, nil)}
+	base := &http.Transport{}
+	defer base.CloseIdleConnections()
+	client := &http.Client{Transport: NewTransport(src, base)}
 	resp, err := client.Get(home.URL + "/start")
 	is.NoErr(err)
 	resp.Body.Close()
@@ -319,6 +259,7 @@ func TestTransportRedirectToOtherHostGetsNoCredentials(t *testing.T) {
 func TestTransportHostOfAnotherVirtualHostGetsNoCredentials(t *testing.T) {
 	for _, h2 := range []bool{false, true} {
 		t.Run(map[bool]string{false: "HTTP/1.1", true: "HTTP/2"}[h2], func(t *testing.T) {
+			loginauthtest.CheckLeaks(t)
 			is := is.New(t)
 			var seen sync.Map // Host → credentials it received
 			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -366,7 +307,7 @@ func TestTransportFreshTokenRefusedBacksOff(t *testing.T) {
 			Scheme:  HeaderScheme{Prefix: "Bearer", IsRefused: func(r *http.Response) bool { return r.StatusCode == 403 }},
 			Options: Options{MinBackoff: time.Second, MaxBackoff: 8 * time.Second},
 		})
-		client := &http.Client{Transport: NewTransport(src, roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		client := &http.Client{Transport: NewTransport(src, loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 			sent.Add(1)
 			if accept.Load() {
 				return respond(200, "ok"), nil
@@ -424,26 +365,13 @@ func TestTransportFreshTokenRefusedBacksOff(t *testing.T) {
 	})
 }
 
-func TestTransportTokenRevokedBeforeFirstUseGetsOneRelogin(t *testing.T) {
-	is := is.New(t)
-	a, src, client := newAPI()
-	_, err := src.Token()
-	is.NoErr(err)
-	a.revoke() // before the token's first use
-	resp, err := client.Get("https://api.example.com/x")
-	is.NoErr(err)
-	resp.Body.Close()
-	is.Equal(resp.StatusCode, 200)      // succeeds on its re-send
-	is.Equal(a.logins.Load(), int64(2)) // after one re-login
-}
-
 func TestTransportDrippingRefusalDoesNotDelayResend(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		is := is.New(t)
 		a := &api{}
 		src := testSource(a.login, Options{})
 		var closed atomic.Int64
-		tr := NewTransport(src, roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		tr := NewTransport(src, loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 			resp, err := a.RoundTrip(r)
 			if resp.StatusCode == 401 {
 				resp.Body = &drip{closed: &closed}
@@ -489,7 +417,7 @@ type idleCloser struct {
 
 func (c *idleCloser) CloseIdleConnections() { c.closed.Add(1) }
 
-func TestTransportRefreshFailureAfterRefusal(t *testing.T) {
+func TestTransportRenewalFailureAfterRefusal(t *testing.T) {
 	is := is.New(t)
 	var logins atomic.Int64
 	src := testSource(func(context.Context) (*oauth2.Token, error) {
@@ -498,35 +426,13 @@ func TestTransportRefreshFailureAfterRefusal(t *testing.T) {
 		}
 		return &oauth2.Token{AccessToken: "t"}, nil
 	}, Options{})
-	tr := NewTransport(src, roundTripperFunc(func(r *http.Request) (*http.Response, error) { return respond(401, ""), nil }))
+	tr := NewTransport(src, loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) { return respond(401, ""), nil }))
 	req, _ := http.NewRequest("GET", "https://api.example.com/", nil)
 	resp, err := tr.RoundTrip(req)
 	is.True(resp == nil)
 	var le *LoginError
 	is.True(errors.As(err, &le)) // the re-login's failure is what the caller sees
 	is.True(strings.Contains(err.Error(), "credentials refused (HTTP 401)"))
-}
-
-func TestPeekBodyKeepsBody(t *testing.T) {
-	is := is.New(t)
-	resp := respond(200, `{"a":1}`)
-	b, ok := PeekBody(resp, 100)
-	is.True(ok)
-	is.Equal(string(b), `{"a":1}`)
-	rest, _ := io.ReadAll(resp.Body)
-	is.Equal(string(rest), `{"a":1}`) // the caller still reads the whole body
-
-	long := strings.Repeat("x", 300)
-	resp = respond(200, long)
-	_, ok = PeekBody(resp, 100)
-	is.True(!ok) // too long to judge
-	rest, _ = io.ReadAll(resp.Body)
-	is.Equal(string(rest), long) // and still whole
-
-	resp = respond(200, long)
-	resp.ContentLength = 300
-	b, ok = PeekBody(resp, 100)
-	is.True(!ok && b == nil) // a declared length over the limit is not read at all
 }
 
 func TestTransportPeekingSchemeRetries(t *testing.T) {
@@ -537,7 +443,7 @@ func TestTransportPeekingSchemeRetries(t *testing.T) {
 		return ok && strings.Contains(string(b), "expired")
 	}}
 	src := New(Config{Login: (&counter{}).login, Origins: []string{"https://api.example.com"}, Scheme: scheme})
-	tr := NewTransport(src, roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+	tr := NewTransport(src, loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		if n.Add(1) == 1 {
 			return respond(200, `{"error":{"message":"jwt expired"}}`), nil
 		}
@@ -552,15 +458,19 @@ func TestTransportPeekingSchemeRetries(t *testing.T) {
 }
 
 func TestTransportWaitBoundedByRequestContext(t *testing.T) {
-	is := is.New(t)
-	c := &counter{gate: make(chan struct{})}
-	defer close(c.gate)
-	src := testSource(c.login, Options{})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", "https://api.example.com/", nil)
-	_, err := NewTransport(src, roundTripperFunc(func(r *http.Request) (*http.Response, error) { return respond(200, ""), nil })).RoundTrip(req)
-	is.True(errors.Is(err, context.DeadlineExceeded))
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		c := &counter{gate: make(chan struct{})}
+		defer close(c.gate)
+		src := testSource(c.login, Options{})
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", "https://api.example.com/", nil)
+		start := time.Now()
+		_, err := NewTransport(src, loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) { return respond(200, ""), nil })).RoundTrip(req)
+		is.True(errors.Is(err, context.DeadlineExceeded)) // the request's deadline ends its wait for the login
+		is.Equal(time.Since(start), 2*time.Second)        // at once, not at the login timeout
+	})
 }
 
 // zeroTransportBody is a request body that counts its Close calls.

@@ -1,18 +1,11 @@
 package loginauth
 
 import (
-	"encoding/base64"
 	"testing"
 	"time"
 
 	"github.com/loginauth/loginauth/loginauthtest"
 )
-
-// fuzzJWT returns an unsigned JWT with the given payload.
-func fuzzJWT(payload string) string {
-	enc := base64.RawURLEncoding
-	return enc.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc.EncodeToString([]byte(payload)) + ".c2ln"
-}
 
 // FuzzJWTExpiry feeds the JWT expiry reader arbitrary tokens: it never
 // panics, and an expiry it reports lies after the Unix epoch and no later
@@ -29,7 +22,7 @@ func FuzzJWTExpiry(f *testing.F) {
 		`{"exp":[1]}`, `{"exp":{"a":1}}`, `{"exp":1.7e9,"exp":-5}`, `{}`, `[]`, `null`, ``,
 		`{"exp":1700000000`, "{\"exp\":1700000000}\x00",
 	} {
-		f.Add(fuzzJWT(p))
+		f.Add(unsignedJWT(p))
 	}
 	for _, tok := range []string{"", ".", "..", "...", "a.b.c", "a..c", "a.=.c", "a.====.c", "not a jwt", "a.e30.c.d"} {
 		f.Add(tok)
@@ -51,12 +44,31 @@ func FuzzJWTExpiry(f *testing.F) {
 	})
 }
 
-// TestHardeningJWTExpiryTiny checks an exp claim between 0 and 1 ns: it
-// is no later than 0, which jwtExpiry refuses, and must be refused too.
-func TestHardeningJWTExpiryTiny(t *testing.T) {
-	for _, p := range []string{`{"exp":0}`, `{"exp":1e-10}`, `{"exp":5e-324}`} {
-		if exp, ok := jwtExpiry(fuzzJWT(p)); ok && !exp.After(time.Unix(0, 0)) {
-			t.Errorf("jwtExpiry(%s) = %v, true; want false: the exp claim is the epoch itself", p, exp)
+// TestJWTExpiry checks the claims jwtExpiry reads and those it refuses.
+// An exp claim between 0 and 1 is refused like 0: it once reported the
+// Unix epoch itself.
+func TestJWTExpiry(t *testing.T) {
+	for _, tt := range []struct {
+		token string
+		want  time.Time // zero: refused
+	}{
+		{unsignedJWT(`{"exp":1700000000}`), time.Unix(1700000000, 0)},
+		{unsignedJWT(`{"exp":1700000000.5}`), time.Unix(1700000000, 5e8)},
+		{unsignedJWT(`{"exp":1}`), time.Unix(1, 0)},
+		{unsignedJWT(`{"exp":253402300799}`), time.Unix(253402300799, 0)},
+		{unsignedJWT(`{"exp":253402300800}`), time.Time{}},
+		{unsignedJWT(`{"exp":0}`), time.Time{}},
+		{unsignedJWT(`{"exp":1e-10}`), time.Time{}},
+		{unsignedJWT(`{"exp":5e-324}`), time.Time{}},
+		{unsignedJWT(`{"exp":-1}`), time.Time{}},
+		{unsignedJWT(`{"exp":"tomorrow"}`), time.Time{}},
+		{unsignedJWT(`{"sub":"alice"}`), time.Time{}},
+		{"a.b.c.d", time.Time{}},
+		{"opaque", time.Time{}},
+	} {
+		exp, ok := jwtExpiry(tt.token)
+		if ok != !tt.want.IsZero() || !exp.Equal(tt.want) {
+			t.Errorf("jwtExpiry(%s) = %v, %v; want %v", tt.token, exp, ok, tt.want)
 		}
 	}
 }
