@@ -13,6 +13,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -37,7 +38,11 @@ type Call struct {
 	URL      string
 	Header   http.Header // extra request fields, such as an API key
 	Body     any         // encoded as JSON
-	// ContentType defaults to "application/json".
+	// Form, if non-nil, is sent as an application/x-www-form-urlencoded
+	// body in place of Body.
+	Form url.Values
+	// ContentType defaults to "application/json", or to
+	// "application/x-www-form-urlencoded" for a Form.
 	ContentType string
 }
 
@@ -55,7 +60,9 @@ type Response struct {
 // judge.
 func Do(ctx context.Context, c Call) (*Response, error) {
 	var body io.Reader
-	if c.Body != nil {
+	if c.Form != nil {
+		body = strings.NewReader(c.Form.Encode())
+	} else if c.Body != nil {
 		b, err := json.Marshal(c.Body)
 		if err != nil {
 			return nil, &loginauth.LoginError{Provider: c.Provider, Op: c.Op, Err: fmt.Errorf("encoding request: %w", err)}
@@ -77,6 +84,9 @@ func Do(ctx context.Context, c Call) (*Response, error) {
 		ct := c.ContentType
 		if ct == "" {
 			ct = "application/json"
+			if c.Form != nil {
+				ct = "application/x-www-form-urlencoded"
+			}
 		}
 		req.Header.Set("Content-Type", ct)
 	}

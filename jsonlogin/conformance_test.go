@@ -1,0 +1,72 @@
+package jsonlogin_test
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/crux/cruxtest"
+	"github.com/loginauth/loginauth/internal/sourcetest"
+	"github.com/loginauth/loginauth/jsonlogin"
+	"github.com/loginauth/loginauth/xano/xanotest"
+	"github.com/loginauth/loginauth/xpay/xpaytest"
+)
+
+// described is the conformance entry of a built-in provider, with its
+// Source made from the description in testdata instead: vars names the
+// variable of the user and the secret.
+func described(t *testing.T, name, userVar, user, secretVar string) sourcetest.Provider {
+	t.Helper()
+	spec := load(t, name)
+	p := sourcetest.Lookup(name)
+	p.Config = func(base, secret string, hc *http.Client, opts loginauth.Options) any {
+		return &descConfig{vars: map[string]string{"base_url": base, userVar: user, secretVar: secret}, hc: hc, opts: opts}
+	}
+	p.New = func(cfg any) *loginauth.Source {
+		c := cfg.(*descConfig)
+		s := *spec
+		s.HTTPClient = c.hc
+		return s.NewSource(c.vars, c.opts)
+	}
+	// A description names its missing variables, not Config fields: see
+	// TestNewSourceMissingVariables.
+	p.Required = nil
+	return p
+}
+
+// descConfig is what the conformance suite's Config returns for a
+// description.
+type descConfig struct {
+	vars map[string]string
+	hc   *http.Client
+	opts loginauth.Options
+}
+
+func load(t testing.TB, name string) *jsonlogin.Spec {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := jsonlogin.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec
+}
+
+// TestConformance runs the suite of the built-in providers against their
+// fakes, with Sources made from the descriptions in testdata.
+func TestConformance(t *testing.T) {
+	t.Run("xano", func(t *testing.T) {
+		sourcetest.Run(t, described(t, "xano", "email", xanotest.Email, "password"))
+	})
+	t.Run("crux", func(t *testing.T) {
+		sourcetest.Run(t, described(t, "crux", "username", cruxtest.Username, "password"))
+	})
+	t.Run("xpay", func(t *testing.T) {
+		sourcetest.Run(t, described(t, "xpay", "username", xpaytest.Username, "secret_key"))
+	})
+}

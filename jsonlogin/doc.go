@@ -1,0 +1,48 @@
+// Package jsonlogin drives a login-style API from a JSON description, with
+// no Go code of the API's own: post a user name and a secret, read a token
+// from the JSON answer, send it back in a header.
+//
+//	spec, err := jsonlogin.Parse(description)
+//	src := spec.NewSource(map[string]string{"username": user, "password": pass}, loginauth.Options{})
+//	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
+//
+// A description (version 1) names the API's base_url, its variables
+// (vars), the login request and, optionally, a refresh request; the JSON
+// Pointers (RFC 6901) of the token, refresh_token, expiry (expires_in in
+// seconds, or expires_at with expires_at_unit "s", "ms" or "rfc3339") and
+// extra values in the answer; the header fields that carry them; and
+// rules that recognise a refused token (refused), a failed login
+// (error.when, besides any status that is not 2xx) and wrong credentials
+// (bad_credentials):
+//
+//	{
+//	  "name": "acme",
+//	  "base_url": "{{base_url}}",
+//	  "vars": {"base_url": {}, "username": {}, "password": {"secret": true}},
+//	  "login": {"path": "/v2/session", "json": {"user": "{{username}}", "pass": "{{password}}"}},
+//	  "token": "/data/token",
+//	  "header": {"Authorization": "Session {{token}}"},
+//	  "refused": {"status": [440]}
+//	}
+//
+// Strings of base_url, login, refresh and header are templates: {{name}}
+// stands for a variable, and in header for {{token}}, {{refresh_token}}
+// or {{extra.NAME}} of the current token; refresh may use
+// {{refresh_token}}. A rule is an object whose parts (status, json,
+// present) must all match, or a list of such objects of which one must.
+//
+// [Parse] is strict: an unknown field, a value of the wrong type, a
+// pointer that is not one or a template that names an undeclared
+// variable is an error that names the field by its JSON path. The Source
+// that [Spec.NewSource] returns is a [loginauth.Source] like any
+// provider's: one login for all callers, renewal ahead of expiry, a
+// re-send after a refusal. Its login answers are read through the same
+// 1 MiB limit and give the same errors as the built-in providers'. The
+// values of secret variables are scrubbed out of every error, log record
+// and event, and never stored; the credentials go only to base_url's
+// origin and the declared origins, never over plain http to a host that
+// is not loopback unless allow_http says so.
+//
+// The library never reads the environment: a variable's env names the
+// environment variable that a command reads to fill vars ([Spec.Vars]).
+package jsonlogin

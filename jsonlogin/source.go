@@ -1,0 +1,525 @@
+package jsonlogin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/redact"
+	"github.com/loginauth/loginauth/internal/wire"
+)
+
+// NewSource returns a Source for the API that s describes, with the given
+// values of its variables. A variable missing from vars, or given as "",
+// takes its default.
+//
+// It never fails: when a required variable has no value, vars holds a
+// variable that s does not declare, or a URL is not allowed (plain http
+// to a host that is not loopback, without allow_http), every call of the
+// Source fails with an error that names it.
+//
+// A non-zero field of opts wins over the description: opts.Lifetime over
+// lifetime, and opts.AllowHTTP set allows plain http as allow_http does.
+func (s *Spec) NewSource(vars map[string]string, opts loginauth.Options) *loginauth.Source {
+	if s == nil || !s.parsed {
+		return loginauth.New(loginauth.Config{
+			Provider: "jsonlogin",
+			Login:    func(context.Context) (*oauth2.Token, error) { return nil, errNotParsed },
+			Err:      errNotParsed,
+		})
+	}
+	if opts.Lifetime == 0 {
+		opts.Lifetime = s.lifetime
+	}
+	opts.AllowHTTP = opts.AllowHTTP || s.allowHTTP
+	c := &client{spec: s, http: wire.Client(s.HTTPClient), now: opts.Now, allowHTTP: opts.AllowHTTP}
+	err := c.resolve(vars)
+	cfg := loginauth.Config{
+		Provider:  s.name,
+		Login:     c.login,
+		Scheme:    c.scheme(),
+		Origins:   append([]string{c.base}, s.origins...),
+		StoreKey:  c.storeKey(),
+		KeepExtra: sortedKeys(s.extra),
+		Secrets:   c.secrets,
+		Options:   opts,
+		Err:       err,
+	}
+	if s.refresh != nil {
+		cfg.Refresh = c.refresh
+	}
+	return loginauth.New(cfg)
+}
+
+var errNotParsed = errors.New("jsonlogin: Spec not made by Parse")
+
+// client makes the login and refresh calls of one Source.
+type client struct {
+	spec      *Spec
+	vals      map[string]string // the variables' values
+	secrets   []string          // the values of the secret variables
+	scrub     *redact.Secrets   // of secrets
+	base      string            // base_url expanded, without a trailing slash
+	http      *http.Client
+	now       func() time.Time
+	allowHTTP bool
+}
+
+// resolve takes the variables' values from vars and their defaults, and
+// checks the URLs they make.
+func (c *client) resolve(vars map[string]string) error {
+	s := c.spec
+	c.vals = make(map[string]string, len(s.vars))
+	var missing []string
+	for _, n := range sortedKeys(s.vars) {
+		v := s.vars[n]
+		val, ok := vars[n]
+		if (!ok || val == "") && v.def != nil {
+			val, ok = *v.def, true
+		}
+		if !ok || (val == "" && v.def == nil) {
+			m := strconv.Quote(n)
+			if v.env != "" {
+				m += " (" + v.env + ")"
+			}
+			missing = append(missing, m)
+			continue
+		}
+		c.vals[n] = val
+		if v.secret && val != "" {
+			c.secrets = append(c.secrets, val)
+		}
+	}
+	c.scrub = redact.NewSecrets(c.secrets...)
+	c.base = strings.TrimSuffix(c.expand(s.baseURL, nil), "/")
+	for _, n := range sortedKeys(vars) {
+		if _, ok := s.vars[n]; !ok {
+			return fmt.Errorf("%s: variable %q is not declared in the description's vars", s.name, n)
+		}
+	}
+	switch len(missing) {
+	case 0:
+	case 1:
+		return fmt.Errorf("%s: variable %s is required", s.name, missing[0])
+	default:
+		return fmt.Errorf("%s: variables %s are required", s.name, strings.Join(missing, ", "))
+	}
+	if err := c.checkURL("base_url", c.base); err != nil {
+		return err
+	}
+	if err := c.checkURL("login", c.url(s.login, nil)); err != nil {
+		return err
+	}
+	if s.refresh != nil {
+		return c.checkURL("refresh", c.url(s.refresh, &oauth2.Token{}))
+	}
+	return nil
+}
+
+// checkURL checks that raw, the URL of what, is an absolute http or https
+// URL, and is not plain http to a host that is not loopback unless that
+// is allowed: a login URL carries the password, and need not be at one of
+// the origins that the core checks.
+func (c *client) checkURL(what, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("%s: the %s URL %q is not an absolute http or https URL", c.spec.name, what, c.scrub.String(raw))
+	}
+	if u.Scheme == "http" && !c.allowHTTP && !loopback(u.Hostname()) {
+		return fmt.Errorf("%s: the %s URL is plain http to %s, a host that is not loopback; credentials would travel in clear text (allow it with allow_http)", c.spec.name, what, c.scrub.String(u.Host))
+	}
+	return nil
+}
+
+// loopback reports whether host is "localhost" or a loopback IP literal,
+// as the core judges an origin.
+func loopback(host string) bool {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// storeKey names the description, the base URL and the values of the
+// variables that are not secret, such as the user name.
+func (c *client) storeKey() string {
+	key := "jsonlogin " + c.spec.name + " " + c.base
+	for _, n := range sortedKeys(c.vals) {
+		if !c.spec.vars[n].secret {
+			key += " " + n + "=" + c.vals[n]
+		}
+	}
+	return key
+}
+
+// expand expands t with the variables and, when tok is not nil, its
+// values.
+func (c *client) expand(t string, tok *oauth2.Token) string {
+	s, _ := expand(t, func(name string) string { return c.value(name, tok) })
+	return s
+}
+
+func (c *client) value(name string, tok *oauth2.Token) string {
+	if tok != nil {
+		switch {
+		case name == nameToken:
+			return tok.AccessToken
+		case name == nameRefreshToken:
+			return tok.RefreshToken
+		case strings.HasPrefix(name, prefixExtra):
+			return text(tok.Extra(strings.TrimPrefix(name, prefixExtra)))
+		}
+	}
+	return c.vals[name]
+}
+
+// text is an extra value in a header: a string as it is, a number or a
+// boolean as JSON writes it; "" for anything else.
+func text(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case float64, bool:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+	return ""
+}
+
+func (c *client) url(rq *request, tok *oauth2.Token) string {
+	if rq.url != "" {
+		return c.expand(rq.url, tok)
+	}
+	return c.base + c.expand(rq.path, tok)
+}
+
+func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
+	return c.call(ctx, "login", c.spec.login, nil)
+}
+
+func (c *client) refresh(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
+	return c.call(ctx, "refresh", c.spec.refresh, old)
+}
+
+// call makes the login request, or the refresh request with old's
+// refresh token, and reads the token from the answer.
+func (c *client) call(ctx context.Context, op string, rq *request, old *oauth2.Token) (*oauth2.Token, error) {
+	s := c.spec
+	// Only the refresh token of old may be used: see checkTemplate.
+	var tok *oauth2.Token
+	if old != nil {
+		tok = &oauth2.Token{RefreshToken: old.RefreshToken}
+	}
+	u := c.url(rq, tok)
+	if err := c.checkURL(op, u); err != nil {
+		return nil, &loginauth.LoginError{Provider: s.name, Op: op, Err: err}
+	}
+	call := wire.Call{Method: rq.method, Provider: s.name, Op: op, Client: c.http, URL: u, Header: http.Header{}}
+	for k, t := range rq.headers {
+		if v := c.expand(t, tok); v != "" {
+			call.Header.Set(k, v)
+		}
+	}
+	if rq.hasJSON {
+		call.Body = c.body(rq.json, tok)
+	}
+	if rq.form != nil {
+		call.Form = url.Values{}
+		for k, t := range rq.form {
+			call.Form.Set(k, c.expand(t, tok))
+		}
+	}
+	if ct := call.Header.Get("Content-Type"); ct != "" && (rq.hasJSON || rq.form != nil) {
+		call.ContentType = ct
+		call.Header.Del("Content-Type")
+	}
+	r, err := wire.Do(ctx, call)
+	if err != nil {
+		return nil, err
+	}
+	doc, parsed := decodeDoc(r.Body)
+	if !r.OK() || s.errWhen.match(r.Status, doc, parsed) {
+		return nil, c.apiError(r, doc, parsed)
+	}
+	if err := r.Decode(new(json.RawMessage)); err != nil {
+		return nil, err // empty, an HTML page, not JSON
+	}
+	return c.token(r, doc, old)
+}
+
+// body returns the JSON body v with its strings expanded.
+func (c *client) body(v any, tok *oauth2.Token) any {
+	switch x := v.(type) {
+	case string:
+		return c.expand(x, tok)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = c.body(e, tok)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = c.body(e, tok)
+		}
+		return out
+	}
+	return v
+}
+
+// apiError turns a failed answer into a LoginError with the code and the
+// message that error.code and error.message point at.
+func (c *client) apiError(r *wire.Response, doc any, parsed bool) *loginauth.LoginError {
+	s := c.spec
+	code, msg := "", ""
+	if s.errCode != nil {
+		v, _ := s.errCode.get(doc)
+		code = text(v)
+	}
+	if s.errMessage != nil {
+		v, _ := s.errMessage.get(doc)
+		msg = text(v)
+	}
+	var le *loginauth.LoginError
+	switch {
+	case code != "" || msg != "":
+		le = r.Fail(nil)
+		le.Code, le.Message = code, msg
+	case r.OK():
+		le = r.Fail(fmt.Errorf("the answer matches error.when (read %d bytes)", len(r.Body)))
+	default:
+		le = r.Unexpected()
+	}
+	le.BadCredentials = r.Op == "login" && s.badCredentials.match(r.Status, doc, parsed)
+	return le
+}
+
+// token reads the token and its values from a successful answer. A
+// refresh answer that lacks an extra value keeps old's.
+func (c *client) token(r *wire.Response, doc any, old *oauth2.Token) (*oauth2.Token, error) {
+	s := c.spec
+	access, err := str(r, "token", s.token, doc)
+	if err != nil {
+		return nil, err
+	}
+	if access == "" {
+		return nil, r.Missing(fmt.Sprintf("token at %q", s.token))
+	}
+	tok := &oauth2.Token{AccessToken: access}
+	if s.refreshToken != nil {
+		if tok.RefreshToken, err = str(r, "refresh_token", *s.refreshToken, doc); err != nil {
+			return nil, err
+		}
+	}
+	if tok.Expiry, err = c.expiry(r, doc); err != nil {
+		return nil, err
+	}
+	extra := map[string]any{}
+	for _, n := range sortedKeys(s.extra) {
+		v, ok := s.extra[n].get(doc)
+		if !ok || v == nil {
+			if old != nil && old.Extra(n) != nil {
+				extra[n] = old.Extra(n)
+			}
+			continue
+		}
+		// Extra values are kept in a Store: a server that echoes a
+		// secret into one must not make the Store keep it.
+		t := text(v)
+		if t == "" {
+			b, _ := json.Marshal(v)
+			t = string(b)
+		}
+		if c.scrub.Contains(t) {
+			return nil, r.Fail(fmt.Errorf("response field extra.%s (%q) holds the value of a secret variable, which must never be stored (read %d bytes)", n, s.extra[n], len(r.Body)))
+		}
+		extra[n] = v
+	}
+	if len(extra) > 0 {
+		tok = tok.WithExtra(extra)
+	}
+	return tok, nil
+}
+
+// str returns the string at p in doc; "" when there is none.
+func str(r *wire.Response, field string, p pointer, doc any) (string, error) {
+	v, ok := p.get(doc)
+	if !ok || v == nil {
+		return "", nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", r.Fail(fmt.Errorf("response field %q (%s) has JSON type %s, want string (read %d bytes)", p, field, kind(v), len(r.Body)))
+	}
+	return s, nil
+}
+
+// expiry reads expires_in or expires_at. An absent value, or one that is
+// not in the future or is absurdly far, gives the zero time, so that the
+// JWT exp claim or the lifetime applies.
+func (c *client) expiry(r *wire.Response, doc any) (time.Time, error) {
+	s := c.spec
+	p, field := s.expiresIn, "expires_in"
+	if p == nil {
+		p, field = s.expiresAt, "expires_at"
+	}
+	if p == nil {
+		return time.Time{}, nil
+	}
+	v, ok := p.get(doc)
+	if !ok || v == nil {
+		return time.Time{}, nil
+	}
+	bad := func(want string) error {
+		return r.Fail(fmt.Errorf("response field %q (%s) has JSON type %s, want %s (read %d bytes)", *p, field, kind(v), want, len(r.Body)))
+	}
+	if field == "expires_at" && s.expiresAtUnit == "rfc3339" {
+		t, ok := v.(string)
+		if !ok {
+			return time.Time{}, bad("an RFC 3339 time string")
+		}
+		at, err := time.Parse(time.RFC3339, strings.TrimSpace(t))
+		if err != nil {
+			return time.Time{}, r.Fail(fmt.Errorf("response field %q (%s) is not an RFC 3339 time (read %d bytes)", *p, field, len(r.Body)))
+		}
+		return at, nil
+	}
+	var n float64
+	var err error
+	switch x := v.(type) {
+	case json.Number:
+		n, err = x.Float64()
+	case string:
+		n, err = strconv.ParseFloat(strings.TrimSpace(x), 64)
+	default:
+		return time.Time{}, bad("a number")
+	}
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return time.Time{}, bad("a number")
+	}
+	if math.IsNaN(n) || n <= 0 || n >= 1e15 { // 1e15 s is 31 million years; 1e15 ms 31 thousand
+		return time.Time{}, nil
+	}
+	switch {
+	case field == "expires_in":
+		now := time.Now
+		if c.now != nil {
+			now = c.now
+		}
+		return now().Add(time.Duration(n * float64(time.Second))), nil
+	case s.expiresAtUnit == "ms":
+		return time.UnixMilli(int64(n)), nil
+	}
+	sec, frac := math.Modf(n)
+	return time.Unix(int64(sec), int64(frac*1e9)), nil
+}
+
+// kind names the JSON type of a decoded value.
+func kind(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "object"
+	case []any:
+		return "array"
+	case string:
+		return "string"
+	case json.Number, float64:
+		return "number"
+	case bool:
+		return "bool"
+	}
+	return "null"
+}
+
+// scheme returns how requests carry the credentials: a
+// [loginauth.HeaderScheme] when the header is one field "PREFIX
+// {{token}}" (or "{{token}}") and fields of variables only, so that an
+// oauth2.Transport sends the same prefix; otherwise a scheme that
+// expands every field for each token.
+func (c *client) scheme() loginauth.Scheme {
+	s := c.spec
+	h := loginauth.HeaderScheme{Header: http.Header{}, IsRefused: s.refused.refused}
+	simple, tokenField := true, ""
+	for _, k := range sortedKeys(s.header) {
+		parts, _ := parseTemplate(s.header[k])
+		vars := true
+		for _, p := range parts {
+			vars = vars && (p.name == "" || !reserved(p.name))
+		}
+		switch n := len(parts); {
+		case vars:
+			if v := c.expand(s.header[k], nil); v != "" {
+				h.Header.Set(k, v)
+			}
+		case tokenField == "" && n == 1 && parts[0].name == nameToken:
+			tokenField = k
+		case tokenField == "" && n == 2 && parts[1].name == nameToken && parts[0].name == "" &&
+			strings.HasSuffix(parts[0].lit, " ") && !strings.ContainsAny(strings.TrimSuffix(parts[0].lit, " "), " \t"):
+			tokenField, h.Prefix = k, strings.TrimSuffix(parts[0].lit, " ")
+		default:
+			simple = false
+		}
+	}
+	if simple && tokenField != "" {
+		if tokenField != "Authorization" {
+			h.TokenHeader = tokenField
+		}
+		return h
+	}
+	return &scheme{c: c, refused: s.refused}
+}
+
+func reserved(name string) bool {
+	return name == nameToken || name == nameRefreshToken || strings.HasPrefix(name, prefixExtra)
+}
+
+// scheme is the [loginauth.Scheme] of a header that a HeaderScheme cannot
+// express, such as "Session {{token}}" with {{extra.tenant}} in another
+// field.
+type scheme struct {
+	c       *client
+	refused rules
+}
+
+// Credentials expands every field of the description's header for tok;
+// a field that expands to "" is left off.
+func (s *scheme) Credentials(tok *oauth2.Token) http.Header {
+	h := http.Header{}
+	for k, t := range s.c.spec.header {
+		if v := s.c.expand(t, tok); v != "" {
+			h.Set(k, v)
+		}
+	}
+	return h
+}
+
+// Refused reports whether resp matches the description's refused rules.
+func (s *scheme) Refused(resp *http.Response) bool { return s.refused.refused(resp) }
+
+// CredentialHeaders returns the names of the header's fields, sorted.
+func (s *scheme) CredentialHeaders() []string {
+	names := sortedKeys(s.c.spec.header)
+	slices.Sort(names)
+	return names
+}
+
+// Format prints the names of the fields only.
+func (s *scheme) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, "jsonlogin.scheme{Fields:%q}", s.CredentialHeaders())
+}
