@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/loginauth/loginauth/internal/hostname"
 )
 
 // origin is a scheme, host and port that credentials belong to.
@@ -31,7 +33,7 @@ func parseOrigins(name string, raw []string, allowHTTP bool) ([]origin, error) {
 			return nil, fmt.Errorf("%s: origin %q is not an absolute http or https URL", name, r)
 		}
 		o := origin{scheme: u.Scheme, host: strings.ToLower(u.Hostname()), port: portOf(u)}
-		if o.scheme == "http" && !allowHTTP && !isLoopback(o.host) {
+		if o.scheme == "http" && !allowHTTP && !hostname.IsLoopback(o.host) {
 			return nil, fmt.Errorf("%s: origin %s is plain http on a host that is not loopback; credentials would travel in clear text (allow it explicitly with AllowHTTP)", name, o)
 		}
 		out = append(out, o)
@@ -47,18 +49,6 @@ func portOf(u *url.URL) string {
 		return "443"
 	}
 	return "80"
-}
-
-// isLoopback reports whether host is "localhost" (in any case, with or
-// without a trailing dot) or a loopback IP literal. A name under
-// .localhost is not: Go resolves it through DNS like any other name, and
-// a resolver may answer with a remote address.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.EqualFold(host, "localhost.") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // owns reports whether a request for u whose Host field is host (empty:

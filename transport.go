@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/loginauth/loginauth/internal/hostname"
 )
 
 // Transport is an [http.RoundTripper] that puts a [Source]'s credentials
@@ -161,7 +163,7 @@ func (s *Source) withheld(req *http.Request) {
 	ev := Event{Kind: EventWithheld, Origin: originOf(u)}
 	if req.Host != "" && u != nil && !sameHost(u, req.Host) {
 		s.warn("credentials withheld: the request's Host names another host than its URL", slog.String("origin", ev.Origin), slog.String("host", req.Host))
-	} else if s.cfg.Logger != nil && u != nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	} else if s.cfg.Logger != nil && u != nil && u.Scheme == "http" && !hostname.IsLoopback(u.Hostname()) {
 		for _, o := range s.origins {
 			if strings.EqualFold(o.host, u.Hostname()) {
 				s.warn("credentials withheld from plain-http origin", slog.String("origin", ev.Origin))

@@ -1,9 +1,11 @@
 package jsonlogin_test
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/loginauth/loginauth"
@@ -17,7 +19,7 @@ import (
 // described is the conformance entry of a built-in provider, with its
 // Source made from the description in testdata instead: vars names the
 // variable of the user and the secret.
-func described(t *testing.T, name, userVar, user, secretVar string) sourcetest.Provider {
+func described(t *testing.T, name, userVar, user, secretVar, token string) sourcetest.Provider {
 	t.Helper()
 	spec := load(t, name)
 	p := sourcetest.Lookup(name)
@@ -33,6 +35,8 @@ func described(t *testing.T, name, userVar, user, secretVar string) sourcetest.P
 	// A description names its missing variables, not Config fields: see
 	// TestNewSourceMissingVariables.
 	p.Required = nil
+	p.Missing = "token at " + strconv.Quote(token) // the description's pointer
+	p.AllowHTTP = "allow_http"
 	return p
 }
 
@@ -42,6 +46,12 @@ type descConfig struct {
 	vars map[string]string
 	hc   *http.Client
 	opts loginauth.Options
+}
+
+// Format prints the names of the variables only: their values hold the
+// secret, as a caller's own map of them would.
+func (c descConfig) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, "descConfig{vars: %d}", len(c.vars))
 }
 
 func load(t testing.TB, name string) *jsonlogin.Spec {
@@ -61,12 +71,12 @@ func load(t testing.TB, name string) *jsonlogin.Spec {
 // fakes, with Sources made from the descriptions in testdata.
 func TestConformance(t *testing.T) {
 	t.Run("xano", func(t *testing.T) {
-		sourcetest.Run(t, described(t, "xano", "email", xanotest.Email, "password"))
+		sourcetest.Run(t, described(t, "xano", "email", xanotest.Email, "password", "/authToken"))
 	})
 	t.Run("crux", func(t *testing.T) {
-		sourcetest.Run(t, described(t, "crux", "username", cruxtest.Username, "password"))
+		sourcetest.Run(t, described(t, "crux", "username", cruxtest.Username, "password", "/auth_token"))
 	})
 	t.Run("xpay", func(t *testing.T) {
-		sourcetest.Run(t, described(t, "xpay", "username", xpaytest.Username, "secret_key"))
+		sourcetest.Run(t, described(t, "xpay", "username", xpaytest.Username, "secret_key", "/success/data/access_token"))
 	})
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -17,6 +16,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/hostname"
 	"github.com/loginauth/loginauth/internal/redact"
 	"github.com/loginauth/loginauth/internal/wire"
 )
@@ -137,32 +137,22 @@ func (c *client) checkURL(what, raw string) error {
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return fmt.Errorf("%s: the %s URL %q is not an absolute http or https URL", c.spec.name, what, c.scrub.String(raw))
 	}
-	if u.Scheme == "http" && !c.allowHTTP && !loopback(u.Hostname()) {
+	if u.Scheme == "http" && !c.allowHTTP && !hostname.IsLoopback(u.Hostname()) {
 		return fmt.Errorf("%s: the %s URL is plain http to %s, a host that is not loopback; credentials would travel in clear text (allow it with allow_http)", c.spec.name, what, c.scrub.String(u.Host))
 	}
 	return nil
 }
 
-// loopback reports whether host is "localhost" or a loopback IP literal,
-// as the core judges an origin.
-func loopback(host string) bool {
-	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // storeKey names the description, the base URL and the values of the
 // variables that are not secret, such as the user name.
 func (c *client) storeKey() string {
-	key := "jsonlogin " + c.spec.name + " " + c.base
+	var account []string
 	for _, n := range sortedKeys(c.vals) {
 		if !c.spec.vars[n].secret {
-			key += " " + n + "=" + c.vals[n]
+			account = append(account, n+"="+c.vals[n])
 		}
 	}
-	return key
+	return wire.StoreKey("jsonlogin "+c.spec.name, c.base, strings.Join(account, " "))
 }
 
 // expand expands t with the variables and, when tok is not nil, its

@@ -79,6 +79,9 @@ type Provider struct {
 	OAuth2 bool
 	// Required lists the Config's required fields.
 	Required []string
+	// AllowHTTP is how the Source's errors name the setting that allows
+	// plain http; empty means "AllowHTTP".
+	AllowHTTP string
 }
 
 // BaseURL returns the API's base URL on a running fake.
