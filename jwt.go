@@ -25,14 +25,14 @@ func jwtExpiry(token string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	var claims struct {
-		Exp *json.Number `json:"exp"`
+		Exp *float64 `json:"exp"` // a JSON number (RFC 7519's NumericDate), never a string
 	}
 	if json.Unmarshal(b, &claims) != nil || claims.Exp == nil {
 		return time.Time{}, false
 	}
-	f, err := claims.Exp.Float64()
+	f := *claims.Exp
 	const maxUnix = 253402300799 // 9999-12-31T23:59:59Z
-	if err != nil || math.IsNaN(f) || f < 1 || f > maxUnix {
+	if math.IsNaN(f) || f < 1 || f > maxUnix {
 		return time.Time{}, false
 	}
 	sec, frac := math.Modf(f)

@@ -62,6 +62,8 @@ func TestJWTExpiry(t *testing.T) {
 		{unsignedJWT(`{"exp":5e-324}`), time.Time{}},
 		{unsignedJWT(`{"exp":-1}`), time.Time{}},
 		{unsignedJWT(`{"exp":"tomorrow"}`), time.Time{}},
+		{unsignedJWT(`{"exp":"1700000000"}`), time.Time{}}, // a NumericDate is a JSON number, not a string
+		{unsignedJWT(`{"exp":1e400}`), time.Time{}},
 		{unsignedJWT(`{"sub":"alice"}`), time.Time{}},
 		{"a.b.c.d", time.Time{}},
 		{"opaque", time.Time{}},

@@ -1,0 +1,222 @@
+// Command mutants checks that the tests catch the loss of each guard of
+// the library. Each mutant below removes or breaks one guard, in a
+// scratch copy of the module, and runs the tests that must fail. The
+// command fails when a mutant survives, when it does not compile, or when
+// its snippet no longer occurs exactly once in its file, so that a guard
+// that loses its test, or a change that moves the guard, is noticed.
+//
+// Usage, from the repository's root (.ci/mutants.sh runs it):
+//
+//	go run ./internal/mutants [-race] [name-substring ...]
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// edit replaces the one occurrence of old in file with new.
+type edit struct{ file, old, new string }
+
+// mutant is one broken guard and the tests that must catch it.
+type mutant struct {
+	name  string
+	pkg   string // package pattern, relative to the module root
+	tests string // the -run pattern, anchored by the command
+	edits []edit
+}
+
+var mutants = []mutant{
+	// The Source and the Transport.
+	{"ctx-check", ".", "TestCancelledCallerStartsNoLogin", []edit{{"source.go", "\tif err := ctx.Err(); err != nil {\n\t\treturn nil, fmt.Errorf(\"%s: not waiting for login: %w\", s.cfg.Provider, err)\n\t}\n", ""}}},
+	{"invalidate-compare", ".", "TestInvalidateComparesFirst", []edit{{"source.go", "if e == nil || e.revoked || e.tok.AccessToken != tok.AccessToken {", "if e == nil || e.revoked {"}}},
+	{"invalidate-revoked", ".", "TestInvalidateComparesFirst|TestTransport401StormOneRelogin|TestTransportFreshTokenRefusedBacksOff", []edit{{"source.go", "if e == nil || e.revoked || e.tok.AccessToken != tok.AccessToken {", "if e == nil || e.tok.AccessToken != tok.AccessToken {"}}},
+	{"origin-check", ".", "TestTransportOriginScoping", []edit{{"transport.go", "if s.err == nil && !s.owns(req.URL, req.Host) {", "if false {"}}},
+	{"host-check", ".", "TestTransportOriginScoping|TestTransportHostOfAnotherVirtualHostGetsNoCredentials", []edit{{"origin.go", "if u == nil || (host != \"\" && !sameHost(u, host)) {", "if u == nil {"}}},
+	{"backoff-record", ".", "TestFailedLoginSharedAndBackedOff", []edit{{"source.go", "\ts.fail.Store(&failure{err: err, until: now.Add(d), n: n, rateLimited: limited})\n", "\t_ = limited\n"}}},
+	{"backoff-checks", ".", "TestFailedLoginSharedAndBackedOff", []edit{{"source.go", "\tif err := s.backoff(s.now()); err != nil {\n\t\treturn nil, err\n\t}\n", ""}, {"source.go", "\tif err := s.backoff(now); err != nil {\n\t\treturn nil, err\n\t}\n", ""}}},
+	{"detached-ctx", ".", "TestCallerCancelDoesNotCancelLogin", []edit{{"source.go", "context.WithTimeout(context.WithoutCancel(ctx), s.cfg.LoginTimeout)", "context.WithTimeout(ctx, s.cfg.LoginTimeout)"}}},
+	{"resend", ".", "TestTransportRetriesOnceWithBody", []edit{{"transport.go", "\tif !s.cfg.Scheme.Refused(resp) {\n\t\ts.accepted()\n\t\treturn resp, nil\n\t}\n\n\ts.Invalidate(e.tok)", "\tif true {\n\t\ts.accepted()\n\t\treturn resp, nil\n\t}\n\n\ts.Invalidate(e.tok)"}}},
+	{"resend-body", ".", "TestTransportRetriesOnceWithBody", []edit{{"transport.go", "\t\tif body, err = req.GetBody(); err != nil {", "\t\tif _, err = req.GetBody(); err != nil {"}}},
+	{"resend-at-most-once", ".", "TestTransportRetriesAtMostOnce", []edit{{"transport.go", "\tif s.cfg.Scheme.Refused(resp) {\n\t\ts.refusedFresh(e2.tok, resp.StatusCode)", "\tif s.cfg.Scheme.Refused(resp) {\n\t\tresp.Body.Close()\n\t\tresp, _ = t.transport().RoundTrip(authorize(req, e2, body))\n\t\ts.refusedFresh(e2.tok, resp.StatusCode)"}}},
+	{"refusal-unread", ".", "TestTransportDrippingRefusalDoesNotDelayResend", []edit{{"transport.go", "\tresp.Body.Close()\n\te2, err", "\tio.Copy(io.Discard, io.LimitReader(resp.Body, 4))\n\tresp.Body.Close()\n\te2, err"}}},
+	{"no-getbody-invalidates", ".", "TestTransportNoReplayWithoutGetBody", []edit{{"transport.go", "\ts.Invalidate(e.tok) // whether", "\tif req.GetBody != nil || req.Body == nil { s.Invalidate(e.tok) } // whether"}}},
+	{"fresh-refused", ".", "TestTransportFreshTokenRefusedBacksOff", []edit{{"transport.go", "\t\ts.refusedFresh(e2.tok, resp.StatusCode)\n", ""}}},
+	{"accepted-reset", ".", "TestTransportFreshTokenRefusedBacksOff", []edit{{"source.go", "\t\ts.rejected.Store(0)\n", ""}}},
+	{"close-body-on-error", ".", "TestTransportClosesBodyOnEveryPath", []edit{{"transport.go", "\tif err != nil {\n\t\tcloseBody(req)\n\t\treturn nil, err", "\tif err != nil {\n\t\treturn nil, err"}}},
+	{"refresh-ahead-backoff", ".", "TestEarlyWindowDuringBackoffAllocatesNothing", []edit{{"source.go", "if s.backingOff(now) != nil || !s.refreshing.CompareAndSwap(false, true) {", "if !s.refreshing.CompareAndSwap(false, true) {"}}},
+	{"refresh-ahead-once", ".", "TestEarlyRefreshInBackground", []edit{{"source.go", "if s.backingOff(now) != nil || !s.refreshing.CompareAndSwap(false, true) {", "if s.backingOff(now) != nil { s.refreshing.Store(true) } else {"}}},
+	{"load-stored-refused", ".", "TestRefusedStoredTokenNotReloaded", []edit{{"store.go", "\tif cur != nil && cur.revoked && cur.tok.AccessToken == tok.AccessToken {\n\t\treturn nil\n\t}\n", ""}}},
+	{"login-timeout-timer", ".", "TestLoginFuncIgnoringItsContextIsBounded", []edit{{"source.go", "t := time.NewTimer(s.cfg.LoginTimeout + loginGrace)", "t := time.NewTimer(time.Hour)"}}},
+	{"stuck-login-blocks", ".", "TestLoginFuncIgnoringItsContextIsBounded", []edit{{"source.go", "if !s.running.CompareAndSwap(false, true) {", "if s.running.Store(true); false {"}}},
+	{"bad-credentials-longest", ".", "TestBadCredentialsWaitLongest", []edit{{"source.go", "\tif le == nil || !le.BadCredentials {", "\tif true {"}}},
+	{"retry-after", ".", "TestRateLimitedLoginWaitsRetryAfter", []edit{{"source.go", "\t\td = max(d, min(le.RetryAfter, MaxRetryAfter))\n", ""}}},
+	{"retry-after-cap", ".", "TestRateLimitedLoginWaitsRetryAfter", []edit{{"source.go", "min(le.RetryAfter, MaxRetryAfter)", "le.RetryAfter"}}},
+	{"jitter-downward", ".", "TestBackoffJitterStaysWithinBounds", []edit{{"source.go", "(0.8+0.2*rand.Float64())", "(0.9+0.2*rand.Float64())"}}},
+	{"jitter-floor", ".", "TestBackoffJitterStaysWithinBounds", []edit{{"source.go", "max(time.Duration(float64(d)*(0.8+0.2*rand.Float64())), min(s.cfg.MinBackoff, d))", "time.Duration(float64(d)*(0.8+0.2*rand.Float64()))"}}},
+	{"early-window-3x-login", ".", "TestEarlyWindowCoversSlowLogin", []edit{{"source.go", "3*time.Duration(s.loginTook.Load())", "0"}}},
+	{"early-window-half", ".", "TestEarlyWindow", []edit{{"source.go", "\t\treturn min(w, lifetime/2)\n\tdefault:", "\t\treturn w\n\tdefault:"}}},
+	{"early-window-default-half", ".", "TestEarlyWindow", []edit{{"source.go", "\t\tw = max(min(DefaultEarlyRefresh, lifetime/10), 3*time.Duration(s.loginTook.Load()))\n\t\treturn min(w, lifetime/2)", "\t\tw = max(min(DefaultEarlyRefresh, lifetime/10), 3*time.Duration(s.loginTook.Load()))\n\t\treturn w"}}},
+	{"early-window-off", ".", "TestEarlyWindow", []edit{{"source.go", "\tcase w < 0:\n\t\treturn 0\n", ""}}},
+	{"year-9999", ".", "TestExpirySources", []edit{{"source.go", "if !exp.After(now) || exp.Year() > 9999 {", "if !exp.After(now) {"}}},
+	{"scrub-login-error", ".", "TestGenericConfigSecretsScrubbed", []edit{{"source.go", "\t\terr = s.scrub(err, cur)\n\t\ts.lost(ctx, op, err, d)", "\t\ts.lost(ctx, op, err, d)"}}},
+	{"panic-recover", ".", "TestPanicsAndGoexitBecomeErrors", []edit{{"source.go", "\t\t\t\tr.err = s.recovered(recover(), cur)", "\t\t\t\tr.err = s.recovered(nil, cur)"}}},
+	{"hot-path-no-lock", ".", "TestHotPathAllocatesNothing", []edit{{"source.go", "\t\tif e.usable(now) {\n\t\t\tif !e.refreshAt", "\t\tif false && e.usable(now) {\n\t\t\tif !e.refreshAt"}}},
+	{"singleflight", ".", "TestStampedeOneLogin", []edit{{"source.go", "ch := s.group.DoChan(\"login\", func() (any, error) { return s.flight(ctx) })", "ch := make(chan singleflight.Result, 1); go func() { v, err := s.flight(ctx); ch <- singleflight.Result{Val: v, Err: err} }()"}}},
+	{"store-delete-on-invalidate", ".", "TestSourceUsesStore", []edit{{"source.go", "\t\t\t\tif err := s.cfg.Store.Delete(ctx, s.cfg.StoreKey, e.stored); err != nil {", "\t\t\t\tif err := s.cfg.Store.Delete(ctx, s.cfg.StoreKey, nil); err != nil {"}}},
+	{"is-loopback-subdomain", "./internal/hostname", "TestIsLoopback", []edit{{"internal/hostname/hostname.go", "if strings.EqualFold(host, \"localhost\") || strings.EqualFold(host, \"localhost.\") {", "if strings.HasSuffix(strings.ToLower(host), \"localhost\") || strings.EqualFold(host, \"localhost.\") {"}}},
+	{"plain-http-refused", ".", "TestConfigErrors|TestParseOriginsLoopback", []edit{{"origin.go", "if o.scheme == \"http\" && !allowHTTP && !hostname.IsLoopback(o.host) {", "if o.scheme == \"http\" && !allowHTTP && !hostname.IsLoopback(o.host) && false {"}}},
+	{"store-shares-deadline", ".", "TestFlightFitsOneLoginTimeout", []edit{{"store.go", "\tctx, cancel := context.WithTimeout(ctx, storeTimeout)\n\tdefer cancel()\n\tb, err := s.cfg.Store.Load", "\tctx, cancel := context.WithTimeout(context.Background(), storeTimeout)\n\tdefer cancel()\n\tb, err := s.cfg.Store.Load"}}},
+	{"refresh-keeps-refresh-token", ".", "TestRefreshFuncUsedThenLoginFallback", []edit{{"source.go", "\t\t\tt.RefreshToken = cur.tok.RefreshToken\n", ""}}},
+	{"refresh-falls-back", ".", "TestRefreshFuncUsedThenLoginFallback", []edit{{"source.go", "\tif tok == nil {\n\t\ttok, err = s.call(ctx, a, EventLogin, cur, s.cfg.Login)", "\tif tok == nil && err == nil {\n\t\ttok, err = s.call(ctx, a, EventLogin, cur, s.cfg.Login)"}}},
+	{"event-retry", ".", "TestEventsAndLogs", []edit{{"transport.go", "\ts.emit(Event{Kind: EventRetry, Origin: originOf(req.URL)})\n", ""}}},
+	{"host-warning", ".", "TestTransportHostOfAnotherVirtualHostGetsNoCredentials", []edit{{"transport.go", "\tif req.Host != \"\" && u != nil && !sameHost(u, req.Host) {", "\tif false {"}}},
+	{"header-copy", ".", "TestTransportLeavesRequestUnmodified", []edit{{"transport.go", "\th := maps.Clone(req.Header)\n", "\th := maps.Clone(req.Header)\n\th = req.Header\n"}}},
+	{"url-copy", ".", "TestTransportLeavesRequestUnmodified", []edit{{"transport.go", "\tc.req.URL = &c.url\n", ""}}},
+	{"not-loopback-http", "./internal/hostname", "TestIsLoopback", []edit{{"internal/hostname/hostname.go", "\treturn ip != nil && ip.IsLoopback()", "\treturn ip != nil"}}},
+
+	// The Source's additions of the consolidation.
+	{"default-lifetime", ".", "TestDefaultLifetime", []edit{{"source.go", "\t\tcfg.Lifetime = cfg.DefaultLifetime\n", ""}}},
+	{"zero-transport", ".", "TestZeroTransport", []edit{{"transport.go", "\tif s == nil {\n\t\tcloseBody(req)\n\t\treturn nil, errNoSource\n\t}\n", ""}}},
+	{"start-context", ".", "TestEventStartContext", []edit{{"event.go", "\t\t*e.set = ctx\n", ""}}},
+	// internal/wire: the bounded read and the redirect policy.
+	{"wire-read-limit", "./internal/wire", "TestBoundedRead", []edit{{"internal/wire/wire.go", "io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))", "io.ReadAll(io.LimitReader(resp.Body, 4*MaxBody))"}}},
+	{"wire-read-limit-check", "./internal/wire", "TestBoundedRead", []edit{{"internal/wire/wire.go", "\tif len(b) > MaxBody {", "\tif false {"}}},
+	{"wire-redirect-origin", "./internal/wire", "TestRedirectPolicy", []edit{{"internal/wire/wire.go", "if req.URL.Scheme != first.Scheme || !strings.EqualFold(req.URL.Host, first.Host) {", "if (req.URL.Scheme != first.Scheme || !strings.EqualFold(req.URL.Host, first.Host)) && false {"}}},
+	// internal/redact: every form of a secret.
+	{"redact-query-escape", "./internal/redact", "TestSecretsScrubEveryForm", []edit{{"internal/redact/redact.go", "\t\t\turl.QueryEscape(v), url.PathEscape(v))", "\t\t\turl.PathEscape(v))"}}},
+	// The providers' refusal tests.
+	{"mic-not-authorized", "./mic", "TestTokenRefusal|TestRefusals", []edit{{"mic/mic.go", "return code != \"NOT_AUTHORIZED\" && strings.Contains(strings.ToLower(msg), \"token\")", "return (code != \"NOT_AUTHORIZED\" || true) && strings.Contains(strings.ToLower(msg), \"token\")"}}},
+	{"mic-403-token-only", "./mic", "TestRefusals", []edit{{"mic/mic.go", "\t\treturn ok && tokenRefusal(b)", "\t\treturn ok && (tokenRefusal(b) || true)"}}},
+	{"mic-peek-limit", "./mic", "TestDefaultRefusedEndlessBody", []edit{{"mic/mic.go", "wire.PeekJSON(resp, peekLimit)", "wire.PeekJSON(resp, 1<<40)"}}},
+	{"xpay-envelope-refusal", "./xpay", "TestConformance", []edit{{"xpay/xpay.go", "\tcase http.StatusOK:\n\t\tif resp.Body == nil", "\tcase -1:\n\t\tif resp.Body == nil"}}},
+	{"xpay-whole-message", "./xpay", "TestDefaultRefused|FuzzRefusesToken", []edit{{"xpay/xpay.go", "if slices.Contains(tokenRefusals, m) {", "if slices.ContainsFunc(tokenRefusals, func(r string) bool { return strings.Contains(m, r[:3]) }) {"}}},
+	{"xpay-peek-declared-length", "./xpay", "TestDefaultRefusedBodyIntact|FuzzXPayRefusalPeek", []edit{{"xpay/xpay.go", "resp.ContentLength > peekLimit || ", ""}}},
+	// jsonlogin: strict descriptions and the origins of its calls.
+	{"jsonlogin-strict", "./jsonlogin", "TestParseStrict", []edit{{"jsonlogin/spec.go", "\tdec.DisallowUnknownFields()\n", ""}}},
+	{"jsonlogin-plain-http", "./jsonlogin", "TestPlainHTTP", []edit{{"jsonlogin/source.go", "if u.Scheme == \"http\" && !c.allowHTTP && !hostname.IsLoopback(u.Hostname()) {", "if false && !hostname.IsLoopback(u.Hostname()) {"}}},
+}
+
+func main() {
+	race := flag.Bool("race", false, "run the tests with the race detector")
+	flag.Parse()
+	scratch, err := os.MkdirTemp("", "loginauth-mutants-")
+	if err != nil {
+		fatal(err)
+	}
+	defer os.RemoveAll(scratch)
+	if err := copyTree(".", scratch); err != nil {
+		fatal(err)
+	}
+	var failed, ran int
+	for _, m := range mutants {
+		if !selected(m.name, flag.Args()) {
+			continue
+		}
+		ran++
+		if msg := run(scratch, m, *race); msg != "" {
+			failed++
+			fmt.Printf("FAIL %s: %s\n", m.name, msg)
+		}
+	}
+	fmt.Printf("mutants: %d run, %d not caught\n", ran, failed)
+	if failed > 0 {
+		os.Exit(1)
+	}
+}
+
+func selected(name string, filters []string) bool {
+	if len(filters) == 0 {
+		return true
+	}
+	for _, f := range filters {
+		if strings.Contains(name, f) {
+			return true
+		}
+	}
+	return false
+}
+
+var failLine = regexp.MustCompile(`--- FAIL: (\S+)`)
+
+// run applies m in scratch, runs its tests and restores the files. It
+// returns why the mutant was not caught, or "".
+func run(scratch string, m mutant, race bool) string {
+	orig := map[string][]byte{}
+	defer func() {
+		for f, b := range orig {
+			os.WriteFile(filepath.Join(scratch, f), b, 0o644)
+		}
+	}()
+	for _, e := range m.edits {
+		path := filepath.Join(scratch, e.file)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err.Error()
+		}
+		if _, ok := orig[e.file]; !ok {
+			orig[e.file] = b
+		}
+		if n := bytes.Count(b, []byte(e.old)); n != 1 {
+			return fmt.Sprintf("%s holds its snippet %d times, not once: update the mutant", e.file, n)
+		}
+		if err := os.WriteFile(path, bytes.Replace(b, []byte(e.old), []byte(e.new), 1), 0o644); err != nil {
+			return err.Error()
+		}
+	}
+	args := []string{"test", "-count=1", "-timeout=300s", "-run", "^(" + m.tests + ")$"}
+	if race {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command("go", append(args, m.pkg)...)
+	cmd.Dir = scratch
+	out, err := cmd.CombinedOutput()
+	switch {
+	case err == nil:
+		return fmt.Sprintf("survived: %s %s passed", m.pkg, m.tests)
+	case bytes.Contains(out, []byte("[build failed]")) || bytes.Contains(out, []byte("[setup failed]")):
+		return "does not compile:\n" + string(out)
+	}
+	caught := "a crash or timeout"
+	if f := failLine.FindSubmatch(out); f != nil {
+		caught = string(f[1])
+	}
+	fmt.Printf("ok   %s: caught by %s\n", m.name, caught)
+	return ""
+}
+
+// copyTree copies the regular files under src, but .git, to dst.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == ".git" {
+			return filepath.SkipDir
+		}
+		target := filepath.Join(dst, path)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "mutants:", err)
+	os.Exit(1)
+}
