@@ -515,6 +515,25 @@ func TestStoreKeepsIdentityID(t *testing.T) {
 	is.Equal(srv.Logins(), int64(2))
 }
 
+// refreshFailure makes cfg record the error of the last failed refresh,
+// which the returned function reports.
+func refreshFailure(cfg *mic.Config) func() error {
+	var mu sync.Mutex
+	var last error
+	cfg.OnEvent = func(ev loginauth.Event) {
+		if ev.Kind == loginauth.EventFailure && ev.Op == "refresh" {
+			mu.Lock()
+			last = ev.Err
+			mu.Unlock()
+		}
+	}
+	return func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		return last
+	}
+}
+
 // TestRefreshFaults makes the refresh endpoint (and the login it falls
 // back on) fail in each way of sourcetest.FaultCases, after a token the
 // API refused: the refresh failure says what was wrong, the caller gets a
@@ -529,18 +548,10 @@ func TestRefreshFaults(t *testing.T) {
 			t.Cleanup(srv.Close)
 			sourcetest.InBubble(t, srv, fc.Timeout > 0, func(t *testing.T, base http.RoundTripper) {
 				is := is.New(t)
-				var mu sync.Mutex
-				var refreshErr error
 				cfg := sourcetest.MICConfig(srv)
 				cfg.HTTPClient = &http.Client{Transport: base}
 				cfg.LoginTimeout = fc.Timeout
-				cfg.OnEvent = func(ev loginauth.Event) {
-					if ev.Kind == loginauth.EventFailure && ev.Op == "refresh" {
-						mu.Lock()
-						refreshErr = ev.Err
-						mu.Unlock()
-					}
-				}
+				refreshErr := refreshFailure(&cfg)
 				src := mic.NewSource(cfg)
 				tok, err := src.Token()
 				is.NoErr(err)
@@ -552,9 +563,7 @@ func TestRefreshFaults(t *testing.T) {
 				elapsed := time.Since(start)
 				is.True(err != nil)
 				sourcetest.Contains(t, err.Error(), "mic: login failed")
-				mu.Lock()
-				rerr := refreshErr
-				mu.Unlock()
+				rerr := refreshErr()
 				is.True(rerr != nil) // the refresh failed first
 				sourcetest.Contains(t, rerr.Error(), "mic: refresh failed")
 				want := fc.Wants(p)
@@ -607,18 +616,10 @@ func TestRefreshRedirectRefused(t *testing.T) {
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
 
-	var mu sync.Mutex
-	var refreshErr error
 	cfg := sourcetest.MICConfig(fake)
 	cfg.BaseURL = front.URL + "/" + mictest.StackName
 	cfg.HTTPClient = &http.Client{Transport: tr}
-	cfg.OnEvent = func(ev loginauth.Event) {
-		if ev.Kind == loginauth.EventFailure && ev.Op == "refresh" {
-			mu.Lock()
-			refreshErr = ev.Err
-			mu.Unlock()
-		}
-	}
+	refreshErr := refreshFailure(&cfg)
 	src := mic.NewSource(cfg)
 	old, err := src.Token()
 	is.NoErr(err)
@@ -627,11 +628,10 @@ func TestRefreshRedirectRefused(t *testing.T) {
 	tok, err := src.Token()
 	is.NoErr(err) // the login it falls back on
 	is.True(tok.AccessToken != old.AccessToken)
-	mu.Lock()
-	defer mu.Unlock()
-	is.True(refreshErr != nil) // the refresh failed
-	sourcetest.Contains(t, refreshErr.Error(), "mic: refresh failed", "refusing redirect to another origin")
-	is.True(!strings.Contains(refreshErr.Error(), old.RefreshToken))
+	rerr := refreshErr()
+	is.True(rerr != nil) // the refresh failed
+	sourcetest.Contains(t, rerr.Error(), "mic: refresh failed", "refusing redirect to another origin")
+	is.True(!strings.Contains(rerr.Error(), old.RefreshToken))
 	is.Equal(received.Load(), int64(0)) // the refresh token went nowhere
 	is.Equal(fake.Logins(), int64(2))
 	is.Equal(fake.Refreshes(), int64(0))
@@ -702,18 +702,7 @@ func TestAbsurdJWTClaims(t *testing.T) {
 // never ends: it reads at most its 16 KiB peek, does not take it for a
 // refusal, and the caller still reads the body from its first byte.
 func TestDefaultRefusedEndlessBody(t *testing.T) {
-	is := is.New(t)
-	prefix := `{"message":"invalid token","pad":"`
-	body := &sourcetest.Endless{Prefix: prefix}
-	resp := &http.Response{StatusCode: http.StatusForbidden, Header: http.Header{"Content-Type": {"application/json"}}, Body: body, ContentLength: -1}
-	is.True(!mic.DefaultRefused(resp)) // too long to judge: not a refusal
-	is.True(body.Count() <= 16<<10+1)  // read no more than the peek
-	got := make([]byte, len(prefix)+100)
-	_, err := io.ReadFull(resp.Body, got)
-	is.NoErr(err)
-	is.Equal(string(got[:len(prefix)]), prefix) // the caller reads the body from the start
-	resp.Body.Close()
-	is.True(body.Closed()) // closing reaches the real body
+	sourcetest.RefusalPeekBounded(t, mic.DefaultRefused, http.StatusForbidden, `{"message":"invalid token","pad":"`)
 }
 
 // FuzzLoginResponse gives the login call of a fresh Source per input the
@@ -848,9 +837,9 @@ func FuzzDefaultRefused(f *testing.F) {
 	f.Add(403, "", []byte(`{"message":"The incoming token has expired"}`), uint16(20000), false)
 	f.Add(403, "text/html", []byte(`<html>token</html>`), uint16(0), true)
 	f.Fuzz(func(t *testing.T, status int, ct string, body []byte, pad uint16, declared bool) {
-		got, status := sourcetest.CheckRefused(t, mic.DefaultRefused, status, ct, body, pad, declared)
-		if got && status != http.StatusUnauthorized && status != http.StatusForbidden {
-			t.Fatalf("HTTP %d taken for a refusal", status)
+		r := sourcetest.CheckRefused(t, mic.DefaultRefused, status, ct, body, pad, declared)
+		if r.Refused && r.Status != http.StatusUnauthorized && r.Status != http.StatusForbidden {
+			t.Fatalf("HTTP %d taken for a refusal", r.Status)
 		}
 	})
 }

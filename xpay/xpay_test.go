@@ -497,18 +497,7 @@ func TestExpiresAtBeyondYear9999(t *testing.T) {
 // never ends: it reads at most its 16 KiB peek, does not take it for a
 // refusal, and the caller still reads the body from its first byte.
 func TestDefaultRefusedEndlessBody(t *testing.T) {
-	is := is.New(t)
-	prefix := `{"error":{"message":"invalid token","pad":"`
-	body := &sourcetest.Endless{Prefix: prefix}
-	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: body, ContentLength: -1}
-	is.True(!xpay.DefaultRefused(resp)) // too long to judge: not a refusal
-	is.True(body.Count() <= 16<<10+1)   // read no more than the peek
-	got := make([]byte, len(prefix)+100)
-	_, err := io.ReadFull(resp.Body, got)
-	is.NoErr(err)
-	is.Equal(string(got[:len(prefix)]), prefix) // the caller reads the body from the start
-	resp.Body.Close()
-	is.True(body.Closed()) // closing reaches the real body
+	sourcetest.RefusalPeekBounded(t, xpay.DefaultRefused, http.StatusOK, `{"error":{"message":"invalid token","pad":"`)
 }
 
 // FuzzLoginResponse gives the login call of a fresh Source per input the

@@ -244,13 +244,7 @@ func symbols(d *doc.Package) []string {
 			if !ok {
 				continue
 			}
-			var list *ast.FieldList
-			switch x := ts.Type.(type) {
-			case *ast.StructType:
-				list = x.Fields
-			case *ast.InterfaceType:
-				list = x.Methods
-			}
+			list := fieldList(ts)
 			if list == nil {
 				continue
 			}
@@ -381,13 +375,7 @@ func comments(d *doc.Package, want func(exported bool) bool) []group {
 		for _, spec := range t.Decl.Specs {
 			ts := spec.(*ast.TypeSpec)
 			addAST(te, ts.Doc, ts.Comment)
-			var list *ast.FieldList
-			switch x := ts.Type.(type) {
-			case *ast.StructType:
-				list = x.Fields
-			case *ast.InterfaceType:
-				list = x.Methods
-			}
+			list := fieldList(ts)
 			if list == nil {
 				continue
 			}
@@ -431,4 +419,16 @@ func links(d *comment.Doc) []*comment.DocLink {
 	}
 	blocks(d.Content)
 	return out
+}
+
+// fieldList returns the fields of a struct type or the methods of an
+// interface type, or nil.
+func fieldList(ts *ast.TypeSpec) *ast.FieldList {
+	switch x := ts.Type.(type) {
+	case *ast.StructType:
+		return x.Fields
+	case *ast.InterfaceType:
+		return x.Methods
+	}
+	return nil
 }

@@ -228,18 +228,27 @@ func (b *CountingBody) Read(p []byte) (int, error) { n, err := b.R.Read(p); b.N 
 // Close records the call.
 func (b *CountingBody) Close() error { b.Closed = true; return nil }
 
+// Refusal is what [CheckRefused] sent and saw.
+type Refusal struct {
+	Refused bool   // the verdict
+	Status  int    // the status sent
+	Body    []byte // the body sent, padded
+	Read    int    // how many bytes the check read
+	Length  int64  // the declared Content-Length, or -1
+}
+
 // CheckRefused checks a Scheme's refusal check on a fuzzed response: it
 // reads at most its 16 KiB peek, nothing of a body declared longer, and
 // leaves the body byte for byte for the caller, closing the original when
 // the caller closes it; a 401 is a refusal. body is padded with pad
-// spaces, declared when declared is set; a status outside 100..599 is
-// sent as 200. It returns the verdict and the status it sent.
-func CheckRefused(t *testing.T, refused func(*http.Response) bool, status int, ct string, body []byte, pad uint16, declared bool) (bool, int) {
+// newlines, declared when declared is set; a status outside 100..599 is
+// sent as 200.
+func CheckRefused(t *testing.T, refused func(*http.Response) bool, status int, ct string, body []byte, pad uint16, declared bool) Refusal {
 	t.Helper()
 	if status < 100 || status > 599 {
 		status = http.StatusOK
 	}
-	body = append(body, bytes.Repeat([]byte{' '}, int(pad))...) // still JSON, perhaps too long
+	body = append(body, bytes.Repeat([]byte{'\n'}, int(pad))...) // still JSON, perhaps too long
 	rc := &CountingBody{R: bytes.NewReader(body)}
 	resp := &http.Response{StatusCode: status, Header: http.Header{}, Body: rc, ContentLength: -1}
 	if ct != "" {
@@ -266,5 +275,5 @@ func CheckRefused(t *testing.T, refused func(*http.Response) bool, status int, c
 	if status == http.StatusUnauthorized && !got {
 		t.Fatal("a 401 is not a refusal")
 	}
-	return got, status
+	return Refusal{Refused: got, Status: status, Body: body, Read: rc.N, Length: resp.ContentLength}
 }

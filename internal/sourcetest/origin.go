@@ -340,6 +340,24 @@ func loginRedirectRefused(t *testing.T, p Provider) {
 	}
 }
 
+// RefusalPeekBounded gives refused an answer with status whose JSON body,
+// starting with prefix, never ends: refused must read at most its 16 KiB
+// peek, must not take the answer for a refusal, and must leave the body
+// whole for the caller, closing the original when the caller closes it.
+func RefusalPeekBounded(t *testing.T, refused func(*http.Response) bool, status int, prefix string) {
+	is := is.New(t)
+	body := &Endless{Prefix: prefix}
+	resp := &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/json"}}, Body: body, ContentLength: -1}
+	is.True(!refused(resp))           // too long to judge: not a refusal
+	is.True(body.Count() <= 16<<10+1) // read no more than the peek
+	got := make([]byte, len(prefix)+100)
+	_, err := io.ReadFull(resp.Body, got)
+	is.NoErr(err)
+	is.Equal(string(got[:len(prefix)]), prefix) // the caller reads the body from the start
+	resp.Body.Close()
+	is.True(body.Closed()) // closing reaches the real body
+}
+
 // Endless is a response body that does not end for a reader that keeps
 // to a limit, and counts what is read of it, and whether it was closed.
 // It starts with Prefix, then 'a' up to 64 MiB, so that a reader that
