@@ -258,11 +258,12 @@ func CheckRefused(t *testing.T, refused func(*http.Response) bool, status int, c
 		resp.ContentLength = int64(len(body))
 	}
 	got := refused(resp)
-	if rc.N > 16<<10+1 {
-		t.Fatalf("the refusal check read %d bytes", rc.N)
+	read := rc.N
+	if read > 16<<10+1 {
+		t.Fatalf("the refusal check read %d bytes", read)
 	}
-	if declared && len(body) > 16<<10 && rc.N != 0 {
-		t.Fatalf("the refusal check read %d bytes of a body declared too long", rc.N)
+	if declared && len(body) > 16<<10 && read != 0 {
+		t.Fatalf("the refusal check read %d bytes of a body declared too long", read)
 	}
 	rest, err := io.ReadAll(resp.Body)
 	if err != nil || !bytes.Equal(rest, body) {
@@ -275,5 +276,5 @@ func CheckRefused(t *testing.T, refused func(*http.Response) bool, status int, c
 	if status == http.StatusUnauthorized && !got {
 		t.Fatal("a 401 is not a refusal")
 	}
-	return Refusal{Refused: got, Status: status, Body: body, Read: rc.N, Length: resp.ContentLength}
+	return Refusal{Refused: got, Status: status, Body: body, Read: read, Length: resp.ContentLength}
 }
