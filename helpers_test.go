@@ -6,7 +6,6 @@ package loginauth
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -109,11 +108,4 @@ func newAPI() (*api, *Source, *http.Client) {
 	a := &api{}
 	src := testSource(a.login, Options{})
 	return a, src, &http.Client{Transport: NewTransport(src, a)}
-}
-
-// unsignedJWT returns a JWT whose payload is the given text, as it is,
-// even when it is not JSON; loginauthtest.JWT builds well-formed ones.
-func unsignedJWT(payload string) string {
-	enc := base64.RawURLEncoding
-	return enc.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc.EncodeToString([]byte(payload)) + ".c2ln"
 }

@@ -22,7 +22,7 @@ func FuzzJWTExpiry(f *testing.F) {
 		`{"exp":[1]}`, `{"exp":{"a":1}}`, `{"exp":1.7e9,"exp":-5}`, `{}`, `[]`, `null`, ``,
 		`{"exp":1700000000`, "{\"exp\":1700000000}\x00",
 	} {
-		f.Add(unsignedJWT(p))
+		f.Add(loginauthtest.RawJWT(p))
 	}
 	for _, tok := range []string{"", ".", "..", "...", "a.b.c", "a..c", "a.=.c", "a.====.c", "not a jwt", "a.e30.c.d"} {
 		f.Add(tok)
@@ -52,19 +52,19 @@ func TestJWTExpiry(t *testing.T) {
 		token string
 		want  time.Time // zero: refused
 	}{
-		{unsignedJWT(`{"exp":1700000000}`), time.Unix(1700000000, 0)},
-		{unsignedJWT(`{"exp":1700000000.5}`), time.Unix(1700000000, 5e8)},
-		{unsignedJWT(`{"exp":1}`), time.Unix(1, 0)},
-		{unsignedJWT(`{"exp":253402300799}`), time.Unix(253402300799, 0)},
-		{unsignedJWT(`{"exp":253402300800}`), time.Time{}},
-		{unsignedJWT(`{"exp":0}`), time.Time{}},
-		{unsignedJWT(`{"exp":1e-10}`), time.Time{}},
-		{unsignedJWT(`{"exp":5e-324}`), time.Time{}},
-		{unsignedJWT(`{"exp":-1}`), time.Time{}},
-		{unsignedJWT(`{"exp":"tomorrow"}`), time.Time{}},
-		{unsignedJWT(`{"exp":"1700000000"}`), time.Time{}}, // a NumericDate is a JSON number, not a string
-		{unsignedJWT(`{"exp":1e400}`), time.Time{}},
-		{unsignedJWT(`{"sub":"alice"}`), time.Time{}},
+		{loginauthtest.RawJWT(`{"exp":1700000000}`), time.Unix(1700000000, 0)},
+		{loginauthtest.RawJWT(`{"exp":1700000000.5}`), time.Unix(1700000000, 5e8)},
+		{loginauthtest.RawJWT(`{"exp":1}`), time.Unix(1, 0)},
+		{loginauthtest.RawJWT(`{"exp":253402300799}`), time.Unix(253402300799, 0)},
+		{loginauthtest.RawJWT(`{"exp":253402300800}`), time.Time{}},
+		{loginauthtest.RawJWT(`{"exp":0}`), time.Time{}},
+		{loginauthtest.RawJWT(`{"exp":1e-10}`), time.Time{}},
+		{loginauthtest.RawJWT(`{"exp":5e-324}`), time.Time{}},
+		{loginauthtest.RawJWT(`{"exp":-1}`), time.Time{}},
+		{loginauthtest.RawJWT(`{"exp":"tomorrow"}`), time.Time{}},
+		{loginauthtest.RawJWT(`{"exp":"1700000000"}`), time.Time{}}, // a NumericDate is a JSON number, not a string
+		{loginauthtest.RawJWT(`{"exp":1e400}`), time.Time{}},
+		{loginauthtest.RawJWT(`{"sub":"alice"}`), time.Time{}},
 		{"a.b.c.d", time.Time{}},
 		{"opaque", time.Time{}},
 	} {

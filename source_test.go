@@ -449,7 +449,7 @@ func TestEarlyWindowCoversSlowLogin(t *testing.T) {
 func TestExpirySources(t *testing.T) {
 	clk := &loginauthtest.Clock{}
 	now := clk.Now()
-	jwt := func(exp any) string { return unsignedJWT(fmt.Sprintf(`{"exp":%v}`, exp)) }
+	jwt := func(exp any) string { return loginauthtest.RawJWT(fmt.Sprintf(`{"exp":%v}`, exp)) }
 	life := now.Add(time.Minute)
 	tests := []struct {
 		name     string
@@ -465,7 +465,7 @@ func TestExpirySources(t *testing.T) {
 		{"stated in the past", oauth2.Token{AccessToken: "opaque", Expiry: now.Add(-time.Hour)}, time.Minute, life},
 		{"stated now", oauth2.Token{AccessToken: "opaque", Expiry: now}, time.Minute, life},
 		{"stated beyond year 9999", oauth2.Token{AccessToken: "opaque", Expiry: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, time.Minute, life},
-		{"jwt in the past", oauth2.Token{AccessToken: unsignedJWT(fmt.Sprintf(`{"exp":%d,"iat":%d}`, now.Add(-time.Hour).Unix(), now.Unix()))}, time.Minute, life},
+		{"jwt in the past", oauth2.Token{AccessToken: loginauthtest.RawJWT(fmt.Sprintf(`{"exp":%d,"iat":%d}`, now.Add(-time.Hour).Unix(), now.Unix()))}, time.Minute, life},
 		{"jwt now", oauth2.Token{AccessToken: jwt(now.Unix())}, time.Minute, life},
 		{"jwt negative", oauth2.Token{AccessToken: jwt(-5)}, time.Minute, life},
 		{"jwt zero", oauth2.Token{AccessToken: jwt(0)}, time.Minute, life},
@@ -475,10 +475,10 @@ func TestExpirySources(t *testing.T) {
 		{"jwt int overflow", oauth2.Token{AccessToken: jwt("99999999999999999999")}, time.Minute, life},
 		{"jwt exp a string", oauth2.Token{AccessToken: jwt(`"tomorrow"`)}, time.Minute, life},
 		{"jwt exp null", oauth2.Token{AccessToken: jwt("null")}, time.Minute, life},
-		{"jwt without exp", oauth2.Token{AccessToken: unsignedJWT(`{"sub":"alice"}`)}, time.Minute, life},
-		{"jwt payload not JSON", oauth2.Token{AccessToken: unsignedJWT(`exp`)}, time.Minute, life},
+		{"jwt without exp", oauth2.Token{AccessToken: loginauthtest.RawJWT(`{"sub":"alice"}`)}, time.Minute, life},
+		{"jwt payload not JSON", oauth2.Token{AccessToken: loginauthtest.RawJWT(`exp`)}, time.Minute, life},
 		{"jwt payload not base64", oauth2.Token{AccessToken: "eyJhbGciOiJub25lIn0.%%%.c2ln"}, time.Minute, life},
-		{"jwt over 16 KiB", oauth2.Token{AccessToken: unsignedJWT(fmt.Sprintf(`{"exp":%d,"pad":"%s"}`, now.Add(time.Hour).Unix(), strings.Repeat("a", 20<<10)))}, time.Minute, life},
+		{"jwt over 16 KiB", oauth2.Token{AccessToken: loginauthtest.RawJWT(fmt.Sprintf(`{"exp":%d,"pad":"%s"}`, now.Add(time.Hour).Unix(), strings.Repeat("a", 20<<10)))}, time.Minute, life},
 		{"jwt exp a string, no lifetime", oauth2.Token{AccessToken: jwt(`"soon"`)}, 0, time.Time{}},
 	}
 	for _, tt := range tests {

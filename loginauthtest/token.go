@@ -98,9 +98,16 @@ func JWT(exp time.Time, claims map[string]any) string {
 	if err != nil {
 		panic("loginauthtest: JWT claims: " + err.Error())
 	}
+	return RawJWT(string(b))
+}
+
+// RawJWT returns an unsigned JSON Web Token whose payload is the given
+// text, as it is, for tests of claims that [JWT] cannot build: an exp that
+// is a string, null or 1e300, a payload that is not JSON.
+func RawJWT(payload string) string {
 	enc := base64.RawURLEncoding
 	header := `{"alg":"RS256","kid":"loginauthtest","typ":"JWT"}`
-	return enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString(b) + "." + enc.EncodeToString(RandomBytes(32))
+	return enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString([]byte(payload)) + "." + enc.EncodeToString(RandomBytes(32))
 }
 
 // RandomBytes returns n random bytes.

@@ -3,7 +3,6 @@ package mic_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -637,13 +636,6 @@ func TestRefreshRedirectRefused(t *testing.T) {
 	is.Equal(fake.Refreshes(), int64(0))
 }
 
-// rawJWT returns an unsigned JWT with the given payload as it is, which
-// loginauthtest.JWT cannot build: an exp of any JSON type, or no JSON.
-func rawJWT(payload string) string {
-	enc := base64.RawURLEncoding
-	return enc.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc.EncodeToString([]byte(payload)) + ".c2lnbmF0dXJl"
-}
-
 // TestAbsurdJWTClaims serves logins whose token has a negative, zero,
 // past, absurd or unreadable exp claim: the Source falls back on the
 // lifetime, and does not log in again on every call. A sane claim is
@@ -656,23 +648,23 @@ func TestAbsurdJWTClaims(t *testing.T) {
 		token string
 		want  time.Time
 	}{
-		{"negative", rawJWT(`{"exp":-1}`), fallback},
-		{"zero", rawJWT(`{"exp":0}`), fallback},
-		{"tiny", rawJWT(`{"exp":1e-10}`), fallback},
-		{"past", rawJWT(fmt.Sprintf(`{"exp":%d,"iat":%d}`, now.Add(-time.Hour).Unix(), now.Unix())), fallback},
-		{"now", rawJWT(fmt.Sprintf(`{"exp":%d}`, now.Unix())), fallback},
-		{"year-10000", rawJWT(`{"exp":253402300800}`), fallback},
-		{"float-overflow", rawJWT(`{"exp":1e300}`), fallback},
-		{"int-overflow", rawJWT(`{"exp":99999999999999999999}`), fallback},
-		{"string", rawJWT(`{"exp":"tomorrow"}`), fallback},
-		{"null", rawJWT(`{"exp":null}`), fallback},
-		{"no-exp", rawJWT(`{"sub":"alice"}`), fallback},
-		{"payload-not-json", rawJWT(`exp`), fallback},
+		{"negative", loginauthtest.RawJWT(`{"exp":-1}`), fallback},
+		{"zero", loginauthtest.RawJWT(`{"exp":0}`), fallback},
+		{"tiny", loginauthtest.RawJWT(`{"exp":1e-10}`), fallback},
+		{"past", loginauthtest.RawJWT(fmt.Sprintf(`{"exp":%d,"iat":%d}`, now.Add(-time.Hour).Unix(), now.Unix())), fallback},
+		{"now", loginauthtest.RawJWT(fmt.Sprintf(`{"exp":%d}`, now.Unix())), fallback},
+		{"year-10000", loginauthtest.RawJWT(`{"exp":253402300800}`), fallback},
+		{"float-overflow", loginauthtest.RawJWT(`{"exp":1e300}`), fallback},
+		{"int-overflow", loginauthtest.RawJWT(`{"exp":99999999999999999999}`), fallback},
+		{"string", loginauthtest.RawJWT(`{"exp":"tomorrow"}`), fallback},
+		{"null", loginauthtest.RawJWT(`{"exp":null}`), fallback},
+		{"no-exp", loginauthtest.RawJWT(`{"sub":"alice"}`), fallback},
+		{"payload-not-json", loginauthtest.RawJWT(`exp`), fallback},
 		{"payload-not-base64", "eyJhbGciOiJub25lIn0.%%%.c2ln", fallback},
 		{"opaque", "0123456789abcdef", fallback},
-		{"huge", rawJWT(fmt.Sprintf(`{"exp":%d,"pad":"%s"}`, now.Add(time.Hour).Unix(), strings.Repeat("a", 20<<10))), fallback},
+		{"huge", loginauthtest.RawJWT(fmt.Sprintf(`{"exp":%d,"pad":"%s"}`, now.Add(time.Hour).Unix(), strings.Repeat("a", 20<<10))), fallback},
 		{"sane", loginauthtest.JWT(now.Add(10*time.Minute), nil), now.Add(10 * time.Minute)},
-		{"year-9999", rawJWT(`{"exp":253402300799}`), time.Unix(253402300799, 0)},
+		{"year-9999", loginauthtest.RawJWT(`{"exp":253402300799}`), time.Unix(253402300799, 0)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
