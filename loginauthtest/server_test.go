@@ -167,6 +167,12 @@ func TestJWTAndHex(t *testing.T) {
 	is.Equal(claims["sub"], "alice")
 	is.Equal(len(loginauthtest.RandomHex(40)), 40)
 	is.Equal(len(loginauthtest.RandomHex(7)), 7)
+
+	raw := strings.Split(loginauthtest.RawJWT(`{"exp":"tomorrow"`), ".")
+	is.Equal(len(raw), 3)
+	b, err = base64URL(raw[1])
+	is.NoErr(err)
+	is.Equal(string(b), `{"exp":"tomorrow"`) // the payload as given, even broken
 }
 
 func TestCloseEndsStalledHandlers(t *testing.T) {
