@@ -89,10 +89,14 @@ func New(cfg Config) (*Proxy, error) {
 	}
 	base, err := url.Parse(cfg.BaseURL)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // without the URL, which may hold a password
+		}
 		return nil, fmt.Errorf("proxy: BaseURL: %w", err)
 	}
 	if (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, fmt.Errorf("proxy: BaseURL %q is not an absolute http or https URL", cfg.BaseURL)
+		return nil, fmt.Errorf("proxy: BaseURL %q is not an absolute http or https URL", base.Redacted())
 	}
 	if base.User != nil || base.Fragment != "" {
 		return nil, errors.New("proxy: BaseURL must have no user information and no fragment")
