@@ -18,6 +18,8 @@ import (
 // each of which takes the Crux token as the fake's own endpoints do:
 //
 //	POST /echo     reads the body, counts it, then answers it back (401 to a bad token)
+//	POST /upload   counts the bytes of the body as they arrive
+//	GET  /early    answers 103 Early Hints, then 200
 //	GET  /stream   server-sent events: one, then two once release is closed
 //	GET  /slow     says it entered, then answers "done" once release is closed
 //	GET  /cookie   sets a sessionid cookie and answers the Cookie it got
@@ -32,6 +34,7 @@ type api struct {
 	hits    atomic.Int64 // requests to any route of the front, the fake's included
 	echoes  atomic.Int64 // bodies read by /echo
 	echoLen atomic.Int64 // length of the last body read by /echo
+	read    atomic.Int64 // bytes read so far by /upload
 	entered chan struct{}
 	release chan struct{}
 }
@@ -52,6 +55,18 @@ func newAPI(t testing.TB) *api {
 		if a.authorize(w, r) {
 			w.Write(b)
 		}
+	})
+	mux.HandleFunc("POST /upload", func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(countWriter{&a.read}, r.Body)
+		a.authorize(w, r)
+	})
+	mux.HandleFunc("GET /early", func(w http.ResponseWriter, r *http.Request) {
+		if !a.authorize(w, r) {
+			return
+		}
+		w.Header().Set("Link", "</style.css>; rel=preload")
+		w.WriteHeader(http.StatusEarlyHints)
+		io.WriteString(w, "after the hints")
 	})
 	mux.HandleFunc("GET /stream", func(w http.ResponseWriter, r *http.Request) {
 		if !a.authorize(w, r) {
@@ -180,4 +195,12 @@ func memClient(h http.Handler) *http.Client {
 		r.RequestURI = r.URL.RequestURI()
 		h.ServeHTTP(w, r)
 	})}}
+}
+
+// countWriter counts the bytes written to it.
+type countWriter struct{ n *atomic.Int64 }
+
+func (c countWriter) Write(b []byte) (int, error) {
+	c.n.Add(int64(len(b)))
+	return len(b), nil
 }

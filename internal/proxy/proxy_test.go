@@ -9,18 +9,22 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
+	"net/textproto"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/iotest"
+	"testing/synctest"
 
 	"github.com/matryer/is"
 
 	"github.com/loginauth/loginauth"
 	"github.com/loginauth/loginauth/crux/cruxtest"
 	"github.com/loginauth/loginauth/internal/sourcetest"
+	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/loginauth/loginauth/mic/mictest"
 )
 
@@ -126,6 +130,38 @@ func TestLargeBodyStreamsWithoutResend(t *testing.T) {
 			is.Equal(a.echoLen.Load(), int64(tc.size))                // the whole body reached the API
 		})
 	}
+}
+
+func TestLargeBodyStreams(t *testing.T) {
+	const limit = 1024
+	a := newAPI(t)
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		src := a.source(cruxtest.Password, memClient(a.handler), loginauth.Options{})
+		p, err := New(Config{Source: src, BaseURL: a.front.URL, Transport: loginauthtest.HandlerTransport{Handler: a.handler}, MaxReplay: limit})
+		is.NoErr(err)
+		pr, pw := io.Pipe()
+		req, _ := http.NewRequest("POST", "http://proxy/upload", pr)
+		req.ContentLength = 4 * limit
+		done := make(chan int)
+		go func() {
+			resp, err := memClient(p).Do(req)
+			if err != nil {
+				t.Error(err)
+				close(done)
+				return
+			}
+			resp.Body.Close()
+			done <- resp.StatusCode
+		}()
+		go pw.Write(bytes.Repeat([]byte("x"), limit))
+		synctest.Wait()
+		is.Equal(a.read.Load(), int64(limit)) // the body's start reached the API before the client sent the rest
+		pw.Write(bytes.Repeat([]byte("x"), 3*limit))
+		pw.Close()
+		is.Equal(<-done, http.StatusOK)         // answered
+		is.Equal(a.read.Load(), int64(4*limit)) // the whole body
+	})
 }
 
 // mustStatus sends a request with body and returns its status.
@@ -318,14 +354,25 @@ func TestAccessLog(t *testing.T) {
 	a.RevokeAll()
 	status, _ = do(t, "POST", u+"/echo", "{}", nil)
 	is.Equal(status, http.StatusOK) // re-sent
-	s.Close()                       // waits for the handlers, which log after they answer
+	var hints atomic.Int64
+	req, _ := http.NewRequest("GET", u+"/early", nil)
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		Got1xxResponse: func(code int, _ textproto.MIMEHeader) error { hints.Add(1); return nil },
+	}))
+	resp, err := http.DefaultClient.Do(req)
+	is.NoErr(err)
+	resp.Body.Close()
+	is.Equal(resp.StatusCode, http.StatusOK) // the final answer
+	is.Equal(hints.Load(), int64(1))         // after the 103, passed through
+	s.Close()                                // waits for the handlers, which log after they answer
 	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
-	is.Equal(len(lines), 2)                                                                                      // one line per request
+	is.Equal(len(lines), 3)                                                                                      // one line per request
 	is.True(strings.Contains(lines[0], `"method":"GET","path":"/timp/organizations/permissions/","status":200`)) // method, path, status
 	is.True(strings.Contains(lines[0], `"resent":false`))                                                        // the first went once
 	is.True(strings.Contains(lines[1], `"method":"POST","path":"/echo","status":200`))                           // the second
 	is.True(strings.Contains(lines[1], `"resent":true`))                                                         // was re-sent
-	is.True(strings.Contains(lines[1], `"duration":`))                                                           // with its duration
+	is.True(strings.Contains(lines[1], `"duration":`))
+	is.True(strings.Contains(lines[2], `"path":"/early","status":200`)) // the final status, not the 103                                                           // with its duration
 	for _, secret := range []string{"query-secret", "client-secret", cruxtest.Password, "Token "} {
 		is.True(!strings.Contains(log.String(), secret)) // no credential, no query
 	}
