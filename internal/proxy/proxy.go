@@ -72,10 +72,14 @@ type Config struct {
 // Source's credentials; see the package documentation. Create it with
 // [New]. It is safe for concurrent use.
 type Proxy struct {
-	cfg        Config
-	base       *url.URL
-	rp         *httputil.ReverseProxy
-	strip      []string // inbound fields removed before the Source's are added
+	cfg   Config
+	base  *url.URL
+	rp    *httputil.ReverseProxy
+	strip []string // inbound fields removed before the Source's are added
+	// askSource: the Source named no credential fields when New ran (its
+	// Scheme is no HeaderNamer, and it had no token yet), so each request
+	// asks it again.
+	askSource  bool
 	inboundSum [sha256.Size]byte
 }
 
@@ -111,7 +115,9 @@ func New(cfg Config) (*Proxy, error) {
 		cfg.HealthTimeout = DefaultHealthTimeout
 	}
 	p := &Proxy{cfg: cfg, base: base}
-	p.strip = append([]string{"Authorization"}, cfg.Source.CredentialHeaders()...)
+	names := cfg.Source.CredentialHeaders()
+	p.askSource = len(names) == 0
+	p.strip = append([]string{"Authorization"}, names...)
 	if !cfg.PassCookies {
 		p.strip = append(p.strip, "Cookie")
 	}
@@ -181,6 +187,11 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	pr.SetURL(p.base) // also clears Out.Host, so that the Transport sees its own origin
 	for _, k := range p.strip {
 		pr.Out.Header.Del(k)
+	}
+	if p.askSource {
+		for _, k := range p.cfg.Source.CredentialHeaders() {
+			pr.Out.Header.Del(k)
+		}
 	}
 	p.keepBody(pr.Out)
 }

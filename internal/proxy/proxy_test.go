@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"testing/synctest"
 
 	"github.com/matryer/is"
+	"golang.org/x/oauth2"
 
 	"github.com/loginauth/loginauth"
 	"github.com/loginauth/loginauth/crux/cruxtest"
@@ -213,6 +215,36 @@ func TestInboundCredentialsReplaced(t *testing.T) {
 		is.Equal(status, http.StatusOK)           // relayed
 		is.True(!strings.Contains(got, "forged")) // no inbound credential reached the API
 	})
+}
+
+// customScheme sends the token in X-Custom-Token, and cannot name its
+// fields without a token.
+type customScheme struct{}
+
+func (customScheme) Credentials(tok *oauth2.Token) http.Header {
+	return http.Header{"X-Custom-Token": {tok.AccessToken}}
+}
+
+func (customScheme) Refused(resp *http.Response) bool {
+	return resp.StatusCode == http.StatusUnauthorized
+}
+
+func TestInboundCredentialsReplacedOfAnyScheme(t *testing.T) {
+	// A Scheme that is no HeaderNamer names its fields once there is a
+	// token: the proxy asks again then.
+	is := is.New(t)
+	a := newAPI(t)
+	src := loginauth.New(loginauth.Config{
+		Origins: []string{"https://api.example.com"},
+		Login:   func(context.Context) (*oauth2.Token, error) { return &oauth2.Token{AccessToken: "tok"}, nil },
+		Scheme:  customScheme{},
+	})
+	u := serve(t, Config{Source: src, BaseURL: a.front.URL}) // not the Source's origin: credentials withheld
+	_, err := src.Token()
+	is.NoErr(err)
+	status, got := do(t, "GET", u+"/headers", "", http.Header{"X-Custom-Token": {"forged"}})
+	is.Equal(status, http.StatusOK)           // relayed
+	is.True(!strings.Contains(got, "forged")) // without the client's credential field
 }
 
 // rawRequest writes req on a connection to the proxy at u and returns
