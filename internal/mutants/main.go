@@ -102,6 +102,16 @@ var mutants = []mutant{
 	// jsonlogin: strict descriptions and the origins of its calls.
 	{"jsonlogin-strict", "./jsonlogin", "TestParseStrict", []edit{{"jsonlogin/spec.go", "\tdec.DisallowUnknownFields()\n", ""}}},
 	{"jsonlogin-plain-http", "./jsonlogin", "TestPlainHTTP", []edit{{"jsonlogin/source.go", "if u.Scheme == \"http\" && !c.allowHTTP && !hostname.IsLoopback(u.Hostname()) {", "if false && !hostname.IsLoopback(u.Hostname()) {"}}},
+	// internal/proxy: what the authenticating reverse proxy relays.
+	{"proxy-resend-body", "./internal/proxy", "TestRevokeReloginResendsBody", []edit{{"internal/proxy/proxy.go", "\tout.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }\n\tout.Body, _ = out.GetBody()", "\tout.Body = io.NopCloser(bytes.NewReader(buf))"}}},
+	{"proxy-replay-limit", "./internal/proxy", "TestLargeBodyStreamsWithoutResend", []edit{{"internal/proxy/proxy.go", "\tif int64(len(buf)) > p.cfg.MaxReplay {", "\tif false {"}}},
+	{"proxy-inbound-token", "./internal/proxy", "TestInboundToken", []edit{{"internal/proxy/proxy.go", "\tif !p.inboundOK(r) {", "\tif false {"}}},
+	{"proxy-connect", "./internal/proxy", "TestOtherHostsRefused", []edit{{"internal/proxy/proxy.go", "\tif r.Method == http.MethodConnect {", "\tif false {"}}},
+	{"proxy-absolute-form", "./internal/proxy", "TestOtherHostsRefused", []edit{{"internal/proxy/proxy.go", "\tif r.URL.Scheme != \"\" || r.URL.Host != \"\" {", "\tif false {"}}},
+	{"proxy-inbound-credentials", "./internal/proxy", "TestInboundCredentialsReplaced", []edit{{"internal/proxy/proxy.go", "\tfor _, k := range p.strip {", "\tfor _, k := range p.strip[:0] {"}}},
+	{"proxy-set-cookie", "./internal/proxy", "TestCookies", []edit{{"internal/proxy/proxy.go", "\t\tresp.Header.Del(\"Set-Cookie\")", "\t\t_ = resp"}}},
+	{"proxy-listen-check", "./internal/proxy", "TestListenRefusesUnsafe", []edit{{"internal/proxy/server.go", "\tif err := c.Check(); err != nil {", "\tif err := c.Check(); false && err != nil {"}}},
+	{"proxy-read-header-timeout", "./internal/proxy", "TestServerTimeouts", []edit{{"internal/proxy/server.go", "\t\t\tReadHeaderTimeout: ReadHeaderTimeout,\n", ""}}},
 }
 
 func main() {
