@@ -199,9 +199,9 @@ func TestNoCredentialsFailsOnlyTheLogin(t *testing.T) {
 	// Nothing stored: the login that is needed fails with Config.Err.
 	src := noSecretSource(st, clock.Now, login, nil)
 	_, err := src.Token()
-	is.True(errors.Is(err, loginauth.ErrNoCredentials))                // the command can recognise it
+	is.True(errors.Is(err, loginauth.ErrNoCredentials))                   // the command can recognise it
 	is.True(strings.Contains(err.Error(), "Config.Password is required")) // and it names the field
-	is.Equal(logins.Load(), int64(0))                                    // the Login never ran
+	is.Equal(logins.Load(), int64(0))                                     // the Login never ran
 
 	// A token stored by a Source with its password is handed out.
 	_, err = loginauth.New(loginauth.Config{
@@ -211,7 +211,7 @@ func TestNoCredentialsFailsOnlyTheLogin(t *testing.T) {
 	is.NoErr(err)
 	tok, err := noSecretSource(st, clock.Now, login, nil).Token()
 	is.NoErr(err)
-	is.Equal(tok.AccessToken, "t1")  // the stored token
+	is.Equal(tok.AccessToken, "t1")   // the stored token
 	is.Equal(logins.Load(), int64(1)) // no login for it
 
 	// Once it has expired, a login is needed again.
