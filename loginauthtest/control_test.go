@@ -3,7 +3,6 @@ package loginauthtest_test
 import (
 	"encoding/json"
 	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
