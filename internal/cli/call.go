@@ -355,7 +355,9 @@ func (h dropBackoff) WithAttrs(as []slog.Attr) slog.Handler {
 }
 
 // WithGroup keeps dropping them.
-func (h dropBackoff) WithGroup(name string) slog.Handler { return dropBackoff{h.Handler.WithGroup(name)} }
+func (h dropBackoff) WithGroup(name string) slog.Handler {
+	return dropBackoff{h.Handler.WithGroup(name)}
+}
 
 // secretHeaders are the fields whose values -v and -i never print.
 var secretHeaders = []string{"Authorization", "Proxy-Authorization", "X-Api-Key", "Identityid", "Cookie", "Set-Cookie", "X-Xano-Authorization"}
