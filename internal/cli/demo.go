@@ -81,9 +81,9 @@ var credentialHeaders = []string{"Authorization", "X-Api-Key", "Identityid"}
 // The scenarios, in the order they run.
 var scenarios = []struct{ id, title string }{
 	{"cold", "cold start"},
-	{"revoked", "revoked token"},
+	{"revoked", "revoked"},
 	{"expiry", "near expiry"},
-	{"redirect", "redirect to other host"},
+	{"redirect", "redirect"},
 }
 
 // demoReport is the output of the demo, and its JSON form.
@@ -191,10 +191,11 @@ func (c *cli) demo(ctx context.Context, output string, n int) error {
 	return nil
 }
 
-// writeTable writes rep as an aligned table.
+// writeTable writes rep as an aligned table, within 100 columns.
 func writeTable(w io.Writer, rep *demoReport) {
-	fmt.Fprintf(w, "loginauth beside oauth2 (oauth2.Transport + oauth2.ReuseTokenSource over the same\n")
-	fmt.Fprintf(w, "login call), %d concurrent requests per scenario, against in-process fakes.\n\n", rep.Requests)
+	fmt.Fprintf(w, "loginauth beside oauth2 (oauth2.Transport + oauth2.ReuseTokenSource over the same login\n")
+	fmt.Fprintf(w, "call), %d concurrent requests per scenario, against in-process fakes that answer\n", rep.Requests)
+	fmt.Fprintf(w, "each login after %v. CHECK judges the LOGINAUTH column; OAUTH2 is for comparison.\n\n", loginDelay)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROVIDER\tSCENARIO\tLOGINAUTH\tOAUTH2\tCHECK")
 	for _, r := range rep.Results {
@@ -202,6 +203,9 @@ func writeTable(w io.Writer, rep *demoReport) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Figures: logins and refreshes as the fake counted them; \"ok\" requests that succeeded,\n")
+	fmt.Fprintf(w, "\"re-sent\" the refused ones sent again after the renewal; times are the longest wait\n")
+	fmt.Fprintf(w, "of a caller, on this machine.\n\n")
 	if rep.Pass {
 		fmt.Fprintf(w, "All %d loginauth expectations held.\n", len(rep.Results))
 	} else {
@@ -645,7 +649,7 @@ func (d *demoRun) expiryLoginauth(ctx context.Context) demoCell {
 	if d.target.p.refresh {
 		what = "refresh"
 	}
-	cell.Summary = fmt.Sprintf("old token at once (%s), %s in background", fmtDur(maxWait), renewals(cell))
+	cell.Summary = fmt.Sprintf("old token in %s, %s behind", fmtDur(maxWait), renewals(cell))
 	if gotOld != d.n {
 		cell.problem("%d of %d callers did not get the old token during the renewal", d.n-gotOld, d.n)
 	}
@@ -700,9 +704,9 @@ func (d *demoRun) expiryOAuth2(ctx context.Context) demoCell {
 	cell.OK = together(d.n, func(int) bool { return d.do(ctx, client) })
 	d.since(before, &cell)
 	late := demoCell{Logins: cell.Logins - early.Logins, Refreshes: cell.Refreshes - early.Refreshes}
-	cell.Summary = fmt.Sprintf("no renewal ahead; callers wait %s for %s", fmtDur(maxWait), renewals(late))
+	cell.Summary = fmt.Sprintf("callers wait %s for %s", fmtDur(maxWait), renewals(late))
 	if early.Logins+early.Refreshes > 0 {
-		cell.Summary = fmt.Sprintf("%s ahead; callers wait %s for %s", renewals(early), fmtDur(maxWait), renewals(late))
+		cell.Summary = fmt.Sprintf("%s ahead, wait %s for %s", renewals(early), fmtDur(maxWait), renewals(late))
 	}
 	return cell
 }
