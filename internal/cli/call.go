@@ -343,7 +343,7 @@ type dropBackoff struct{ slog.Handler }
 
 // Handle drops the backoff records.
 func (h dropBackoff) Handle(ctx context.Context, r slog.Record) error {
-	if r.Message == "login backoff" {
+	if strings.HasSuffix(r.Message, "login backoff") {
 		return nil
 	}
 	return h.Handler.Handle(ctx, r)

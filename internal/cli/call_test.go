@@ -108,6 +108,15 @@ func TestCallCurlFlags(t *testing.T) {
 		is.Equal(r.code, 2)                                   // r
 		is.True(!strings.Contains(r.stderr, "no colon here")) // a header may hold a credential
 	})
+	t.Run("v with a failed login", func(t *testing.T) {
+		is := is.New(t)
+		env := f.account(t, filepath.Join(t.TempDir(), "cache"), true)
+		env["XANO_PASSWORD"] = "wrong-password"
+		r := run(t, env, "", append(sec, "wrong-password"), "call", "-v", "xano", "/auth/me")
+		is.Equal(r.code, 1)                                   // r
+		is.True(strings.Contains(r.stderr, "login failed"))   // the library's log
+		is.True(!strings.Contains(r.stderr, "login backoff")) // but no backoff of a process that exits at once
+	})
 	t.Run("o FILE", func(t *testing.T) {
 		is := is.New(t)
 		out := filepath.Join(t.TempDir(), "me.json")
