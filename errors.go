@@ -10,6 +10,15 @@ import (
 	"github.com/loginauth/loginauth/internal/redact"
 )
 
+// ErrNoCredentials reports that a [Source] needs to log in and has no
+// credentials to log in with: its Config lacks the password or secret
+// key. A provider package that is given no secret wraps it in
+// [Config.Err]; such a Source still hands out a stored token while it is
+// usable, and still renews it with its refresh token, and fails with
+// Config.Err only when a login is needed. A command can then ask its user
+// to log in: errors.Is(err, ErrNoCredentials).
+var ErrNoCredentials = errors.New("loginauth: no credentials to log in with")
+
 // LoginError reports a login or refresh that the provider answered but did
 // not grant: wrong credentials, a business error in the body, or an
 // unexpected status. It never holds a password, secret or token.

@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -30,8 +32,11 @@ const maxFileSize = 1 << 20
 // value is ready to use.
 //
 // Each key has a file named after the SHA-256 of the key, so that a key
-// never acts as a path: <hex>.json holds the value and its expiry, as
-// {"expiry":"2006-01-02T15:04:05Z","value":"<base64>"}. A file is written
+// never acts as a path: <hex>.json holds the value, its key, its expiry
+// and its labels (see [FileStore.SetLabels]), as
+// {"version":2,"key":"…","expiry":"2006-01-02T15:04:05Z","labels":{…},"value":"<base64>"}.
+// Files of the first format, {"expiry":…,"value":…} with no version, are
+// read as well; [FileStore.List] lists them without their key. A file is written
 // to a temporary file in the same directory, synced and renamed over the
 // old one, so that a reader sees the old value or the new one, never a
 // mix. An expired value is absent.
@@ -65,10 +70,34 @@ type FileStore struct {
 	Now func() time.Time
 }
 
+// fileVersion is the version of the file format that Save writes. A file
+// with no version is of the first format: an expiry and a value.
+const fileVersion = 2
+
 // fileEntry is the content of a value's file.
 type fileEntry struct {
-	Expiry time.Time `json:"expiry,omitzero"`
-	Value  []byte    `json:"value"`
+	Version int               `json:"version,omitempty"`
+	Key     string            `json:"key,omitempty"`
+	Expiry  time.Time         `json:"expiry,omitzero"`
+	Labels  map[string]string `json:"labels,omitempty"`
+	Value   []byte            `json:"value"`
+}
+
+// FileEntry describes a value of a [FileStore], without the value, as
+// [FileStore.List] returns it.
+type FileEntry struct {
+	// Key is the value's key; empty for a file written in the first
+	// format, which did not keep it.
+	Key string
+	// Expiry is when the store forgets the value; zero means never.
+	Expiry time.Time
+	// Labels are the labels set with [FileStore.SetLabels].
+	Labels map[string]string
+	// TokenExpiry and Refreshable describe the value when it is a token
+	// that a [Source] saved: the token's own expiry (zero: none stated),
+	// and whether it holds a refresh token. Both are zero otherwise.
+	TokenExpiry time.Time
+	Refreshable bool
 }
 
 // Load returns the unexpired value under key; nil and no error when the
@@ -106,7 +135,87 @@ func (s *FileStore) Save(ctx context.Context, key string, value []byte, expiry t
 	if !expiry.IsZero() {
 		expiry = expiry.UTC()
 	}
-	b, err := json.Marshal(fileEntry{Expiry: expiry, Value: value})
+	unlock, err := lockFile(ctx, filepath.Join(dir, fileName(key, ".wlock")), s.lockWait())
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	fe := fileEntry{Version: fileVersion, Key: key, Expiry: expiry, Value: value}
+	if old, ok := s.read(dir, key); ok {
+		fe.Labels = old.Labels // a new token of the same account
+	}
+	return writeEntry(dir, key, fe)
+}
+
+// SetLabels sets the labels of the value under key, such as what a
+// command needs to use the token again besides the token itself. The
+// labels stay with the key across later Saves, and go with the value on
+// Delete. The key must hold a value.
+func (s *FileStore) SetLabels(ctx context.Context, key string, labels map[string]string) error {
+	dir, _, err := s.openDir(ctx, true)
+	if err != nil {
+		return err
+	}
+	unlock, err := lockFile(ctx, filepath.Join(dir, fileName(key, ".wlock")), s.lockWait())
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	fe, ok := s.read(dir, key)
+	if !ok {
+		return fmt.Errorf("loginauth: file store: no value to label under the key")
+	}
+	fe.Version, fe.Key, fe.Labels = fileVersion, key, labels
+	return writeEntry(dir, key, fe)
+}
+
+// List describes the unexpired values of the store, sorted by key; never
+// a value itself. A missing directory holds none. Files it cannot read,
+// or that are corrupt, are left out.
+func (s *FileStore) List(ctx context.Context) ([]FileEntry, error) {
+	dir, ok, err := s.openDir(ctx, false)
+	if err != nil || !ok {
+		return nil, err
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, fmt.Errorf("loginauth: file store: %w", err)
+	}
+	var out []FileEntry
+	for _, path := range names {
+		raw, err := readFile(path)
+		if err != nil || raw == nil {
+			continue
+		}
+		fe, err := decodeFile(path, raw)
+		if err != nil || (!fe.Expiry.IsZero() && !s.now().Before(fe.Expiry)) {
+			continue
+		}
+		e := FileEntry{Key: fe.Key, Expiry: fe.Expiry, Labels: fe.Labels}
+		if tok, err := decodeToken(fe.Value); err == nil {
+			e.TokenExpiry, e.Refreshable = tok.Expiry, tok.RefreshToken != ""
+		}
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b FileEntry) int { return strings.Compare(a.Key, b.Key) })
+	return out, nil
+}
+
+// read returns the entry under key, if a file holds one that decodes.
+func (s *FileStore) read(dir, key string) (fileEntry, bool) {
+	path := filepath.Join(dir, fileName(key, ".json"))
+	raw, err := readFile(path)
+	if err != nil || raw == nil {
+		return fileEntry{}, false
+	}
+	fe, err := decodeFile(path, raw)
+	return fe, err == nil
+}
+
+// writeEntry replaces the file of key with fe, atomically. The caller
+// holds the key's write lock.
+func writeEntry(dir, key string, fe fileEntry) error {
+	b, err := json.Marshal(fe)
 	if err != nil {
 		return fmt.Errorf("loginauth: file store: %w", err)
 	}
@@ -122,17 +231,9 @@ func (s *FileStore) Save(ctx context.Context, key string, value []byte, expiry t
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("loginauth: file store: %w", err)
+	if err == nil {
+		err = os.Rename(tmp.Name(), filepath.Join(dir, name))
 	}
-	unlock, err := lockFile(ctx, filepath.Join(dir, fileName(key, ".wlock")), s.lockWait())
-	if err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	err = os.Rename(tmp.Name(), filepath.Join(dir, name))
-	unlock()
 	if err != nil {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("loginauth: file store: %w", err)
@@ -340,6 +441,9 @@ func decodeFile(path string, raw []byte) (fileEntry, error) {
 	var fe fileEntry
 	if err := json.Unmarshal(raw, &fe); err != nil {
 		return fe, fmt.Errorf("loginauth: file store: %s is corrupt: %w", path, err)
+	}
+	if fe.Version > fileVersion {
+		return fe, fmt.Errorf("loginauth: file store: %s has format version %d; this version of loginauth reads up to %d", path, fe.Version, fileVersion)
 	}
 	return fe, nil
 }

@@ -375,11 +375,63 @@ func TestFileStoreFileFormat(t *testing.T) {
 	is.NoErr(json.Unmarshal(b, &got))
 	is.Equal(got["expiry"], "2030-01-02T03:04:05Z")        // the expiry, in UTC
 	is.Equal(got["value"], "eyJhY2Nlc3NfdG9rZW4iOiJhIn0=") // the value, in base64
-	is.True(!bytes.Contains(b, []byte("k1")))              // and never the key
+	is.Equal(got["version"], 2.0)                          // the format's version
+	is.Equal(got["key"], "k1/../k2")                       // the key, for List; never a path
 	is.NoErr(st.Save(context.Background(), "never", []byte("v"), time.Time{}))
 	b, err = os.ReadFile(valuePath(st, "never"))
 	is.NoErr(err)
-	is.Equal(string(b), `{"value":"dg=="}`) // no expiry when it never expires
+	is.Equal(string(b), `{"version":2,"key":"never","value":"dg=="}`) // no expiry when it never expires
+}
+
+func TestFileStoreReadsTheFirstFormat(t *testing.T) {
+	is := is.New(t)
+	ctx := context.Background()
+	st := newFileStore(t)
+	is.NoErr(os.MkdirAll(st.Dir, 0o700))
+	// As the first format wrote it: no version, no key.
+	is.NoErr(os.WriteFile(valuePath(st, "old"), []byte(`{"expiry":"2999-01-02T03:04:05Z","value":"dg=="}`), 0o600))
+	b, err := st.Load(ctx, "old")
+	is.NoErr(err)
+	is.Equal(string(b), "v") // read as before
+	list, err := st.List(ctx)
+	is.NoErr(err)
+	is.Equal(len(list), 1)    // listed
+	is.Equal(list[0].Key, "") // without the key it never kept
+	// A format of a later version is not taken for a value.
+	is.NoErr(os.WriteFile(valuePath(st, "new"), []byte(`{"version":3,"value":"dg=="}`), 0o600))
+	_, err = st.Load(ctx, "new")
+	is.True(err != nil && strings.Contains(err.Error(), "format version 3")) // names the version
+}
+
+func TestFileStoreListAndLabels(t *testing.T) {
+	is := is.New(t)
+	ctx := context.Background()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	st := newFileStore(t)
+	st.Now = func() time.Time { return now }
+	tokExp := now.Add(time.Hour).Round(time.Second)
+	tok := fmt.Sprintf(`{"access_token":"secret-a","refresh_token":"secret-r","expiry":%q}`, tokExp.Format(time.RFC3339))
+	is.NoErr(st.Save(ctx, "b key", []byte(tok), time.Time{}))
+	is.NoErr(st.Save(ctx, "a key", []byte(`{"access_token":"secret-b"}`), now.Add(time.Minute)))
+	is.NoErr(st.Save(ctx, "gone", []byte(`{"access_token":"secret-c"}`), now.Add(-time.Minute)))
+	is.True(st.SetLabels(ctx, "missing", map[string]string{"x": "y"}) != nil) // no value to label
+	is.NoErr(st.SetLabels(ctx, "b key", map[string]string{"provider": "mic"}))
+	is.NoErr(st.Save(ctx, "b key", []byte(tok), time.Time{})) // a new token keeps the labels
+
+	list, err := st.List(ctx)
+	is.NoErr(err)
+	is.Equal(len(list), 2) // the expired value is left out
+	is.Equal(list[0], loginauth.FileEntry{Key: "a key", Expiry: now.Add(time.Minute)})
+	is.Equal(list[1].Key, "b key")
+	is.Equal(list[1].Labels, map[string]string{"provider": "mic"}) // kept across the Save
+	is.True(list[1].TokenExpiry.Equal(tokExp))                     // the token's own expiry
+	is.True(list[1].Refreshable)                                   // it has a refresh token
+	is.True(!strings.Contains(fmt.Sprint(list), "secret"))         // never a token
+
+	empty := &loginauth.FileStore{Dir: filepath.Join(t.TempDir(), "none")}
+	list, err = empty.List(ctx)
+	is.NoErr(err)
+	is.Equal(len(list), 0) // a missing directory holds none
 }
 
 func TestFileStoreExpiryUsesClock(t *testing.T) {

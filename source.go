@@ -111,6 +111,11 @@ type Config struct {
 	// and every request through a [Transport] fails with it. Provider
 	// packages set it when a required field is missing, so that their
 	// constructors need not return an error.
+	//
+	// An Err that wraps [ErrNoCredentials] fails only the logins: the
+	// Source still hands out a usable token from its Store, and renews a
+	// token that has a refresh token with Refresh, and returns Err where
+	// it would call Login.
 	Err error
 }
 
@@ -189,6 +194,7 @@ type Source struct {
 	cfg        Config   // with defaults filled in
 	origins    []origin // parsed cfg.Origins
 	err        error    // configuration error, returned by every call
+	noLogin    error    // Config.Err that wraps ErrNoCredentials: returned in place of a login
 	group      singleflight.Group
 	cur        atomic.Pointer[entry]   // the cached token; nil before the first login
 	fail       atomic.Pointer[failure] // the last failed login while its backoff lasts
@@ -221,6 +227,9 @@ func New(cfg Config) *Source {
 		cfg.MaxBackoff = DefaultMaxBackoff
 	}
 	s := &Source{cfg: cfg, err: cfg.Err}
+	if errors.Is(cfg.Err, ErrNoCredentials) {
+		s.err, s.noLogin = nil, cfg.Err
+	}
 	if s.err == nil && cfg.Login == nil {
 		s.err = fmt.Errorf("%s: Config.Login is required", cfg.Provider)
 	}
@@ -523,28 +532,36 @@ func (s *Source) recovered(v any, cur *entry) error {
 // renew is the work of a flight: a fresh token from the Store, or else a
 // refresh or a login, made the cached token.
 func (s *Source) renew(ctx context.Context, cur *entry, a *attempt) (*entry, error) {
+	old := cur // the token whose refresh token a refresh uses
 	if s.cfg.Store != nil {
-		if e := s.loadStored(ctx, cur); e != nil {
+		e, stale := s.loadStored(ctx, cur)
+		if e != nil {
 			return s.adopt(e), nil
 		}
 		if _, ok := s.cfg.Store.(Locker); ok {
 			defer s.lock(ctx)()
-			if e := s.loadStored(ctx, cur); e != nil {
+			if e, stale = s.loadStored(ctx, cur); e != nil {
 				return s.adopt(e), nil // another process logged in meanwhile
 			}
+		}
+		if stale != nil && (old == nil || old.tok.RefreshToken == "") {
+			old = stale // stored by another process, or by an earlier run
 		}
 	}
 	var tok *oauth2.Token
 	var err error
-	if s.cfg.Refresh != nil && cur != nil && cur.tok.RefreshToken != "" {
-		tok, err = s.call(ctx, a, EventRefresh, cur, func(ctx context.Context) (*oauth2.Token, error) {
-			return s.cfg.Refresh(ctx, cur.tok)
+	if s.cfg.Refresh != nil && old != nil && old.tok.RefreshToken != "" {
+		tok, err = s.call(ctx, a, EventRefresh, old, func(ctx context.Context) (*oauth2.Token, error) {
+			return s.cfg.Refresh(ctx, old.tok)
 		})
 		if err == nil && tok.RefreshToken == "" {
 			t := *tok
-			t.RefreshToken = cur.tok.RefreshToken
+			t.RefreshToken = old.tok.RefreshToken
 			tok = &t
 		}
+	}
+	if tok == nil && s.noLogin != nil {
+		return nil, s.noLogin
 	}
 	if tok == nil {
 		tok, err = s.call(ctx, a, EventLogin, cur, s.cfg.Login)

@@ -158,33 +158,46 @@ func defaultStoreKey(provider string, origins []origin) string {
 }
 
 // loadStored returns an entry for the stored token when there is one that
-// is fresh and is not the token that cur says was refused.
-func (s *Source) loadStored(ctx context.Context, cur *entry) *entry {
+// is fresh and is not the token that cur says was refused. Otherwise it
+// returns as stale a stored token that holds a refresh token, so that a
+// refresh can use it.
+func (s *Source) loadStored(ctx context.Context, cur *entry) (fresh, stale *entry) {
 	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
 	b, err := s.cfg.Store.Load(ctx, s.cfg.StoreKey)
 	if err != nil {
 		s.storeError("load", err)
-		return nil
+		return nil, nil
 	}
 	if b == nil {
-		return nil
+		return nil, nil
 	}
 	tok, err := decodeToken(b)
 	if err != nil {
 		s.storeError("decode", err)
-		return nil
+		return nil, nil
 	}
-	if cur != nil && cur.revoked && cur.tok.AccessToken == tok.AccessToken {
-		return nil
-	}
-	e := s.newEntry(tok, s.now())
-	if !e.fresh(s.now()) {
-		return nil
-	}
+	now := s.now()
+	e := s.newEntry(tok, now)
 	e.stored = b
+	expired := !tok.Expiry.IsZero() && !now.Before(tok.Expiry) // newEntry ignores a past expiry
+	if expired || (cur != nil && cur.revoked && cur.tok.AccessToken == tok.AccessToken) || !e.fresh(now) {
+		if tok.RefreshToken == "" {
+			return nil, nil
+		}
+		return nil, e
+	}
 	s.debug("token loaded from store")
-	return e
+	return e, nil
+}
+
+// storeExpiry is the expiry under which e is saved: its own, or none when
+// its refresh token can renew it after it expires.
+func (s *Source) storeExpiry(e *entry) time.Time {
+	if s.cfg.Refresh != nil && e.tok.RefreshToken != "" {
+		return time.Time{}
+	}
+	return e.expiry
 }
 
 // save saves the token of e, and remembers its encoding for Delete.
@@ -197,7 +210,7 @@ func (s *Source) save(ctx context.Context, e *entry) {
 	e.stored = b
 	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
-	if err := s.cfg.Store.Save(ctx, s.cfg.StoreKey, b, e.expiry); err != nil {
+	if err := s.cfg.Store.Save(ctx, s.cfg.StoreKey, b, s.storeExpiry(e)); err != nil {
 		s.storeError("save", err)
 	}
 }

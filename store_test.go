@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/loginauth/loginauth/storetest"
 	"github.com/matryer/is"
 	"golang.org/x/oauth2"
@@ -172,4 +173,93 @@ func TestForget(t *testing.T) {
 	_, err = src.Token()
 	is.NoErr(err)
 	is.Equal(logins, 2) // the Source's own cache was dropped too
+}
+
+// noSecretSource is what a provider package builds when it has no
+// password: a Config whose Err wraps ErrNoCredentials. refresh, when not
+// nil, renews a token that has a refresh token.
+func noSecretSource(st loginauth.Store, now func() time.Time, login loginauth.LoginFunc, refresh loginauth.RefreshFunc) *loginauth.Source {
+	return loginauth.New(loginauth.Config{
+		Provider: "test", Origins: []string{"https://api.example.com"}, Login: login, Refresh: refresh,
+		StoreKey: "test https://api.example.com alice",
+		Err:      fmt.Errorf("test: Config.Password is required: %w", loginauth.ErrNoCredentials),
+		Options:  loginauth.Options{Store: st, Now: now},
+	})
+}
+
+func TestNoCredentialsFailsOnlyTheLogin(t *testing.T) {
+	is := is.New(t)
+	clock := loginauthtest.NewClock(loginauthtest.Epoch)
+	st := &loginauth.MemoryStore{Now: clock.Now}
+	var logins atomic.Int64
+	login := func(context.Context) (*oauth2.Token, error) {
+		logins.Add(1)
+		return &oauth2.Token{AccessToken: fmt.Sprintf("t%d", logins.Load()), Expiry: clock.Now().Add(time.Hour)}, nil
+	}
+	// Nothing stored: the login that is needed fails with Config.Err.
+	src := noSecretSource(st, clock.Now, login, nil)
+	_, err := src.Token()
+	is.True(errors.Is(err, loginauth.ErrNoCredentials))                   // the command can recognise it
+	is.True(strings.Contains(err.Error(), "Config.Password is required")) // and it names the field
+	is.Equal(logins.Load(), int64(0))                                     // the Login never ran
+
+	// A token stored by a Source with its password is handed out.
+	_, err = loginauth.New(loginauth.Config{
+		Provider: "test", Origins: []string{"https://api.example.com"}, Login: login,
+		StoreKey: "test https://api.example.com alice", Options: loginauth.Options{Store: st, Now: clock.Now},
+	}).Token()
+	is.NoErr(err)
+	tok, err := noSecretSource(st, clock.Now, login, nil).Token()
+	is.NoErr(err)
+	is.Equal(tok.AccessToken, "t1")   // the stored token
+	is.Equal(logins.Load(), int64(1)) // no login for it
+
+	// Once it has expired, a login is needed again.
+	clock.Advance(2 * time.Hour)
+	_, err = noSecretSource(st, clock.Now, login, nil).Token()
+	is.True(errors.Is(err, loginauth.ErrNoCredentials)) // after expiry
+	is.Equal(logins.Load(), int64(1))                   // still no login
+}
+
+func TestNoCredentialsRefreshesAStoredToken(t *testing.T) {
+	is := is.New(t)
+	clock := loginauthtest.NewClock(loginauthtest.Epoch)
+	st := &loginauth.MemoryStore{Now: clock.Now}
+	var logins, refreshes atomic.Int64
+	login := func(context.Context) (*oauth2.Token, error) {
+		logins.Add(1)
+		return &oauth2.Token{AccessToken: "first", RefreshToken: "r1", Expiry: clock.Now().Add(time.Hour)}, nil
+	}
+	refreshErr := error(nil)
+	refresh := func(_ context.Context, old *oauth2.Token) (*oauth2.Token, error) {
+		refreshes.Add(1)
+		if refreshErr != nil {
+			return nil, refreshErr
+		}
+		is.Equal(old.RefreshToken, "r1") // the stored refresh token
+		return &oauth2.Token{AccessToken: "renewed", Expiry: clock.Now().Add(time.Hour)}, nil
+	}
+	withSecret := loginauth.New(loginauth.Config{
+		Provider: "test", Origins: []string{"https://api.example.com"}, Login: login, Refresh: refresh,
+		StoreKey: "test https://api.example.com alice", Options: loginauth.Options{Store: st, Now: clock.Now},
+	})
+	_, err := withSecret.Token()
+	is.NoErr(err)
+
+	// Another run, without the password, after the token expired: the
+	// Store kept it for its refresh token.
+	clock.Advance(2 * time.Hour)
+	tok, err := noSecretSource(st, clock.Now, login, refresh).Token()
+	is.NoErr(err)
+	is.Equal(tok.AccessToken, "renewed")
+	is.Equal(tok.RefreshToken, "r1")     // kept, as the refresh returned none
+	is.Equal(refreshes.Load(), int64(1)) // one refresh
+	is.Equal(logins.Load(), int64(1))    // and no login
+
+	// A refresh that fails leaves a login, which fails with Config.Err.
+	clock.Advance(2 * time.Hour)
+	refreshErr = errors.New("refresh token revoked")
+	_, err = noSecretSource(st, clock.Now, login, refresh).Token()
+	is.True(errors.Is(err, loginauth.ErrNoCredentials)) // the command's hint
+	is.Equal(logins.Load(), int64(1))                   // never a login
 }

@@ -107,7 +107,10 @@ var secretFields = []string{"Password"}
 
 // check returns an error naming the first required field that is empty.
 func (c *Config) check() error {
-	return wire.Required("crux", "BaseURL", c.BaseURL, "Username", c.Username, "Password", c.Password)
+	if err := wire.Required("crux", "BaseURL", c.BaseURL, "Username", c.Username); err != nil {
+		return err
+	}
+	return wire.RequiredSecret("crux", "Password", c.Password)
 }
 
 // NewSource returns a Source that logs in to CruxConnect at cfg.BaseURL

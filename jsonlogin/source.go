@@ -82,7 +82,7 @@ type client struct {
 func (c *client) resolve(vars map[string]string) error {
 	s := c.spec
 	c.vals = make(map[string]string, len(s.vars))
-	var missing []string
+	var missing, missingSecret []string
 	for _, n := range sortedKeys(s.vars) {
 		v := s.vars[n]
 		val, ok := vars[n]
@@ -94,7 +94,11 @@ func (c *client) resolve(vars map[string]string) error {
 			if v.env != "" {
 				m += " (" + v.env + ")"
 			}
-			missing = append(missing, m)
+			if v.secret {
+				missingSecret = append(missingSecret, m)
+			} else {
+				missing = append(missing, m)
+			}
 			continue
 		}
 		c.vals[n] = val
@@ -109,12 +113,10 @@ func (c *client) resolve(vars map[string]string) error {
 			return fmt.Errorf("%s: variable %q is not declared in the description's vars", s.name, n)
 		}
 	}
-	switch len(missing) {
-	case 0:
-	case 1:
-		return fmt.Errorf("%s: variable %s is required", s.name, missing[0])
-	default:
-		return fmt.Errorf("%s: variables %s are required", s.name, strings.Join(missing, ", "))
+	if len(missing) > 0 {
+		all := append(missing, missingSecret...)
+		slices.Sort(all)
+		return required(s.name, all, false)
 	}
 	if err := c.checkURL("base_url", c.base); err != nil {
 		return err
@@ -123,9 +125,31 @@ func (c *client) resolve(vars map[string]string) error {
 		return err
 	}
 	if s.refresh != nil {
-		return c.checkURL("refresh", c.url(s.refresh, &oauth2.Token{}))
+		if err := c.checkURL("refresh", c.url(s.refresh, &oauth2.Token{})); err != nil {
+			return err
+		}
 	}
-	return nil
+	// Only secrets missing: the Source may still use a stored token.
+	return required(s.name, missingSecret, true)
+}
+
+// required returns the error that names the missing variables; nil when
+// none is missing. With secrets, only secrets are missing: the error
+// wraps [loginauth.ErrNoCredentials].
+func required(name string, missing []string, secrets bool) error {
+	var msg string
+	switch len(missing) {
+	case 0:
+		return nil
+	case 1:
+		msg = fmt.Sprintf("%s: variable %s is required", name, missing[0])
+	default:
+		msg = fmt.Sprintf("%s: variables %s are required", name, strings.Join(missing, ", "))
+	}
+	if secrets {
+		return wire.NoCredentials(msg)
+	}
+	return errors.New(msg)
 }
 
 // checkURL checks that raw, the URL of what, is an absolute http or https

@@ -239,6 +239,12 @@ func TestNewSourceMissingVariables(t *testing.T) {
 	_, err := src.Token()
 	is.True(err != nil)
 	is.Equal(err.Error(), `acme: variables "password" (ACME_PASSWORD), "username" (ACME_USERNAME) are required`)
+	is.True(!errors.Is(err, loginauth.ErrNoCredentials)) // the account itself is missing
+	onlySecret := a.vars()
+	delete(onlySecret, "password")
+	_, err = spec.NewSource(onlySecret, loginauth.Options{}).Token()
+	is.Equal(err.Error(), `acme: variable "password" (ACME_PASSWORD) is required`)
+	is.True(errors.Is(err, loginauth.ErrNoCredentials)) // only the secret: a stored token would do
 	c := &http.Client{Transport: loginauth.NewTransport(src, nil)}
 	_, err = get(c, a.URL+"/v2/things")
 	is.True(err != nil && strings.Contains(err.Error(), `"username" (ACME_USERNAME)`)) // the Transport says so too

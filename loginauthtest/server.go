@@ -63,11 +63,13 @@ func NewServer(h http.Handler) *Server {
 	return s
 }
 
-// NewUnstartedServer returns a Server serving h that is not yet started, so
-// that a provider fake can configure it first. Call Start (or StartTLS) from
+// NewUnstartedServer returns a Server serving h, and the control endpoints
+// under [ControlPrefix], that is not yet started, so that a provider fake
+// can configure it first. Call Start (or StartTLS) from
 // the embedded [httptest.Server] to start it.
 func NewUnstartedServer(h http.Handler) *Server {
-	s := &Server{Server: httptest.NewUnstartedServer(h), tokens: make(map[string]*issued)}
+	s := &Server{tokens: make(map[string]*issued)}
+	s.Server = httptest.NewUnstartedServer(s.withControl(h))
 	s.ctx, s.stop = context.WithCancel(context.Background())
 	s.Config.BaseContext = func(net.Listener) context.Context { return s.ctx }
 	return s

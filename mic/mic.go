@@ -114,7 +114,10 @@ var secretFields = []string{"APIKey", "Password"}
 
 // check returns an error naming the first required field that is empty.
 func (c *Config) check() error {
-	return wire.Required("mic", "BaseURL", c.BaseURL, "APIKey", c.APIKey, "Username", c.Username, "Password", c.Password)
+	if err := wire.Required("mic", "BaseURL", c.BaseURL, "APIKey", c.APIKey, "Username", c.Username); err != nil {
+		return err
+	}
+	return wire.RequiredSecret("mic", "Password", c.Password)
 }
 
 // NewSource returns a Source that logs in to the MIC stack at

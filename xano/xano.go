@@ -128,13 +128,13 @@ var secretFields = []string{"Password"}
 // check returns an error naming the first required field that is empty,
 // or a field that is set wrong.
 func (c *Config) check() error {
-	if err := wire.Required("xano", "BaseURL", c.BaseURL, "Email", c.Email, "Password", c.Password); err != nil {
+	if err := wire.Required("xano", "BaseURL", c.BaseURL, "Email", c.Email); err != nil {
 		return err
 	}
 	if c.AuthHeader != "" && !fieldName(c.AuthHeader) {
 		return fmt.Errorf("xano: Config.AuthHeader %q is not a header field name", c.AuthHeader)
 	}
-	return nil
+	return wire.RequiredSecret("xano", "Password", c.Password)
 }
 
 // scheme returns how requests carry the token: as "Bearer <token>" in the

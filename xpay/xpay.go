@@ -140,7 +140,10 @@ var secretFields = []string{"SecretKey"}
 
 // check returns an error naming the first required field that is empty.
 func (c *Config) check() error {
-	return wire.Required("xpay", "BaseURL", c.BaseURL, "Username", c.Username, "SecretKey", c.SecretKey)
+	if err := wire.Required("xpay", "BaseURL", c.BaseURL, "Username", c.Username); err != nil {
+		return err
+	}
+	return wire.RequiredSecret("xpay", "SecretKey", c.SecretKey)
 }
 
 // NewSource returns a Source that authenticates with xPay at cfg.BaseURL

@@ -246,6 +246,31 @@ func Required(provider string, nameValues ...string) error {
 	return nil
 }
 
+// RequiredSecret returns an error naming the Config field name, as
+// [Required] does, when value is empty: an error that wraps
+// [loginauth.ErrNoCredentials], so that the Source still hands out a
+// stored token and fails only when it must log in. Providers check their
+// secrets after every other field.
+func RequiredSecret(provider, name, value string) error {
+	if value != "" {
+		return nil
+	}
+	return NoCredentials(fmt.Sprintf("%s: Config.%s is required", provider, name))
+}
+
+// NoCredentials returns an error with the message msg that wraps
+// [loginauth.ErrNoCredentials] without repeating its text.
+func NoCredentials(msg string) error { return &noCredentials{msg: msg} }
+
+// noCredentials is the error of [NoCredentials].
+type noCredentials struct{ msg string }
+
+// Error returns the message that names what is missing.
+func (e *noCredentials) Error() string { return e.msg }
+
+// Unwrap returns [loginauth.ErrNoCredentials].
+func (e *noCredentials) Unwrap() error { return loginauth.ErrNoCredentials }
+
 // Base returns a provider's BaseURL without its trailing slash: the root
 // that the provider's paths are appended to.
 func Base(baseURL string) string { return strings.TrimSuffix(baseURL, "/") }

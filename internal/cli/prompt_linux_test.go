@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -78,7 +78,7 @@ func echoOn(t *testing.T, tty *os.File) bool {
 
 func TestPasswordPrompt(t *testing.T) {
 	is := is.New(t)
-	a := startFake(t, "mic")
+	f := startFake(t, "mic")
 	master, tty := openPTY(t)
 	is.True(isTerminal(tty.Fd())) // a pseudo-terminal is a terminal
 	is.True(echoOn(t, tty))       // it echoes to begin with
@@ -90,10 +90,10 @@ func TestPasswordPrompt(t *testing.T) {
 
 	stderr := &promptWriter{prompt: "mic password for alice: ", seen: make(chan struct{})}
 	var stdout bytes.Buffer
-	env := without(a.env, "MIC_PASSWORD")
+	env := f.account(t, t.TempDir()+"/cache", true)
 	done := make(chan int)
 	go func() {
-		done <- run(context.Background(), []string{"token", "mic"}, tty, &stdout, stderr, func(k string) string { return env[k] })
+		done <- Main(context.Background(), []string{"login", "mic"}, Env{Stdin: tty, Stdout: &stdout, Stderr: stderr, Getenv: func(k string) string { return env[k] }})
 	}()
 	select {
 	case <-stderr.seen:
@@ -101,26 +101,27 @@ func TestPasswordPrompt(t *testing.T) {
 		t.Fatalf("no prompt; stderr: %s", stderr)
 	}
 	is.True(!echoOn(t, tty)) // echo is off while the password is typed
-	io.WriteString(master, a.secret+"\n")
-	is.Equal(<-done, 0) // stderr: stderr.String()
-	is.True(a.fake.Valid(strings.TrimSpace(stdout.String())))
-	is.True(echoOn(t, tty)) // echo is back on afterwards
+	secret := f.env["MIC_PASSWORD"]
+	io.WriteString(master, secret+"\n")
+	is.Equal(<-done, 0)                                                    // stderr: stderr.String()
+	is.True(strings.Contains(f.control(t, "GET", "stats"), `"logins":1,`)) // logged in
+	is.True(echoOn(t, tty))                                                // echo is back on afterwards
 	tty.Close()
-	is.True(!strings.Contains(<-echoed, a.secret)) // the terminal never showed the password
-	is.True(!strings.Contains(stderr.String(), a.secret))
+	is.True(!strings.Contains(<-echoed, secret)) // the terminal never showed the password
+	is.True(!strings.Contains(stderr.String(), secret))
 }
 
 func TestPasswordPromptInterrupted(t *testing.T) {
 	is := is.New(t)
-	a := startFake(t, "xano")
+	f := startFake(t, "xano")
 	_, tty := openPTY(t)
 	stderr := &promptWriter{prompt: "xano password for alice@example.test: ", seen: make(chan struct{})}
-	env := without(a.env, "XANO_PASSWORD")
+	env := f.account(t, t.TempDir()+"/cache", true)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int)
 	go func() {
-		done <- run(ctx, []string{"token", "xano"}, tty, io.Discard, stderr, func(k string) string { return env[k] })
+		done <- Main(ctx, []string{"login", "xano"}, Env{Stdin: tty, Stdout: io.Discard, Stderr: stderr, Getenv: func(k string) string { return env[k] }})
 	}()
 	select {
 	case <-stderr.seen:
@@ -131,5 +132,5 @@ func TestPasswordPromptInterrupted(t *testing.T) {
 	is.Equal(<-done, 1)     // gives up
 	is.True(echoOn(t, tty)) // with the echo back on
 	is.True(strings.Contains(stderr.String(), "context canceled"))
-	is.Equal(a.fake.Logins(), int64(0))
+	is.True(strings.Contains(f.control(t, "GET", "stats"), `"logins":0,`)) // and never logged in
 }

@@ -1,0 +1,488 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/loginauth/loginauth"
+)
+
+// accountFlags are the flags that name an account, its secret and its
+// token store. Every command but demo and fake has them.
+type accountFlags struct {
+	spec        string
+	base, user  string
+	apiKey      string
+	secret      string
+	secretStdin bool
+	vars        stringList
+	cacheDir    string
+	store       string
+	allowHTTP   bool
+	timeout     time.Duration
+}
+
+// secretMode is what a command does about the account's secret.
+type secretMode int
+
+const (
+	secretNone   secretMode = iota // logout, status: never reads it
+	secretAtHand                   // token, call: uses one at hand, asks for none
+	secretAsk                      // login: asks for it on a terminal
+)
+
+// register defines the account flags on fs; with mode secretNone, not the
+// secret's.
+func (f *accountFlags) register(fs *flagSet, mode secretMode) {
+	fs.account = true
+	fs.stringFlag(&f.spec, "spec", "", "", "use the jsonlogin description in `FILE` in place of a provider name")
+	fs.stringFlag(&f.base, "base-url", "", "", "the API's base `URL`")
+	fs.stringFlag(&f.user, "username", "", "", "the account's user `NAME` (xano: the e-mail address)")
+	fs.alias("username", "email")
+	fs.stringFlag(&f.apiKey, "api-key", "", "", "the stack's API `KEY` (mic only)")
+	fs.varFlag(&f.vars, "var", "", "set a description's variable: `NAME=VALUE` (repeatable)")
+	if mode != secretNone {
+		fs.boolFlag(&f.secretStdin, "password-stdin", "", "read the password (xpay: the secret key; a description: its first secret variable) from the first line of stdin; the rest of stdin stays for -d @-")
+		fs.stringFlag(&f.secret, "password", "", "", "the `SECRET`; avoid it: other users of the machine can read a command line")
+		fs.alias("password", "secret-key")
+	}
+	fs.stringFlag(&f.cacheDir, "cache-dir", "", "", "the token cache `DIR` (default $LOGINAUTH_CACHE_DIR, else loginauth in the user cache directory, such as ~/.cache/loginauth)")
+	fs.stringFlag(&f.store, "store", "", "", "keep tokens in the store at `URL` in place of the token cache, such as redis://HOST:PORT/DB (with the loginauth command of the redisstore module)")
+	fs.boolFlag(&f.allowHTTP, "allow-http", "", "allow a plain http base URL on a host that is not loopback: the password and tokens then cross the network in clear text")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up after this `DURATION`")
+	fs.def("timeout", "")
+}
+
+// environmentHelp lists the providers' environment variables, from the
+// provider table.
+func environmentHelp() string {
+	var b strings.Builder
+	b.WriteString("Environment (a flag overrides its variable):\n")
+	for _, p := range builtins {
+		var vs []string
+		for _, v := range p.vars {
+			s := v.env
+			if v.def != "" {
+				s += " (default " + v.def + ")"
+			}
+			vs = append(vs, s)
+		}
+		writeWrapped(&b, "  "+p.name, strings.Join(vs, ", "))
+	}
+	writeWrapped(&b, "  LOGINAUTH_CACHE_DIR", "the token cache directory")
+	writeWrapped(&b, "  XDG_CONFIG_HOME", "descriptions in loginauth/providers/NAME.json under it (or the system's config directory) are provider names, NAME")
+	b.WriteString(`
+After 'loginauth login', the other commands find the account's base URL,
+user name and (mic) API key with its token, and need no password while the
+token is usable or can be refreshed.
+`)
+	return b.String()
+}
+
+// account is a resolved account: its provider, the values of its
+// variables, and its token store.
+type account struct {
+	p     *provider
+	vals  map[string]string
+	store loginauth.Store
+	file  *loginauth.FileStore // the store, when it is the FileStore
+	close func() error
+}
+
+// user returns the account's user name, or "".
+func (a *account) user() string { return a.vals[a.p.user] }
+
+// who names the account in messages: provider, user and base URL.
+func (a *account) who() string {
+	s := a.p.name
+	if u := a.user(); u != "" {
+		s += " " + u
+	}
+	if b := a.vals[varBase]; b != "" {
+		s += " at " + redactURL(b)
+	}
+	return s
+}
+
+// labels are what the FileStore keeps beside the token, so that later
+// runs need not be given the account: never the password.
+func (a *account) labels() map[string]string {
+	l := map[string]string{"provider": a.p.name}
+	for _, v := range a.p.vars {
+		if val := a.vals[v.name]; val != "" && (v.stored || v.keep) {
+			l["var."+v.name] = val
+		}
+	}
+	if u := a.user(); u != "" {
+		l["account"] = u
+	}
+	if b := a.vals[varBase]; b != "" {
+		l["base_url"] = b
+	}
+	return l
+}
+
+// resolve returns the account that the arguments name: the provider name
+// in pos (or --spec), the flags, the environment, the values stored by
+// login, then the defaults. Missing settings are usage errors that name
+// their variable and flag; a missing secret is one only with secretAsk.
+func (c *cli) resolve(ctx context.Context, f *accountFlags, pos []string, mode secretMode) (*account, error) {
+	name := ""
+	if len(pos) > 0 {
+		name = pos[0]
+	}
+	p, err := c.findProvider(name, f.spec)
+	if err != nil {
+		return nil, err
+	}
+	a := &account{p: p, vals: map[string]string{}}
+	set := func(varName, val, flagName string) error {
+		if val == "" {
+			return nil
+		}
+		if p.variable(varName) == nil {
+			return usagef("%s applies to no variable of %s", flagName, p.name)
+		}
+		a.vals[varName] = val
+		return nil
+	}
+	if err := set(varBase, f.base, "--base-url"); err != nil {
+		return nil, err
+	}
+	if p.user == "" && f.user != "" {
+		return nil, usagef("--username: %s has no user name variable; use --var", p.name)
+	}
+	if err := set(p.user, f.user, "--username"); err != nil {
+		return nil, err
+	}
+	if err := set(varAPIKey, f.apiKey, "--api-key"); err != nil {
+		return nil, err
+	}
+	for _, kv := range f.vars {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, usagef("--var: want NAME=VALUE")
+		}
+		if p.variable(k) == nil {
+			return nil, usagef("--var: %s has no variable %q", p.name, k)
+		}
+		a.vals[k] = v
+	}
+	sv := p.secretVar()
+	if mode != secretNone && sv != nil {
+		if f.secret != "" {
+			a.vals[sv.name] = f.secret
+		}
+		if f.secretStdin && f.secret != "" {
+			return nil, usagef("--password-stdin with --password: give one")
+		}
+	}
+	for _, v := range p.vars {
+		if a.vals[v.name] == "" && v.env != "" && (!v.secret || v.keep || mode != secretNone) {
+			if e := c.getenv(v.env); e != "" {
+				a.vals[v.name] = e
+			}
+		}
+	}
+	if mode != secretNone && sv != nil && f.secretStdin {
+		// The flag wins over the environment, as every flag does.
+		s, err := readLine(c.stdin)
+		if err != nil {
+			return nil, fmt.Errorf("%s: reading the %s from stdin: %w", p.name, sv.name, err)
+		}
+		if s == "" {
+			return nil, usagef("%s: --password-stdin: stdin holds no %s", p.name, sv.name)
+		}
+		a.vals[sv.name] = s
+	}
+	if a.store, a.file, a.close, err = c.openStore(ctx, f); err != nil {
+		return nil, err
+	}
+	if mode != secretAsk {
+		if err := c.fromStore(ctx, a); err != nil {
+			return nil, err
+		}
+	}
+	for _, v := range p.vars {
+		if a.vals[v.name] == "" && v.def != "" {
+			a.vals[v.name] = v.def
+		}
+	}
+	for _, v := range p.vars {
+		if a.vals[v.name] != "" || v.def != "" || (v.secret && !v.keep) || v.optional {
+			continue
+		}
+		return nil, usagef("%s: no %s: %s", p.name, v.name, howToSet(p, v, mode))
+	}
+	if b := a.vals[varBase]; b != "" {
+		if u, err := url.Parse(b); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, usagef("%s: base URL %q is not an absolute http or https URL (check %s or --base-url)", p.name, redactURL(b), p.variable(varBase).env)
+		}
+	}
+	if mode == secretAsk && sv != nil && a.vals[sv.name] == "" {
+		if err := c.ask(ctx, a, sv); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// howToSet says how to give the variable v.
+func howToSet(p *provider, v variable, mode secretMode) string {
+	var ways []string
+	if v.env != "" {
+		ways = append(ways, "set "+v.env)
+	}
+	switch v.name {
+	case varBase:
+		ways = append(ways, "--base-url")
+	case p.user:
+		ways = append(ways, "--username")
+	case varAPIKey:
+		ways = append(ways, "--api-key")
+	default:
+		ways = append(ways, "--var "+v.name+"=VALUE")
+	}
+	s := strings.Join(ways, " or ")
+	if mode != secretAsk {
+		s += ", or run 'loginauth login " + p.name + "' once"
+	}
+	return s
+}
+
+// ask reads the secret on the terminal, without echo.
+func (c *cli) ask(ctx context.Context, a *account, sv *variable) error {
+	tty, ok := c.env.Stdin.(*os.File)
+	if !ok || !isTerminal(tty.Fd()) {
+		return usagef("%s: no %s: set %s, or use --password-stdin (stdin is not a terminal to ask on)", a.p.name, sv.name, sv.env)
+	}
+	prompt := fmt.Sprintf("%s %s for %s: ", a.p.name, sv.name, a.user())
+	s, err := askSecret(ctx, tty, c.stderr, prompt)
+	if err != nil {
+		return fmt.Errorf("%s: reading the %s: %w", a.p.name, sv.name, err)
+	}
+	if s == "" {
+		return usagef("%s: no %s given", a.p.name, sv.name)
+	}
+	a.vals[sv.name] = s
+	return nil
+}
+
+// fromStore fills the variables that are not given from the labels that
+// login stored with the account's token: of the one stored account of
+// the provider that agrees with every value given.
+func (c *cli) fromStore(ctx context.Context, a *account) error {
+	if a.file == nil {
+		return nil
+	}
+	list, err := a.file.List(ctx)
+	if err != nil {
+		return nil // the Source reports an unusable store
+	}
+	var match []map[string]string
+	for _, e := range list {
+		if e.Labels["provider"] != a.p.name {
+			continue
+		}
+		ok := true
+		for _, v := range a.p.vars {
+			if got, stored := a.vals[v.name], e.Labels["var."+v.name]; v.stored && got != "" && stored != "" && got != stored {
+				ok = false
+			}
+		}
+		if ok {
+			match = append(match, e.Labels)
+		}
+	}
+	switch len(match) {
+	case 0:
+		return nil
+	case 1:
+	default:
+		missing := false
+		for _, v := range a.p.vars {
+			if v.stored && a.vals[v.name] == "" {
+				missing = true
+			}
+		}
+		if missing {
+			return usagef("%s: %d stored accounts: choose one with --username or --base-url ('loginauth status' lists them)", a.p.name, len(match))
+		}
+		return nil
+	}
+	for _, v := range a.p.vars {
+		if a.vals[v.name] == "" {
+			if s := match[0]["var."+v.name]; s != "" && (v.stored || v.keep) {
+				a.vals[v.name] = s
+			}
+		}
+	}
+	return nil
+}
+
+// openStore opens the token store: the store at --store, or the FileStore
+// in --cache-dir, $LOGINAUTH_CACHE_DIR or its default directory, which it
+// checks first (see checkCacheDir).
+func (c *cli) openStore(ctx context.Context, f *accountFlags) (loginauth.Store, *loginauth.FileStore, func() error, error) {
+	if f.store != "" {
+		u, err := url.Parse(f.store)
+		if err != nil || u.Scheme == "" {
+			return nil, nil, nil, usagef("--store: want a URL such as redis://HOST:PORT/DB")
+		}
+		open := c.env.Stores[u.Scheme]
+		if open == nil {
+			return nil, nil, nil, usagef("--store: this loginauth has no %s store; the loginauth command of the redisstore module (go install github.com/loginauth/loginauth/redisstore/cmd/loginauth@latest) has redis", u.Scheme)
+		}
+		st, closeFn, err := open(ctx, f.store)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("--store %s: %w", redactURL(f.store), err)
+		}
+		return st, nil, closeFn, nil
+	}
+	dir := f.cacheDir
+	if dir == "" {
+		dir = c.getenv("LOGINAUTH_CACHE_DIR")
+	}
+	if dir == "" {
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("no token cache directory: %w; set --cache-dir or LOGINAUTH_CACHE_DIR", err)
+		}
+		dir = filepath.Join(cache, "loginauth")
+	}
+	if err := c.checkCacheDir(dir); err != nil {
+		return nil, nil, nil, err
+	}
+	fs := &loginauth.FileStore{Dir: dir}
+	return fs, fs, nil, nil
+}
+
+// checkCacheDir makes dir a token cache the FileStore accepts: it creates
+// it with mode 0700, and repairs the mode of one that group or others may
+// read or write (a plain mkdir makes 0755), saying so. A directory it
+// cannot use is an error that names it, its mode and the fix.
+func (c *cli) checkCacheDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("token cache directory %s cannot be created: %w\n(choose another with --cache-dir or LOGINAUTH_CACHE_DIR)", dir, errors.Unwrap(err))
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("token cache directory %s: %w\n(choose another with --cache-dir or LOGINAUTH_CACHE_DIR)", dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("token cache directory %s is not a directory\n(choose another with --cache-dir or LOGINAUTH_CACHE_DIR)", dir)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 && unixModes() {
+		if err := os.Chmod(dir, perm&^0o077); err != nil {
+			return fmt.Errorf("token cache directory %s has mode %#o, which lets others read the tokens, and cannot be repaired: %w\n(fix it with: chmod 700 %s)", dir, perm, err, dir)
+		}
+		c.warnf("token cache directory %s had mode %#o, which let others read the tokens; set it to %#o", dir, perm, perm&^0o077)
+	}
+	return nil
+}
+
+// source returns the Source of a, with the given options besides the
+// store and --allow-http.
+func (a *account) source(f *accountFlags, opts loginauth.Options) *loginauth.Source {
+	opts.Store = a.store
+	if a.file != nil {
+		opts.Store = &labelingStore{FileStore: a.file, labels: a.labels()}
+	}
+	opts.AllowHTTP = f.allowHTTP
+	return a.p.source(a.vals, nil, opts)
+}
+
+// labelingStore is the FileStore that labels every token it saves with
+// its account, so that status can list it and later runs find it.
+type labelingStore struct {
+	*loginauth.FileStore
+	labels map[string]string
+}
+
+// Save saves the token and labels it.
+func (s *labelingStore) Save(ctx context.Context, key string, value []byte, expiry time.Time) error {
+	if err := s.FileStore.Save(ctx, key, value, expiry); err != nil {
+		return err
+	}
+	return s.FileStore.SetLabels(ctx, key, s.labels)
+}
+
+// explain adds to err what the user can do about it.
+func explain(a *account, err error) error {
+	p := a.p
+	if errors.Is(err, loginauth.ErrNoCredentials) {
+		sv := p.secretVar()
+		return fmt.Errorf("%s: no usable stored token, and no %s to log in with\n(run 'loginauth login %s', or set %s)", p.name, sv.name, p.name, sv.env)
+	}
+	var le *loginauth.LoginError
+	if errors.As(err, &le) {
+		switch {
+		case le.BadCredentials:
+			var vars []string
+			for _, v := range p.vars {
+				if v.name != varBase && v.env != "" {
+					vars = append(vars, v.env)
+				}
+			}
+			return fmt.Errorf("%w\n(check %s, or the flags that override them)", err, strings.Join(vars, ", "))
+		case le.Status == http.StatusNotFound:
+			return fmt.Errorf("%w\n(the login URL under the base URL %s does not exist: check the base URL; one of %s looks like %s)", err, redactURL(a.vals[varBase]), p.name, p.baseHint)
+		}
+	}
+	if strings.Contains(err.Error(), "with AllowHTTP") {
+		return fmt.Errorf("%w\n(use --allow-http to allow it)", err)
+	}
+	var ne *net.OpError
+	var de *net.DNSError
+	if errors.As(err, &ne) || errors.As(err, &de) {
+		return fmt.Errorf("%w\n(cannot reach the API: check the base URL and the network)", err)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w\n(timed out: see --timeout)", err)
+	}
+	return err
+}
+
+// redactURL returns raw without the password of its user info, if any,
+// and nothing of a URL that does not parse.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return "(unparsable)"
+	case u.User == nil:
+		return raw
+	}
+	return u.Redacted()
+}
+
+// readLine reads the first line of r, without its line ending. A
+// *bufio.Reader keeps what follows the line for later reads.
+func readLine(r io.Reader) (string, error) {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, 16) // reads past the line: for a terminal only
+	}
+	s, err := br.ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return strings.TrimRight(s, "\r\n"), nil
+}
+
+// unixModes reports whether file modes say who may read a file.
+func unixModes() bool { return filepath.Separator == '/' }

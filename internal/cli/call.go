@@ -1,0 +1,417 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/loginauth/loginauth"
+)
+
+// callFlags are the curl-like flags of call.
+type callFlags struct {
+	method, data, json, output string
+	headers                    stringList
+	include, silent, location  bool
+	verbose                    bool
+}
+
+func init() {
+	register(&command{
+		name:  "call",
+		args:  "PROVIDER [METHOD] PATH-or-URL [flags]",
+		short: "make one authenticated request and print the response body, with curl's flags",
+		long: `Make one authenticated request to the API of PROVIDER and print the
+response body on stdout. A path is joined to the base URL; a full URL is
+used as it is, and gets the credentials only at the base URL's origin.
+METHOD (or -X) is GET, or POST with -d or --json.
+
+The token comes from the token cache; the command logs in only when the
+cache has none that is usable, or the API refuses it, and only with a
+password at hand. The exit status is 1 when the call failed: a status of
+400 or more, or an error envelope in a 200 (xpay). The body is printed
+anyway.
+
+The flags are curl's, but each one apart: Go's flag package cannot read
+-sSL, so write -s -L. -o is curl's output FILE here; in the other commands
+-o is an output format (-o json).
+
+  loginauth call xano /auth/me
+  loginauth call xpay POST /client/bills/save --json '{"amount":"1000000"}'
+  loginauth call -v crux /timp/organizations/permissions/
+`,
+		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
+			var f callFlags
+			var af accountFlags
+			fs.stringFlag(&f.method, "request", "X", "", "the request `METHOD`, such as PUT")
+			fs.varFlag(&f.headers, "header", "H", "add the request header `'NAME: VALUE'` (repeatable); one that carries the credentials is replaced, with a warning")
+			fs.stringFlag(&f.data, "data", "d", "", "send `BODY`; @FILE sends the file, @- reads stdin (after the line of --password-stdin). Content-Type is the provider's JSON unless -H sets one")
+			fs.stringFlag(&f.json, "json", "", "", "send the JSON `BODY` (@FILE, @- as with -d) with Content-Type and Accept application/json")
+			fs.boolFlag(&f.include, "include", "i", "print the response status and headers before the body (credentials redacted)")
+			fs.boolFlag(&f.silent, "silent", "s", "print no warnings or notes on stderr; errors still print")
+			fs.stringFlag(&f.output, "output", "o", "", "write the body to `FILE` in place of stdout, as curl does")
+			fs.boolFlag(&f.location, "location", "L", "follow redirects (off by default, as in curl); credentials never follow to another origin")
+			fs.boolFlag(&f.verbose, "verbose", "v", "show the request and response headers on stderr, credentials redacted, and the library's debug log")
+			af.register(fs, secretAtHand)
+			return func(ctx context.Context, c *cli, pos []string) error {
+				return c.call(ctx, &f, &af, pos, fs)
+			}
+		},
+	})
+}
+
+// methodRE matches an HTTP method.
+var methodRE = regexp.MustCompile(`^[A-Z]+$`)
+
+func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []string, fs *flagSet) error {
+	c.quiet = f.silent
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	hasData, hasJSON := given["d"] || given["data"], given["json"]
+	if hasData && hasJSON {
+		return usagef("-d and --json: give one")
+	}
+	var target, method string
+	switch {
+	case af.spec != "" && len(pos) == 1, af.spec == "" && len(pos) == 2:
+		target = pos[len(pos)-1]
+	case af.spec != "" && len(pos) == 2, af.spec == "" && len(pos) == 3:
+		method, target = pos[len(pos)-2], pos[len(pos)-1]
+		if !methodRE.MatchString(method) {
+			return usagef("%q is not an HTTP method such as GET or POST", method)
+		}
+	default:
+		return usagef("want a provider (or --spec), an optional method and a path or URL, got %d arguments", len(pos))
+	}
+	if f.method != "" {
+		if !methodRE.MatchString(f.method) {
+			return usagef("-X %q is not an HTTP method such as GET or POST", f.method)
+		}
+		method = f.method
+	}
+	hdr := make(http.Header)
+	for _, h := range f.headers {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			// Not the header itself: it may hold a credential.
+			return usagef("-H: want 'Name: value', with a colon after the name")
+		}
+		hdr.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	accountPos := pos[:0:0]
+	if af.spec == "" {
+		accountPos = pos[:1]
+	}
+	// The account first: --password-stdin takes the first line of stdin,
+	// and -d @- the rest.
+	a, err := c.resolve(ctx, af, accountPos, secretAtHand)
+	if err != nil {
+		return err
+	}
+	defer a.closeStore()
+	var body []byte
+	switch {
+	case hasData:
+		body, err = c.readData("-d", f.data)
+	case hasJSON:
+		body, err = c.readData("--json", f.json)
+		hdr.Set("Content-Type", "application/json")
+		hdr.Set("Accept", "application/json")
+	}
+	if err != nil {
+		return err
+	}
+	if method == "" {
+		method = http.MethodGet
+		if hasData || hasJSON {
+			method = http.MethodPost
+		}
+	}
+	u, err := resolveURL(a.vals[varBase], target)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, af.timeout)
+	defer cancel()
+
+	opts := loginauth.Options{}
+	var base http.RoundTripper = http.DefaultTransport
+	if f.verbose {
+		opts.Logger = slog.New(dropBackoff{slog.NewTextHandler(c.stderr, &slog.HandlerOptions{
+			Level: slog.LevelDebug,
+			ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+				if len(groups) == 0 && a.Key == slog.TimeKey {
+					return slog.Attr{} // as curl -v, no times
+				}
+				return a
+			},
+		})})
+		base = &verboseTransport{base: base, w: c.stderr}
+	}
+	src := a.source(af, opts)
+	client := &http.Client{Transport: loginauth.NewTransport(src, base)}
+	if !f.location {
+		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	if sameOrigin(u, a.vals[varBase]) {
+		for _, k := range src.CredentialHeaders() {
+			if hdr.Get(k) != "" {
+				c.warnf("your -H %s is replaced by the credentials of %s", k, a.who())
+			}
+		}
+	} else {
+		c.warnf("%s is not at the origin of the base URL %s: it goes without credentials", redactURL(u), redactURL(a.vals[varBase]))
+	}
+
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if body == nil {
+		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
+	}
+	req.Header = hdr
+	if body != nil && hdr.Get("Content-Type") == "" {
+		ct := a.p.contentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		req.Header.Set("Content-Type", ct)
+	}
+	if hdr.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
+	if hdr.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", userAgent)
+	}
+
+	resp, err := client.Do(req)
+	if err != nil {
+		// A failed login says what it tried; the request it was for adds
+		// nothing.
+		var ue *url.Error
+		if errors.As(err, &ue) && ue.Err != nil {
+			err = ue.Err
+		}
+		return explain(a, err)
+	}
+	defer resp.Body.Close()
+	return c.writeResponse(a, f, method, u, resp)
+}
+
+// writeResponse writes the response as the flags ask, and returns an
+// error when the call failed.
+func (c *cli) writeResponse(a *account, f *callFlags, method, u string, resp *http.Response) error {
+	out := c.stdout
+	if f.output != "" && f.output != "-" {
+		file, err := os.Create(f.output)
+		if err != nil {
+			return usagef("-o: %v", err)
+		}
+		defer file.Close()
+		out = file
+	}
+	if f.include {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s %s\n", resp.Proto, resp.Status)
+		writeHeader(&b, "", resp.Header)
+		b.WriteString("\n")
+		io.WriteString(out, b.String())
+	}
+	const keep = 1 << 20 // of the body, for the error envelope and the pretty print
+	var head bytes.Buffer
+	pretty := out == c.stdout && isTerminalWriter(out) && isJSON(resp.Header.Get("Content-Type"))
+	var err error
+	if pretty {
+		b, rerr := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+		head.Write(b)
+		var ind bytes.Buffer
+		if json.Indent(&ind, b, "", "  ") == nil {
+			ind.WriteByte('\n')
+			b = ind.Bytes()
+		}
+		_, err = out.Write(b)
+		if err == nil {
+			err = rerr
+		}
+	} else {
+		_, err = io.Copy(out, io.TeeReader(resp.Body, &limitedBuffer{buf: &head, n: keep}))
+	}
+	if err != nil {
+		return fmt.Errorf("reading the response: %w", err)
+	}
+	if resp.StatusCode >= 400 {
+		return fmt.Errorf("%s %s: HTTP %s", method, redactURL(u), resp.Status)
+	}
+	if a.p.failed != nil && a.p.failed(resp.StatusCode, head.Bytes()) {
+		return fmt.Errorf("%s %s: HTTP %s with an error in the body", method, redactURL(u), resp.Status)
+	}
+	return nil
+}
+
+// limitedBuffer keeps the first n bytes written to it.
+type limitedBuffer struct {
+	buf *bytes.Buffer
+	n   int
+}
+
+// Write keeps what fits, and reports all of p written.
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if room := l.n - l.buf.Len(); room > 0 {
+		l.buf.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
+}
+
+// isTerminalWriter reports whether w is a terminal.
+func isTerminalWriter(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isTerminal(f.Fd())
+}
+
+// isJSON reports whether the media type ct is JSON.
+func isJSON(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// readData returns the body that -d or --json gives: the text itself, the
+// content of @FILE, or the rest of stdin for @-.
+func (c *cli) readData(flagName, data string) ([]byte, error) {
+	name, ok := strings.CutPrefix(data, "@")
+	switch {
+	case !ok:
+		return []byte(data), nil
+	case name == "-":
+		return io.ReadAll(c.stdin)
+	}
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, usagef("%s: %v", flagName, err)
+	}
+	return b, nil
+}
+
+// resolveURL returns target as a URL: a full http or https URL as it is,
+// a path joined to base.
+func resolveURL(base, target string) (string, error) {
+	if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
+		u, err := url.Parse(target)
+		if err != nil || u.Host == "" {
+			return "", usagef("%q is not a valid URL", redactURL(target))
+		}
+		return target, nil
+	}
+	if strings.Contains(target, "://") {
+		return "", usagef("%q: only http and https URLs are supported", redactURL(target))
+	}
+	u := strings.TrimSuffix(base, "/") + "/" + strings.TrimPrefix(target, "/")
+	if _, err := url.Parse(u); err != nil {
+		return "", usagef("%q does not make a valid URL with the base URL", target)
+	}
+	return u, nil
+}
+
+// sameOrigin reports whether the URLs a and b have one origin.
+func sameOrigin(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	return err1 == nil && err2 == nil && strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host)
+}
+
+// userAgent is sent on the requests of the call command.
+const userAgent = "loginauth-cli (+https://github.com/loginauth/loginauth)"
+
+// dropBackoff leaves out the library's "login backoff" records, which
+// say when the next login may start: a command that exits at once has
+// none.
+type dropBackoff struct{ slog.Handler }
+
+// Handle drops the backoff records.
+func (h dropBackoff) Handle(ctx context.Context, r slog.Record) error {
+	if strings.HasSuffix(r.Message, "login backoff") {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+// WithAttrs keeps dropping them.
+func (h dropBackoff) WithAttrs(as []slog.Attr) slog.Handler {
+	return dropBackoff{h.Handler.WithAttrs(as)}
+}
+
+// WithGroup keeps dropping them.
+func (h dropBackoff) WithGroup(name string) slog.Handler {
+	return dropBackoff{h.Handler.WithGroup(name)}
+}
+
+// secretHeaders are the fields whose values -v and -i never print.
+var secretHeaders = []string{"Authorization", "Proxy-Authorization", "X-Api-Key", "Identityid", "Cookie", "Set-Cookie", "X-Xano-Authorization"}
+
+// redacted replaces a secret value in -v and -i output.
+const redacted = "[redacted]"
+
+// verboseTransport writes each request it sends, as the Transport of the
+// library made it, and each response, as curl -v does: headers only, the
+// values of credentials redacted.
+type verboseTransport struct {
+	base http.RoundTripper
+	mu   sync.Mutex // serialises writes to w
+	w    io.Writer
+}
+
+// RoundTrip writes req, sends it, and writes the response's status and
+// header.
+func (t *verboseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "> %s %s %s\n", req.Method, req.URL.RequestURI(), "HTTP/1.1")
+	fmt.Fprintf(&b, "> Host: %s\n", req.URL.Host)
+	writeHeader(&b, "> ", req.Header)
+	b.WriteString(">\n")
+	t.write(b.String())
+
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	b.Reset()
+	fmt.Fprintf(&b, "< %s %s\n", resp.Proto, resp.Status)
+	writeHeader(&b, "< ", resp.Header)
+	b.WriteString("<\n")
+	t.write(b.String())
+	return resp, nil
+}
+
+func (t *verboseTransport) write(s string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	io.WriteString(t.w, s)
+}
+
+// writeHeader writes h sorted by name, with the values of secretHeaders
+// redacted.
+func writeHeader(b *strings.Builder, prefix string, h http.Header) {
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		secret := slices.ContainsFunc(secretHeaders, func(s string) bool { return strings.EqualFold(s, k) })
+		for _, v := range h[k] {
+			if secret {
+				v = redacted
+			}
+			fmt.Fprintf(b, "%s%s: %s\n", prefix, k, v)
+		}
+	}
+}

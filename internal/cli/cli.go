@@ -1,0 +1,286 @@
+// Package cli is the loginauth command: its table of commands, their
+// flags, and the providers they know. The mains in cmd/loginauth and in
+// redisstore/cmd/loginauth are thin wrappers around [Main]; the second
+// registers the Redis store through [Env].Stores, so that the core module
+// needs no Redis client.
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/loginauth/loginauth"
+)
+
+// Exit statuses, as the go command and gh have them.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+// Env is what one run of the command works with: its streams, its
+// environment and the stores it can open besides the FileStore.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Getenv reads the environment; nil means [os.Getenv].
+	Getenv func(string) string
+	// Stores opens the stores that --store names by URL scheme, such as
+	// "redis" for redis://HOST:PORT/DB. The FileStore of --cache-dir is
+	// always there.
+	Stores map[string]StoreOpener
+}
+
+// StoreOpener opens the [loginauth.Store] at rawURL, a URL of the scheme
+// it was registered for in [Env].Stores. The command closes what close
+// returns, if not nil, before it exits.
+type StoreOpener func(ctx context.Context, rawURL string) (store loginauth.Store, close func() error, err error)
+
+// OSEnv returns the Env of the process: its standard streams and
+// environment.
+func OSEnv() Env {
+	return Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+}
+
+// command is one entry of the command table, as cmd/go's base.Command.
+type command struct {
+	name  string
+	args  string // the usage line after "loginauth NAME"
+	short string // one line for the list of commands
+	long  string // the help text before the flags
+	// setup defines the command's flags on fs, with their help, and
+	// returns the function that runs the command once they are parsed.
+	setup func(fs *flagSet) func(ctx context.Context, c *cli, args []string) error
+}
+
+// commands is the command table: help, the package doc's list and
+// dispatch all come from it. A command registers itself from its own
+// file's init, so that adding one (proxy, say) touches only its file.
+var commands []*command
+
+// register adds cmd to the table, kept sorted in the order of the list.
+func register(cmd *command) {
+	commands = append(commands, cmd)
+	sort.SliceStable(commands, func(i, j int) bool { return order(commands[i].name) < order(commands[j].name) })
+}
+
+// listOrder is the order of the list of commands: the everyday ones
+// first. A command not in it goes last.
+var listOrder = []string{"login", "token", "call", "status", "logout", "fake", "demo"}
+
+func order(name string) int {
+	if i := slices.Index(listOrder, name); i >= 0 {
+		return i
+	}
+	return len(listOrder)
+}
+
+// lookup returns the command called name, or nil.
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// cli is one run of the command: its streams, environment and stores.
+type cli struct {
+	env    Env
+	stdin  *bufio.Reader // one reader, so that a secret and a body share stdin
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	quiet  bool // -s: no warnings or notes on stderr
+}
+
+// Main runs the command line args (without the program name) and returns
+// the exit status: 0 on success, 1 on failure, 2 on a usage error. ctx
+// ends long work early: a fake server, a prompt.
+func Main(ctx context.Context, args []string, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	if env.Stdin == nil {
+		env.Stdin = strings.NewReader("")
+	}
+	c := &cli{env: env, stdin: bufio.NewReader(env.Stdin), stdout: env.Stdout, stderr: env.Stderr, getenv: env.Getenv}
+	if len(args) == 0 {
+		fmt.Fprint(c.stderr, mainUsage())
+		return exitUsage
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "-h", "-help", "--help", "help":
+		if name == "help" && len(rest) > 0 {
+			return Main(ctx, []string{rest[0], "-h"}, env)
+		}
+		fmt.Fprint(c.stdout, mainUsage())
+		return exitOK
+	}
+	cmd := lookup(name)
+	if cmd == nil {
+		if strings.HasPrefix(name, "-") {
+			// Only the flag's name: its value may be a secret.
+			flagName, _, _ := strings.Cut(name, "=")
+			fmt.Fprintf(c.stderr, "loginauth: unknown flag %s: flags come after the command\nRun 'loginauth -h' for the commands.\n", flagName)
+			return exitUsage
+		}
+		fmt.Fprintf(c.stderr, "loginauth: unknown command %q\nRun 'loginauth -h' for the commands.\n", name)
+		return exitUsage
+	}
+	fs := newFlagSet(cmd.name)
+	run := cmd.setup(fs)
+	pos, err := c.parse(cmd, fs, rest)
+	if err == nil {
+		err = run(ctx, c, pos)
+	}
+	return c.exit(cmd.name, err)
+}
+
+// mainUsage is the help of the command itself, from the table.
+func mainUsage() string {
+	var b strings.Builder
+	b.WriteString(`Usage: loginauth <command> [arguments] [flags]
+
+loginauth logs in to login-style HTTP APIs (mic, xano, crux, xpay, and
+those a jsonlogin description declares) the way the
+github.com/loginauth/loginauth library does: log in once, then get
+tokens and make calls without the password.
+
+Commands:
+`)
+	b.WriteString(commandList("  "))
+	b.WriteString(`
+Run 'loginauth <command> -h' for the flags and environment of a command.
+
+Exit status: 0 success, 1 failure, 2 usage error.
+`)
+	return b.String()
+}
+
+// commandList lists the commands, one a line, each line after indent:
+// the list of the help and of the package doc of cmd/loginauth.
+func commandList(indent string) string {
+	var b strings.Builder
+	for _, c := range commands {
+		fmt.Fprintf(&b, "%s%-8s %s\n", indent, c.name, c.short)
+	}
+	return b.String()
+}
+
+// help is the help of cmd, with its flags from their definitions.
+func help(cmd *command, fs *flagSet) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Usage: loginauth %s %s\n\n%s", cmd.name, cmd.args, cmd.long)
+	if !strings.HasSuffix(cmd.long, "\n") {
+		b.WriteString("\n")
+	}
+	b.WriteString("\nFlags:\n")
+	fs.writeDefaults(&b)
+	if fs.account {
+		b.WriteString("\n" + environmentHelp())
+	}
+	b.WriteString("\nExit status: 0 success, 1 failure, 2 usage error.\n")
+	return b.String()
+}
+
+// exit reports err on stderr and returns its exit status.
+func (c *cli) exit(cmd string, err error) int {
+	var u *usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errSilent):
+		return exitFail
+	case errors.As(err, &u):
+		fmt.Fprintf(c.stderr, "loginauth %s: %v\nRun 'loginauth %s -h' for usage.\n", cmd, u.err, cmd)
+		return exitUsage
+	}
+	fmt.Fprintf(c.stderr, "loginauth %s: %v\n", cmd, err)
+	return exitFail
+}
+
+// warnf writes a warning on stderr, unless -s asked for silence.
+func (c *cli) warnf(format string, args ...any) {
+	if !c.quiet {
+		fmt.Fprintf(c.stderr, "loginauth: "+format+"\n", args...)
+	}
+}
+
+// usageError is a command line or configuration that cannot work: exit
+// status 2.
+type usageError struct{ err error }
+
+// Error returns the message of the error.
+func (e *usageError) Error() string { return e.err.Error() }
+
+// Unwrap returns the error.
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// errSilent is a failure that was already reported: exit status 1.
+var errSilent = errors.New("failed")
+
+// parse parses args with flags and arguments in any order, as gh and
+// curl do; "--" ends the flags. It prints the help on stdout for -h and
+// returns flag.ErrHelp, and returns a usageError for a bad flag, named as
+// the user wrote it (--include, not -include).
+func (c *cli) parse(cmd *command, fs *flagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		n := len(args)
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(c.stdout, help(cmd, fs))
+				return nil, err
+			}
+			return nil, &usageError{errors.New(asWritten(err.Error(), args))}
+		}
+		rest := fs.Args()
+		if used := n - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// asWritten rewrites the "-name" of a flag package error as the user
+// wrote it, "--name" when args has that. The flag package never puts a
+// flag's value in its errors but for an invalid value, which it quotes;
+// the values of the command's secret flags are strings, never invalid.
+func asWritten(msg string, args []string) string {
+	for _, a := range args {
+		name, _, _ := strings.Cut(a, "=")
+		if long, ok := strings.CutPrefix(name, "--"); ok && long != "" {
+			msg = strings.ReplaceAll(msg, " -"+long, " --"+long)
+		}
+	}
+	return msg
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+// String joins the values.
+func (l *stringList) String() string { return strings.Join(*l, ", ") }
+
+// Set adds a value.
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }

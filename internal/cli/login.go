@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/loginauth/loginauth"
+)
+
+func init() {
+	register(&command{
+		name:  "login",
+		args:  "PROVIDER [flags]",
+		short: "log in once and store the token, so that later commands need no password",
+		long: `Log in to an account of PROVIDER and store its token, with its refresh
+token, in the token cache, as 'gh auth login' does. The base URL, the user
+name and (mic) the API key are stored with it, in the same 0600 file; the
+password never is. From then on, 'loginauth token', 'call' and 'proxy' need
+neither the password nor the account while the stored token is usable or
+can be refreshed.
+
+The password comes from --password-stdin, the environment or --password;
+else it is asked for, without echo, when stdin is a terminal.
+
+  loginauth login xano
+  printf '%s\n' "$XANO_PASSWORD" | loginauth login xano --password-stdin
+`,
+		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
+			var af accountFlags
+			af.register(fs, secretAsk)
+			return func(ctx context.Context, c *cli, pos []string) error {
+				if len(pos) > 1 {
+					return usagef("want one provider, got %d arguments", len(pos))
+				}
+				a, err := c.resolve(ctx, &af, pos, secretAsk)
+				if err != nil {
+					return err
+				}
+				defer a.closeStore()
+				ctx, cancel := context.WithTimeout(ctx, af.timeout)
+				defer cancel()
+				src := a.source(&af, loginauth.Options{})
+				// A fresh login: a stored token may belong to another password.
+				if _, err := src.Forget(ctx); err != nil {
+					return err
+				}
+				tok, err := src.TokenContext(ctx)
+				if err != nil {
+					return explain(a, err)
+				}
+				until := "no stated expiry"
+				if !tok.Expiry.IsZero() {
+					until = "valid until " + tok.Expiry.Local().Format("2006-01-02 15:04 MST")
+				}
+				refresh := ""
+				if tok.RefreshToken != "" {
+					refresh = ", renewable with its refresh token"
+				}
+				fmt.Fprintf(c.stderr, "Logged in to %s; token stored (%s%s).\n", a.who(), until, refresh)
+				return nil
+			}
+		},
+	})
+}
+
+// closeStore closes the store that --store opened, if any.
+func (a *account) closeStore() {
+	if a.close != nil {
+		a.close()
+	}
+}

@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/loginauth/loginauth"
+)
+
+func init() {
+	register(&command{
+		name:  "logout",
+		args:  "PROVIDER [flags]",
+		short: "forget the stored token of an account",
+		long: `Forget the stored token of an account of PROVIDER, and what login stored
+with it; the next command needs the password again ('loginauth login').
+No password is needed: the account is its base URL and user name, from
+the flags, the environment or the store.
+`,
+		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
+			var af accountFlags
+			af.register(fs, secretNone)
+			return func(ctx context.Context, c *cli, pos []string) error {
+				if len(pos) > 1 {
+					return usagef("want one provider, got %d arguments", len(pos))
+				}
+				a, err := c.resolve(ctx, &af, pos, secretNone)
+				if err != nil {
+					return err
+				}
+				defer a.closeStore()
+				ctx, cancel := context.WithTimeout(ctx, af.timeout)
+				defer cancel()
+				forgot, err := a.source(&af, loginauth.Options{}).Forget(ctx)
+				if err != nil {
+					return err
+				}
+				if !forgot {
+					fmt.Fprintf(c.stderr, "No stored token for %s.\n", a.who())
+					return nil
+				}
+				fmt.Fprintf(c.stderr, "Forgot the stored token for %s.\n", a.who())
+				return nil
+			}
+		},
+	})
+}

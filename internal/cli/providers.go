@@ -1,0 +1,312 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/crux"
+	"github.com/loginauth/loginauth/crux/cruxtest"
+	"github.com/loginauth/loginauth/jsonlogin"
+	"github.com/loginauth/loginauth/loginauthtest"
+	"github.com/loginauth/loginauth/mic"
+	"github.com/loginauth/loginauth/mic/mictest"
+	"github.com/loginauth/loginauth/xano"
+	"github.com/loginauth/loginauth/xano/xanotest"
+	"github.com/loginauth/loginauth/xpay"
+	"github.com/loginauth/loginauth/xpay/xpaytest"
+)
+
+// provider is what every command knows of a provider: a built-in one, or
+// one that a jsonlogin description declares. The commands, the fakes and
+// the demo all work from it.
+type provider struct {
+	name string
+	vars []variable
+	// user names the variable that --username fills; "" means none.
+	user string
+	// baseHint says what a base URL of the provider looks like.
+	baseHint    string
+	contentType string // of a request body; "" means application/json
+	// source returns a Source for the account vals; hc sends the login
+	// calls (nil: the provider's default).
+	source func(vals map[string]string, hc *http.Client, opts loginauth.Options) *loginauth.Source
+	// failed reports an answer that failed although its status is below
+	// 400, such as xPay's error envelope; nil means none does.
+	failed func(status int, body []byte) bool
+
+	// fake starts the provider's fake server, for the fake command and
+	// the demo, and returns it with the function that gives the values
+	// of the variables of its demo account once its URL is final. Nil
+	// for a description.
+	fake func() (*loginauthtest.Server, func() map[string]string)
+	// sample is a protected call of the fake's demo account: method,
+	// path and body.
+	sample [3]string
+	// refresh reports that the provider renews a token with a refresh
+	// call rather than a login.
+	refresh bool
+	// tokenType is the oauth2.Token TokenType that makes an oauth2
+	// Transport send the provider's Authorization prefix ("" means
+	// Bearer); raw reports that no prefix does (MIC), so that the demo
+	// must adapt oauth2's requests as a user of it would.
+	tokenType string
+	raw       bool
+}
+
+// variable is a value an account needs: its name, the environment
+// variable and flag that give it, and how it is kept.
+type variable struct {
+	name   string
+	env    string
+	secret bool   // never printed nor stored: the password, the secret key
+	stored bool   // saved with the token, so that later runs need not give it
+	def    string // the default value
+	// optional reports that the variable may be empty: a description's
+	// variable with a default, be it "".
+	optional bool
+	// keep reports that login stores this secret with the token, as
+	// MIC's API key, which every request carries.
+	keep bool
+}
+
+// Names of the variables of the built-in providers.
+const (
+	varBase   = "base_url"
+	varUser   = "username"
+	varEmail  = "email"
+	varPass   = "password"
+	varSecret = "secret_key"
+	varAPIKey = "api_key"
+)
+
+// builtins are the providers built in, in the order they are listed.
+var builtins = []*provider{
+	{
+		name: "mic",
+		vars: []variable{
+			{name: varBase, env: "MIC_BASE_URL", stored: true},
+			{name: varAPIKey, env: "MIC_API_KEY", secret: true, keep: true},
+			{name: varUser, env: "MIC_USERNAME", stored: true},
+			{name: varPass, env: "MIC_PASSWORD", secret: true},
+		},
+		user:     varUser,
+		baseHint: "https://abcd1234.execute-api.eu-west-1.amazonaws.com/prod",
+		source: func(v map[string]string, hc *http.Client, o loginauth.Options) *loginauth.Source {
+			return mic.NewSource(mic.Config{BaseURL: v[varBase], APIKey: v[varAPIKey], Username: v[varUser], Password: v[varPass], HTTPClient: hc, Options: o})
+		},
+		fake: func() (*loginauthtest.Server, func() map[string]string) {
+			s := mictest.NewServer()
+			return s.Server, func() map[string]string {
+				return map[string]string{varBase: s.BaseURL(), varAPIKey: mictest.APIKey, varUser: mictest.Username, varPass: mictest.Password}
+			}
+		},
+		sample:  [3]string{http.MethodGet, "/users/" + mictest.Username},
+		refresh: true,
+		raw:     true,
+	},
+	{
+		name: "xano",
+		vars: []variable{
+			{name: varBase, env: "XANO_BASE_URL", stored: true},
+			{name: varEmail, env: "XANO_EMAIL", stored: true},
+			{name: varPass, env: "XANO_PASSWORD", secret: true},
+		},
+		user:     varEmail,
+		baseHint: "https://x1a2-b3c4.n7.xano.io/api:AbCdEfGh, with the API group",
+		source: func(v map[string]string, hc *http.Client, o loginauth.Options) *loginauth.Source {
+			return xano.NewSource(xano.Config{BaseURL: v[varBase], Email: v[varEmail], Password: v[varPass], HTTPClient: hc, Options: o})
+		},
+		fake: func() (*loginauthtest.Server, func() map[string]string) {
+			s := xanotest.NewServer()
+			return s.Server, func() map[string]string {
+				return map[string]string{varBase: s.BaseURL(), varEmail: xanotest.Email, varPass: xanotest.Password}
+			}
+		},
+		sample: [3]string{http.MethodGet, xano.MePath},
+	},
+	{
+		name: "crux",
+		vars: []variable{
+			{name: varBase, env: "CRUX_BASE_URL", stored: true, def: crux.ProductionURL},
+			{name: varUser, env: "CRUX_USERNAME", stored: true},
+			{name: varPass, env: "CRUX_PASSWORD", secret: true},
+		},
+		user:        varUser,
+		baseHint:    crux.ProductionURL + ", without the path of an endpoint",
+		contentType: crux.ContentType,
+		source: func(v map[string]string, hc *http.Client, o loginauth.Options) *loginauth.Source {
+			return crux.NewSource(crux.Config{BaseURL: v[varBase], Username: v[varUser], Password: v[varPass], HTTPClient: hc, Options: o})
+		},
+		fake: func() (*loginauthtest.Server, func() map[string]string) {
+			s := cruxtest.NewServer()
+			return s.Server, func() map[string]string {
+				return map[string]string{varBase: s.URL, varUser: cruxtest.Username, varPass: cruxtest.Password}
+			}
+		},
+		sample:    [3]string{http.MethodGet, cruxtest.PermissionsPath},
+		tokenType: "Token",
+	},
+	{
+		name: "xpay",
+		vars: []variable{
+			{name: varBase, env: "XPAY_BASE_URL", stored: true, def: xpay.ProductionURL},
+			{name: varUser, env: "XPAY_USERNAME", stored: true},
+			{name: varSecret, env: "XPAY_SECRET_KEY", secret: true},
+		},
+		user:     varUser,
+		baseHint: xpay.ProductionURL,
+		source: func(v map[string]string, hc *http.Client, o loginauth.Options) *loginauth.Source {
+			return xpay.NewSource(xpay.Config{BaseURL: v[varBase], Username: v[varUser], SecretKey: v[varSecret], HTTPClient: hc, Options: o})
+		},
+		failed: xpayFailed,
+		fake: func() (*loginauthtest.Server, func() map[string]string) {
+			s := xpaytest.NewServer()
+			return s.Server, func() map[string]string {
+				return map[string]string{varBase: s.URL, varUser: xpaytest.Username, varSecret: xpaytest.SecretKey}
+			}
+		},
+		sample: [3]string{http.MethodPost, xpaytest.BillsSavePath, `{"amount":"1000000"}`},
+	},
+}
+
+// xpayFailed reports xPay's error envelope, {"error": {...}}, which the
+// API may send with HTTP 200: an answer is a success only with a
+// "success" member.
+func xpayFailed(status int, body []byte) bool {
+	var v struct {
+		Success json.RawMessage `json:"success"`
+		Error   json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(body, &v) != nil {
+		return false // not an envelope: the status decides
+	}
+	return v.Success == nil || (v.Error != nil && string(v.Error) != "null")
+}
+
+// secretVar returns the first secret variable that login does not keep:
+// the one --password-stdin and the prompt fill.
+func (p *provider) secretVar() *variable {
+	for i := range p.vars {
+		if p.vars[i].secret && !p.vars[i].keep {
+			return &p.vars[i]
+		}
+	}
+	return nil
+}
+
+// variable returns the variable called name, or nil.
+func (p *provider) variable(name string) *variable {
+	for i := range p.vars {
+		if p.vars[i].name == name {
+			return &p.vars[i]
+		}
+	}
+	return nil
+}
+
+// names lists the built-in providers as "mic, xano, crux or xpay".
+func names() string {
+	var n []string
+	for _, p := range builtins {
+		n = append(n, p.name)
+	}
+	return strings.Join(n[:len(n)-1], ", ") + " or " + n[len(n)-1]
+}
+
+// builtin returns the built-in provider called name, or nil.
+func builtin(name string) *provider {
+	for _, p := range builtins {
+		if p.name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// providersDir is where descriptions are provider names:
+// $XDG_CONFIG_HOME/loginauth/providers, or the system's equivalent.
+func (c *cli) providersDir() (string, error) {
+	dir := c.getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		var err error
+		if dir, err = os.UserConfigDir(); err != nil {
+			return "", err
+		}
+	}
+	return filepath.Join(dir, "loginauth", "providers"), nil
+}
+
+// findProvider returns the provider that name (a built-in one, or a
+// description in the providers directory) or the --spec file gives.
+func (c *cli) findProvider(name, spec string) (*provider, error) {
+	if spec != "" {
+		if name != "" {
+			return nil, usagef("give a provider name or --spec, not both")
+		}
+		return loadSpec(spec)
+	}
+	if name == "" {
+		return nil, usagef("missing provider: want %s, a description's name, or --spec FILE", names())
+	}
+	if p := builtin(name); p != nil {
+		return p, nil
+	}
+	dir, err := c.providersDir()
+	if err == nil && validName(name) {
+		path := filepath.Join(dir, name+".json")
+		if _, err := os.Stat(path); err == nil {
+			return loadSpec(path)
+		}
+	}
+	return nil, usagef("unknown provider %q: want %s, a description in %s, or --spec FILE", name, names(), dir)
+}
+
+// validName reports whether name can name a description file.
+func validName(name string) bool {
+	return name != "" && !strings.ContainsAny(name, `/\.`) && !strings.HasPrefix(name, "-")
+}
+
+// loadSpec reads the jsonlogin description at path as a provider.
+func loadSpec(path string) (*provider, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, usagef("--spec: %v", err)
+		}
+		return nil, fmt.Errorf("reading the description: %w", err)
+	}
+	spec, err := jsonlogin.Parse(b)
+	if err != nil {
+		return nil, usagef("%s: %v", path, err)
+	}
+	name := spec.Name()
+	if p := builtin(name); p != nil {
+		return nil, usagef("%s: the name %q is taken by a built-in provider; give the description another name", path, name)
+	}
+	p := &provider{
+		name:     name,
+		baseHint: "the base_url of the description",
+		source: func(v map[string]string, hc *http.Client, o loginauth.Options) *loginauth.Source {
+			spec.HTTPClient = hc
+			return spec.NewSource(v, o)
+		},
+	}
+	for _, v := range spec.Vars() {
+		p.vars = append(p.vars, variable{name: v.Name, env: v.Env, secret: v.Secret, stored: !v.Secret, def: v.Default, optional: v.HasDefault})
+		if v.Name == varUser || (p.user == "" && v.Name == varEmail) {
+			p.user = v.Name
+		}
+	}
+	slices.SortStableFunc(p.vars, func(a, b variable) int {
+		return strings.Compare(fmt.Sprint(a.name != varBase), fmt.Sprint(b.name != varBase))
+	})
+	return p, nil
+}

@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/loginauth/loginauth"
+)
+
+func init() {
+	register(&command{
+		name:  "status",
+		args:  "[PROVIDER] [flags]",
+		short: "list the stored tokens: provider, account, base URL, expiry; never a token",
+		long: `List what the token cache holds, as 'gh auth status' does: for each
+stored token, its provider, account, base URL, expiry, and whether it can
+be refreshed. Never a token, nor the API key stored with it. PROVIDER, or
+--spec FILE, lists that provider's tokens only.
+
+Tokens written by loginauth before the cache kept its accounts are listed
+as "(unknown)"; 'loginauth login' labels them again.
+`,
+		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
+			var af accountFlags
+			output := "table"
+			fs.stringFlag(&output, "output", "o", "table", "the output `FORMAT`: table or json (an array of {\"provider\", \"account\", \"base_url\", \"expiry\", \"usable\", \"refreshable\"})")
+			fs.stringFlag(&af.spec, "spec", "", "", "list the accounts of the jsonlogin description in `FILE`")
+			fs.stringFlag(&af.cacheDir, "cache-dir", "", "", "the token cache `DIR` (default $LOGINAUTH_CACHE_DIR, else loginauth in the user cache directory)")
+			return func(ctx context.Context, c *cli, pos []string) error {
+				if output != "table" && output != "json" {
+					return usagef("-o %q: want table or json", output)
+				}
+				if len(pos) > 1 {
+					return usagef("want at most one provider, got %d arguments", len(pos))
+				}
+				only := ""
+				if len(pos) == 1 || af.spec != "" {
+					p, err := c.findProvider(strings.Join(pos, ""), af.spec)
+					if err != nil {
+						return err
+					}
+					only = p.name
+				}
+				_, file, _, err := c.openStore(ctx, &af)
+				if err != nil {
+					return err
+				}
+				list, err := file.List(ctx)
+				if err != nil {
+					return err
+				}
+				rows := statusRows(list, only, time.Now())
+				if output == "json" {
+					enc := json.NewEncoder(c.stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(rows)
+				}
+				if len(rows) == 0 {
+					fmt.Fprintf(c.stderr, "No stored tokens in %s. Run 'loginauth login PROVIDER' to store one.\n", file.Dir)
+					return nil
+				}
+				tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "PROVIDER\tACCOUNT\tBASE URL\tEXPIRES\tREFRESH")
+				for _, r := range rows {
+					exp := "never"
+					if r.Expiry != nil {
+						exp = r.Expiry.Local().Format("2006-01-02 15:04")
+						if !r.Usable {
+							exp += " (expired)"
+						}
+					}
+					refresh := "no"
+					if r.Refreshable {
+						refresh = "yes"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Provider, r.Account, r.BaseURL, exp, refresh)
+				}
+				return tw.Flush()
+			}
+		},
+	})
+}
+
+// statusRow is one stored token, as status lists it.
+type statusRow struct {
+	Provider    string     `json:"provider"`
+	Account     string     `json:"account"`
+	BaseURL     string     `json:"base_url"`
+	Expiry      *time.Time `json:"expiry"` // null: no stated expiry
+	Usable      bool       `json:"usable"` // not expired
+	Refreshable bool       `json:"refreshable"`
+}
+
+// statusRows describes the entries of list, of the provider only if not
+// empty.
+func statusRows(list []loginauth.FileEntry, only string, now time.Time) []statusRow {
+	rows := []statusRow{}
+	for _, e := range list {
+		r := statusRow{Provider: e.Labels["provider"], Account: e.Labels["account"], BaseURL: redactURL(e.Labels["base_url"]), Refreshable: e.Refreshable}
+		if r.Provider == "" {
+			// Stored by an older loginauth: the key says the provider.
+			r.Provider, _, _ = strings.Cut(e.Key, " ")
+			r.Account, r.BaseURL = "(unknown)", "(unknown)"
+			if r.Provider == "" {
+				r.Provider = "(unknown)"
+			}
+		}
+		if only != "" && r.Provider != only {
+			continue
+		}
+		exp := e.TokenExpiry
+		if exp.IsZero() {
+			exp = e.Expiry
+		}
+		r.Usable = exp.IsZero() || now.Before(exp)
+		if !exp.IsZero() {
+			r.Expiry = &exp
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
