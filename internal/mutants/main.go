@@ -53,7 +53,7 @@ var mutants = []mutant{
 	{"close-body-on-error", ".", "TestTransportClosesBodyOnEveryPath", []edit{{"transport.go", "\tif err != nil {\n\t\tcloseBody(req)\n\t\treturn nil, err", "\tif err != nil {\n\t\treturn nil, err"}}},
 	{"refresh-ahead-backoff", ".", "TestEarlyWindowDuringBackoffAllocatesNothing", []edit{{"source.go", "if s.backingOff(now) != nil || !s.refreshing.CompareAndSwap(false, true) {", "if !s.refreshing.CompareAndSwap(false, true) {"}}},
 	{"refresh-ahead-once", ".", "TestEarlyRefreshInBackground", []edit{{"source.go", "if s.backingOff(now) != nil || !s.refreshing.CompareAndSwap(false, true) {", "if s.backingOff(now) != nil { s.refreshing.Store(true) } else {"}}},
-	{"load-stored-refused", ".", "TestRefusedStoredTokenNotReloaded", []edit{{"store.go", "\tif cur != nil && cur.revoked && cur.tok.AccessToken == tok.AccessToken {\n\t\treturn nil\n\t}\n", ""}}},
+	{"load-stored-refused", ".", "TestRefusedStoredTokenNotReloaded", []edit{{"store.go", "if expired || (cur != nil && cur.revoked && cur.tok.AccessToken == tok.AccessToken) || !e.fresh(now) {", "if expired || !e.fresh(now) {"}}},
 	{"login-timeout-timer", ".", "TestLoginFuncIgnoringItsContextIsBounded", []edit{{"source.go", "t := time.NewTimer(s.cfg.LoginTimeout + loginGrace)", "t := time.NewTimer(time.Hour)"}}},
 	{"stuck-login-blocks", ".", "TestLoginFuncIgnoringItsContextIsBounded", []edit{{"source.go", "if !s.running.CompareAndSwap(false, true) {", "if s.running.Store(true); false {"}}},
 	{"bad-credentials-longest", ".", "TestBadCredentialsWaitLongest", []edit{{"source.go", "\tif le == nil || !le.BadCredentials {", "\tif true {"}}},
@@ -74,7 +74,7 @@ var mutants = []mutant{
 	{"is-loopback-subdomain", "./internal/hostname", "TestIsLoopback", []edit{{"internal/hostname/hostname.go", "if strings.EqualFold(host, \"localhost\") || strings.EqualFold(host, \"localhost.\") {", "if strings.HasSuffix(strings.ToLower(host), \"localhost\") || strings.EqualFold(host, \"localhost.\") {"}}},
 	{"plain-http-refused", ".", "TestConfigErrors|TestParseOriginsLoopback", []edit{{"origin.go", "if o.scheme == \"http\" && !allowHTTP && !hostname.IsLoopback(o.host) {", "if o.scheme == \"http\" && !allowHTTP && !hostname.IsLoopback(o.host) && false {"}}},
 	{"store-shares-deadline", ".", "TestFlightFitsOneLoginTimeout", []edit{{"store.go", "\tctx, cancel := context.WithTimeout(ctx, storeTimeout)\n\tdefer cancel()\n\tb, err := s.cfg.Store.Load", "\tctx, cancel := context.WithTimeout(context.Background(), storeTimeout)\n\tdefer cancel()\n\tb, err := s.cfg.Store.Load"}}},
-	{"refresh-keeps-refresh-token", ".", "TestRefreshFuncUsedThenLoginFallback", []edit{{"source.go", "\t\t\tt.RefreshToken = cur.tok.RefreshToken\n", ""}}},
+	{"refresh-keeps-refresh-token", ".", "TestRefreshFuncUsedThenLoginFallback", []edit{{"source.go", "\t\t\tt.RefreshToken = old.tok.RefreshToken\n", ""}}},
 	{"refresh-falls-back", ".", "TestRefreshFuncUsedThenLoginFallback", []edit{{"source.go", "\tif tok == nil {\n\t\ttok, err = s.call(ctx, a, EventLogin, cur, s.cfg.Login)", "\tif tok == nil && err == nil {\n\t\ttok, err = s.call(ctx, a, EventLogin, cur, s.cfg.Login)"}}},
 	{"event-retry", ".", "TestEventsAndLogs", []edit{{"transport.go", "\ts.emit(Event{Kind: EventRetry, Origin: originOf(req.URL)})\n", ""}}},
 	{"host-warning", ".", "TestTransportHostOfAnotherVirtualHostGetsNoCredentials", []edit{{"transport.go", "\tif req.Host != \"\" && u != nil && !sameHost(u, req.Host) {", "\tif false {"}}},
@@ -112,6 +112,12 @@ var mutants = []mutant{
 	{"proxy-set-cookie", "./internal/proxy", "TestCookies", []edit{{"internal/proxy/proxy.go", "\t\tresp.Header.Del(\"Set-Cookie\")", "\t\t_ = resp"}}},
 	{"proxy-listen-check", "./internal/proxy", "TestListenRefusesUnsafe", []edit{{"internal/proxy/server.go", "\tif err := c.Check(); err != nil {", "\tif err := c.Check(); false && err != nil {"}}},
 	{"proxy-read-header-timeout", "./internal/proxy", "TestServerTimeouts", []edit{{"internal/proxy/server.go", "\t\t\tReadHeaderTimeout: ReadHeaderTimeout,\n", ""}}},
+	// A missing secret fails only the login, and the command built on it.
+	{"no-credentials-store-first", ".", "TestNoCredentials.*", []edit{{"source.go", "\tif errors.Is(cfg.Err, ErrNoCredentials) {", "\tif false {"}}},
+	{"no-credentials-login-only", ".", "TestNoCredentials.*", []edit{{"source.go", "\tif tok == nil && s.noLogin != nil {", "\tif false {"}}},
+	{"cli-location-off", "./internal/cli", "TestCallCurlFlags", []edit{{"internal/cli/call.go", "\tif !f.location {", "\tif false {"}}},
+	{"cli-cache-dir-repair", "./internal/cli", "TestLooseCacheDirRepaired", []edit{{"internal/cli/account.go", "perm&0o077 != 0 && unixModes()", "false && unixModes()"}}},
+	{"cli-error-envelope", "./internal/cli", "TestXPayErrorEnvelope", []edit{{"internal/cli/call.go", "if a.p.failed != nil && a.p.failed(resp.StatusCode, head.Bytes()) {", "if false {"}}},
 }
 
 func main() {
