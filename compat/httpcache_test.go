@@ -1,0 +1,105 @@
+package compat
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/gregjones/httpcache"
+	"github.com/matryer/is"
+
+	"github.com/loginauth/loginauth"
+)
+
+// get returns the status and body of GET url through c.
+func get(t *testing.T, c *http.Client, url string) (int, string) {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// A cache above loginauth never sees the credentials, which loginauth adds
+// below it: it serves one user's answer to another, Vary or not.
+func TestHTTPCacheAboveLeaksAcrossUsers(t *testing.T) {
+	for _, vary := range []bool{false, true} {
+		t.Run(map[bool]string{false: "without Vary", true: "with Vary"}[vary], func(t *testing.T) {
+			is := is.New(t)
+			api := newUsers()
+			api.Vary = vary
+			srv := httptest.NewServer(api)
+			defer srv.Close()
+			shared := httpcache.NewMemoryCache()
+			client := func(user string) *http.Client {
+				return &http.Client{Transport: &httpcache.Transport{Cache: shared, Transport: loginauth.NewTransport(api.source(user, srv.URL, loginauth.Options{}), nil)}}
+			}
+			alice, bob := client("alice"), client("bob")
+			_, a := get(t, alice, srv.URL+"/me")
+			_, b := get(t, bob, srv.URL+"/me")
+			is.Equal(a, "alice")
+			is.Equal(b, "alice")                    // Bob got Alice's answer
+			is.Equal(api.requests.Load(), int64(1)) // from the cache: Bob's request never left
+		})
+	}
+}
+
+// Below loginauth, the cache sees the credentials: with Vary:
+// Authorization, each user gets their own answer; without it, the cache
+// serves one user's answer to the other.
+func TestHTTPCacheBelowNeedsVary(t *testing.T) {
+	for _, vary := range []bool{true, false} {
+		t.Run(map[bool]string{false: "without Vary", true: "with Vary"}[vary], func(t *testing.T) {
+			is := is.New(t)
+			api := newUsers()
+			api.Vary = vary
+			srv := httptest.NewServer(api)
+			defer srv.Close()
+			shared := &httpcache.Transport{Cache: httpcache.NewMemoryCache()}
+			client := func(user string) *http.Client {
+				return &http.Client{Transport: loginauth.NewTransport(api.source(user, srv.URL, loginauth.Options{}), shared)}
+			}
+			alice, bob := client("alice"), client("bob")
+			_, a := get(t, alice, srv.URL+"/me")
+			_, b := get(t, bob, srv.URL+"/me")
+			_, a2 := get(t, alice, srv.URL+"/me")
+			is.Equal(a, "alice")
+			is.Equal(a2, "alice")
+			if vary {
+				is.Equal(b, "bob")                      // each user's own answer
+				is.Equal(api.requests.Load(), int64(3)) // httpcache keeps one answer per URL: Bob's replaced Alice's
+			} else {
+				is.Equal(b, "alice") // without Vary, Bob got Alice's answer
+			}
+		})
+	}
+}
+
+// A refusal that carries max-age is cached below loginauth; the re-send
+// asks the cache to revalidate (Cache-Control: no-cache), so it reaches
+// the API instead of getting the cached refusal, and one login suffices.
+func TestHTTPCacheBelowDoesNotAnswerTheResendWithTheCachedRefusal(t *testing.T) {
+	is := is.New(t)
+	api := newUsers()
+	api.CacheRefusals = true // and no Vary: the re-send's URL is the refusal's cache key
+	api.revoke("alice-1")
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	src := api.source("alice", srv.URL, loginauth.Options{})
+	client := &http.Client{Transport: loginauth.NewTransport(src, &httpcache.Transport{Cache: httpcache.NewMemoryCache()})}
+	for range 3 {
+		status, body := get(t, client, srv.URL+"/me")
+		is.Equal(status, 200) // the re-send succeeded, and the cached answer after it
+		is.Equal(body, "alice")
+	}
+	is.Equal(api.loginsOf("alice"), 2)      // one login after the refusal, not one per request
+	is.Equal(api.requests.Load(), int64(2)) // the refusal and the re-send; then the cache answers
+	is.Equal(api.headers()[1].Get("Cache-Control"), "no-cache")
+}
