@@ -82,24 +82,29 @@ func TestHTTPCacheBelowNeedsVary(t *testing.T) {
 	}
 }
 
-// A refusal that carries max-age is cached below loginauth; the re-send
-// asks the cache to revalidate (Cache-Control: no-cache), so it reaches
-// the API instead of getting the cached refusal, and one login suffices.
+// A refusal that carries max-age, once read, is cached below loginauth,
+// and answers the next request whatever its token. The re-send asks the
+// cache to revalidate (Cache-Control: no-cache), so it reaches the API
+// instead of getting the cached refusal again, which would cost a login
+// per request.
 func TestHTTPCacheBelowDoesNotAnswerTheResendWithTheCachedRefusal(t *testing.T) {
 	is := is.New(t)
 	api := newUsers()
-	api.CacheRefusals = true // and no Vary: the re-send's URL is the refusal's cache key
+	api.CacheRefusals = true // and no Vary: the refusal answers any token
 	api.revoke("alice-1")
+	api.revoke("alice-2")
 	srv := httptest.NewServer(api)
 	defer srv.Close()
-	src := api.source("alice", srv.URL, loginauth.Options{})
+	src := api.source("alice", srv.URL, loginauth.Options{MinBackoff: -1})
 	client := &http.Client{Transport: loginauth.NewTransport(src, &httpcache.Transport{Cache: httpcache.NewMemoryCache()})}
+	status, _ := get(t, client, srv.URL+"/me")
+	is.Equal(status, 401)                                       // the fresh token alice-2 was refused too: the caller reads the refusal, and the cache keeps it
+	is.Equal(api.headers()[1].Get("Cache-Control"), "no-cache") // the re-send asked for a fresh answer
 	for range 3 {
 		status, body := get(t, client, srv.URL+"/me")
-		is.Equal(status, 200) // the re-send succeeded, and the cached answer after it
+		is.Equal(status, 200) // the re-send reached the API; then the cache answers
 		is.Equal(body, "alice")
 	}
-	is.Equal(api.loginsOf("alice"), 2)      // one login after the refusal, not one per request
-	is.Equal(api.requests.Load(), int64(2)) // the refusal and the re-send; then the cache answers
-	is.Equal(api.headers()[1].Get("Cache-Control"), "no-cache")
+	is.Equal(api.loginsOf("alice"), 4)      // alice-3, refused by the cached answer, and alice-4; not a login per request
+	is.Equal(api.requests.Load(), int64(3)) // the two refusals and alice-4's re-send; the cache answered the rest
 }
