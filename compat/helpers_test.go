@@ -74,3 +74,8 @@ func (u *users) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "max-age=60")
 	fmt.Fprint(w, name)
 }
+
+// loginauthClient returns a client that sends through a Transport of src.
+func loginauthClient(src *loginauth.Source) *http.Client {
+	return &http.Client{Transport: loginauth.NewTransport(src, nil)}
+}
