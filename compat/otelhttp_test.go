@@ -12,6 +12,9 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/net/http/httptrace/otelhttptrace"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -20,6 +23,8 @@ import (
 	"github.com/loginauth/loginauth/otelloginauth"
 	"github.com/loginauth/loginauth/xano"
 	"github.com/loginauth/loginauth/xano/xanotest"
+	"github.com/loginauth/loginauth/xpay"
+	"github.com/loginauth/loginauth/xpay/xpaytest"
 )
 
 // traced is a Xano fake, a Source whose logins are traced by
@@ -160,4 +165,40 @@ func TestOtelhttptraceRedactsCredentialHeaders(t *testing.T) {
 			})
 		}
 	}
+}
+
+// xPay refuses a token inside an HTTP 200: otelhttp, below loginauth,
+// records the refused attempt as a success; the re-send counted by
+// otelloginauth's metrics tells it apart.
+func TestOtelhttpTakesAnXPayRefusalForASuccess(t *testing.T) {
+	is := is.New(t)
+	spans := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
+	reader := sdkmetric.NewManualReader()
+	metrics, err := otelloginauth.Instrument(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
+	is.NoErr(err)
+	srv := xpaytest.NewServer()
+	defer srv.Close()
+	src := xpay.NewSource(xpay.Config{BaseURL: srv.URL, Username: xpaytest.Username, SecretKey: xpaytest.SecretKey, Options: loginauth.Options{OnEvent: metrics}})
+	_, err = src.Token()
+	is.NoErr(err)
+	srv.RevokeAll()
+	c := &http.Client{Transport: loginauth.NewTransport(src, otelhttp.NewTransport(nil, otelhttp.WithTracerProvider(tp)))}
+	resp, err := c.Post(srv.URL+xpay.BillsSavePath, "application/json", strings.NewReader(`{"amount":"1"}`))
+	is.NoErr(err)
+	resp.Body.Close()
+	got, _ := clientSpans(spans.GetSpans())
+	is.Equal(got, []string{"POST 200", "POST 200"}) // the refusal and the re-send, both "200"
+	for _, s := range spans.GetSpans() {
+		is.Equal(s.Status.Code, codes.Unset) // neither marked failed
+	}
+	var rm metricdata.ResourceMetrics
+	is.NoErr(reader.Collect(context.Background(), &rm))
+	retries := 0
+	for _, m := range rm.ScopeMetrics[0].Metrics {
+		if m.Name == "loginauth.retries" {
+			retries = int(m.Data.(metricdata.Sum[int64]).DataPoints[0].Value)
+		}
+	}
+	is.Equal(retries, 1) // the metrics saw the refusal
 }
