@@ -202,6 +202,7 @@ type Source struct {
 	running    atomic.Bool             // a renewal's goroutine has not returned
 	loginTook  atomic.Int64            // duration of the last successful login or refresh
 	rejected   atomic.Int64            // fresh tokens refused in a row, since the API last accepted one
+	replaced   atomic.Bool             // a request's own credential field was replaced, and logged
 	stats      counters
 }
 

@@ -52,11 +52,16 @@ func (t *Transport) transport() http.RoundTripper {
 // RoundTrip sends req with credentials when it goes to one of the
 // Source's origins, and without them otherwise. It never modifies req,
 // always closes its body, and returns a response or an error, never both.
+// A credential field that req carries already (an Authorization set by
+// another client library, say) is replaced; the Source's Logger records
+// that once, at debug level.
 //
 // When the Source's [Scheme] says the response refused the credentials,
 // RoundTrip closes that response, invalidates the token, obtains a fresh
 // one (one login for all requests refused together) and sends the request
-// again, once, with a body from req.GetBody. A request with a body but no
+// again, once, with a body from req.GetBody and with "Cache-Control:
+// no-cache", so that a cache below the Transport forwards it instead of
+// answering with the refusal it stored. A request with a body but no
 // GetBody cannot be re-sent: its refusal is returned as it is, and the
 // token is invalidated all the same, so that the next request logs in.
 //
@@ -80,7 +85,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
-	resp, err := t.transport().RoundTrip(authorize(req, e, req.Body))
+	r, replaced := authorize(req, e, req.Body)
+	if replaced != "" {
+		s.replacedHeader(replaced)
+	}
+	resp, err := t.transport().RoundTrip(r)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +118,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	s.stats.retries.Add(1)
 	s.emit(Event{Kind: EventRetry, Origin: originOf(req.URL)})
-	resp, err = t.transport().RoundTrip(authorize(req, e2, body))
+	r, _ = authorize(req, e2, body)
+	revalidate(r.Header)
+	resp, err = t.transport().RoundTrip(r)
 	if err != nil {
 		return nil, err
 	}
@@ -128,11 +139,13 @@ type authRequest struct {
 }
 
 // authorize returns a copy of req, with its own URL and its own header
-// map, that carries the credentials of e and has the given body. The header
-// value slices are shared with req and e, as the RoundTripper contract
-// forbids the base transport to modify them; the map itself is cloned
-// wholesale, which costs far less than re-inserting every field.
-func authorize(req *http.Request, e *entry, body io.ReadCloser) *http.Request {
+// map, that carries the credentials of e and has the given body, and the
+// name of a credential field that req already had and the copy replaces,
+// if any. The header value slices are shared with req and e, as the
+// RoundTripper contract forbids the base transport to modify them; the map
+// itself is cloned wholesale, which costs far less than re-inserting every
+// field.
+func authorize(req *http.Request, e *entry, body io.ReadCloser) (r *http.Request, replaced string) {
 	c := new(authRequest)
 	c.req = *req
 	c.url = *req.URL
@@ -144,10 +157,39 @@ func authorize(req *http.Request, e *entry, body io.ReadCloser) *http.Request {
 		h = make(http.Header, len(e.header))
 	}
 	for _, f := range e.header {
+		n := len(h)
 		h[f.key] = f.vals
+		if len(h) == n { // the field was there already: no lookup on the common path
+			replaced = f.key
+		}
 	}
 	c.req.Header = h
-	return &c.req
+	return &c.req, replaced
+}
+
+// replacedHeader logs, once per Source, that a request came with a
+// credential field of its own (an Authorization set by another client
+// library, say), which the Transport replaced.
+func (s *Source) replacedHeader(name string) {
+	if s.cfg.Logger != nil && !s.replaced.Load() && s.replaced.CompareAndSwap(false, true) {
+		s.debug("request's own credential header replaced; logged once per Source", slog.String("header", name))
+	}
+}
+
+// noCache is the Cache-Control of a re-sent request.
+var noCache = []string{"no-cache"}
+
+// revalidate makes h, the header of a re-sent request, ask caches for a
+// response from the origin, so that a cache below the Transport cannot
+// answer with the refusal it stored. A request that already forbids
+// caches to answer or to store keeps its own Cache-Control.
+func revalidate(h http.Header) {
+	for _, v := range h["Cache-Control"] {
+		if v = strings.ToLower(v); strings.Contains(v, "no-cache") || strings.Contains(v, "no-store") {
+			return
+		}
+	}
+	h["Cache-Control"] = noCache
 }
 
 // withheld reports a request sent without credentials to another origin.

@@ -494,3 +494,57 @@ func TestZeroTransport(t *testing.T) {
 	is.True(err != nil && strings.Contains(err.Error(), "NewTransport")) // the error says how to make a Transport
 	is.Equal(body.closed.Load(), int64(1))                               // the body is closed once
 }
+
+func TestTransportResendAsksCachesToRevalidate(t *testing.T) {
+	is := is.New(t)
+	var cc []string
+	src := testSource((&counter{}).login, Options{})
+	_, _ = src.Token() // tok-1, refused below
+	client := &http.Client{Transport: NewTransport(src, loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		cc = append(cc, r.Header.Get("Cache-Control"))
+		if a := r.Header.Get("Authorization"); a == "Bearer tok-1" || a == "Bearer tok-3" {
+			return respond(401, "no"), nil
+		}
+		return respond(200, "ok"), nil
+	}))}
+	req, _ := http.NewRequest("GET", testOrigin+"/", nil)
+	req.Header.Set("Cache-Control", "max-age=60")
+	resp, err := client.Do(req)
+	is.NoErr(err)
+	resp.Body.Close()
+	is.Equal(resp.StatusCode, 200)                          // the re-send succeeded
+	is.Equal(cc, []string{"max-age=60", "no-cache"})        // only the re-send bypasses a cache
+	is.Equal(req.Header.Get("Cache-Control"), "max-age=60") // the caller's request is untouched
+
+	tok, _ := src.Token()
+	src.Invalidate(tok) // the next login hands out tok-3, refused below
+	req.Header.Set("Cache-Control", "no-store")
+	cc = nil
+	resp, err = client.Do(req)
+	is.NoErr(err)
+	resp.Body.Close()
+	is.Equal(resp.StatusCode, 200)                 // the re-send succeeded
+	is.Equal(cc, []string{"no-store", "no-store"}) // a stricter Cache-Control of its own is kept
+}
+
+func TestTransportLogsReplacedAuthorizationOnce(t *testing.T) {
+	is := is.New(t)
+	var buf bytes.Buffer
+	var seen []string
+	src := testSource((&counter{}).login, Options{Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	client := &http.Client{Transport: NewTransport(src, loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		seen = append(seen, r.Header.Get("Authorization"))
+		return respond(200, "ok"), nil
+	}))}
+	for range 3 {
+		req, _ := http.NewRequest("GET", testOrigin+"/", nil)
+		req.Header.Set("Authorization", "Bearer callers-own-secret")
+		resp, err := client.Do(req)
+		is.NoErr(err)
+		resp.Body.Close()
+	}
+	is.Equal(seen, []string{"Bearer tok-1", "Bearer tok-1", "Bearer tok-1"})                                   // the Source's credentials win
+	is.Equal(strings.Count(buf.String(), "credential header replaced"), 1)                                     // logged once per Source
+	is.True(strings.Contains(buf.String(), "header=Authorization"))                                            // naming the field
+	is.True(!strings.Contains(buf.String(), "callers-own-secret") && !strings.Contains(buf.String(), "tok-1")) // never its value
+}

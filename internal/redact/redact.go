@@ -133,12 +133,16 @@ func (r *Secrets) String(s string) string {
 		return s
 	}
 	for _, f := range r.forms {
-		for {
-			i := indexFold(s, f)
+		// Search on after each replacement: a secret found in Redacted
+		// itself ("r", "act") must not be replaced again and again.
+		for from := 0; ; {
+			i := indexFold(s[from:], f)
 			if i < 0 {
 				break
 			}
+			i += from
 			s = s[:i] + Redacted + s[i+len(f):]
+			from = i + len(Redacted)
 		}
 	}
 	return s

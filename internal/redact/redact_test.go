@@ -42,6 +42,14 @@ func TestSecretsScrubEveryForm(t *testing.T) {
 	is.Equal(none.String("x"), "x")
 }
 
+func TestSecretsFoundInRedactedItself(t *testing.T) {
+	is := is.New(t)
+	// Before the fix, each of these grew the text for ever.
+	is.Equal(NewSecrets("r").String("bad r: r"), "bad [redacted]: [redacted]")
+	is.Equal(NewSecrets("act").String("act, act"), "[redacted], [redacted]")
+	is.Equal(NewSecrets("[redacted]").String("[redacted]"), "[redacted]")
+}
+
 func TestValues(t *testing.T) {
 	is := is.New(t)
 	type config struct {
