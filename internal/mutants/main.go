@@ -118,6 +118,9 @@ var mutants = []mutant{
 	{"cli-location-off", "./internal/cli", "TestCallCurlFlags", []edit{{"internal/cli/call.go", "\tif !f.location {", "\tif false {"}}},
 	{"cli-cache-dir-repair", "./internal/cli", "TestLooseCacheDirRepaired", []edit{{"internal/cli/account.go", "perm&0o077 != 0 && unixModes()", "false && unixModes()"}}},
 	{"cli-error-envelope", "./internal/cli", "TestXPayErrorEnvelope", []edit{{"internal/cli/call.go", "if a.p.failed != nil && a.p.failed(resp.StatusCode, head.Bytes()) {", "if false {"}}},
+	// What a cache or a caller's own header meets below and above the Transport.
+	{"resend-revalidates", ".", "TestTransportResendAsksCachesToRevalidate", []edit{{"transport.go", "\trevalidate(r.Header)", "\t// revalidate(r.Header)"}}},
+	{"replaced-header-logged-once", ".", "TestTransportLogsReplacedAuthorizationOnce", []edit{{"transport.go", "!s.replaced.Load() && s.replaced.CompareAndSwap(false, true)", "true"}}},
 }
 
 func main() {
