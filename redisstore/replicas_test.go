@@ -61,7 +61,7 @@ func TestRedisStoppedMidRun(t *testing.T) {
 	is.Equal(a.Logins(), int64(1))
 	raw := newClient(t, srv.Addr)
 	is.True(strings.Contains(raw.Get(context.Background(), redisstore.DefaultPrefix+fleetKey).Val(), `"access_token":"tok-`)) // the token is in Redis
-	is.Equal(len(logs.ops("loginauth: store error")), 0)                                                                      // and nothing went wrong
+	is.Equal(len(logs.ops("loginauth: store-error")), 0)                                                                      // and nothing went wrong
 
 	srv.Stop()
 	a.RevokeAll() // the API refuses the token: the replica must log in again, without Redis
@@ -71,7 +71,7 @@ func TestRedisStoppedMidRun(t *testing.T) {
 	took := time.Since(start)
 	is.Equal(a.Logins(), int64(2)) // the Source logged in by itself, once
 	is.True(took < 3*time.Second)  // without waiting long for the dead Redis
-	ops := logs.ops("loginauth: store error")
+	ops := logs.ops("loginauth: store-error")
 	t.Logf("store errors logged: %v; the requests took %v", ops, took.Round(time.Millisecond))
 	for _, op := range []string{"delete", "load", "lock", "save"} {
 		is.True(ops[op] > 0) // every failed store call was logged
@@ -136,5 +136,5 @@ func TestRevocationReachesAllReplicas(t *testing.T) {
 	stored, err := newClient(t, redisAddr).Get(context.Background(), prefix+fleetKey).Result()
 	is.NoErr(err)
 	is.True(strings.Contains(stored, want.AccessToken))  // the new token is in Redis
-	is.Equal(len(logs.ops("loginauth: store error")), 0) // and the Store never failed
+	is.Equal(len(logs.ops("loginauth: store-error")), 0) // and the Store never failed
 }
