@@ -1,7 +1,8 @@
 // Command loginauth logs in to login-style HTTP APIs the way the
 // github.com/loginauth/loginauth library does: log in once, then get
-// tokens and make calls without the password; run a provider's fake
-// server as a process; and show the library at work.
+// tokens and make calls without the password; serve an API on a local
+// port with the credentials, for clients in any language; run a
+// provider's fake server as a process; and show the library at work.
 //
 // Usage:
 //
@@ -12,6 +13,7 @@
 //	login    log in once and store the token, so that later commands need no password
 //	token    print a valid access token, for scripts
 //	call     make one authenticated request and print the response body, with curl's flags
+//	proxy    serve the API on a local port with the account's credentials, for any client or tool
 //	status   list the stored tokens: provider, account, base URL, expiry; never a token
 //	logout   forget the stored token of an account
 //	fake     run a provider's fake server, for trying the commands, or tests in any language

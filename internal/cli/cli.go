@@ -75,7 +75,7 @@ func register(cmd *command) {
 
 // listOrder is the order of the list of commands: the everyday ones
 // first. A command not in it goes last.
-var listOrder = []string{"login", "token", "call", "status", "logout", "fake", "demo"}
+var listOrder = []string{"login", "token", "call", "proxy", "status", "logout", "fake", "demo"}
 
 func order(name string) int {
 	if i := slices.Index(listOrder, name); i >= 0 {

@@ -162,25 +162,14 @@ func (r result) String() string {
 	return fmt.Sprintf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 }
 
-// run runs the command with env as its whole environment (and HOME and
-// XDG_CONFIG_HOME in a temporary directory unless env sets them) and
-// stdin, and checks that its output holds none of secrets.
+// run runs the command with env as its whole environment (see
+// commandEnv) and stdin, and checks that its output holds none of secrets.
 func run(t *testing.T, env map[string]string, stdin string, secrets []string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = []string{}
-	home := t.TempDir()
-	defaults := map[string]string{"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, "config"), "XDG_CACHE_HOME": filepath.Join(home, "cache")}
-	for k, v := range defaults {
-		if _, ok := env[k]; !ok {
-			cmd.Env = append(cmd.Env, k+"="+v)
-		}
-	}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd.Env = commandEnv(t, env)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -196,4 +185,22 @@ func run(t *testing.T, env map[string]string, stdin string, secrets []string, ar
 		}
 	}
 	return r
+}
+
+// commandEnv is env as the whole environment of a run of the command,
+// with HOME and XDG_CONFIG_HOME in a temporary directory unless env sets
+// them.
+func commandEnv(t *testing.T, env map[string]string) []string {
+	list := []string{}
+	home := t.TempDir()
+	defaults := map[string]string{"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, "config"), "XDG_CACHE_HOME": filepath.Join(home, "cache")}
+	for k, v := range defaults {
+		if _, ok := env[k]; !ok {
+			list = append(list, k+"="+v)
+		}
+	}
+	for k, v := range env {
+		list = append(list, k+"="+v)
+	}
+	return list
 }

@@ -121,6 +121,12 @@ var mutants = []mutant{
 	// What a cache or a caller's own header meets below and above the Transport.
 	{"resend-revalidates", ".", "TestTransportResendAsksCachesToRevalidate", []edit{{"transport.go", "\trevalidate(r.Header)", "\t// revalidate(r.Header)"}}},
 	{"replaced-header-logged-once", ".", "TestTransportLogsReplacedAuthorizationOnce", []edit{{"transport.go", "!s.replaced.Load() && s.replaced.CompareAndSwap(false, true)", "true"}}},
+	// loginauth proxy: the command's refusal to start an open relay, and
+	// the flags it hands to internal/proxy.
+	{"cli-proxy-listen-check", "./internal/cli", "TestProxyRefusesToStart", []edit{{"internal/cli/proxy.go", "\tif err := lc.Check(); err != nil {", "\tif err := lc.Check(); false && err != nil {"}}},
+	{"cli-proxy-inbound-token", "./internal/cli", "TestProxyInboundToken", []edit{{"internal/cli/proxy.go", "\t\tInboundToken: inbound,\n", ""}}},
+	{"cli-proxy-max-replay", "./internal/cli", "TestProxyLargeBodyNotResent", []edit{{"internal/cli/proxy.go", "\t\tMaxReplay:    maxReplay,", "\t\tMaxReplay:    0,"}}},
+	{"cli-proxy-drain", "./internal/cli", "TestProxyDrainsOnSIGTERM", []edit{{"internal/cli/proxy.go", "srv.Shutdown(f.shutdownTimeout)", "srv.Shutdown(0)"}}},
 }
 
 func main() {
