@@ -88,6 +88,24 @@ type Var struct {
 // Sources; "jsonlogin" when the description gives none.
 func (s *Spec) Name() string { return s.name }
 
+// BaseURL returns the description's base_url expanded with vars, or with
+// a variable's default where vars has no value, without a trailing slash:
+// the URL that API paths join. A variable that has neither expands to "".
+// base_url names no secret variable (Parse refuses one), so the result
+// holds none.
+func (s *Spec) BaseURL(vars map[string]string) string {
+	out, _ := expand(s.baseURL, func(name string) string {
+		if v := vars[name]; v != "" {
+			return v
+		}
+		if d := s.vars[name].def; d != nil {
+			return *d
+		}
+		return ""
+	})
+	return strings.TrimSuffix(out, "/")
+}
+
 // Vars returns the description's variables, sorted by name.
 func (s *Spec) Vars() []Var {
 	out := make([]Var, 0, len(s.vars))

@@ -85,3 +85,14 @@ func TestParseTestdata(t *testing.T) {
 	is.Equal(vars[0], jsonlogin.Var{Name: "base_url", Env: "XPAY_BASE_URL", Default: "https://apis.xpay.stream", HasDefault: true})
 	is.Equal(vars[1], jsonlogin.Var{Name: "secret_key", Env: "XPAY_SECRET_KEY", Secret: true})
 }
+
+func TestSpecBaseURL(t *testing.T) {
+	is := is.New(t)
+	spec, err := jsonlogin.Parse([]byte(`{"base_url": "https://{{tenant}}.example.test/{{stage}}/",
+	  "vars": {"tenant": {}, "stage": {"default": "v1"}},
+	  "login": {"path": "/login"}, "token": "/token"}`))
+	is.NoErr(err)
+	is.Equal(spec.BaseURL(map[string]string{"tenant": "acme"}), "https://acme.example.test/v1")               // the default fills stage; no trailing slash
+	is.Equal(spec.BaseURL(map[string]string{"tenant": "acme", "stage": "v2"}), "https://acme.example.test/v2") // a value wins over the default
+	is.Equal(spec.BaseURL(nil), "https://.example.test/v1")                                                    // a variable with no value is empty
+}

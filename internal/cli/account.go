@@ -100,6 +100,14 @@ type account struct {
 	close func() error
 }
 
+// base returns the account's base URL, or "".
+func (a *account) base() string {
+	if a.p.base != nil {
+		return a.p.base(a.vals)
+	}
+	return a.vals[varBase]
+}
+
 // user returns the account's user name, or "".
 func (a *account) user() string { return a.vals[a.p.user] }
 
@@ -109,7 +117,7 @@ func (a *account) who() string {
 	if u := a.user(); u != "" {
 		s += " " + u
 	}
-	if b := a.vals[varBase]; b != "" {
+	if b := a.base(); b != "" {
 		s += " at " + redactURL(b)
 	}
 	return s
@@ -127,7 +135,7 @@ func (a *account) labels() map[string]string {
 	if u := a.user(); u != "" {
 		l["account"] = u
 	}
-	if b := a.vals[varBase]; b != "" {
+	if b := a.base(); b != "" {
 		l["base_url"] = b
 	}
 	return l
@@ -225,9 +233,13 @@ func (c *cli) resolve(ctx context.Context, f *accountFlags, pos []string, mode s
 		}
 		return nil, usagef("%s: no %s: %s", p.name, v.name, howToSet(p, v, mode))
 	}
-	if b := a.vals[varBase]; b != "" {
+	if b := a.base(); b != "" {
 		if u, err := url.Parse(b); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-			return nil, usagef("%s: base URL %q is not an absolute http or https URL (check %s or --base-url)", p.name, redactURL(b), p.variable(varBase).env)
+			check := "the description's base_url"
+			if v := p.variable(varBase); v != nil {
+				check = v.env + " or --base-url"
+			}
+			return nil, usagef("%s: base URL %q is not an absolute http or https URL (check %s)", p.name, redactURL(b), check)
 		}
 	}
 	if mode == secretAsk && sv != nil && a.vals[sv.name] == "" {
@@ -440,7 +452,7 @@ func explain(a *account, err error) error {
 			}
 			return fmt.Errorf("%w\n(check %s, or the flags that override them)", err, strings.Join(vars, ", "))
 		case le.Status == http.StatusNotFound:
-			return fmt.Errorf("%w\n(the login URL under the base URL %s does not exist: check the base URL; one of %s looks like %s)", err, redactURL(a.vals[varBase]), p.name, p.baseHint)
+			return fmt.Errorf("%w\n(the login URL under the base URL %s does not exist: check the base URL; one of %s looks like %s)", err, redactURL(a.base()), p.name, p.baseHint)
 		}
 	}
 	if strings.Contains(err.Error(), "with AllowHTTP") {

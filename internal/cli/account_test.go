@@ -99,6 +99,16 @@ func TestSpec(t *testing.T) {
 	r = run(t, named, "", f.secrets(), "token", "myxano", "--var", "nope=1")
 	is.Equal(r.code, 2) // r
 
+	// A base_url written into the description, with no variable, is the
+	// base URL that calls join.
+	fixed := strings.Replace(string(spec(t, "fixedxano")), `"base_url": "{{base_url}}"`, `"base_url": "`+f.env["XANO_BASE_URL"]+`"`, 1)
+	fixed = strings.Replace(fixed, `"base_url": {"env": "XANO_BASE_URL"},`, "", 1)
+	is.True(!strings.Contains(fixed, "{{base_url}}")) // the description names no base_url variable
+	is.NoErr(os.WriteFile(file, []byte(fixed), 0o600))
+	r = run(t, map[string]string{"LOGINAUTH_CACHE_DIR": cache, "XANO_EMAIL": "alice@example.test"}, f.env["XANO_PASSWORD"]+"\n", f.secrets(), "call", "--spec", file, "--password-stdin", "/auth/me")
+	is.Equal(r.code, 0) // r
+	is.True(strings.Contains(r.stdout, "alice@example.test"))
+
 	// A built-in name cannot be taken.
 	is.NoErr(os.WriteFile(file, spec(t, "xano"), 0o600))
 	r = run(t, bare, "", f.secrets(), "token", "--spec", file)

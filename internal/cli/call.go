@@ -141,7 +141,7 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 			method = http.MethodPost
 		}
 	}
-	u, err := resolveURL(a.vals[varBase], target)
+	u, err := resolveURL(a.base(), target)
 	if err != nil {
 		return err
 	}
@@ -167,14 +167,14 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 	if !f.location {
 		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	}
-	if sameOrigin(u, a.vals[varBase]) {
+	if sameOrigin(u, a.base()) {
 		for _, k := range src.CredentialHeaders() {
 			if hdr.Get(k) != "" {
 				c.warnf("your -H %s is replaced by the credentials of %s", k, a.who())
 			}
 		}
 	} else {
-		c.warnf("%s is not at the origin of the base URL %s: it goes without credentials", redactURL(u), redactURL(a.vals[varBase]))
+		c.warnf("%s is not at the origin of the base URL %s: it goes without credentials", redactURL(u), redactURL(a.base()))
 	}
 
 	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))

@@ -33,7 +33,10 @@ type provider struct {
 	// user names the variable that --username fills; "" means none.
 	user string
 	// baseHint says what a base URL of the provider looks like.
-	baseHint    string
+	baseHint string
+	// base returns the base URL of the account vals; nil means the value
+	// of the variable base_url.
+	base        func(vals map[string]string) string
 	contentType string // of a request body; "" means application/json
 	// source returns a Source for the account vals; hc sends the login
 	// calls (nil: the provider's default).
@@ -294,6 +297,7 @@ func loadSpec(path string) (*provider, error) {
 	p := &provider{
 		name:     name,
 		baseHint: "the base_url of the description",
+		base:     spec.BaseURL,
 		source: func(v map[string]string, hc *http.Client, o loginauth.Options) *loginauth.Source {
 			spec.HTTPClient = hc
 			return spec.NewSource(v, o)

@@ -110,7 +110,7 @@ func (c *cli) proxy(ctx context.Context, f *proxyFlags, af *accountFlags, pos []
 		return err
 	}
 	defer a.closeStore()
-	base := a.vals[varBase]
+	base := a.base()
 	if base == "" {
 		return usagef("%s: no base URL: set it with --base-url or the provider's variable", a.p.name)
 	}
