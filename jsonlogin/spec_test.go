@@ -92,7 +92,7 @@ func TestSpecBaseURL(t *testing.T) {
 	  "vars": {"tenant": {}, "stage": {"default": "v1"}},
 	  "login": {"path": "/login"}, "token": "/token"}`))
 	is.NoErr(err)
-	is.Equal(spec.BaseURL(map[string]string{"tenant": "acme"}), "https://acme.example.test/v1")               // the default fills stage; no trailing slash
+	is.Equal(spec.BaseURL(map[string]string{"tenant": "acme"}), "https://acme.example.test/v1")                // the default fills stage; no trailing slash
 	is.Equal(spec.BaseURL(map[string]string{"tenant": "acme", "stage": "v2"}), "https://acme.example.test/v2") // a value wins over the default
 	is.Equal(spec.BaseURL(nil), "https://.example.test/v1")                                                    // a variable with no value is empty
 }
