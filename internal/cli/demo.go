@@ -227,18 +227,22 @@ func (c *cli) demo(ctx context.Context, output string, n int) error {
 // writeTable writes rep as an aligned table, within 100 columns.
 func writeTable(w io.Writer, rep *demoReport) {
 	fmt.Fprintf(w, "loginauth beside oauth2 (oauth2.Transport + oauth2.ReuseTokenSource over the same login\n")
-	fmt.Fprintf(w, "call), %d concurrent requests per scenario, against in-process fakes that answer\n", rep.Requests)
-	fmt.Fprintf(w, "each login after %v. CHECK judges the LOGINAUTH column; OAUTH2 is for comparison.\n\n", loginDelay)
+	fmt.Fprintf(w, "call), %d concurrent requests per scenario, against the in-process fakes of four APIs.\n", rep.Requests)
+	fmt.Fprintf(w, "CHECK judges the LOGINAUTH column; OAUTH2 is for comparison.\n\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROVIDER\tSCENARIO\tLOGINAUTH\tOAUTH2\tCHECK")
+	fmt.Fprintln(tw, "API\tSCENARIO\tLOGINAUTH\tOAUTH2\tCHECK")
 	for _, r := range rep.Results {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Provider, scenarioTitle(r.Scenario), r.Loginauth.Summary, r.OAuth2.Summary, check(r.Pass))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Figures: logins and refreshes as the fake counted them; \"ok\" requests that succeeded,\n")
-	fmt.Fprintf(w, "\"re-sent\" the refused ones sent again after the renewal; times are the longest wait\n")
-	fmt.Fprintf(w, "of a caller, on this machine.\n\n")
+	fmt.Fprintf(w, "Figures: logins and refreshes as the fake counted them, failed ones included; \"ok\" the\n")
+	fmt.Fprintf(w, "requests that succeeded, \"re-sent\" the refused ones sent again after the renewal. The\n")
+	fmt.Fprintf(w, "fakes answer each login after %v in cold start and revoked, so that concurrent callers\n", loginDelay)
+	fmt.Fprintf(w, "overlap, and oauth2's renewal near expiry after %v, at once elsewhere; times are the\n", renewDelay)
+	fmt.Fprintf(w, "longest wait of a caller, on this machine. Wrong password: two bursts of %d requests,\n", rep.Requests)
+	fmt.Fprintf(w, "then one once the backoff (at most %v, on the fakes' clock) ends. Plain http: the base\n", loginauth.DefaultMaxBackoff)
+	fmt.Fprintf(w, "URL on %s, not loopback, which the demo's transport takes to the fake.\n\n", clearHost)
 	if rep.Pass {
 		fmt.Fprintf(w, "All %d loginauth expectations held.\n", len(rep.Results))
 	} else {
