@@ -730,14 +730,22 @@ func (d *demoRun) expiryLoginauth(ctx context.Context) demoCell {
 	})
 	maxWait := maxOf(waits)
 	cell.MaxWaitMS = ms(maxWait)
-	cell.OK = d.gate.whileHeld(d.n, func(int) bool { return d.do(ctx, client) })
+	request := func(int) bool { return d.do(ctx, client) }
+	if d.gate.held() {
+		cell.OK = d.gate.whileHeld(d.n, request)
+	} else {
+		cell.OK = together(d.n, request) // a caller stalled: the renewal is free
+	}
 	d.gate.release()
+	tok, err := old, error(nil)
 	if bg := ev.background.Load(); bg != 1 {
 		cell.problem("%d background renewals started while callers took tokens, want 1", bg)
+		tok, err = src.TokenContext(ctx)
 	} else if !ev.awaitEnd(ended) {
 		cell.problem("the background renewal did not end")
+	} else {
+		tok, err = newToken(ctx, src, old)
 	}
-	tok, err := src.TokenContext(ctx)
 	if err != nil {
 		cell.problem("token after the renewal: %v", err)
 	} else if tok.AccessToken == old.AccessToken {
@@ -762,6 +770,20 @@ func (d *demoRun) expiryLoginauth(ctx context.Context) demoCell {
 		cell.problem("%d renewals, want 1", cell.Logins+cell.Refreshes)
 	}
 	return cell
+}
+
+// newToken returns the token of src once it is not old: a renewal makes
+// its token the cached one just after the event that ends it. It gives
+// up after stallLimit, and returns the old token.
+func newToken(ctx context.Context, src *loginauth.Source, old *oauth2.Token) (*oauth2.Token, error) {
+	deadline := time.Now().Add(stallLimit)
+	for {
+		tok, err := src.TokenContext(ctx)
+		if err != nil || tok.AccessToken != old.AccessToken || time.Now().After(deadline) {
+			return tok, err
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // expiryOAuth2 does what expiryLoginauth does with oauth2, which reads

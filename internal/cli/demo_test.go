@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/loginauth/loginauth"
 	"github.com/matryer/is"
@@ -137,4 +139,28 @@ func TestDemoCatchesFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGateCountsOnlyCallsThatReturnWhileHeld has half the calls wait at
+// the held gate: whileHeld lets them go once the others have returned
+// and none has for stallLimit, and counts only the others.
+func TestGateCountsOnlyCallsThatReturnWhileHeld(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		g := &gate{}
+		login := g.wrap(roundTripFunc(func(*http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody}, nil
+		}))
+		g.hold()
+		ok := g.whileHeld(10, func(i int) bool {
+			if i%2 == 0 {
+				return true // at once
+			}
+			req, _ := http.NewRequest(http.MethodPost, "http://fake.test/login", nil)
+			resp, err := login.RoundTrip(req) // waits at the gate
+			return err == nil && resp.StatusCode == http.StatusOK
+		})
+		is.Equal(ok, 5)    // the calls that waited for the gate are not counted
+		is.True(!g.held()) // the stall released it
+	})
 }
