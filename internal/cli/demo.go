@@ -155,7 +155,11 @@ type demoCell struct {
 
 func (c *cli) demo(ctx context.Context, output string, n int) error {
 	start := time.Now()
-	fmt.Fprintf(c.stderr, "demo: starting fake mic, xano, crux and xpay servers, and other hosts to redirect to\n")
+	var names []string
+	for _, p := range builtins {
+		names = append(names, p.name)
+	}
+	fmt.Fprintf(c.stderr, "demo: starting the fakes of %s, and other hosts to redirect to\n", strings.Join(names, ", "))
 	targets := startFakes()
 	defer func() {
 		for _, t := range targets {
@@ -227,7 +231,7 @@ func (c *cli) demo(ctx context.Context, output string, n int) error {
 // writeTable writes rep as an aligned table, within 100 columns.
 func writeTable(w io.Writer, rep *demoReport) {
 	fmt.Fprintf(w, "loginauth beside oauth2 (oauth2.Transport + oauth2.ReuseTokenSource over the same login\n")
-	fmt.Fprintf(w, "call), %d concurrent requests per scenario, against the in-process fakes of four APIs.\n", rep.Requests)
+	fmt.Fprintf(w, "call), %d concurrent requests per scenario, against each API's fake, in this process.\n", rep.Requests)
 	fmt.Fprintf(w, "CHECK judges the LOGINAUTH column; OAUTH2 is for comparison.\n\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "API\tSCENARIO\tLOGINAUTH\tOAUTH2\tCHECK")
@@ -949,8 +953,8 @@ func (d *demoRun) backoffLoginauth(ctx context.Context) demoCell {
 	// The window ends on the fakes' clock: the next request logs in.
 	var after demoCell
 	if u := until.Load(); u != nil {
-		cell.BackoffS = ms(u.Sub(t0))
-		*cell.BackoffS /= 1000
+		w := u.Sub(t0).Round(time.Millisecond).Seconds()
+		cell.BackoffS = &w
 		fake.Advance(u.Sub(fake.Now()))
 	}
 	beforeAfter := d.counts()
@@ -1182,8 +1186,6 @@ func renewals(c demoCell) string {
 	}
 	return plural(c.Logins, "login") + " + " + plural(c.Refreshes, "refresh")
 }
-
-func renewed(s loginauth.Stats) int64 { return s.Logins + s.Refreshes }
 
 func maxOf(ds []time.Duration) time.Duration {
 	var m time.Duration
