@@ -1,13 +1,17 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,17 +34,22 @@ account, no network) and show, for each provider, what the library does
 beside golang.org/x/oauth2: an oauth2.Transport with an
 oauth2.ReuseTokenSource over a TokenSource that makes the same login call.
 
-  cold start    N concurrent requests and no token yet: how many logins
-  revoked       the API revokes the token, then N concurrent requests:
-                how many logins, how many requests fail
-  near expiry   the token enters its last 30 s (on the fakes' clock): do
-                callers wait for its renewal
-  redirect      the API redirects to another host: does that host get the
-                credentials
+  cold start      N concurrent requests and no token yet: how many logins
+  revoked         the API revokes the token, then N concurrent requests:
+                  how many logins, how many requests fail
+  near expiry     the token enters its last 30 s (on the fakes' clock): do
+                  callers wait for its renewal
+  redirect        the API redirects to another host: does that host get
+                  the credentials
+  wrong password  N concurrent requests with a wrong password, twice: how
+                  many logins; the next one only once the backoff ends
+  plain http      the API's base URL is plain http on a host that is not
+                  loopback: do the password and the token cross in clear
 
-The fakes answer each login after 50 ms, so that concurrent callers
-overlap; the times in the table are measured against that delay. Each
-check judges the loginauth column only: the oauth2 column is for
+The fakes answer each login after 50 ms in "cold start" and "revoked", so
+that concurrent callers overlap, and oauth2's renewal in "near expiry"
+after 200 ms; the times in the table are measured against that delay.
+Each check judges the loginauth column only: the oauth2 column is for
 comparison. Progress goes to stderr; the table, or JSON, to stdout. The
 exit status is 1 when any of the library's expectations fails.
 `,
@@ -73,6 +82,18 @@ const (
 	expiryMargin = 30 * time.Second // left of the token's life in "near expiry"
 	oauth2Margin = 5 * time.Second  // inside oauth2's own 10 s expiry margin
 	redirectPath = "/loginauth-demo/redirect"
+	// stallLimit bounds how long the demo waits for a caller while it
+	// holds a renewal back: once no caller has returned for that long,
+	// the waiting ones are let go, and fail their expectation. It is a
+	// bound on a broken library, never a measure: the checks count.
+	stallLimit = 3 * time.Second
+	// clearHost is the host, not loopback, of the API's base URL in "plain
+	// http". No name is ever resolved: the demo's transport takes the
+	// requests for it to the fake.
+	clearHost = "api.example.com"
+	// wrongSecret replaces the secret of the fake's account in "wrong
+	// password".
+	wrongSecret = "not-the-password"
 )
 
 // credentialHeaders are the fields that carry a provider's credentials.
@@ -84,6 +105,8 @@ var scenarios = []struct{ id, title string }{
 	{"revoked", "revoked"},
 	{"expiry", "near expiry"},
 	{"redirect", "redirect"},
+	{"backoff", "wrong password"},
+	{"http", "plain http"},
 }
 
 // demoReport is the output of the demo, and its JSON form.
@@ -117,12 +140,26 @@ type demoCell struct {
 	// credentials, and Leaked lists their fields (redirect only).
 	CredentialsLeaked *bool    `json:"credentials_leaked,omitempty"`
 	Leaked            []string `json:"leaked,omitempty"`
-	Problems          []string `json:"problems,omitempty"` // loginauth: failed expectations
+	// Wrong password: BackoffS is the backoff window on the fakes'
+	// clock, in seconds, FailedFast the requests that failed with the
+	// backoff's error without a login, and LoginsAfter the logins of one
+	// request once the window ended.
+	BackoffS    *float64 `json:"backoff_s,omitempty"`
+	FailedFast  int      `json:"failed_fast,omitempty"`
+	LoginsAfter *int64   `json:"logins_after_backoff,omitempty"`
+	// ClearText lists what crossed plain http (plain http only): the
+	// account's secret variables by name, and "token".
+	ClearText []string `json:"clear_text,omitempty"`
+	Problems  []string `json:"problems,omitempty"` // loginauth: failed expectations
 }
 
 func (c *cli) demo(ctx context.Context, output string, n int) error {
 	start := time.Now()
-	fmt.Fprintf(c.stderr, "demo: starting fake mic, xano, crux and xpay servers, and other hosts to redirect to\n")
+	var names []string
+	for _, p := range builtins {
+		names = append(names, p.name)
+	}
+	fmt.Fprintf(c.stderr, "demo: starting the fakes of %s, and other hosts to redirect to\n", strings.Join(names, ", "))
 	targets := startFakes()
 	defer func() {
 		for _, t := range targets {
@@ -150,7 +187,7 @@ func (c *cli) demo(ctx context.Context, output string, n int) error {
 				r.Pass = len(r.Loginauth.Problems) == 0
 				results[i] = append(results[i], r)
 				progress.Lock()
-				fmt.Fprintf(c.stderr, "demo: %-4s  %-22s  %-4s  %v\n", t.name, sc.title, check(r.Pass), time.Since(t0).Round(time.Millisecond))
+				fmt.Fprintf(c.stderr, "demo: %-4s  %-22s  %-4s  %v\n", t.p.name, sc.title, check(r.Pass), time.Since(t0).Round(time.Millisecond))
 				progress.Unlock()
 			}
 		})
@@ -194,18 +231,22 @@ func (c *cli) demo(ctx context.Context, output string, n int) error {
 // writeTable writes rep as an aligned table, within 100 columns.
 func writeTable(w io.Writer, rep *demoReport) {
 	fmt.Fprintf(w, "loginauth beside oauth2 (oauth2.Transport + oauth2.ReuseTokenSource over the same login\n")
-	fmt.Fprintf(w, "call), %d concurrent requests per scenario, against in-process fakes that answer\n", rep.Requests)
-	fmt.Fprintf(w, "each login after %v. CHECK judges the LOGINAUTH column; OAUTH2 is for comparison.\n\n", loginDelay)
+	fmt.Fprintf(w, "call), %d concurrent requests per scenario, against each API's fake, in this process.\n", rep.Requests)
+	fmt.Fprintf(w, "CHECK judges the LOGINAUTH column; OAUTH2 is for comparison.\n\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROVIDER\tSCENARIO\tLOGINAUTH\tOAUTH2\tCHECK")
+	fmt.Fprintln(tw, "API\tSCENARIO\tLOGINAUTH\tOAUTH2\tCHECK")
 	for _, r := range rep.Results {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Provider, scenarioTitle(r.Scenario), r.Loginauth.Summary, r.OAuth2.Summary, check(r.Pass))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Figures: logins and refreshes as the fake counted them; \"ok\" requests that succeeded,\n")
-	fmt.Fprintf(w, "\"re-sent\" the refused ones sent again after the renewal; times are the longest wait\n")
-	fmt.Fprintf(w, "of a caller, on this machine.\n\n")
+	fmt.Fprintf(w, "Figures: logins and refreshes as the fake counted them, failed ones included; \"ok\" the\n")
+	fmt.Fprintf(w, "requests that succeeded, \"re-sent\" the refused ones sent again after the renewal. The\n")
+	fmt.Fprintf(w, "fakes answer each login after %v in cold start and revoked, so that concurrent callers\n", loginDelay)
+	fmt.Fprintf(w, "overlap, and oauth2's renewal near expiry after %v, at once elsewhere; times are the\n", renewDelay)
+	fmt.Fprintf(w, "longest wait of a caller, on this machine. Wrong password: two bursts of %d requests,\n", rep.Requests)
+	fmt.Fprintf(w, "then one once the backoff (at most %v, on the fakes' clock) ends. Plain http: the base\n", loginauth.DefaultMaxBackoff)
+	fmt.Fprintf(w, "URL on %s, not loopback, which the demo's transport takes to the fake.\n\n", clearHost)
 	if rep.Pass {
 		fmt.Fprintf(w, "All %d loginauth expectations held.\n", len(rep.Results))
 	} else {
@@ -237,26 +278,21 @@ func check(pass bool) string {
 	return "FAIL"
 }
 
-// target is a fake provider and how to talk to it.
+// target is a fake provider and its demo account.
 type target struct {
-	name string
 	p    *provider
 	fake *loginauthtest.Server
-	base string // the API's base URL
-	// source returns a Source for the fake's default account, whose
-	// login calls go through client.
-	source func(o loginauth.Options, client *http.Client) *loginauth.Source
-	// tokenType is the oauth2.Token.TokenType that makes oauth2 send the
-	// provider's Authorization prefix ("" means Bearer).
-	tokenType string
-	// adapt, if set, wraps the base of the oauth2.Transport to put the
-	// token where the provider wants it (MIC: raw, with its API key and
-	// identityId), as an oauth2 user would have to.
-	adapt func(base http.RoundTripper, last func() *oauth2.Token) http.RoundTripper
-	// request returns the provider's protected call.
-	request func(ctx context.Context) *http.Request
-	// ok reports whether a response is a success.
-	ok func(status int, body []byte) bool
+	acct values // the fake's demo account
+}
+
+// values are the values of a provider's variables for one account.
+type values map[string]string
+
+// with returns a copy of a with name set to value.
+func (a values) with(name, value string) values {
+	c := maps.Clone(a)
+	c[name] = value
+	return c
 }
 
 // startFakes starts the fake of every built-in provider.
@@ -264,67 +300,77 @@ func startFakes() []*target {
 	var ts []*target
 	for _, p := range builtins {
 		srv, vals := p.fake()
-		v := vals()
-		base := v[varBase]
-		method, path, body := p.sample[0], p.sample[1], p.sample[2]
-		t := &target{
-			name: p.name, p: p, fake: srv, base: base,
-			source: func(o loginauth.Options, hc *http.Client) *loginauth.Source {
-				return p.source(v, hc, o)
-			},
-			tokenType: p.tokenType,
-			request: func(ctx context.Context) *http.Request {
-				var r io.Reader
-				if body != "" {
-					r = strings.NewReader(body)
-				}
-				req, _ := http.NewRequestWithContext(ctx, method, base+path, r)
-				if body != "" {
-					req.Header.Set("Content-Type", "application/json")
-				}
-				return req
-			},
-			ok: func(status int, b []byte) bool {
-				return status < 400 && (p.failed == nil || !p.failed(status, b))
-			},
-		}
-		if p.raw {
-			t.adapt = rawAdapter(base, v[varAPIKey])
-		}
-		ts = append(ts, t)
+		ts = append(ts, &target{p: p, fake: srv, acct: vals()})
 	}
 	return ts
 }
 
-// rawAdapter puts an oauth2 token where MIC wants it: the token raw in
-// Authorization, and the API key and identityId on requests to the API.
-// oauth2.Transport can only send "Authorization: <type> <token>".
-func rawAdapter(base, apiKey string) func(http.RoundTripper, func() *oauth2.Token) http.RoundTripper {
-	return func(next http.RoundTripper, last func() *oauth2.Token) http.RoundTripper {
-		return roundTripFunc(func(req *http.Request) (*http.Response, error) {
-			r := req.Clone(req.Context())
-			if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-				r.Header.Set("Authorization", v)
-			}
-			if strings.HasPrefix(r.URL.String(), base) {
-				r.Header.Set("X-Api-Key", apiKey)
-				if t := last(); t != nil {
-					id, _ := t.Extra("identityId").(string)
-					r.Header.Set("identityId", id)
-				}
-			}
-			return next.RoundTrip(r)
-		})
+// source returns a Source for acct whose login calls go through hc.
+func (t *target) source(acct values, o loginauth.Options, hc *http.Client) *loginauth.Source {
+	return t.p.source(acct, hc, o)
+}
+
+// request returns the provider's protected call for the API of acct.
+func (t *target) request(ctx context.Context, acct values) *http.Request {
+	method, path, body := t.p.sample[0], t.p.sample[1], t.p.sample[2]
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
 	}
+	req, _ := http.NewRequestWithContext(ctx, method, acct[varBase]+path, r)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req
+}
+
+// ok reports whether an answer is a success.
+func (t *target) ok(status int, body []byte) bool {
+	return status < 400 && (t.p.failed == nil || !t.p.failed(status, body))
+}
+
+// secrets returns the names and values of the secret variables of acct.
+func (t *target) secrets(acct values) map[string]string {
+	s := map[string]string{}
+	for _, v := range t.p.vars {
+		if v.secret && acct[v.name] != "" {
+			s[v.name] = acct[v.name]
+		}
+	}
+	return s
+}
+
+// adapt wraps the base of an oauth2.Transport to put the token where
+// the provider wants it, as an oauth2 user would have to: MIC wants it
+// raw, with its API key and identityId. oauth2.Transport can only send
+// "Authorization: <type> <token>", with the provider's tokenType.
+func (t *target) adapt(acct values, next http.RoundTripper, last func() *oauth2.Token) http.RoundTripper {
+	if !t.p.raw {
+		return next
+	}
+	base, apiKey := acct[varBase], acct[varAPIKey]
+	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		r := req.Clone(req.Context())
+		if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			r.Header.Set("Authorization", v)
+		}
+		if strings.HasPrefix(r.URL.String(), base) {
+			r.Header.Set("X-Api-Key", apiKey)
+			if t := last(); t != nil {
+				id, _ := t.Extra("identityId").(string)
+				r.Header.Set("identityId", id)
+			}
+		}
+		return next.RoundTrip(r)
+	})
 }
 
 // gate holds back the login calls of the demo's Sources while it is
 // held, so that the demo can tell a caller that waits for a renewal from
 // one that does not, whatever the machine's speed.
 type gate struct {
-	mu      sync.Mutex    // guards ch
-	ch      chan struct{} // closed on release; nil when not held
-	waiters atomic.Int64  // calls waiting at the gate
+	mu sync.Mutex    // guards ch
+	ch chan struct{} // closed on release; nil when not held
 }
 
 func (g *gate) hold() {
@@ -342,16 +388,43 @@ func (g *gate) release() {
 	}
 }
 
-// waiting returns the number of calls waiting at the gate, after giving
-// a call that is on its way a moment to arrive.
-func (g *gate) waiting() int64 {
-	for range 100 {
-		if n := g.waiters.Load(); n > 0 {
-			return n
-		}
-		time.Sleep(time.Millisecond)
+func (g *gate) held() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.ch != nil
+}
+
+// whileHeld runs fn(i) for i in [0, n) in n goroutines released at once,
+// and returns how many reported true before the gate was released. It
+// releases the gate itself when no call has returned for stallLimit, so
+// that the calls that wait for a held renewal return, and are not
+// counted.
+func (g *gate) whileHeld(n int, fn func(i int) bool) int {
+	var ok atomic.Int64
+	returned := make(chan struct{}, n)
+	start := make(chan struct{})
+	for i := range n {
+		go func() {
+			<-start
+			if fn(i) && g.held() {
+				ok.Add(1)
+			}
+			returned <- struct{}{}
+		}()
 	}
-	return 0
+	close(start)
+	stall := time.NewTimer(stallLimit)
+	defer stall.Stop()
+	for left := n; left > 0; {
+		select {
+		case <-returned:
+			left--
+			stall.Reset(stallLimit)
+		case <-stall.C:
+			g.release()
+		}
+	}
+	return int(ok.Load())
 }
 
 // wrap returns next behind the gate.
@@ -361,8 +434,6 @@ func (g *gate) wrap(next http.RoundTripper) http.RoundTripper {
 		ch := g.ch
 		g.mu.Unlock()
 		if ch != nil {
-			g.waiters.Add(1)
-			defer g.waiters.Add(-1)
 			select {
 			case <-ch:
 			case <-req.Context().Done():
@@ -418,7 +489,7 @@ type demoRun struct {
 
 func (d *demoRun) run(ctx context.Context, id string) demoResult {
 	t := d.target
-	r := demoResult{Provider: t.name, Scenario: id}
+	r := demoResult{Provider: t.p.name, Scenario: id}
 	switch id {
 	case "cold":
 		r.Expect = fmt.Sprintf("1 login; %d/%d requests succeed", d.n, d.n)
@@ -439,6 +510,15 @@ func (d *demoRun) run(ctx context.Context, id string) demoResult {
 		r.Expect = "credentials on the API's requests only; the other host gets none"
 		r.Loginauth = d.redirectLoginauth(ctx)
 		r.OAuth2 = d.redirectOAuth2(ctx)
+	case "backoff":
+		r.Expect = fmt.Sprintf("1 login for %d requests with a wrong password, each told the "+
+			"credentials were refused; 1 login again once the backoff ends", 2*d.n)
+		r.Loginauth = d.backoffLoginauth(ctx)
+		r.OAuth2 = d.backoffOAuth2(ctx)
+	case "http":
+		r.Expect = "a plain http base URL on a host that is not loopback is refused: nothing is sent"
+		r.Loginauth = d.clearLoginauth(ctx)
+		r.OAuth2 = d.clearOAuth2(ctx)
 	}
 	t.fake.SetLoginDelay(0)
 	return r
@@ -457,43 +537,83 @@ func (d *demoRun) since(c counts, cell *demoCell) {
 	cell.Logins, cell.Refreshes = now.logins-c.logins, now.refreshes-c.refreshes
 }
 
-// options are the Source options of the demo: the fake's clock.
-func (d *demoRun) options() loginauth.Options {
-	return demoOptions(loginauth.Options{Now: d.target.fake.Now})
-}
-
 // demoOptions adjusts the options of the demo's Sources; tests replace it
 // to see the demo catch a library that misbehaves.
 var demoOptions = func(o loginauth.Options) loginauth.Options { return o }
 
-// loginauthClient returns a fresh Source and a client that uses it.
-func (d *demoRun) loginauthClient(base http.RoundTripper) (*loginauth.Source, *http.Client) {
-	src := d.target.source(d.options(), &http.Client{Transport: d.gate.wrap(d.tr)})
-	return src, &http.Client{Transport: loginauth.NewTransport(src, base)}
+// events counts the events of one of the demo's Sources.
+type events struct {
+	background atomic.Int64  // background renewals started
+	ended      atomic.Int64  // logins and refreshes that ended, failed or not
+	end        chan struct{} // a value for each end, dropped when full
 }
 
-// oauth2Client returns a client of oauth2.Transport over ts, and the
-// TokenSource that logs in.
-func (d *demoRun) oauth2Client(base http.RoundTripper) (*http.Client, *loginTokenSource, *switchTokenSource) {
-	lts := &loginTokenSource{target: d.target, fake: d.target.fake, client: &http.Client{Transport: d.tr}}
+func (e *events) on(ev loginauth.Event) {
+	switch ev.Kind {
+	case loginauth.EventBackgroundRefresh:
+		e.background.Add(1)
+	case loginauth.EventLogin, loginauth.EventRefresh, loginauth.EventFailure:
+		e.ended.Add(1)
+		select {
+		case e.end <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// awaitEnd waits until more than n logins or refreshes have ended, for
+// at most the library's own bound on one, and reports whether they did.
+func (e *events) awaitEnd(n int64) bool {
+	limit := time.NewTimer(loginauth.DefaultLoginTimeout + stallLimit)
+	defer limit.Stop()
+	for e.ended.Load() <= n {
+		select {
+		case <-e.end:
+		case <-limit.C:
+			return false
+		}
+	}
+	return true
+}
+
+// loginauthClient returns a fresh Source for acct, a client that uses it
+// over base, and the Source's events. The Source's login calls go
+// through base too, behind the gate.
+func (d *demoRun) loginauthClient(acct values, base http.RoundTripper) (*loginauth.Source, *http.Client, *events) {
+	ev := &events{end: make(chan struct{}, 1)}
+	o := demoOptions(loginauth.Options{Now: d.target.fake.Now, OnEvent: ev.on})
+	src := d.target.source(acct, o, &http.Client{Transport: d.gate.wrap(base)})
+	return src, &http.Client{Transport: loginauth.NewTransport(src, base)}, ev
+}
+
+// oauth2Client returns a client of oauth2.Transport over base for acct,
+// the TokenSource that logs in, and the TokenSource that the demo can
+// replace. The login calls go through base too.
+func (d *demoRun) oauth2Client(acct values, base http.RoundTripper) (*http.Client, *loginTokenSource, *switchTokenSource) {
+	lts := &loginTokenSource{target: d.target, acct: acct, client: &http.Client{Transport: base}}
 	sw := &switchTokenSource{}
 	sw.set(oauth2.ReuseTokenSource(nil, lts))
-	if d.target.adapt != nil {
-		base = d.target.adapt(base, lts.last)
-	}
+	base = d.target.adapt(acct, base, lts.last)
 	return &http.Client{Transport: &oauth2.Transport{Source: sw, Base: base}}, lts, sw
 }
 
-// do sends the provider's protected call and reports whether it
-// succeeded.
+// do sends the provider's protected call for the fake's demo account
+// and reports whether it succeeded.
 func (d *demoRun) do(ctx context.Context, client *http.Client) bool {
-	resp, err := client.Do(d.target.request(ctx))
+	ok, _ := d.send(ctx, client, d.target.acct)
+	return ok
+}
+
+// send sends the provider's protected call for acct, and reports whether
+// it succeeded, or the error of the client.
+func (d *demoRun) send(ctx context.Context, client *http.Client, acct values) (bool, error) {
+	resp, err := client.Do(d.target.request(ctx, acct))
 	if err != nil {
-		return false
+		return false, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return err == nil && d.target.ok(resp.StatusCode, body)
+	return err == nil && d.target.ok(resp.StatusCode, body), nil
 }
 
 // together runs fn(i) for i in [0, n) in n goroutines released at once,
@@ -517,7 +637,7 @@ func together(n int, fn func(i int) bool) int {
 
 func (d *demoRun) coldLoginauth(ctx context.Context) demoCell {
 	d.target.fake.SetLoginDelay(loginDelay)
-	_, client := d.loginauthClient(d.tr)
+	_, client, _ := d.loginauthClient(d.target.acct, d.tr)
 	before := d.counts()
 	var cell demoCell
 	cell.Requests = d.n
@@ -535,7 +655,7 @@ func (d *demoRun) coldLoginauth(ctx context.Context) demoCell {
 
 func (d *demoRun) coldOAuth2(ctx context.Context) demoCell {
 	d.target.fake.SetLoginDelay(loginDelay)
-	client, _, _ := d.oauth2Client(d.tr)
+	client, _, _ := d.oauth2Client(d.target.acct, d.tr)
 	before := d.counts()
 	var cell demoCell
 	cell.Requests = d.n
@@ -549,7 +669,7 @@ func (d *demoRun) revokedLoginauth(ctx context.Context) demoCell {
 	var cell demoCell
 	cell.Requests = d.n
 	d.target.fake.SetLoginDelay(0)
-	src, client := d.loginauthClient(d.tr)
+	src, client, _ := d.loginauthClient(d.target.acct, d.tr)
 	if !d.do(ctx, client) {
 		cell.problem("the first request failed")
 	}
@@ -573,7 +693,7 @@ func (d *demoRun) revokedOAuth2(ctx context.Context) demoCell {
 	var cell demoCell
 	cell.Requests = d.n
 	d.target.fake.SetLoginDelay(0)
-	client, _, _ := d.oauth2Client(d.tr)
+	client, _, _ := d.oauth2Client(d.target.acct, d.tr)
 	d.do(ctx, client)
 	d.target.fake.SetLoginDelay(loginDelay)
 	d.target.fake.RevokeAll()
@@ -586,31 +706,27 @@ func (d *demoRun) revokedOAuth2(ctx context.Context) demoCell {
 
 // expiryLoginauth logs in, moves the fake clock to 30 s before the token
 // expires, and has n callers take a token and n requests go out while the
-// renewal is held back.
+// renewal is held back: a caller that waited for the renewal would not
+// return until the demo let it go, and is not counted.
 func (d *demoRun) expiryLoginauth(ctx context.Context) demoCell {
 	var cell demoCell
 	cell.Requests = d.n
 	fake := d.target.fake
 	fake.SetLoginDelay(0)
-	src, client := d.loginauthClient(d.tr)
+	src, client, ev := d.loginauthClient(d.target.acct, d.tr)
 	old, err := src.TokenContext(ctx)
 	if err != nil {
 		cell.problem("first login: %v", err)
 		cell.Summary = "first login failed"
 		return cell
 	}
-	done := src.Stats()
+	ended := ev.ended.Load()
 	fake.Advance(fake.Lifetime() - expiryMargin)
 	before := d.counts()
 
-	// The renewal is held at the gate while n callers take a token and n
-	// requests go out: a caller that waited for the renewal would wait
-	// until its context ends, and fail.
 	d.gate.hold()
 	waits := make([]time.Duration, d.n)
-	gotOld := together(d.n, func(i int) bool {
-		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		defer cancel()
+	gotOld := d.gate.whileHeld(d.n, func(i int) bool {
 		t0 := time.Now()
 		tok, err := src.TokenContext(ctx)
 		waits[i] = time.Since(t0)
@@ -618,23 +734,22 @@ func (d *demoRun) expiryLoginauth(ctx context.Context) demoCell {
 	})
 	maxWait := maxOf(waits)
 	cell.MaxWaitMS = ms(maxWait)
-	cell.OK = together(d.n, func(int) bool {
-		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		return d.do(ctx, client)
-	})
-	held := d.gate.waiting()
-	d.gate.release()
-	if held != 1 {
-		cell.problem("%d renewals under way while callers took tokens, want 1", held)
+	request := func(int) bool { return d.do(ctx, client) }
+	if d.gate.held() {
+		cell.OK = d.gate.whileHeld(d.n, request)
 	} else {
-		// Wait for the background renewal.
-		deadline := time.Now().Add(5 * time.Second)
-		for renewed(src.Stats()) == renewed(done) && time.Now().Before(deadline) {
-			time.Sleep(5 * time.Millisecond)
-		}
+		cell.OK = together(d.n, request) // a caller stalled: the renewal is free
 	}
-	tok, err := src.TokenContext(ctx)
+	d.gate.release()
+	tok, err := old, error(nil)
+	if bg := ev.background.Load(); bg != 1 {
+		cell.problem("%d background renewals started while callers took tokens, want 1", bg)
+		tok, err = src.TokenContext(ctx)
+	} else if !ev.awaitEnd(ended) {
+		cell.problem("the background renewal did not end")
+	} else {
+		tok, err = newToken(ctx, src, old)
+	}
 	if err != nil {
 		cell.problem("token after the renewal: %v", err)
 	} else if tok.AccessToken == old.AccessToken {
@@ -645,24 +760,34 @@ func (d *demoRun) expiryLoginauth(ctx context.Context) demoCell {
 	}
 	d.since(before, &cell)
 
-	what := "login"
-	if d.target.p.refresh {
-		what = "refresh"
-	}
 	cell.Summary = fmt.Sprintf("old token in %s, %s behind", fmtDur(maxWait), renewals(cell))
 	if gotOld != d.n {
-		cell.problem("%d of %d callers did not get the old token during the renewal", d.n-gotOld, d.n)
+		cell.problem("%d of %d callers did not get the old token at once during the renewal", d.n-gotOld, d.n)
 	}
 	if cell.OK != d.n {
-		cell.problem("%d of %d requests failed", d.n-cell.OK, d.n)
+		cell.problem("%d of %d requests did not succeed at once during the renewal", d.n-cell.OK, d.n)
 	}
 	switch {
-	case what == "refresh" && (cell.Refreshes != 1 || cell.Logins != 0):
+	case d.target.p.refresh && (cell.Refreshes != 1 || cell.Logins != 0):
 		cell.problem("%d refreshes and %d logins, want 1 refresh", cell.Refreshes, cell.Logins)
-	case what == "login" && cell.Logins+cell.Refreshes != 1:
+	case !d.target.p.refresh && cell.Logins+cell.Refreshes != 1:
 		cell.problem("%d renewals, want 1", cell.Logins+cell.Refreshes)
 	}
 	return cell
+}
+
+// newToken returns the token of src once it is not old: a renewal makes
+// its token the cached one just after the event that ends it. It gives
+// up after stallLimit, and returns the old token.
+func newToken(ctx context.Context, src *loginauth.Source, old *oauth2.Token) (*oauth2.Token, error) {
+	deadline := time.Now().Add(stallLimit)
+	for {
+		tok, err := src.TokenContext(ctx)
+		if err != nil || tok.AccessToken != old.AccessToken || time.Now().After(deadline) {
+			return tok, err
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // expiryOAuth2 does what expiryLoginauth does with oauth2, which reads
@@ -674,7 +799,7 @@ func (d *demoRun) expiryOAuth2(ctx context.Context) demoCell {
 	cell.Requests = d.n
 	fake := d.target.fake
 	fake.SetLoginDelay(0)
-	client, lts, sw := d.oauth2Client(d.tr)
+	client, lts, sw := d.oauth2Client(d.target.acct, d.tr)
 	d.do(ctx, client)
 
 	// 30 s left: oauth2 keeps using the token and renews nothing.
@@ -733,7 +858,7 @@ func (d *demoRun) redirect(ctx context.Context, client func(base http.RoundTripp
 		return d.tr.RoundTrip(req)
 	})
 	d.foreign.take()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(d.target.base, "/")+redirectPath, nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(d.target.acct[varBase], "/")+redirectPath, nil)
 	resp, err := client(base).Do(req)
 	if err == nil {
 		io.Copy(io.Discard, resp.Body)
@@ -758,7 +883,7 @@ func (d *demoRun) redirectLoginauth(ctx context.Context) demoCell {
 	before := d.counts()
 	apiHop, leaked, ok := d.redirect(ctx, func(base http.RoundTripper) *http.Client {
 		var c *http.Client
-		src, c = d.loginauthClient(base)
+		src, c, _ = d.loginauthClient(d.target.acct, base)
 		return c
 	})
 	d.since(before, &cell)
@@ -782,11 +907,247 @@ func (d *demoRun) redirectOAuth2(ctx context.Context) demoCell {
 	var cell demoCell
 	before := d.counts()
 	_, leaked, ok := d.redirect(ctx, func(base http.RoundTripper) *http.Client {
-		c, _, _ := d.oauth2Client(base)
+		c, _, _ := d.oauth2Client(d.target.acct, base)
 		return c
 	})
 	d.since(before, &cell)
 	cell.setLeaked(leaked, ok)
+	return cell
+}
+
+// backoffLoginauth sends n concurrent requests with a wrong password,
+// then n more, then one once the backoff has ended on the fakes' clock.
+func (d *demoRun) backoffLoginauth(ctx context.Context) demoCell {
+	var cell demoCell
+	cell.Requests = 2 * d.n
+	fake := d.target.fake
+	fake.SetLoginDelay(0)
+	acct := d.target.acct.with(d.target.p.secretVar().name, wrongSecret)
+	_, client, _ := d.loginauthClient(acct, d.tr)
+	var refused, fast atomic.Int64 // errors that say so; BackoffErrors
+	var until atomic.Pointer[time.Time]
+	try := func(int) bool {
+		ok, err := d.send(ctx, client, acct)
+		var le *loginauth.LoginError
+		if errors.As(err, &le) && le.BadCredentials {
+			refused.Add(1)
+		}
+		var be *loginauth.BackoffError
+		if errors.As(err, &be) {
+			fast.Add(1)
+			until.Store(&be.Until)
+		}
+		return ok
+	}
+	t0 := fake.Now()
+	before := d.counts()
+	cell.OK = together(d.n, try)
+	var first demoCell
+	d.since(before, &first)
+	fastFirst := fast.Load()
+	cell.OK += together(d.n, try)
+	d.since(before, &cell)
+	cell.FailedFast = int(fast.Load())
+	second := cell.Logins + cell.Refreshes - first.Logins - first.Refreshes
+
+	// The window ends on the fakes' clock: the next request logs in.
+	var after demoCell
+	if u := until.Load(); u != nil {
+		w := u.Sub(t0).Round(time.Millisecond).Seconds()
+		cell.BackoffS = &w
+		fake.Advance(u.Sub(fake.Now()))
+	}
+	beforeAfter := d.counts()
+	d.send(ctx, client, acct)
+	d.since(beforeAfter, &after)
+	again := after.Logins + after.Refreshes
+	cell.LoginsAfter = &again
+
+	cell.Summary = fmt.Sprintf("%s for %d requests", renewals(cell), 2*d.n)
+	if got := first.Logins + first.Refreshes; got != 1 {
+		cell.problem("%d logins for %d concurrent requests with a wrong password, want 1", got, d.n)
+	}
+	if second != 0 {
+		cell.problem("%d logins while backing off, want 0", second)
+	} else if fast.Load()-fastFirst == int64(d.n) {
+		cell.Summary += "; backs off"
+	}
+	if got := fast.Load() - fastFirst; got != int64(d.n) {
+		cell.problem("%d of %d requests while backing off did not fail at once", int64(d.n)-got, d.n)
+	}
+	if got := refused.Load(); got != int64(2*d.n) {
+		cell.problem("%d of %d errors did not say the credentials were refused", int64(2*d.n)-got, 2*d.n)
+	}
+	if cell.OK != 0 {
+		cell.problem("%d requests succeeded with a wrong password", cell.OK)
+	}
+	if again != 1 {
+		cell.problem("%d logins once the backoff ended, want 1", again)
+	}
+	return cell
+}
+
+func (d *demoRun) backoffOAuth2(ctx context.Context) demoCell {
+	var cell demoCell
+	cell.Requests = 2 * d.n
+	d.target.fake.SetLoginDelay(0)
+	acct := d.target.acct.with(d.target.p.secretVar().name, wrongSecret)
+	client, _, _ := d.oauth2Client(acct, d.tr)
+	try := func(int) bool {
+		ok, _ := d.send(ctx, client, acct)
+		return ok
+	}
+	before := d.counts()
+	cell.OK = together(d.n, try) + together(d.n, try)
+	d.since(before, &cell)
+	cell.Summary = fmt.Sprintf("%s for %d requests", renewals(cell), 2*d.n)
+	return cell
+}
+
+// clearText is the base transport of "plain http": it takes the requests
+// for clearHost to the fake, and keeps them, to tell what crossed in
+// clear text.
+type clearText struct {
+	next http.RoundTripper
+	host string // host:port of the fake
+	acct values // the account, its base URL on clearHost
+	mu   sync.Mutex
+	sent []sentRequest // guarded by mu
+}
+
+// sentRequest is what a request carried.
+type sentRequest struct {
+	header http.Header
+	body   string
+}
+
+// clearText returns a clearText for the fake's demo account.
+func (d *demoRun) clearText() *clearText {
+	u, err := url.Parse(d.target.acct[varBase])
+	if err != nil {
+		panic(err) // the fakes' URLs parse
+	}
+	c := &clearText{next: d.tr, host: u.Host}
+	u.Host = clearHost
+	c.acct = d.target.acct.with(varBase, u.String())
+	return c
+}
+
+// RoundTrip keeps req and sends it to the fake.
+func (c *clearText) RoundTrip(req *http.Request) (*http.Response, error) {
+	var body []byte
+	if req.Body != nil {
+		body, _ = io.ReadAll(req.Body)
+		req.Body.Close()
+	}
+	c.mu.Lock()
+	c.sent = append(c.sent, sentRequest{req.Header.Clone(), string(body)})
+	c.mu.Unlock()
+	r := req.Clone(req.Context())
+	r.URL.Host, r.Host = c.host, ""
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if req.Body == nil {
+		r.Body = nil
+	}
+	return c.next.RoundTrip(r)
+}
+
+// leaked returns how many requests were sent, and the names of the
+// account's secrets they carried, then "token" if one carried tok.
+func (c *clearText) leaked(t *target, tok string) (int, []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	carried := func(v string) bool {
+		for _, r := range c.sent {
+			if strings.Contains(r.body, v) {
+				return true
+			}
+			for _, vs := range r.header {
+				for _, hv := range vs {
+					if strings.Contains(hv, v) {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}
+	var names []string
+	for _, name := range slices.Sorted(maps.Keys(t.secrets(c.acct))) {
+		if carried(c.acct[name]) {
+			names = append(names, name)
+		}
+	}
+	if tok != "" && carried(tok) {
+		names = append(names, "token")
+	}
+	return len(c.sent), names
+}
+
+// clearSummary describes what crossed in clear: the secret that logs in
+// and the token; ClearText lists every secret.
+func (d *demoRun) clearSummary(names []string) string {
+	var shown []string
+	for _, n := range names {
+		if n == d.target.p.secretVar().name || n == "token" {
+			shown = append(shown, n)
+		}
+	}
+	if len(shown) == 0 {
+		shown = names
+	}
+	return "in clear: " + strings.Join(shown, ", ")
+}
+
+func (d *demoRun) clearLoginauth(ctx context.Context) demoCell {
+	cell := demoCell{Requests: 1}
+	d.target.fake.SetLoginDelay(0)
+	ct := d.clearText()
+	src, client, _ := d.loginauthClient(ct.acct, ct)
+	before := d.counts()
+	ok, err := d.send(ctx, client, ct.acct)
+	if ok {
+		cell.OK = 1
+	}
+	d.since(before, &cell)
+	var tok string
+	if t, err := src.TokenContext(ctx); err == nil {
+		tok = t.AccessToken
+	}
+	sent, names := ct.leaked(d.target, tok)
+	cell.ClearText = names
+	cell.Summary = "refused; nothing sent"
+	if sent > 0 {
+		cell.Summary = fmt.Sprintf("%d sent, %s", sent, d.clearSummary(names))
+		cell.problem("%d requests went over plain http to %s, carrying %v", sent, clearHost, names)
+	}
+	if err == nil {
+		cell.problem("the request was not refused")
+	}
+	return cell
+}
+
+func (d *demoRun) clearOAuth2(ctx context.Context) demoCell {
+	cell := demoCell{Requests: 1}
+	d.target.fake.SetLoginDelay(0)
+	ct := d.clearText()
+	client, lts, _ := d.oauth2Client(ct.acct, ct)
+	lts.allowHTTP = true // oauth2 has no such guard; the login call is the provider package's
+	before := d.counts()
+	if ok, _ := d.send(ctx, client, ct.acct); ok {
+		cell.OK = 1
+	}
+	d.since(before, &cell)
+	var tok string
+	if t := lts.last(); t != nil {
+		tok = t.AccessToken
+	}
+	_, names := ct.leaked(d.target, tok)
+	cell.ClearText = names
+	cell.Summary = "nothing sent"
+	if len(names) > 0 {
+		cell.Summary = d.clearSummary(names)
+	}
 	return cell
 }
 
@@ -826,8 +1187,6 @@ func renewals(c demoCell) string {
 	return plural(c.Logins, "login") + " + " + plural(c.Refreshes, "refresh")
 }
 
-func renewed(s loginauth.Stats) int64 { return s.Logins + s.Refreshes }
-
 func maxOf(ds []time.Duration) time.Duration {
 	var m time.Duration
 	for _, d := range ds {
@@ -859,15 +1218,18 @@ func fmtDur(d time.Duration) string {
 // fake's.
 type loginTokenSource struct {
 	target *target
-	fake   *loginauthtest.Server
-	client *http.Client  // sends the login calls
-	mu     sync.Mutex    // guards tok
-	tok    *oauth2.Token // the last token, expiry on the fake's clock
+	acct   values
+	client *http.Client // sends the login calls
+	// allowHTTP lets the login call go over plain http, as oauth2 would.
+	allowHTTP bool
+	mu        sync.Mutex    // guards tok
+	tok       *oauth2.Token // the last token, expiry on the fake's clock
 }
 
 // Token logs in.
 func (s *loginTokenSource) Token() (*oauth2.Token, error) {
-	tok, err := s.target.source(loginauth.Options{Now: s.fake.Now, MinBackoff: -1}, s.client).Token()
+	o := loginauth.Options{Now: s.target.fake.Now, MinBackoff: -1, AllowHTTP: s.allowHTTP}
+	tok, err := s.target.source(s.acct, o, s.client).Token()
 	if err != nil {
 		return nil, err
 	}
@@ -892,9 +1254,9 @@ func (s *loginTokenSource) seed() *oauth2.Token {
 		return nil
 	}
 	t := *tok
-	t.TokenType = s.target.tokenType
+	t.TokenType = s.target.p.tokenType
 	if !t.Expiry.IsZero() {
-		t.Expiry = time.Now().Add(tok.Expiry.Sub(s.fake.Now()))
+		t.Expiry = time.Now().Add(tok.Expiry.Sub(s.target.fake.Now()))
 	}
 	return &t
 }

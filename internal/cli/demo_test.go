@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/loginauth/loginauth"
 	"github.com/matryer/is"
@@ -22,19 +27,22 @@ func runDemo(args ...string) result {
 // TestDemo checks the demo by its counts, never by its times.
 func TestDemo(t *testing.T) {
 	is := is.New(t)
+	rows := len(builtins) * len(scenarios)
 	r := runDemo("-n", "100")
 	is.Equal(r.code, 0) // r
-	is.True(strings.Contains(r.stdout, "All 16 loginauth expectations held."))
-	is.True(strings.Contains(r.stdout, "1 login, 100/100 ok")) // 100 cold requests, 1 login
+	is.True(strings.Contains(r.stdout, fmt.Sprintf("All %d loginauth expectations held.", rows)))
+	is.True(strings.Contains(r.stdout, "1 login, 100/100 ok"))                 // 100 cold requests, 1 login
+	is.True(strings.Contains(r.stdout, "1 login for 200 requests; backs off")) // a wrong password
+	is.True(strings.Contains(r.stdout, "refused; nothing sent"))               // plain http
 	is.True(strings.Contains(r.stdout, "CHECK judges the LOGINAUTH column"))
-	is.True(strings.Contains(r.stdout, "after 50ms")) // what the figures are measured against
+	is.True(strings.Contains(r.stdout, "each login after 50ms")) // what the figures are measured against
 	for _, line := range strings.Split(r.stdout, "\n") {
 		is.True(len([]rune(line)) <= 100) // within 100 columns: line
 	}
 	for _, p := range builtins {
 		for _, sc := range scenarios {
-			is.True(strings.Contains(r.stdout, p.name+"  ")) // a row per provider of the table
-			is.True(strings.Contains(r.stdout, sc.title))
+			row := regexp.MustCompile(`(?m)^` + p.name + ` +` + sc.title + `  `)
+			is.True(row.MatchString(r.stdout)) // a row per provider and scenario: row
 		}
 	}
 	is.True(strings.Contains(r.stderr, "demo: mic   cold start")) // progress on stderr
@@ -45,7 +53,7 @@ func TestDemo(t *testing.T) {
 	var rep demoReport
 	is.NoErr(json.Unmarshal([]byte(r.stdout), &rep))
 	is.True(rep.Pass)
-	is.Equal(len(rep.Results), 16)
+	is.Equal(len(rep.Results), rows)
 	for _, res := range rep.Results {
 		is.True(res.Pass) // res.Loginauth.Problems
 		switch res.Scenario {
@@ -58,26 +66,101 @@ func TestDemo(t *testing.T) {
 		case "redirect":
 			is.Equal(*res.Loginauth.CredentialsLeaked, false)
 			is.Equal(*res.OAuth2.CredentialsLeaked, true) // oauth2.Transport adds its token on every hop
+		case "backoff":
+			is.Equal(res.Loginauth.Logins, int64(1))       // one login for 40 requests
+			is.True(res.Loginauth.FailedFast >= 20)        // the second burst, at least, fails at once
+			is.Equal(*res.Loginauth.LoginsAfter, int64(1)) // and the window's end lets one login through
+			is.True(*res.Loginauth.BackoffS > 0)
+			is.Equal(res.OAuth2.Logins, int64(40)) // oauth2 logs in for every request
+		case "http":
+			is.Equal(len(res.Loginauth.ClearText), 0) // loginauth sends nothing
+			is.Equal(res.Loginauth.Logins, int64(0))
+			is.True(slices.Contains(res.OAuth2.ClearText, "token")) // oauth2 sends the token, res.OAuth2.ClearText
 		}
 	}
 	is.Equal(runDemo("-o", "yaml").code, 2)
 	is.Equal(runDemo("extra").code, 2)
 }
 
-// TestDemoCatchesFailures changes demoOptions, and so must not run in
-// parallel.
+// TestDemoCatchesFailures runs the demo with a library whose guards are
+// off, one at a time, and sees the checks of that scenario fail. It
+// changes demoOptions, and so must not run in parallel.
 func TestDemoCatchesFailures(t *testing.T) {
-	is := is.New(t)
-	// A library without early refresh fails the near-expiry scenario.
-	demoOptions = func(o loginauth.Options) loginauth.Options {
-		o.EarlyRefresh = -1
-		return o
-	}
 	defer func() { demoOptions = func(o loginauth.Options) loginauth.Options { return o } }()
-	r := runDemo("-n", "20")
-	is.Equal(r.code, 1) // an expectation failed
-	is.True(strings.Contains(r.stdout, "4 of 16 loginauth expectations failed."))
-	is.True(strings.Contains(r.stderr, "demo: loginauth expectations failed:")) // says which: r.stderr
-	is.True(strings.Contains(r.stderr, "mic, near expiry: 0 renewals under way while callers took tokens, want 1"))
-	is.True(strings.Contains(r.stderr, "xpay, near expiry: still the old token: no background renewal"))
+	for _, tc := range []struct {
+		name     string
+		options  func(*loginauth.Options)
+		scenario string   // whose check fails for every provider
+		want     []string // in the failures listed on stderr
+	}{
+		{
+			name:     "no early refresh",
+			options:  func(o *loginauth.Options) { o.EarlyRefresh = -1 },
+			scenario: "near expiry",
+			want: []string{
+				"mic, near expiry: 0 background renewals started while callers took tokens, want 1",
+				"xpay, near expiry: still the old token: no background renewal",
+			},
+		},
+		{
+			name:     "no backoff",
+			options:  func(o *loginauth.Options) { o.MinBackoff = -1 },
+			scenario: "wrong password",
+			want: []string{
+				"logins while backing off, want 0",
+				"requests while backing off did not fail at once",
+			},
+		},
+		{
+			name:     "plain http allowed",
+			options:  func(o *loginauth.Options) { o.AllowHTTP = true },
+			scenario: "plain http",
+			want: []string{
+				"xano, plain http: 2 requests went over plain http to api.example.com, carrying [password token]",
+				"plain http: the request was not refused",
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			demoOptions = func(o loginauth.Options) loginauth.Options {
+				tc.options(&o)
+				return o
+			}
+			r := runDemo("-n", "20")
+			is.Equal(r.code, 1) // an expectation failed
+			is.True(strings.Contains(r.stdout, fmt.Sprintf("%d of %d loginauth expectations failed.", len(builtins), len(builtins)*len(scenarios))))
+			is.True(strings.Contains(r.stderr, "demo: loginauth expectations failed:")) // says which: r.stderr
+			for _, p := range builtins {
+				is.True(strings.Contains(r.stderr, p.name+", "+tc.scenario+": ")) // every provider fails it: r.stderr
+			}
+			for _, w := range tc.want {
+				is.True(strings.Contains(r.stderr, w)) // w: r.stderr
+			}
+		})
+	}
+}
+
+// TestGateCountsOnlyCallsThatReturnWhileHeld has half the calls wait at
+// the held gate: whileHeld lets them go once the others have returned
+// and none has for stallLimit, and counts only the others.
+func TestGateCountsOnlyCallsThatReturnWhileHeld(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		g := &gate{}
+		login := g.wrap(roundTripFunc(func(*http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody}, nil
+		}))
+		g.hold()
+		ok := g.whileHeld(10, func(i int) bool {
+			if i%2 == 0 {
+				return true // at once
+			}
+			req, _ := http.NewRequest(http.MethodPost, "http://fake.test/login", nil)
+			resp, err := login.RoundTrip(req) // waits at the gate
+			return err == nil && resp.StatusCode == http.StatusOK
+		})
+		is.Equal(ok, 5)    // the calls that waited for the gate are not counted
+		is.True(!g.held()) // the stall released it
+	})
 }
