@@ -28,7 +28,9 @@ const (
 	// EventStart: a login or refresh starts; Event.Op says which, and
 	// Event.Context is its context. The EventLogin, EventRefresh or
 	// EventFailure that ends it follows once the [LoginFunc] or
-	// [RefreshFunc] returns, with the same Context.
+	// [RefreshFunc] returns, with the same Context, and before the new
+	// token is cached and stored: a hook that calls [Source.Token] then
+	// may still get the old one.
 	EventStart
 	// EventBackgroundRefresh: a caller found the cached token inside its
 	// early-refresh window ([Options.EarlyRefresh]) and started a

@@ -127,6 +127,10 @@ var mutants = []mutant{
 	{"cli-proxy-inbound-token", "./internal/cli", "TestProxyInboundToken", []edit{{"internal/cli/proxy.go", "\t\tInboundToken: inbound,\n", ""}}},
 	{"cli-proxy-max-replay", "./internal/cli", "TestProxyLargeBodyNotResent", []edit{{"internal/cli/proxy.go", "\t\tMaxReplay:    maxReplay,", "\t\tMaxReplay:    0,"}}},
 	{"cli-proxy-drain", "./internal/cli", "TestProxyDrainsOnSIGTERM", []edit{{"internal/cli/proxy.go", "srv.Shutdown(f.shutdownTimeout)", "srv.Shutdown(0)"}}},
+	// The demo's own checks must see a broken guard.
+	{"demo-held-count", "./internal/cli", "TestGateCountsOnlyCallsThatReturnWhileHeld", []edit{{"internal/cli/demo.go", "if fn(i) && g.held() {", "if fn(i) {"}}},
+	{"demo-backoff-check", "./internal/cli", "TestDemoCatchesFailures", []edit{{"internal/cli/demo.go", "if second != 0 {", "if false {"}}},
+	{"demo-clear-check", "./internal/cli", "TestDemoCatchesFailures", []edit{{"internal/cli/demo.go", "if sent > 0 {", "if false {"}}},
 }
 
 func main() {
