@@ -396,6 +396,7 @@ func TestProxyDrainsOnSIGTERM(t *testing.T) {
 	f := startFake(t, "xano")
 	f.control(t, "POST", "fault?fault=FaultSlow&delay=1s") // every login takes 1 s, even for a client gone
 	inFlight := func(p *proxyProc) <-chan error {
+		before := f.stats(t).Logins // read first: the proxy's login may reach the fake at once
 		done := make(chan error, 1)
 		go func() {
 			resp, err := client(t, nil).Get(p.url + "/auth/me")
@@ -409,7 +410,7 @@ func TestProxyDrainsOnSIGTERM(t *testing.T) {
 			done <- err
 		}()
 		// Until the proxy's login reached the fake: the request is in flight.
-		for n := f.stats(t).Logins; f.stats(t).Logins == n; {
+		for f.stats(t).Logins == before {
 			time.Sleep(10 * time.Millisecond)
 		}
 		return done
