@@ -532,6 +532,15 @@ func (d *demoRun) counts() counts {
 }
 
 // since returns the logins and refreshes since c, into cell.
+// burst sends d.n requests through client at once, and records in cell
+// how many succeeded and the renewals the fake counted meanwhile.
+func (d *demoRun) burst(ctx context.Context, client *http.Client, cell *demoCell) {
+	before := d.counts()
+	cell.Requests = d.n
+	cell.OK = together(d.n, func(int) bool { return d.do(ctx, client) })
+	d.since(before, cell)
+}
+
 func (d *demoRun) since(c counts, cell *demoCell) {
 	now := d.counts()
 	cell.Logins, cell.Refreshes = now.logins-c.logins, now.refreshes-c.refreshes
@@ -638,11 +647,8 @@ func together(n int, fn func(i int) bool) int {
 func (d *demoRun) coldLoginauth(ctx context.Context) demoCell {
 	d.target.fake.SetLoginDelay(loginDelay)
 	_, client, _ := d.loginauthClient(d.target.acct, d.tr)
-	before := d.counts()
 	var cell demoCell
-	cell.Requests = d.n
-	cell.OK = together(d.n, func(int) bool { return d.do(ctx, client) })
-	d.since(before, &cell)
+	d.burst(ctx, client, &cell)
 	cell.Summary = fmt.Sprintf("%s, %d/%d ok", renewals(cell), cell.OK, d.n)
 	if got := cell.Logins + cell.Refreshes; got != 1 {
 		cell.problem("%d logins, want 1", got)
@@ -656,18 +662,14 @@ func (d *demoRun) coldLoginauth(ctx context.Context) demoCell {
 func (d *demoRun) coldOAuth2(ctx context.Context) demoCell {
 	d.target.fake.SetLoginDelay(loginDelay)
 	client, _, _ := d.oauth2Client(d.target.acct, d.tr)
-	before := d.counts()
 	var cell demoCell
-	cell.Requests = d.n
-	cell.OK = together(d.n, func(int) bool { return d.do(ctx, client) })
-	d.since(before, &cell)
+	d.burst(ctx, client, &cell)
 	cell.Summary = fmt.Sprintf("%s, %d/%d ok", renewals(cell), cell.OK, d.n)
 	return cell
 }
 
 func (d *demoRun) revokedLoginauth(ctx context.Context) demoCell {
 	var cell demoCell
-	cell.Requests = d.n
 	d.target.fake.SetLoginDelay(0)
 	src, client, _ := d.loginauthClient(d.target.acct, d.tr)
 	if !d.do(ctx, client) {
@@ -675,9 +677,7 @@ func (d *demoRun) revokedLoginauth(ctx context.Context) demoCell {
 	}
 	d.target.fake.SetLoginDelay(loginDelay)
 	d.target.fake.RevokeAll()
-	before := d.counts()
-	cell.OK = together(d.n, func(int) bool { return d.do(ctx, client) })
-	d.since(before, &cell)
+	d.burst(ctx, client, &cell)
 	cell.Retried = src.Stats().Retries
 	cell.Summary = fmt.Sprintf("%s, %d/%d ok (%d re-sent)", renewals(cell), cell.OK, d.n, cell.Retried)
 	if got := cell.Logins + cell.Refreshes; got != 1 {
@@ -691,15 +691,12 @@ func (d *demoRun) revokedLoginauth(ctx context.Context) demoCell {
 
 func (d *demoRun) revokedOAuth2(ctx context.Context) demoCell {
 	var cell demoCell
-	cell.Requests = d.n
 	d.target.fake.SetLoginDelay(0)
 	client, _, _ := d.oauth2Client(d.target.acct, d.tr)
 	d.do(ctx, client)
 	d.target.fake.SetLoginDelay(loginDelay)
 	d.target.fake.RevokeAll()
-	before := d.counts()
-	cell.OK = together(d.n, func(int) bool { return d.do(ctx, client) })
-	d.since(before, &cell)
+	d.burst(ctx, client, &cell)
 	cell.Summary = fmt.Sprintf("%s, %d/%d ok", renewals(cell), cell.OK, d.n)
 	return cell
 }
