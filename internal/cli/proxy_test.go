@@ -279,8 +279,9 @@ func TestProxyForgedAuthorizationReplaced(t *testing.T) {
 	is.True(strings.Contains(body, "alice@example.test")) // body
 	// The proxy removed it: the Transport below found none to replace,
 	// which it would log with -v.
-	is.True(!strings.Contains(p.out.String(), "credential header replaced")) // p.out
-	is.True(strings.Contains(p.out.String(), "level=DEBUG"))                 // -v has the library's debug log
+	out := p.logged(func(out string) bool { return strings.Contains(out, "loginauth proxy: request") })
+	is.True(!strings.Contains(out, "credential header replaced")) // out
+	is.True(strings.Contains(out, "level=DEBUG"))                 // -v has the library's debug log
 }
 
 func TestProxyRelaysToNoOtherHost(t *testing.T) {
