@@ -72,6 +72,7 @@ type Problem struct {
 	Why  string
 }
 
+// String formats p as "file:line:col: [link] why".
 func (p Problem) String() string { return fmt.Sprintf("%s: [%s] %s", p.Pos, p.Link, p.Why) }
 
 // checker holds the docs of the packages that links point into.
