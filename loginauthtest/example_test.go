@@ -1,8 +1,11 @@
 package loginauthtest_test
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"time"
 
 	"github.com/loginauth/loginauth/loginauthtest"
 )
@@ -43,4 +46,43 @@ func ExampleServer() {
 	// 200 OK true
 	// 502 Bad Gateway text/html; charset=utf-8
 	// logins: 2 valid after expiry: false
+}
+
+// HandlerTransport serves a handler in memory: no listener, so a client
+// and the handler can run together inside a testing/synctest bubble.
+func ExampleHandlerTransport() {
+	client := &http.Client{Transport: loginauthtest.HandlerTransport{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		loginauthtest.WriteJSON(w, http.StatusOK, map[string]string{"path": r.URL.Path, "host": r.Host})
+	})}}
+	resp, err := client.Get("https://api.example.test/v1/me")
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	fmt.Print(resp.Status, " ", resp.Header.Get("Content-Type"), " ", string(b))
+	// Output:
+	// 200 OK application/json {"host":"api.example.test","path":"/v1/me"}
+}
+
+// A Clock is what a client under test takes as its time source.
+func ExampleClock() {
+	clock := loginauthtest.NewClock(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
+	now := clock.Now // hand this to Options.Now
+	clock.Advance(90 * time.Minute)
+	fmt.Println(now().Format(time.Kitchen))
+	// Output:
+	// 1:30PM
+}
+
+// RoundTripperFunc answers requests with a function, for a test that
+// needs a transport but no server.
+func ExampleRoundTripperFunc() {
+	var rt http.RoundTripper = loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		return nil, errors.New("offline: " + r.URL.Host)
+	})
+	_, err := (&http.Client{Transport: rt}).Get("https://api.example.test/")
+	fmt.Println(err)
+	// Output:
+	// Get "https://api.example.test/": offline: api.example.test
 }
