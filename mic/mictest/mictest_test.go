@@ -85,7 +85,8 @@ func TestLogin(t *testing.T) {
 	is.Equal(m["permissions"], map[string]any{})
 	c := m["credentials"].(map[string]any)
 	is.Equal(c["identityId"], mictest.IdentityID)
-	is.True(c["refreshToken"] != "") // a refresh token
+	rt, _ := c["refreshToken"].(string)
+	is.True(rt != "") // a refresh token
 	tok := c["token"].(string)
 	claims, err := mictest.ParseIDToken(tok)
 	is.NoErr(err) // the token is a JWT
@@ -142,7 +143,8 @@ func TestLogin(t *testing.T) {
 	srv.AddUser("bob", "bobpass")
 	status, m = do(t, srv, loginCall("bob", "bobpass"))
 	is.Equal(status, 200) // added users can log in
-	is.True(m["credentials"].(map[string]any)["identityId"] != mictest.IdentityID)
+	bobID, _ := m["credentials"].(map[string]any)["identityId"].(string)
+	is.True(bobID != "" && bobID != mictest.IdentityID) // an identity of their own
 	is.Equal(srv.Logins(), int64(9))
 }
 
@@ -375,7 +377,8 @@ func TestManifests(t *testing.T) {
 	is.Equal(m["ApiKey"], mictest.APIKey)
 	is.Equal(m["Region"], mictest.Region)
 	for _, k := range []string{"IotEndpoint", "IotEndpointATS", "IdentityPool", "UserPool"} {
-		is.True(m[k] != "") // manifest field
+		v, _ := m[k].(string)
+		is.True(v != "") // manifest field
 	}
 
 	resp, err := srv.Client().Get(srv.ManifestURL() + "?hostname=" + mictest.AppHostname)

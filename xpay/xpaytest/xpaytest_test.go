@@ -58,6 +58,8 @@ func TestAuthenticate(t *testing.T) {
 	is := is.New(t)
 	srv := xpaytest.NewServer()
 	defer srv.Close()
+	clock := loginauthtest.NewClock(time.Unix(1_783_074_277, 0))
+	srv.SetNow(clock.Now)
 
 	status, m := do(t, srv, xpaytest.AuthenticatePath, aliceLogin, nil)
 	is.Equal(status, 200)
@@ -73,15 +75,15 @@ func TestAuthenticate(t *testing.T) {
 
 	// expiresAt, the exp claim and the enforced expiry agree
 	expiresAt := time.UnixMilli(int64(data["expiresAt"].(float64)))
-	is.True(srv.Now().Add(xpaytest.DefaultLifetime).Sub(expiresAt) < 2*time.Second)
+	is.Equal(expiresAt, clock.Now().Add(xpaytest.DefaultLifetime)) // the lifetime from the login
 	payload, err := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[1])
 	is.NoErr(err)
 	var claims struct{ Exp int64 }
 	is.NoErr(json.Unmarshal(payload, &claims))
 	is.Equal(time.Unix(claims.Exp, 0), expiresAt.Truncate(time.Second)) // exp is in whole seconds
-	srv.SetNow(func() time.Time { return expiresAt.Add(-time.Millisecond) })
+	clock.Set(expiresAt.Add(-time.Millisecond))
 	is.True(srv.Valid(tok)) // valid until expiresAt, to the millisecond
-	srv.SetNow(func() time.Time { return expiresAt })
+	clock.Set(expiresAt)
 	is.True(!srv.Valid(tok)) // expired at expiresAt
 	srv.SetNow(nil)
 
