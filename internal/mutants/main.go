@@ -131,6 +131,9 @@ var mutants = []mutant{
 	{"demo-held-count", "./internal/cli", "TestGateCountsOnlyCallsThatReturnWhileHeld", []edit{{"internal/cli/demo.go", "if fn(i) && g.held() {", "if fn(i) {"}}},
 	{"demo-backoff-check", "./internal/cli", "TestDemoCatchesFailures", []edit{{"internal/cli/demo.go", "if second != 0 {", "if false {"}}},
 	{"demo-clear-check", "./internal/cli", "TestDemoCatchesFailures", []edit{{"internal/cli/demo.go", "if sent > 0 {", "if false {"}}},
+	// The fakes behave as the APIs do.
+	{"mictest-refresh-token", "./mic/mictest", "TestLogin", []edit{{"mic/mictest/mictest.go", "\tif refresh != \"\" {", "\tif false {"}}},
+	{"xpaytest-expires-at", "./xpay/xpaytest", "TestAuthenticate", []edit{{"xpay/xpaytest/xpaytest.go", "exp := s.Now().Add(s.Lifetime()).Truncate(time.Millisecond)", "exp := s.Now().Add(2 * s.Lifetime()).Truncate(time.Millisecond)"}}},
 }
 
 func main() {
