@@ -3,7 +3,6 @@ package xpay_test
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -113,21 +112,11 @@ func fuzzFakeAnswers(f *testing.F) [][]byte {
 	srv := xpaytest.NewServer()
 	defer srv.Close()
 	post := func(path, auth, body string) []byte {
-		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
+		var h http.Header
 		if auth != "" {
-			req.Header.Set("Authorization", "Bearer "+auth)
+			h = http.Header{"Authorization": {"Bearer " + auth}}
 		}
-		resp, err := srv.Transport().RoundTrip(req)
-		if err != nil {
-			f.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			f.Fatal(err)
-		}
-		return b
+		return sourcetest.Capture(f, srv.Transport(), "POST", srv.URL+path, h, body).Body
 	}
 	const creds = `{"username":"` + xpaytest.Username + `","secretKey":"` + xpaytest.SecretKey + `","isAPI":true}`
 	login := post(xpay.AuthenticatePath, "", creds)
