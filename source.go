@@ -28,8 +28,9 @@ import (
 // travel in the token's Extra fields ([oauth2.Token.WithExtra]).
 type LoginFunc func(ctx context.Context) (*oauth2.Token, error)
 
-// RefreshFunc exchanges the refresh token of old for a new token. When the
-// returned token has no refresh token, the Source keeps the old one.
+// RefreshFunc exchanges the refresh token of old for a new token, or,
+// with [Config.RefreshWhileValid], old itself. When the returned token has
+// no refresh token, the Source keeps the old one.
 type RefreshFunc func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error)
 
 // Defaults for the zero values of [Config].
@@ -66,6 +67,18 @@ type Config struct {
 	// Refresh, if set, is used instead of Login to renew a token that has
 	// a refresh token. When it fails, the Source falls back to Login.
 	Refresh RefreshFunc
+
+	// RefreshWhileValid says that Refresh renews the current token itself
+	// rather than a refresh token, as APIs do that re-issue a still-valid
+	// token (PocketBase's auth-refresh, Proxmox's ticket renewal): Refresh
+	// is then tried only while the token is still valid and the API has
+	// not refused it, whether or not it has a refresh token; otherwise
+	// the Source logs in.
+	RefreshWhileValid bool
+
+	// Logout, if set, ends a token's session at the API; see
+	// [Source.Logout].
+	Logout LogoutFunc
 
 	// Scheme puts the token on requests and recognises refusals.
 	// Nil means [BearerScheme].
@@ -296,18 +309,18 @@ func (s *Source) Forget(ctx context.Context) (bool, error) {
 // and returns nil before there is one.
 func (s *Source) CredentialHeaders() []string {
 	if n, ok := s.cfg.Scheme.(HeaderNamer); ok {
-		return n.CredentialHeaders()
+		return s.withCookie(n.CredentialHeaders())
 	}
 	e := s.cur.Load()
 	if e == nil {
-		return nil
+		return s.withCookie(nil)
 	}
 	names := make([]string, 0, len(e.header))
 	for _, f := range e.header {
 		names = append(names, f.key)
 	}
 	slices.Sort(names)
-	return names
+	return s.withCookie(names)
 }
 
 // Format prints the provider and origins of s and whether it holds a
@@ -342,6 +355,7 @@ type entry struct {
 	refreshAt time.Time // zero: no early refresh
 	revoked   bool      // refused by the API; kept only for its refresh token
 	header    []field   // the scheme's header fields, built once per token
+	sess      *session  // a RequestScheme's cookies and parameters; nil: none
 	stored    []byte    // the token's encoding in the Store, if saved or loaded
 }
 
@@ -551,7 +565,7 @@ func (s *Source) renew(ctx context.Context, cur *entry, a *attempt) (*entry, err
 	}
 	var tok *oauth2.Token
 	var err error
-	if s.cfg.Refresh != nil && old != nil && old.tok.RefreshToken != "" {
+	if s.cfg.Refresh != nil && old != nil && s.refreshable(old, s.now()) {
 		tok, err = s.call(ctx, a, EventRefresh, old, func(ctx context.Context) (*oauth2.Token, error) {
 			return s.cfg.Refresh(ctx, old.tok)
 		})
@@ -575,6 +589,16 @@ func (s *Source) renew(ctx context.Context, cur *entry, a *attempt) (*entry, err
 		s.save(ctx, e)
 	}
 	return s.adopt(e), nil
+}
+
+// refreshable reports whether Refresh may renew the token of e at now:
+// while it is valid, with [Config.RefreshWhileValid]; otherwise when it
+// has a refresh token.
+func (s *Source) refreshable(e *entry, now time.Time) bool {
+	if s.cfg.RefreshWhileValid {
+		return e.usable(now)
+	}
+	return e.tok.RefreshToken != ""
 }
 
 // adopt makes e the cached token and ends any backoff.
@@ -711,6 +735,9 @@ func (s *Source) newEntry(tok *oauth2.Token, now time.Time) *entry {
 	}
 	for k, v := range s.cfg.Scheme.Credentials(e.tok) {
 		e.header = append(e.header, field{key: k, vals: v})
+	}
+	if rs, ok := s.cfg.Scheme.(RequestScheme); ok {
+		e.sess = newSession(rs, e.tok)
 	}
 	return e
 }

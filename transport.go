@@ -89,7 +89,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if replaced != "" {
 		s.replacedHeader(replaced)
 	}
-	resp, err := t.transport().RoundTrip(r)
+	resp, err := t.send(req, r, e)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	s.emit(Event{Kind: EventRetry, Origin: originOf(req.URL)})
 	r, _ = authorize(req, e2, body)
 	revalidate(r.Header)
-	resp, err = t.transport().RoundTrip(r)
+	resp, err = t.send(req, r, e2)
 	if err != nil {
 		return nil, err
 	}
@@ -129,6 +129,19 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else {
 		s.accepted()
 	}
+	return resp, nil
+}
+
+// send sends r, the copy of req that carries the credentials of e, and
+// returns its response with its Request field set back to req, so that the
+// caller never sees the copy. An error comes back without the values of
+// the cookies and query parameters of e, which a URL in it may hold.
+func (t *Transport) send(req, r *http.Request, e *entry) (*http.Response, error) {
+	resp, err := t.transport().RoundTrip(r)
+	if err != nil {
+		return nil, e.sess.scrub(err)
+	}
+	resp.Request = req
 	return resp, nil
 }
 
@@ -162,6 +175,9 @@ func authorize(req *http.Request, e *entry, body io.ReadCloser) (r *http.Request
 		if len(h) == n { // the field was there already: no lookup on the common path
 			replaced = f.key
 		}
+	}
+	if e.sess != nil {
+		e.sess.edit(h, &c.url)
 	}
 	c.req.Header = h
 	return &c.req, replaced
