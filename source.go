@@ -306,7 +306,8 @@ func (s *Source) Forget(ctx context.Context) (bool, error) {
 // "X-Api-Key" for MIC, so that tracing and logging can redact them. It
 // asks a Scheme that is a [HeaderNamer], which works before the first
 // login; for any other Scheme it reads the fields of the cached token,
-// and returns nil before there is one.
+// and returns nil before there is one. It lists "Cookie" when the Scheme
+// is a [RequestScheme] that names cookies ([Source.CredentialCookies]).
 func (s *Source) CredentialHeaders() []string {
 	if n, ok := s.cfg.Scheme.(HeaderNamer); ok {
 		return s.withCookie(n.CredentialHeaders())

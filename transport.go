@@ -54,7 +54,10 @@ func (t *Transport) transport() http.RoundTripper {
 // always closes its body, and returns a response or an error, never both.
 // A credential field that req carries already (an Authorization set by
 // another client library, say) is replaced; the Source's Logger records
-// that once, at debug level.
+// that once, at debug level. With a [RequestScheme], the Source's cookies
+// are merged with req's own and its query parameters set: see there. The
+// response's Request field is req, never the copy that carried the
+// credentials.
 //
 // When the Source's [Scheme] says the response refused the credentials,
 // RoundTrip closes that response, invalidates the token, obtains a fresh
