@@ -228,7 +228,7 @@ func TestParseSession(t *testing.T) {
 		{"QueryOnly", `, "query": {"_sid": "{{token}}"}`, ""},
 		{"NoToken", `, "cookie": {"lang": "en"}`, "jsonlogin: header: no field carries {{token}}"},
 		{"BadCookieName", `, "cookie": {"S I D": "{{token}}"}`, `jsonlogin: cookie.S I D: "S I D" is not a cookie name`},
-		{"BadCookieValue", `, "cookie": {"SID": "{{token}}; admin=1"}`, "jsonlogin: cookie.SID: a cookie value cannot hold"},
+		{"BadCookieValue", `, "cookie": {"SID": "{{token}};admin=1"}`, "jsonlogin: cookie.SID: a cookie value cannot hold"},
 		{"EmptyParam", `, "query": {"": "{{token}}"}`, "jsonlogin: query: a parameter name cannot be empty"},
 		{"TokenInRefresh", `, "refresh": {"path": "/r", "headers": {"Authorization": "{{token}}"}, "needs_valid_token": true}`, ""},
 		{"RefreshNeedsRefreshToken", `, "refresh": {"path": "/r", "headers": {"Authorization": "{{token}}"}}`, "jsonlogin: refresh: needs refresh_token"},
