@@ -46,7 +46,7 @@ type Spec struct {
 	badCredentials rules
 	lifetime       time.Duration
 	allowHTTP      bool
-	session // cookie, query, logout and refresh.needs_valid_token
+	session        // cookie, query, logout and refresh.needs_valid_token
 }
 
 // variable is a declared variable.
