@@ -270,3 +270,29 @@ func BenchmarkRoundTripSession(b *testing.B) {
 		})
 	}
 }
+
+// A refusal may be a redirect to a login page: the Transport sees the
+// hop before the client follows it, logs in and re-sends.
+func TestRefusalByRedirect(t *testing.T) {
+	is := is.New(t)
+	var sent atomic.Int64
+	toLogin := func(resp *http.Response) bool {
+		return resp.StatusCode == http.StatusFound && strings.Contains(resp.Header.Get("Location"), "/login")
+	}
+	src := New(Config{Provider: "test", Login: (&counter{}).login, Origins: []string{testOrigin}, Scheme: HeaderScheme{Prefix: "Bearer", IsRefused: toLogin}})
+	client := &http.Client{Transport: NewTransport(src, loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		sent.Add(1)
+		if r.Header.Get("Authorization") == "Bearer tok-1" {
+			resp := respond(http.StatusFound, "")
+			resp.Header.Set("Location", "/login?next=/x")
+			return resp, nil
+		}
+		return respond(200, "ok"), nil
+	}))}
+	resp, err := client.Get(testOrigin + "/x")
+	is.NoErr(err)
+	resp.Body.Close()
+	is.Equal(resp.StatusCode, 200)  // the client never followed the redirect
+	is.Equal(sent.Load(), int64(2)) // the refused request and its re-send
+	is.Equal(resp.Request.URL.Path, "/x")
+}
