@@ -240,14 +240,21 @@ func (queryScheme) Cookies(*oauth2.Token) []*http.Cookie {
 }
 
 // BenchmarkRoundTripSession measures a cached-token request whose
-// credentials a RequestScheme puts in a cookie, merged with the request's
-// own Cookie, or in the query, beside a header-only Scheme.
+// credentials a RequestScheme puts in a cookie, with or without a Cookie
+// of the request's own to merge with, or in the query, with or without a
+// query of the request's own, beside a header-only Scheme.
 func BenchmarkRoundTripSession(b *testing.B) {
 	base := newNoop()
 	for _, bc := range []struct {
-		name   string
-		scheme Scheme
-	}{{"header", BearerScheme}, {"cookie-merge", cookieScheme{}}, {"query", queryScheme{}}} {
+		name, url, cookie string
+		scheme            Scheme
+	}{
+		{"header", benchURL, "theme=dark; consent=yes", BearerScheme},
+		{"cookie", benchURL, "", cookieScheme{}},
+		{"cookie-merge", benchURL, "theme=dark; consent=yes", cookieScheme{}},
+		{"query", "https://api.example.com/v1/things", "", queryScheme{}},
+		{"query-merge", benchURL, "", queryScheme{}},
+	} {
 		b.Run("scheme="+bc.name, func(b *testing.B) {
 			src := New(Config{Provider: "bench", Origins: []string{"https://api.example.com"}, Scheme: bc.scheme,
 				Login: func(context.Context) (*oauth2.Token, error) {
@@ -257,8 +264,10 @@ func BenchmarkRoundTripSession(b *testing.B) {
 				b.Fatal(err)
 			}
 			tr := NewTransport(src, base)
-			req := benchRequest(benchURL)
-			req.Header.Set("Cookie", "theme=dark; consent=yes")
+			req := benchRequest(bc.url)
+			if bc.cookie != "" {
+				req.Header.Set("Cookie", bc.cookie)
+			}
 			b.ReportAllocs()
 			for b.Loop() {
 				resp, err := tr.RoundTrip(req)
