@@ -1,6 +1,7 @@
 package jsonlogin_test
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -57,6 +58,53 @@ func TestXPayDescriptionStreams(t *testing.T) {
 				is.Equal(time.Since(begin), 3*time.Second) // the rest came 3 s later
 				is.Equal(src.Stats().Logins, int64(1))     // not taken for a refusal
 			})
+		})
+	}
+}
+
+// textLoginSpec describes a login that answers its failures as text, as
+// qBittorrent answers "Fails.", and a wrong password with a header field.
+const textLoginSpec = `{
+  "name": "texty",
+  "base_url": "https://texty.example",
+  "vars": {"password": {"secret": true}},
+  "login": {"path": "/login", "form": {"password": "{{password}}"}},
+  "token": "/token",
+  "error": {"when": {"text": ["Fails."]}},
+  "bad_credentials": [{"text": ["Fails."]}, {"status": [400], "header": {"X-Error": [{"prefix": "bad-password"}]}}]
+}`
+
+// TestLoginRuleParts checks that error.when and bad_credentials rules
+// take the text and header parts: a login answered 200 "Fails." is a
+// failure, and bad credentials; so is a 400 with the header field, and a
+// 400 without it is an ordinary failure.
+func TestLoginRuleParts(t *testing.T) {
+	for _, tc := range []struct {
+		name, password string
+		bad            bool
+	}{
+		{"text", "fails", true},
+		{"header", "header", true},
+		{"neither", "other", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			spec := parse(t, textLoginSpec)
+			spec.HTTPClient = &http.Client{Transport: loginauthtest.HandlerTransport{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch r.FormValue("password") {
+				case "fails":
+					io.WriteString(w, "Fails.\n")
+				case "header":
+					w.Header().Set("X-Error", "bad-password; see the log")
+					w.WriteHeader(http.StatusBadRequest)
+				default:
+					w.WriteHeader(http.StatusBadRequest)
+				}
+			})}}
+			_, err := spec.NewSource(map[string]string{"password": tc.password}, loginauth.Options{}).Token()
+			var le *loginauth.LoginError
+			is.True(errors.As(err, &le)) // the login failed
+			is.Equal(le.BadCredentials, tc.bad)
 		})
 	}
 }
