@@ -28,8 +28,15 @@
 // Strings of base_url, login, refresh and header are templates: {{name}}
 // stands for a variable, and in header for {{token}}, {{refresh_token}}
 // or {{extra.NAME}} of the current token; refresh may use
-// {{refresh_token}}. A rule is an object whose parts (status, json,
-// present) must all match, or a list of such objects of which one must.
+// {{refresh_token}}. A rule is an object whose parts (status, header,
+// text, json, present, not) must all match, or a list of such objects of
+// which one must. In a rule, header means the answer's header fields and
+// text its whole body, trimmed; first_of ["/success", "/error"] makes json
+// and present look inside the first of those top-level members to appear.
+// Values compare whole, ignoring the case of strings, or match strings
+// with {"prefix": "…"} or {"contains": "…"}; {"equals": …} compares with an
+// object that looks like a matcher. A refused rule reads the body only as
+// far as it needs, at most 16 KiB, and puts it back byte for byte.
 //
 // [Parse] is strict: an unknown field, a value of the wrong type, a
 // pointer that is not one or a template that names an undeclared

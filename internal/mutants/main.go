@@ -112,7 +112,7 @@ var mutants = []mutant{
 	{"rules-prefix", "./jsonlogin", "TestRuleParts", []edit{{"jsonlogin/rule.go", "return strings.HasPrefix(strings.ToLower(s), v.low)", "return strings.Contains(strings.ToLower(s), v.low)"}}},
 	{"rules-dollar-key", "./jsonlogin", "TestParseRuleErrors", []edit{{"jsonlogin/rule.go", "case strings.HasPrefix(k, \"$\"):", "case false:"}}},
 	{"rules-text-early", "./jsonlogin", "TestTextReadsLittle", []edit{{"internal/peek/peek.go", "\t\tcase end > max:", "\t\tcase false:"}}},
-	{"rules-peek-sticky-error", "./xpay", "TestDefaultRefusedReadError", []edit{{"internal/peek/peek.go", "rest := &sticky{r: b.src, err: b.err}", "rest := &sticky{r: b.src}"}}},
+	{"rules-peek-sticky-error", "./internal/peek", "TestJudgeKeepsTheError", []edit{{"internal/peek/peek.go", "rest := &sticky{r: b.src, err: b.err}", "rest := &sticky{r: b.src}"}}},
 	// internal/proxy: what the authenticating reverse proxy relays.
 	{"proxy-resend-body", "./internal/proxy", "TestRevokeReloginResendsBody", []edit{{"internal/proxy/proxy.go", "\tout.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }\n\tout.Body, _ = out.GetBody()", "\tout.Body = io.NopCloser(bytes.NewReader(buf))"}}},
 	{"proxy-replay-limit", "./internal/proxy", "TestLargeBodyStreamsWithoutResend", []edit{{"internal/proxy/proxy.go", "\tif int64(len(buf)) > p.cfg.MaxReplay {", "\tif false {"}}},
