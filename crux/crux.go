@@ -158,6 +158,7 @@ func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
 		Client:      c.http,
 		URL:         c.url,
 		ContentType: ContentType,
+		Now:         c.cfg.Now,
 		Body: struct {
 			Username string `json:"username"`
 			Password string `json:"password"`

@@ -243,7 +243,7 @@ func (c *client) call(ctx context.Context, op string, rq *request, old *oauth2.T
 	if err := c.checkURL(op, u); err != nil {
 		return nil, &loginauth.LoginError{Provider: s.name, Op: op, Err: err}
 	}
-	call := wire.Call{Method: rq.method, Provider: s.name, Op: op, Client: c.http, URL: u, Header: http.Header{}}
+	call := wire.Call{Method: rq.method, Provider: s.name, Op: op, Client: c.http, URL: u, Header: http.Header{}, Now: c.now}
 	for k, t := range rq.headers {
 		if v := c.expand(t, tok); v != "" {
 			call.Header.Set(k, v)

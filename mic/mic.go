@@ -195,6 +195,7 @@ func (c *client) call(ctx context.Context, op, path string, body any, identityID
 		URL:      c.base + path,
 		Header:   http.Header{"X-Api-Key": {c.cfg.APIKey}},
 		Body:     body,
+		Now:      c.cfg.Now,
 	})
 	if err != nil {
 		return nil, err

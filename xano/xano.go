@@ -241,7 +241,7 @@ func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
 }
 
 func (c *client) call(ctx context.Context, op, path string, body any) (*oauth2.Token, error) {
-	r, err := wire.Do(ctx, wire.Call{Provider: "xano", Op: op, Client: c.http, URL: c.base + path, Body: body})
+	r, err := wire.Do(ctx, wire.Call{Provider: "xano", Op: op, Client: c.http, URL: c.base + path, Body: body, Now: c.cfg.Now})
 	if err != nil {
 		return nil, err
 	}

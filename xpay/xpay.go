@@ -201,6 +201,7 @@ func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
 		Op:       "login",
 		Client:   c.http,
 		URL:      c.url,
+		Now:      c.cfg.Now,
 		Body: struct {
 			Username  string `json:"username"`
 			SecretKey string `json:"secretKey"`

@@ -64,6 +64,29 @@ func Run(t *testing.T, p Provider) {
 	t.Run("LoginRedirectRefused", func(t *testing.T) { loginRedirectRefused(t, p) })
 	t.Run("HostileLoginResponseBounded", func(t *testing.T) { hostileLoginResponse(t, p) })
 	t.Run("NoSecretsInFmt", func(t *testing.T) { noSecretsInFmt(t, p) })
+	t.Run("RetryAfterOnSourceClock", func(t *testing.T) { retryAfterOnSourceClock(t, p) })
+}
+
+// retryAfterOnSourceClock answers the login 429 with an HTTP-date
+// Retry-After 90 s after the Source's clock, which is an hour behind the
+// machine's: the login's error asks for a wait of 90 s, not none.
+func retryAfterOnSourceClock(t *testing.T, p Provider) {
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		clock := func() time.Time { return time.Now().Add(-time.Hour) }
+		rt := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
+			if r.Body != nil {
+				r.Body.Close()
+			}
+			h := http.Header{"Content-Type": {"application/json"}, "Retry-After": {clock().Add(90 * time.Second).Format(http.TimeFormat)}}
+			return &http.Response{StatusCode: http.StatusTooManyRequests, Header: h, Body: io.NopCloser(strings.NewReader("{}")), Request: r}, nil
+		})
+		src := p.Source("https://api.example.com"+p.Prefix, p.Secret, &http.Client{Transport: rt}, loginauth.Options{Now: clock})
+		_, err := src.Token()
+		var le *loginauth.LoginError
+		is.True(errors.As(err, &le))
+		is.Equal(le.RetryAfter, 90*time.Second) // from the Source's clock
+	})
 }
 
 // requiredFields checks that a Source whose Config lacks a required field
