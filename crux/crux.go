@@ -135,6 +135,7 @@ func NewSource(cfg Config) *loginauth.Source {
 		DefaultLifetime: DefaultLifetime,
 		KeepExtra:       extraFields,
 		Secrets:         redact.Values(cfg, secretFields...),
+		Users:           []string{cfg.Username},
 		Options:         cfg.Options,
 		Err:             cfg.check(),
 	})

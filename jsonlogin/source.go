@@ -54,6 +54,7 @@ func (s *Spec) NewSource(vars map[string]string, opts loginauth.Options) *logina
 		StoreKey:  c.storeKey(),
 		KeepExtra: sortedKeys(s.extra),
 		Secrets:   c.secrets,
+		Users:     c.users,
 		Options:   opts,
 		Err:       err,
 	}
@@ -70,6 +71,7 @@ type client struct {
 	spec      *Spec
 	vals      map[string]string // the variables' values
 	secrets   []string          // the values of the secret variables
+	users     []string          // the values of the others, any of which may name the account
 	scrub     *redact.Secrets   // of secrets
 	base      string            // base_url expanded, without a trailing slash
 	http      *http.Client
@@ -104,6 +106,8 @@ func (c *client) resolve(vars map[string]string) error {
 		c.vals[n] = val
 		if v.secret && val != "" {
 			c.secrets = append(c.secrets, val)
+		} else if val != "" {
+			c.users = append(c.users, val)
 		}
 	}
 	c.scrub = redact.NewSecrets(c.secrets...)

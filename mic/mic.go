@@ -147,6 +147,7 @@ func NewSource(cfg Config) *loginauth.Source {
 		DefaultLifetime: DefaultLifetime,
 		KeepExtra:       []string{"identityId"},
 		Secrets:         redact.Values(cfg, secretFields...),
+		Users:           []string{cfg.Username},
 		Options:         cfg.Options,
 		Err:             cfg.check(),
 	})

@@ -227,6 +227,7 @@ func (c *client) source(login loginauth.LoginFunc) *loginauth.Source {
 		StoreKey:        wire.StoreKey("xano", c.base, c.cfg.Email),
 		DefaultLifetime: DefaultLifetime,
 		Secrets:         redact.Values(c.cfg, secretFields...),
+		Users:           []string{c.cfg.Email},
 		Options:         c.cfg.Options,
 		Err:             c.cfg.check(),
 	})

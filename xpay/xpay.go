@@ -165,6 +165,7 @@ func NewSource(cfg Config) *loginauth.Source {
 		StoreKey:        wire.StoreKey("xpay", base, cfg.Username),
 		DefaultLifetime: DefaultLifetime,
 		Secrets:         redact.Values(cfg, secretFields...),
+		Users:           []string{cfg.Username},
 		Options:         cfg.Options,
 		Err:             cfg.check(),
 	})
