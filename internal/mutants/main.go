@@ -91,7 +91,9 @@ var mutants = []mutant{
 	{"wire-read-limit-check", "./internal/wire", "TestBoundedRead", []edit{{"internal/wire/wire.go", "\tif len(b) > MaxBody {", "\tif false {"}}},
 	{"wire-redirect-origin", "./internal/wire", "TestRedirectPolicy", []edit{{"internal/wire/wire.go", "if req.URL.Scheme != first.Scheme || !strings.EqualFold(req.URL.Host, first.Host) {", "if (req.URL.Scheme != first.Scheme || !strings.EqualFold(req.URL.Host, first.Host)) && false {"}}},
 	// internal/redact: every form of a secret.
-	{"redact-query-escape", "./internal/redact", "TestSecretsScrubEveryForm", []edit{{"internal/redact/redact.go", "\t\t\turl.QueryEscape(v), url.PathEscape(v))", "\t\t\turl.PathEscape(v))"}}},
+	{"redact-query-escape", "./internal/redact", "TestSecretsScrubEveryForm", []edit{{"internal/redact/decode.go", "\t\tout = append(out, unescape(s, percentPlus))\n", ""}}},
+	{"redact-html-around-json", "./internal/redact", "TestSecretsScrubEveryForm", []edit{{"internal/redact/decode.go", "\t\t\tout = append(out, unescape(h.text, backslash).under(h))\n", ""}}},
+	{"redact-base64-user", "./xpay", "TestConformance", []edit{{"xpay/xpay.go", "\t\tUsers:           []string{cfg.Username},\n", ""}}},
 	// The providers' refusal tests.
 	{"mic-not-authorized", "./mic", "TestTokenRefusal|TestRefusals", []edit{{"mic/mic.go", "return code != \"NOT_AUTHORIZED\" && strings.Contains(strings.ToLower(msg), \"token\")", "return (code != \"NOT_AUTHORIZED\" || true) && strings.Contains(strings.ToLower(msg), \"token\")"}}},
 	{"mic-403-token-only", "./mic", "TestRefusals", []edit{{"mic/mic.go", "\t\treturn ok && tokenRefusal(b)", "\t\treturn ok && (tokenRefusal(b) || true)"}}},

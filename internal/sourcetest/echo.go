@@ -84,7 +84,7 @@ func escapeAllBut(s, keep, f string) string {
 // or any form without its first and last characters.
 func EchoLeaks(s, user string) bool {
 	l := strings.ToLower(s)
-	for _, m := range []string{"‹", "u2039", "%e2%80%b9", "8249", "lsaquo", `\xe2`, `\342`} {
+	for _, m := range []string{"‹", "u2039", "x2039", "%e2%80%b9", "&#8249;", "lsaquo", `\xe2\x80\xb9`, `\342\200\271`} {
 		if strings.Contains(l, m) {
 			return true
 		}
