@@ -2,6 +2,7 @@ package redact
 
 import (
 	"html"
+	"iter"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -42,44 +43,53 @@ func (l layer) under(outer layer) layer {
 	return l
 }
 
-// decodings returns s and the texts that undoing one encoding of s gives,
+// decodings yields s and the texts that undoing one encoding of s gives,
 // where s holds what that encoding produces: percent-encoding ('+' read
 // as itself, and as a space), HTML references, JSON and Go escapes, and
-// HTML then JSON or JSON then HTML.
-func decodings(s string) []layer {
-	out := []layer{{text: s}}
-	if strings.IndexByte(s, '%') >= 0 {
-		out = append(out, unescape(s, percent))
+// HTML then JSON or JSON then HTML. It makes each text as it is asked
+// for, so that only one or two are held at a time.
+func decodings(s string) iter.Seq[layer] {
+	return func(yield func(layer) bool) {
+		_ = yield(layer{text: s}) &&
+			(!strings.Contains(s, "%") || yield(unescape(s, "%", percent))) &&
+			(!strings.Contains(s, "+") || yield(unescape(s, "%+", percentPlus))) &&
+			nested(s, "&", htmlRef, "\\", backslash, yield) &&
+			nested(s, "\\", backslash, "&", htmlRef, yield)
 	}
-	if strings.IndexByte(s, '+') >= 0 {
-		out = append(out, unescape(s, percentPlus))
+}
+
+// nested yields the layer that undoing the outer encoding of s gives, and
+// then the one that undoing the inner encoding of that gives, when s
+// holds escapes of each: it reports whether to go on.
+func nested(s, outerEsc string, outer step, innerEsc string, inner step, yield func(layer) bool) bool {
+	if !strings.Contains(s, outerEsc) {
+		return true
 	}
-	if strings.IndexByte(s, '&') >= 0 {
-		h := unescape(s, htmlRef)
-		out = append(out, h)
-		if strings.IndexByte(h.text, '\\') >= 0 {
-			out = append(out, unescape(h.text, backslash).under(h))
-		}
-	}
-	if strings.IndexByte(s, '\\') >= 0 {
-		j := unescape(s, backslash)
-		out = append(out, j)
-		if strings.IndexByte(j.text, '&') >= 0 {
-			out = append(out, unescape(j.text, htmlRef).under(j))
-		}
-	}
-	return out
+	o := unescape(s, outerEsc, outer)
+	return yield(o) && (!strings.Contains(o.text, innerEsc) || yield(unescape(o.text, innerEsc, inner).under(o)))
 }
 
 // A step decodes the escape at s[i], appending what it stands for to dst,
 // and returns how many bytes of s it took: 0 when s[i] starts none.
 type step func(dst []byte, s string, i int) ([]byte, int)
 
-// unescape decodes s with st, keeping where each decoded byte came from.
-func unescape(s string, st step) layer {
+// unescape decodes s with st, which is tried at each of the bytes in
+// starts, keeping where each decoded byte came from.
+func unescape(s, starts string, st step) layer {
 	b := make([]byte, 0, len(s))
 	from := make([]int32, 0, len(s))
 	for i := 0; i < len(s); {
+		if k := strings.IndexAny(s[i:], starts); k != 0 { // copy up to the next escape
+			if k < 0 {
+				k = len(s) - i
+			}
+			b = append(b, s[i:i+k]...)
+			for j := range k {
+				from = append(from, int32(i+j))
+			}
+			i += k
+			continue
+		}
 		n0 := len(b)
 		var n int
 		if b, n = st(b, s, i); n == 0 {

@@ -132,7 +132,7 @@ func (r *Secrets) spans(s string, first bool) []span {
 		return nil
 	}
 	var out []span
-	for _, l := range decodings(s) {
+	for l := range decodings(s) {
 		lower := asciiLower(l.text)
 		for _, v := range r.lower {
 			for i := range indexes(lower, v) {

@@ -563,7 +563,7 @@ func echoedSecret(t *testing.T, p Provider) {
 	echoedForm(t, p, "basic-short", short, "Basic "+basic, func(s string) bool { return strings.Contains(s, basic[1:len(basic)-1]) })
 }
 
-// echoedForm is one form of [echoedSecret].
+// echoedForm is one form of echoedSecret.
 func echoedForm(t *testing.T, p Provider, name, secret, form string, leaks func(string) bool) {
 	echo := "Invalid password: " + form
 	for _, place := range []string{"body", "content-type", "transport"} {
