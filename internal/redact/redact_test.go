@@ -75,6 +75,13 @@ func TestSecretsScrubBase64(t *testing.T) {
 		}
 	}
 	is := is.New(t)
+	// Inside one layer of another encoding.
+	const key = "~~~???>>>~~~?"
+	b64 := base64.StdEncoding.EncodeToString([]byte(key))
+	is.True(strings.Contains(b64, "+") && strings.Contains(b64, "/") && strings.HasSuffix(b64, "="))
+	for _, f := range []string{url.QueryEscape(b64), strings.ReplaceAll(b64, "/", `\/`), strings.ReplaceAll(b64, "+", "&#43;")} {
+		is.Equal(redact.NewSecrets(key).String("key="+f+"&x=1"), "key="+redact.Redacted+"&x=1")
+	}
 	// user:secret is found where the secret alone is too short to be.
 	short := redact.NewUserSecrets([]string{"alice@example.com"}, "pw")
 	basic := base64.StdEncoding.EncodeToString([]byte("alice@example.com:pw"))
