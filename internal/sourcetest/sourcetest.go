@@ -6,15 +6,18 @@
 // redirects to another origin refused, the exact header names and values,
 // service as the TokenSource of [oauth2.NewClient] where oauth2 can carry
 // the provider's credentials, every fault of the login endpoint, clock
-// jumps, cancelled waiters, and login answers that never end. Every
-// scenario logs at debug level, and no password, secret or token may
-// appear in any record, event, error or fmt output. Timeouts, early
+// jumps, a Retry-After date read on the Source's clock, cancelled
+// waiters, and login answers that never end. Every scenario logs at debug
+// level, and no password, secret or token may appear in any record,
+// event, error or fmt output, even echoed by the server in any of
+// [EchoForms]. Timeouts, early
 // refresh and cancellation run in a [testing/synctest] bubble, on the
 // fake's in-memory transport.
 //
 // It also holds the helpers that only the provider packages' tests need:
 // each fake's Config ([MICConfig], ...), [FaultCases], [InBubble], the
-// fuzz plumbing ([FuzzLogin], [CheckRefused]) and an [Endless] body.
+// fuzz plumbing ([FuzzLogin], [CheckRefused]), an [Endless] body, and the
+// encoded forms of an echoed secret ([EchoForms], [EchoLeaks]).
 package sourcetest
 
 import (
