@@ -38,8 +38,7 @@ const MinBase64 = 8
 // that depends on the value alone.
 type base64Form struct {
 	mid           string
-	before, after bool   // a character holding bits of the value and of its neighbours comes before or after mid
-	alphabet      string // the encoding's 64 characters
+	before, after bool // a character holding bits of the value and of its neighbours comes before or after mid
 }
 
 // NewSecrets returns the Secrets that scrub the given values. Empty values
@@ -70,10 +69,6 @@ func NewUserSecrets(users []string, values ...string) *Secrets {
 	return r
 }
 
-const (
-	stdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	urlAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-)
 
 // appendBase64 appends the stable parts of the base64 and base64url
 // encodings of v after 0, 1 and 2 other bytes: the characters whose six
@@ -87,9 +82,9 @@ func appendBase64(forms []base64Form, v string) []base64Form {
 		if end-start < MinBase64 {
 			continue
 		}
-		for _, alphabet := range []string{stdAlphabet, urlAlphabet} {
-			enc := base64.NewEncoding(alphabet).WithPadding(base64.NoPadding).EncodeToString(buf)
-			forms = append(forms, base64Form{mid: enc[start:end], before: startBits%6 != 0, after: endBits%6 != 0, alphabet: alphabet})
+		for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+			e := enc.EncodeToString(buf)
+			forms = append(forms, base64Form{mid: e[start:end], before: startBits%6 != 0, after: endBits%6 != 0})
 		}
 	}
 	return forms
@@ -159,10 +154,10 @@ func (r *Secrets) spans(s string, first bool) []span {
 // and the padding after it.
 func (f base64Form) extend(text string, i int) span {
 	j := i + len(f.mid)
-	if f.before && i > 0 && strings.IndexByte(f.alphabet, text[i-1]) >= 0 {
+	if f.before && i > 0 && isBase64(text[i-1]) {
 		i--
 	}
-	if f.after && j < len(text) && strings.IndexByte(f.alphabet, text[j]) >= 0 {
+	if f.after && j < len(text) && isBase64(text[j]) {
 		j++
 		for k := 0; k < 2 && j < len(text) && text[j] == '='; k++ {
 			j++
@@ -170,6 +165,9 @@ func (f base64Form) extend(text string, i int) span {
 	}
 	return span{i, j}
 }
+
+// isBase64 reports whether c is a character of base64 or base64url.
+func isBase64(c byte) bool { return isAlnum(c) || strings.IndexByte("+/-_", c) >= 0 }
 
 // indexes yields the start of every occurrence of sub in s that does not
 // overlap an earlier one.
