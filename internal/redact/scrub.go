@@ -69,7 +69,6 @@ func NewUserSecrets(users []string, values ...string) *Secrets {
 	return r
 }
 
-
 // appendBase64 appends the stable parts of the base64 and base64url
 // encodings of v after 0, 1 and 2 other bytes: the characters whose six
 // bits all come from v.
