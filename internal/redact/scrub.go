@@ -26,7 +26,7 @@ import (
 // The work is linear in the length of the text for each secret; a text
 // with no '%', '+', '&' or '\' is searched once.
 type Secrets struct {
-	lower  []string     // every secret, ASCII lower-cased, longest first
+	lower  []string     // every secret, ASCII lower-cased
 	base64 []base64Form // the stable parts of their base64 encodings
 }
 
@@ -62,7 +62,7 @@ func NewUserSecrets(users []string, values ...string) *Secrets {
 			}
 		}
 	}
-	slices.SortFunc(r.lower, func(a, b string) int { return len(b) - len(a) })
+	slices.Sort(r.lower)
 	r.lower = slices.Compact(r.lower)
 	slices.SortFunc(r.base64, func(a, b base64Form) int { return strings.Compare(a.mid, b.mid) })
 	r.base64 = slices.CompactFunc(r.base64, func(a, b base64Form) bool { return a.mid == b.mid })
