@@ -2,6 +2,7 @@ package loginauth_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"expvar"
 	"fmt"
@@ -121,4 +122,24 @@ func ExampleSource_Format() {
 	fmt.Printf("%v\n", src)
 	// Output:
 	// loginauth.Source{Provider:"example" Origins:["https://api.example.com:443"] Token:cached}
+}
+
+// A server that echoes, in its error, the password it was sent and the
+// Basic credential it built from the user name and the password: Secrets
+// and Users scrub both out of the error, whatever their encoding.
+func ExampleConfig_users() {
+	src := loginauth.New(loginauth.Config{
+		Provider: "example",
+		Origins:  []string{"https://api.example.com"},
+		Secrets:  []string{"pw&1"},
+		Users:    []string{"alice"},
+		Login: func(context.Context) (*oauth2.Token, error) {
+			basic := base64.StdEncoding.EncodeToString([]byte("alice:pw&1"))
+			return nil, &loginauth.LoginError{Provider: "example", Status: 401, Message: "alice sent Basic " + basic + " for pw&amp;1"}
+		},
+	})
+	_, err := src.Token()
+	fmt.Println(err)
+	// Output:
+	// example: login failed: HTTP 401: "alice sent Basic [redacted] for [redacted]"
 }

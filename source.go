@@ -108,13 +108,21 @@ type Config struct {
 
 	// Secrets lists the values that must never appear in an error, event
 	// or log record of the Source: the password, secret key or API key
-	// that Login sends. A server that echoes one, as it is or escaped as
-	// JSON, a Go quotation or a URL would escape it, sees it replaced by
-	// "[redacted]" in every field of the error, so that errors.As finds a
-	// scrubbed [LoginError] too. The current token and refresh token are
-	// scrubbed out of the errors of a refresh the same way. Every
-	// provider package fills this from its Config.
+	// that Login sends. A server that echoes one, as it is, in any ASCII
+	// case, percent-encoded, HTML-escaped, escaped as JSON or a Go
+	// quotation, or in base64, sees it replaced by "[redacted]" in every
+	// field of the error, so that errors.As finds a scrubbed [LoginError]
+	// too (RELIABILITY.md lists the forms). The current token and refresh
+	// token are scrubbed out of the errors of a refresh the same way.
+	// Every provider package fills this from its Config.
 	Secrets []string
+
+	// Users lists the account names that Login sends beside the Secrets,
+	// such as a user name or an e-mail address. They are not secret and
+	// are never scrubbed: they serve only to scrub the base64 of
+	// "user:secret", the Basic credential a server may echo, for each of
+	// Users and each of Secrets.
+	Users []string
 
 	// Options holds the settings that every provider package's Config
 	// shares.
@@ -652,7 +660,7 @@ func (s *Source) scrub(err error, cur *entry) error {
 	if cur != nil {
 		secrets = append(slices.Clip(secrets), cur.tok.AccessToken, cur.tok.RefreshToken)
 	}
-	return scrubError(redact.NewSecrets(secrets...), err)
+	return scrubError(redact.NewUserSecrets(s.cfg.Users, secrets...), err)
 }
 
 // lost counts and reports a failed login or refresh, and starts its

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -128,7 +129,11 @@ func encodeToken(tok *oauth2.Token, keep []string) ([]byte, error) {
 			st.Extra[k] = v
 		}
 	}
-	return json.Marshal(st)
+	b, err := json.Marshal(st)
+	if err != nil {
+		return nil, fmt.Errorf("loginauth: encoding the token for the store: %w", err)
+	}
+	return b, nil
 }
 
 // decodeToken decodes what encodeToken encoded. A torn or corrupt value is
@@ -136,10 +141,10 @@ func encodeToken(tok *oauth2.Token, keep []string) ([]byte, error) {
 func decodeToken(b []byte) (*oauth2.Token, error) {
 	var st storedToken
 	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("loginauth: stored token is corrupt: %w", err)
 	}
 	if st.AccessToken == "" {
-		return nil, fmt.Errorf("stored token has no access token")
+		return nil, errors.New("loginauth: stored token has no access token")
 	}
 	tok := &oauth2.Token{AccessToken: st.AccessToken, TokenType: st.TokenType, RefreshToken: st.RefreshToken, Expiry: st.Expiry}
 	if st.Extra != nil {

@@ -146,6 +146,47 @@ func TestCorruptStoredTokenIsAbsent(t *testing.T) {
 	is.Equal(logins, 1)
 }
 
+// TestStoreCodingErrorsNamePackage checks that the errors of decoding a
+// stored token, and of encoding one, start with the package's name, as
+// every error a caller sees does.
+func TestStoreCodingErrorsNamePackage(t *testing.T) {
+	for name, tc := range map[string]struct {
+		stored string
+		extra  any
+		op     string
+	}{
+		"torn":       {stored: `{"access_tok`, op: "decode"},
+		"no-token":   {stored: `{"token_type":"Bearer"}`, op: "decode"},
+		"wrong-type": {stored: `{"access_token":1}`, op: "decode"},
+		"unencoded":  {extra: make(chan int), op: "encode"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			is := is.New(t)
+			st := &loginauth.MemoryStore{}
+			if tc.stored != "" {
+				st.Save(context.Background(), "k", []byte(tc.stored), time.Time{})
+			}
+			var errs []error
+			src := loginauth.New(loginauth.Config{
+				Provider: "test", Origins: []string{"https://api.example.com"}, StoreKey: "k", KeepExtra: []string{"x"},
+				Login: func(context.Context) (*oauth2.Token, error) {
+					return (&oauth2.Token{AccessToken: "t"}).WithExtra(map[string]any{"x": tc.extra}), nil
+				},
+				Options: loginauth.Options{Store: st, OnEvent: func(ev loginauth.Event) {
+					if ev.Kind == loginauth.EventStoreError && ev.Op == tc.op {
+						errs = append(errs, ev.Err)
+					}
+				}},
+			})
+			_, err := src.Token()
+			is.NoErr(err)          // the login goes on
+			is.Equal(len(errs), 1) // with one event for the failure
+			msg := errs[0].Error()
+			is.True(strings.HasPrefix(msg, "loginauth: ") && strings.Contains(msg, "token")) // which names the package and what failed
+		})
+	}
+}
+
 func TestForget(t *testing.T) {
 	is := is.New(t)
 	st := &loginauth.MemoryStore{}

@@ -135,6 +135,7 @@ func NewSource(cfg Config) *loginauth.Source {
 		DefaultLifetime: DefaultLifetime,
 		KeepExtra:       extraFields,
 		Secrets:         redact.Values(cfg, secretFields...),
+		Users:           []string{cfg.Username},
 		Options:         cfg.Options,
 		Err:             cfg.check(),
 	})
@@ -158,6 +159,7 @@ func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
 		Client:      c.http,
 		URL:         c.url,
 		ContentType: ContentType,
+		Now:         c.cfg.Now,
 		Body: struct {
 			Username string `json:"username"`
 			Password string `json:"password"`

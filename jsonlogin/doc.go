@@ -58,7 +58,9 @@
 // re-send after a refusal. Its login answers are read through the same
 // 1 MiB limit and give the same errors as the built-in providers'. The
 // values of secret variables are scrubbed out of every error, log record
-// and event, and never stored; the credentials go only to base_url's
+// and event, in every form [loginauth.Config.Secrets] lists (with the
+// values of the other variables as its Users, for the base64 of
+// "user:secret"), and never stored; the credentials go only to base_url's
 // origin and the declared origins, never over plain http to a host that
 // is not loopback unless allow_http says so.
 //

@@ -115,7 +115,7 @@ func ExampleParse_form() {
 	  "header": {"Authorization": "Bearer {{token}}", "X-Api-Key": "{{key}}"}
 	}`))
 	var got string
-	spec.HTTPClient = &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+	spec.HTTPClient = &http.Client{Transport: loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		resp, err := http.DefaultTransport.RoundTrip(r)
 		if err == nil && r.URL.Path == "/login" {
 			got = resp.Header.Get("X-Got")
@@ -212,7 +212,3 @@ func ExampleParse_rules() {
 	// served with Bearer tok-2
 	// logins: 2
 }
-
-type roundTrip func(*http.Request) (*http.Response, error)
-
-func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -54,6 +54,7 @@ func (s *Spec) NewSource(vars map[string]string, opts loginauth.Options) *logina
 		StoreKey:  c.storeKey(),
 		KeepExtra: sortedKeys(s.extra),
 		Secrets:   c.secrets,
+		Users:     c.users,
 		Options:   opts,
 		Err:       err,
 	}
@@ -73,6 +74,7 @@ type client struct {
 	spec      *Spec
 	vals      map[string]string // the variables' values
 	secrets   []string          // the values of the secret variables
+	users     []string          // the values of the others, any of which may name the account
 	scrub     *redact.Secrets   // of secrets
 	base      string            // base_url expanded, without a trailing slash
 	http      *http.Client
@@ -107,6 +109,8 @@ func (c *client) resolve(vars map[string]string) error {
 		c.vals[n] = val
 		if v.secret && val != "" {
 			c.secrets = append(c.secrets, val)
+		} else if val != "" {
+			c.users = append(c.users, val)
 		}
 	}
 	c.scrub = redact.NewSecrets(c.secrets...)
@@ -242,7 +246,7 @@ func (c *client) call(ctx context.Context, op string, rq *request, old *oauth2.T
 	if err := c.checkURL(op, u); err != nil {
 		return nil, &loginauth.LoginError{Provider: s.name, Op: op, Err: err}
 	}
-	call := wire.Call{Method: rq.method, Provider: s.name, Op: op, Client: c.http, URL: u, Header: http.Header{}}
+	call := wire.Call{Method: rq.method, Provider: s.name, Op: op, Client: c.http, URL: u, Header: http.Header{}, Now: c.now}
 	for k, t := range rq.headers {
 		if v := c.expand(t, tok); v != "" {
 			call.Header.Set(k, v)

@@ -147,6 +147,7 @@ func NewSource(cfg Config) *loginauth.Source {
 		DefaultLifetime: DefaultLifetime,
 		KeepExtra:       []string{"identityId"},
 		Secrets:         redact.Values(cfg, secretFields...),
+		Users:           []string{cfg.Username},
 		Options:         cfg.Options,
 		Err:             cfg.check(),
 	})
@@ -195,6 +196,7 @@ func (c *client) call(ctx context.Context, op, path string, body any, identityID
 		URL:      c.base + path,
 		Header:   http.Header{"X-Api-Key": {c.cfg.APIKey}},
 		Body:     body,
+		Now:      c.cfg.Now,
 	})
 	if err != nil {
 		return nil, err

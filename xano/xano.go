@@ -227,6 +227,7 @@ func (c *client) source(login loginauth.LoginFunc) *loginauth.Source {
 		StoreKey:        wire.StoreKey("xano", c.base, c.cfg.Email),
 		DefaultLifetime: DefaultLifetime,
 		Secrets:         redact.Values(c.cfg, secretFields...),
+		Users:           []string{c.cfg.Email},
 		Options:         c.cfg.Options,
 		Err:             c.cfg.check(),
 	})
@@ -241,7 +242,7 @@ func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
 }
 
 func (c *client) call(ctx context.Context, op, path string, body any) (*oauth2.Token, error) {
-	r, err := wire.Do(ctx, wire.Call{Provider: "xano", Op: op, Client: c.http, URL: c.base + path, Body: body})
+	r, err := wire.Do(ctx, wire.Call{Provider: "xano", Op: op, Client: c.http, URL: c.base + path, Body: body, Now: c.cfg.Now})
 	if err != nil {
 		return nil, err
 	}

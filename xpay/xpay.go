@@ -166,6 +166,7 @@ func NewSource(cfg Config) *loginauth.Source {
 		StoreKey:        wire.StoreKey("xpay", base, cfg.Username),
 		DefaultLifetime: DefaultLifetime,
 		Secrets:         redact.Values(cfg, secretFields...),
+		Users:           []string{cfg.Username},
 		Options:         cfg.Options,
 		Err:             cfg.check(),
 	})
@@ -202,6 +203,7 @@ func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
 		Op:       "login",
 		Client:   c.http,
 		URL:      c.url,
+		Now:      c.cfg.Now,
 		Body: struct {
 			Username  string `json:"username"`
 			SecretKey string `json:"secretKey"`

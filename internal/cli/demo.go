@@ -96,9 +96,6 @@ const (
 	wrongSecret = "not-the-password"
 )
 
-// credentialHeaders are the fields that carry a provider's credentials.
-var credentialHeaders = []string{"Authorization", "X-Api-Key", "Identityid"}
-
 // The scenarios, in the order they run.
 var scenarios = []struct{ id, title string }{
 	{"cold", "cold start"},
@@ -349,7 +346,7 @@ func (t *target) adapt(acct values, next http.RoundTripper, last func() *oauth2.
 		return next
 	}
 	base, apiKey := acct[varBase], acct[varAPIKey]
-	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+	return loginauthtest.RoundTripperFunc(func(req *http.Request) (*http.Response, error) {
 		r := req.Clone(req.Context())
 		if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 			r.Header.Set("Authorization", v)
@@ -429,7 +426,7 @@ func (g *gate) whileHeld(n int, fn func(i int) bool) int {
 
 // wrap returns next behind the gate.
 func (g *gate) wrap(next http.RoundTripper) http.RoundTripper {
-	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+	return loginauthtest.RoundTripperFunc(func(req *http.Request) (*http.Response, error) {
 		g.mu.Lock()
 		ch := g.ch
 		g.mu.Unlock()
@@ -446,10 +443,6 @@ func (g *gate) wrap(next http.RoundTripper) http.RoundTripper {
 		return next.RoundTrip(req)
 	})
 }
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // foreignHost is another origin that records the header of every request.
 type foreignHost struct {
@@ -838,7 +831,7 @@ func (d *demoRun) expiryOAuth2(ctx context.Context) demoCell {
 func (d *demoRun) redirect(ctx context.Context, client func(base http.RoundTripper) *http.Client) (apiHop bool, leaked []string, ok bool) {
 	d.target.fake.SetLoginDelay(0)
 	var sawCreds atomic.Bool
-	base := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+	base := loginauthtest.RoundTripperFunc(func(req *http.Request) (*http.Response, error) {
 		if strings.HasSuffix(req.URL.Path, redirectPath) {
 			if req.Body != nil {
 				req.Body.Close()
@@ -863,7 +856,9 @@ func (d *demoRun) redirect(ctx context.Context, client func(base http.RoundTripp
 		ok = resp.StatusCode == http.StatusOK
 	}
 	hs := d.foreign.take()
-	for _, name := range credentialHeaders {
+	// The names from a Source of the provider, which knows them before it
+	// logs in: the oauth2 client sends the same fields.
+	for _, name := range d.target.source(d.target.acct, loginauth.Options{}, nil).CredentialHeaders() {
 		for _, h := range hs {
 			if h.Get(name) != "" {
 				leaked = append(leaked, name)

@@ -13,6 +13,7 @@ import (
 	"testing/synctest"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/matryer/is"
 )
 
@@ -148,7 +149,7 @@ func TestGateCountsOnlyCallsThatReturnWhileHeld(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		is := is.New(t)
 		g := &gate{}
-		login := g.wrap(roundTripFunc(func(*http.Request) (*http.Response, error) {
+		login := g.wrap(loginauthtest.RoundTripperFunc(func(*http.Request) (*http.Response, error) {
 			return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody}, nil
 		}))
 		g.hold()

@@ -91,7 +91,11 @@ var mutants = []mutant{
 	{"wire-read-limit-check", "./internal/wire", "TestBoundedRead", []edit{{"internal/wire/wire.go", "\tif len(b) > MaxBody {", "\tif false {"}}},
 	{"wire-redirect-origin", "./internal/wire", "TestRedirectPolicy", []edit{{"internal/wire/wire.go", "if req.URL.Scheme != first.Scheme || !strings.EqualFold(req.URL.Host, first.Host) {", "if (req.URL.Scheme != first.Scheme || !strings.EqualFold(req.URL.Host, first.Host)) && false {"}}},
 	// internal/redact: every form of a secret.
-	{"redact-query-escape", "./internal/redact", "TestSecretsScrubEveryForm", []edit{{"internal/redact/redact.go", "\t\t\turl.QueryEscape(v), url.PathEscape(v))", "\t\t\turl.PathEscape(v))"}}},
+	{"redact-query-escape", "./internal/redact", "TestSecretsScrubEveryForm", []edit{{"internal/redact/decode.go", "(!strings.Contains(s, \"+\") || yield(unescape(s, \"%+\", percentPlus))) &&", "true &&"}}},
+	{"redact-html-around-json", "./internal/redact", "TestSecretsScrubEveryForm", []edit{{"internal/redact/decode.go", "return yield(o) && (!strings.Contains(o.text, innerEsc) || yield(unescape(o.text, innerEsc, inner).under(o)))", "return yield(o)"}}},
+	{"redact-base64-extend", "./internal/redact", "TestSecretsScrubBase64", []edit{{"internal/redact/scrub.go", "\tif f.after && j < len(text) && isBase64(text[j]) {", "\tif false {"}}},
+	{"wire-retry-after-clock", "./internal/wire", "TestRetryAfterOnCallClock", []edit{{"internal/wire/wire.go", "\t\tif r.now != nil {\n\t\t\tnow = r.now\n\t\t}\n", ""}}},
+	{"redact-base64-user", "./xpay", "TestConformance", []edit{{"xpay/xpay.go", "\t\tUsers:           []string{cfg.Username},\n", ""}}},
 	// The providers' refusal tests.
 	{"mic-not-authorized", "./mic", "TestTokenRefusal|TestRefusals", []edit{{"mic/mic.go", "return code != \"NOT_AUTHORIZED\" && strings.Contains(strings.ToLower(msg), \"token\")", "return (code != \"NOT_AUTHORIZED\" || true) && strings.Contains(strings.ToLower(msg), \"token\")"}}},
 	{"mic-403-token-only", "./mic", "TestRefusals", []edit{{"mic/mic.go", "\t\treturn ok && tokenRefusal(b)", "\t\treturn ok && (tokenRefusal(b) || true)"}}},

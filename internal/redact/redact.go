@@ -1,16 +1,13 @@
 // Package redact keeps secrets out of what the library prints: it formats
 // configuration structs without their secret fields, and scrubs secret
-// values out of text that a server may have echoed.
+// values out of text that a server may have echoed ([Secrets]).
 package redact
 
 import (
 	"fmt"
-	"net/url"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
-	"unicode/utf16"
 )
 
 // Redacted replaces the value of a secret field that is set.
@@ -83,107 +80,4 @@ func Values(v any, names ...string) []string {
 		}
 	}
 	return out
-}
-
-// Secrets scrubs secret values out of text in the forms in which a server
-// may echo them: as they are, JSON-escaped (with or without HTML escapes,
-// with non-ASCII characters escaped or not), quoted as Go's %q and %+q
-// quote them, and percent-encoded as a query or a path. Matching ignores
-// ASCII case, so that upper- and lower-case hex escapes are both found.
-type Secrets struct {
-	forms []string // every form of every secret, longest first
-}
-
-// NewSecrets returns the Secrets that scrub the given values. Empty values
-// are ignored.
-func NewSecrets(values ...string) *Secrets {
-	var forms []string
-	for _, v := range values {
-		if v == "" {
-			continue
-		}
-		q := strconv.Quote(v)
-		qa := strconv.QuoteToASCII(v)
-		forms = append(forms, v,
-			q[1:len(q)-1], qa[1:len(qa)-1],
-			jsonString(v, false, false), jsonString(v, true, false),
-			jsonString(v, false, true), jsonString(v, true, true),
-			url.QueryEscape(v), url.PathEscape(v))
-	}
-	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	return &Secrets{forms: slices.Compact(forms)}
-}
-
-// Contains reports whether s holds any form of a secret.
-func (r *Secrets) Contains(s string) bool {
-	if r == nil {
-		return false
-	}
-	for _, f := range r.forms {
-		if indexFold(s, f) >= 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// String returns s with every form of every secret replaced by [Redacted].
-func (r *Secrets) String(s string) string {
-	if r == nil {
-		return s
-	}
-	for _, f := range r.forms {
-		// Search on after each replacement: a secret found in Redacted
-		// itself ("r", "act") must not be replaced again and again.
-		for from := 0; ; {
-			i := indexFold(s[from:], f)
-			if i < 0 {
-				break
-			}
-			i += from
-			s = s[:i] + Redacted + s[i+len(f):]
-			from = i + len(Redacted)
-		}
-	}
-	return s
-}
-
-// indexFold is strings.Index ignoring ASCII case.
-func indexFold(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
-			return i
-		}
-	}
-	return -1
-}
-
-// jsonString is the content of the JSON string literal for s, escaping
-// <, > and & when html is set and every non-ASCII character when ascii is
-// set, as JSON encoders of various languages do.
-func jsonString(s string, html, ascii bool) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20, html && (r == '<' || r == '>' || r == '&'), r == 0x2028, r == 0x2029, ascii && r >= 0x80:
-			if r >= 0x10000 {
-				r1, r2 := utf16.EncodeRune(r)
-				fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
-			} else {
-				fmt.Fprintf(&b, `\u%04x`, r)
-			}
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

@@ -57,6 +57,8 @@ type Provider struct {
 	// login client (nil: the default) and options; New makes its Source.
 	Config func(base, secret string, hc *http.Client, opts loginauth.Options) any
 	New    func(cfg any) *loginauth.Source
+	// User is the account's user name or e-mail address.
+	User string
 	// Secret is the account's password or secret key; Others are the other
 	// credentials that must never be printed (MIC's API key).
 	Secret string
@@ -128,8 +130,8 @@ var Providers = []Provider{
 			cfg := micConfig(base, secret, hc, opts)
 			return &cfg
 		},
-		New:    func(cfg any) *loginauth.Source { return mic.NewSource(*cfg.(*mic.Config)) },
-		Secret: mictest.Password, Others: []string{mictest.APIKey},
+		New:  func(cfg any) *loginauth.Source { return mic.NewSource(*cfg.(*mic.Config)) },
+		User: mictest.Username, Secret: mictest.Password, Others: []string{mictest.APIKey},
 		Method: http.MethodGet, Path: "/users/" + mictest.Username,
 		Header: func(tok *oauth2.Token) http.Header {
 			return http.Header{"Authorization": {tok.AccessToken}, "Identityid": {mictest.IdentityID}, "X-Api-Key": {mictest.APIKey}}
@@ -146,8 +148,8 @@ var Providers = []Provider{
 			cfg := xanoConfig(base, secret, hc, opts)
 			return &cfg
 		},
-		New:    func(cfg any) *loginauth.Source { return xano.NewSource(*cfg.(*xano.Config)) },
-		Secret: xanotest.Password,
+		New:  func(cfg any) *loginauth.Source { return xano.NewSource(*cfg.(*xano.Config)) },
+		User: xanotest.Email, Secret: xanotest.Password,
 		Method: http.MethodGet, Path: xano.MePath,
 		Header: func(tok *oauth2.Token) http.Header {
 			return http.Header{"Authorization": {"Bearer " + tok.AccessToken}}
@@ -163,8 +165,8 @@ var Providers = []Provider{
 			cfg := cruxConfig(base, secret, hc, opts)
 			return &cfg
 		},
-		New:    func(cfg any) *loginauth.Source { return crux.NewSource(*cfg.(*crux.Config)) },
-		Secret: cruxtest.Password,
+		New:  func(cfg any) *loginauth.Source { return crux.NewSource(*cfg.(*crux.Config)) },
+		User: cruxtest.Username, Secret: cruxtest.Password,
 		Method: http.MethodGet, Path: cruxtest.PermissionsPath,
 		Header: func(tok *oauth2.Token) http.Header {
 			return http.Header{"Authorization": {"Token " + tok.AccessToken}}
@@ -180,8 +182,8 @@ var Providers = []Provider{
 			cfg := xpayConfig(base, secret, hc, opts)
 			return &cfg
 		},
-		New:    func(cfg any) *loginauth.Source { return xpay.NewSource(*cfg.(*xpay.Config)) },
-		Secret: xpaytest.SecretKey,
+		New:  func(cfg any) *loginauth.Source { return xpay.NewSource(*cfg.(*xpay.Config)) },
+		User: xpaytest.Username, Secret: xpaytest.SecretKey,
 		// Every xPay call is a POST with a JSON body, which a refused
 		// request must carry again.
 		Method: http.MethodPost, Path: xpaytest.BillsSavePath, Body: `{"amount":"1000000","tag":"conformance"}`,

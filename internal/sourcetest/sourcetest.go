@@ -6,20 +6,24 @@
 // redirects to another origin refused, the exact header names and values,
 // service as the TokenSource of [oauth2.NewClient] where oauth2 can carry
 // the provider's credentials, every fault of the login endpoint, clock
-// jumps, cancelled waiters, and login answers that never end. Every
-// scenario logs at debug level, and no password, secret or token may
-// appear in any record, event, error or fmt output. Timeouts, early
+// jumps, a Retry-After date read on the Source's clock, cancelled
+// waiters, and login answers that never end. Every scenario logs at debug
+// level, and no password, secret or token may appear in any record,
+// event, error or fmt output, even echoed by the server in any of
+// [EchoForms]. Timeouts, early
 // refresh and cancellation run in a [testing/synctest] bubble, on the
 // fake's in-memory transport.
 //
 // It also holds the helpers that only the provider packages' tests need:
 // each fake's Config ([MICConfig], ...), [FaultCases], [InBubble], the
-// fuzz plumbing ([FuzzLogin], [CheckRefused]) and an [Endless] body.
+// fuzz plumbing ([FuzzLogin], [CheckRefused]), an [Endless] body, and the
+// encoded forms of an echoed secret ([EchoForms], [EchoLeaks]).
 package sourcetest
 
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,7 +34,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -64,6 +67,29 @@ func Run(t *testing.T, p Provider) {
 	t.Run("LoginRedirectRefused", func(t *testing.T) { loginRedirectRefused(t, p) })
 	t.Run("HostileLoginResponseBounded", func(t *testing.T) { hostileLoginResponse(t, p) })
 	t.Run("NoSecretsInFmt", func(t *testing.T) { noSecretsInFmt(t, p) })
+	t.Run("RetryAfterOnSourceClock", func(t *testing.T) { retryAfterOnSourceClock(t, p) })
+}
+
+// retryAfterOnSourceClock answers the login 429 with an HTTP-date
+// Retry-After 90 s after the Source's clock, which is an hour behind the
+// machine's: the login's error asks for a wait of 90 s, not none.
+func retryAfterOnSourceClock(t *testing.T, p Provider) {
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		clock := func() time.Time { return time.Now().Add(-time.Hour) }
+		rt := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
+			if r.Body != nil {
+				r.Body.Close()
+			}
+			h := http.Header{"Content-Type": {"application/json"}, "Retry-After": {clock().Add(90 * time.Second).Format(http.TimeFormat)}}
+			return &http.Response{StatusCode: http.StatusTooManyRequests, Header: h, Body: io.NopCloser(strings.NewReader("{}")), Request: r}, nil
+		})
+		src := p.Source("https://api.example.com"+p.Prefix, p.Secret, &http.Client{Transport: rt}, loginauth.Options{Now: clock})
+		_, err := src.Token()
+		var le *loginauth.LoginError
+		is.True(errors.As(err, &le))
+		is.Equal(le.RetryAfter, 90*time.Second) // from the Source's clock
+	})
 }
 
 // requiredFields checks that a Source whose Config lacks a required field
@@ -526,80 +552,76 @@ func (s *untypedStore) failure() error {
 
 // echoedSecret logs in against servers that echo the password (or secret
 // key) in every error field the providers read, in a Content-Type and in
-// a transport error; as it is, JSON-escaped, quoted and percent-encoded.
-// No error, field of a LoginError or url.Error, BackoffError, event or log
-// record may hold any form of it.
+// a transport error; in each of [EchoForms], and a short password in the
+// Basic credential of the account's user. No error, field of a LoginError
+// or url.Error, BackoffError, event or log record may hold any form of it.
 func echoedSecret(t *testing.T, p Provider) {
-	const secret = `p"‹&é%2F`
-	jsonForm, _ := json.Marshal(secret) // escapes & as \u0026
-	forms := map[string]string{
-		"raw":     secret,
-		"json":    string(jsonForm[1 : len(jsonForm)-1]),
-		"quoted":  strconv.Quote(secret),
-		"percent": url.QueryEscape(secret),
+	for name, form := range EchoForms(p.User) {
+		echoedForm(t, p, name, EchoSecret, form, func(s string) bool { return EchoLeaks(s, p.User) })
 	}
-	// Every form of the secret holds its "‹" as it is, as a \u escape or
-	// percent-encoded, however often it was escaped.
-	leaks := func(s string) bool {
-		s = strings.ToLower(s)
-		return strings.Contains(s, "‹") || strings.Contains(s, "u2039") || strings.Contains(s, "%e2%80%b9")
-	}
-	for name, form := range forms {
-		echo := "Invalid password: " + form
-		for _, place := range []string{"body", "content-type", "transport"} {
-			t.Run(name+"/"+place, func(t *testing.T) {
-				is := is.New(t)
-				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					if place == "content-type" {
-						w.Header().Set("Content-Type", "text/plain; echo="+echo)
-						w.WriteHeader(http.StatusBadGateway)
-						return
-					}
-					e, _ := json.Marshal(echo)
-					w.Header().Set("Content-Type", "application/json")
-					w.WriteHeader(http.StatusBadRequest)
-					fmt.Fprintf(w, `{"message":%s,"messageKey":%[1]s,"code":%[1]s,"detail":%[1]s,"error":{"message":%[1]s,"tag":%[1]s}}`, e)
-				}))
-				t.Cleanup(srv.Close)
-				var hc *http.Client
-				if place == "transport" {
-					hc = &http.Client{Transport: loginauthtest.RoundTripperFunc(func(*http.Request) (*http.Response, error) {
-						return nil, errors.New("proxy refused: " + echo)
-					})}
+	// A password too short for its own base64 to be matched: the
+	// Source's Config names the user.
+	const short = "Pw9#"
+	basic := base64.StdEncoding.EncodeToString([]byte(p.User + ":" + short))
+	echoedForm(t, p, "basic-short", short, "Basic "+basic, func(s string) bool { return strings.Contains(s, basic[1:len(basic)-1]) })
+}
+
+// echoedForm is one form of echoedSecret.
+func echoedForm(t *testing.T, p Provider, name, secret, form string, leaks func(string) bool) {
+	echo := "Invalid password: " + form
+	for _, place := range []string{"body", "content-type", "transport"} {
+		t.Run(name+"/"+place, func(t *testing.T) {
+			is := is.New(t)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if place == "content-type" {
+					w.Header().Set("Content-Type", "text/plain; echo="+echo)
+					w.WriteHeader(http.StatusBadGateway)
+					return
 				}
-				var log bytes.Buffer
-				var mu sync.Mutex
-				opts := loginauth.Options{
-					Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug})),
-					OnEvent: func(ev loginauth.Event) {
-						mu.Lock()
-						fmt.Fprintf(&log, "event %+v %v\n", ev, ev.Err)
-						mu.Unlock()
-					},
+				e, _ := json.Marshal(echo)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprintf(w, `{"message":%s,"messageKey":%[1]s,"code":%[1]s,"detail":%[1]s,"error":{"message":%[1]s,"tag":%[1]s}}`, e)
+			}))
+			t.Cleanup(srv.Close)
+			var hc *http.Client
+			if place == "transport" {
+				hc = &http.Client{Transport: loginauthtest.RoundTripperFunc(func(*http.Request) (*http.Response, error) {
+					return nil, errors.New("proxy refused: " + echo)
+				})}
+			}
+			var log bytes.Buffer
+			var mu sync.Mutex
+			opts := loginauth.Options{
+				Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug})),
+				OnEvent: func(ev loginauth.Event) {
+					mu.Lock()
+					fmt.Fprintf(&log, "event %+v %v\n", ev, ev.Err)
+					mu.Unlock()
+				},
+			}
+			src := p.Source(srv.URL+p.Prefix, secret, hc, opts)
+			_, err := src.Token()
+			is.True(err != nil)
+			_, again := src.Token() // the backoff serves the same failure
+			var be *loginauth.BackoffError
+			is.True(errors.As(again, &be))
+			for _, err := range []error{err, again} {
+				is.True(!leaks(err.Error())) // not in Error()
+				if place != "content-type" { // of which only the media type is named
+					is.True(strings.Contains(err.Error(), "[redacted]")) // replaced, where it was
 				}
-				src := p.Source(srv.URL+p.Prefix, secret, hc, opts)
-				_, err := src.Token()
-				is.True(err != nil)
-				_, again := src.Token() // the backoff serves the same failure
-				var be *loginauth.BackoffError
-				is.True(errors.As(again, &be))
-				for _, err := range []error{err, again} {
-					is.True(!leaks(err.Error())) // not in Error()
-					if place != "content-type" { // of which only the media type is named
-						is.True(strings.Contains(err.Error(), "[redacted]")) // replaced, where it was
-					}
-					is.True(!leaks(fmt.Sprintf("%+v %#v", err, err))) // nor in fmt output
-					var le *loginauth.LoginError
-					is.True(errors.As(err, &le))
-					is.True(!leaks(le.Code) && !leaks(le.Message)) // nor in the fields errors.As finds
-					var ue *url.Error
-					if errors.As(err, &ue) {
-						is.True(!leaks(ue.URL) && !leaks(ue.Err.Error())) // nor in a url.Error
-					}
+				is.True(!leaks(fmt.Sprintf("%+v %#v", err, err))) // nor in fmt output
+				var le *loginauth.LoginError
+				is.True(errors.As(err, &le))
+				is.True(!leaks(le.Code) && !leaks(le.Message)) // nor in the fields errors.As finds
+				var ue *url.Error
+				if errors.As(err, &ue) {
+					is.True(!leaks(ue.URL) && !leaks(ue.Err.Error())) // nor in a url.Error
 				}
-				is.True(log.Len() > 0)
-				is.True(!leaks(log.String())) // nor in a log record or an event
-			})
-		}
+			}
+			is.True(log.Len() > 0)
+			is.True(!leaks(log.String())) // nor in a log record or an event
+		})
 	}
 }

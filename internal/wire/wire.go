@@ -44,6 +44,9 @@ type Call struct {
 	// ContentType defaults to "application/json", or to
 	// "application/x-www-form-urlencoded" for a Form.
 	ContentType string
+	// Now is the Source's clock ([loginauth.Options.Now]), which turns an
+	// HTTP-date Retry-After into a wait. Nil means time.Now.
+	Now func() time.Time
 }
 
 // Response is a provider's answer, read whole (up to [MaxBody]).
@@ -52,6 +55,7 @@ type Response struct {
 	Status       int
 	Header       http.Header
 	Body         []byte
+	now          func() time.Time // the Call's Now
 }
 
 // Do sends c and reads the response. It fails with a
@@ -101,7 +105,7 @@ func Do(ctx context.Context, c Call) (*Response, error) {
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
-	r := &Response{Provider: c.Provider, Op: c.Op, Status: resp.StatusCode, Header: resp.Header, Body: b}
+	r := &Response{Provider: c.Provider, Op: c.Op, Status: resp.StatusCode, Header: resp.Header, Body: b, now: c.Now}
 	if err != nil {
 		return nil, r.Fail(fmt.Errorf("reading response after %d bytes: %w", len(b), err))
 	}
@@ -119,7 +123,11 @@ func (r *Response) OK() bool { return r.Status >= 200 && r.Status < 300 }
 func (r *Response) Fail(err error) *loginauth.LoginError {
 	le := &loginauth.LoginError{Provider: r.Provider, Op: r.Op, Status: r.Status, Err: err}
 	if r.Status == http.StatusTooManyRequests || r.Status == http.StatusServiceUnavailable {
-		le.RetryAfter = RetryAfter(r.Header.Get("Retry-After"), time.Now())
+		now := time.Now
+		if r.now != nil {
+			now = r.now
+		}
+		le.RetryAfter = RetryAfter(r.Header.Get("Retry-After"), now())
 	}
 	return le
 }

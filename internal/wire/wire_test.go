@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/matryer/is"
@@ -186,6 +187,26 @@ func TestRetryAfter(t *testing.T) {
 		le := r.Fail(nil)
 		is.Equal(le.RetryAfter > 0, status != 500) // only a rate limit or an outage asks for a wait
 	}
+}
+
+// TestRetryAfterOnCallClock checks that an HTTP-date Retry-After is a
+// wait from the Call's clock, the Source's, not from time.Now: here the
+// Source's clock is an hour behind the machine's.
+func TestRetryAfterOnCallClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		clock := func() time.Time { return time.Now().Add(-time.Hour) }
+		hc := &http.Client{Transport: loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
+			h := http.Header{"Retry-After": {clock().Add(90 * time.Second).Format(http.TimeFormat)}}
+			return &http.Response{StatusCode: http.StatusTooManyRequests, Header: h, Body: http.NoBody, Request: r}, nil
+		})}
+		r, err := wire.Do(context.Background(), wire.Call{Provider: "p", Op: "login", Client: hc, URL: "https://api.example.com/login", Now: clock})
+		is.NoErr(err)
+		is.Equal(r.Fail(nil).RetryAfter, 90*time.Second) // from the Source's clock
+		r, err = wire.Do(context.Background(), wire.Call{Provider: "p", Op: "login", Client: hc, URL: "https://api.example.com/login"})
+		is.NoErr(err)
+		is.Equal(r.Fail(nil).RetryAfter, time.Duration(0)) // without one, from time.Now: long past
+	})
 }
 
 // TestProviderError checks that a provider's own error answer becomes a
