@@ -2,6 +2,7 @@ package jsonlogin
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -23,8 +24,12 @@ type basic struct {
 // parseBasic checks the basic credentials of the request at path, whose
 // own header fields are headers. Its templates name variables only: the
 // encoded value is a secret that must be known before the first call.
-func (s *Spec) parseBasic(path string, bj *basicJSON, headers map[string]string) (*basic, error) {
+func (s *Spec) parseBasic(path string, raw json.RawMessage, headers map[string]string) (*basic, error) {
 	path += ".basic"
+	var bj basicJSON
+	if err := strictDecode(path, raw, &bj); err != nil {
+		return nil, err
+	}
 	if _, ok := headers["Authorization"]; ok {
 		return nil, fmt.Errorf("jsonlogin: %s: the request's headers set Authorization too; give one of them", path)
 	}

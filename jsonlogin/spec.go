@@ -172,7 +172,7 @@ type (
 		Headers map[string]string `json:"headers"`
 		JSON    json.RawMessage   `json:"json"`
 		Form    map[string]string `json:"form"`
-		Basic   *basicJSON        `json:"basic"`
+		Basic   json.RawMessage   `json:"basic"`
 	}
 	errorJSON struct {
 		Code    *string         `json:"code"`
@@ -405,7 +405,7 @@ func (s *Spec) parseRequest(path string, raw json.RawMessage) (*request, error) 
 	if rq.headers, err = s.parseHeaders(path+".headers", rj.Headers, path); err != nil {
 		return nil, err
 	}
-	if rj.Basic != nil {
+	if present(rj.Basic) {
 		if rq.basic, err = s.parseBasic(path, rj.Basic, rq.headers); err != nil {
 			return nil, err
 		}
