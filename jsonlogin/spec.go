@@ -195,6 +195,10 @@ var (
 //
 //	jsonlogin: login.json.pass: template names undeclared variable "pasword"
 func Parse(data []byte) (*Spec, error) {
+	data, cerr := clean(data) // comments, duplicate keys, syntax errors by line
+	if cerr != nil {
+		return nil, cerr
+	}
 	var sj specJSON
 	if err := strictDecode("", data, &sj); err != nil {
 		return nil, err
