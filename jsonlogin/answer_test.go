@@ -382,7 +382,7 @@ func TestComments(t *testing.T) {
 	  "token": [{"$comment": "newer servers", "header": "X-Token"}, "/token"],
 	  "extra": {"$comment": "kept with the token", "tenant": "/tenant"},
 	  "header": {"$comment": "the session", "Authorization": "Bearer {{token}}"},
-	  "refused": [{"$comment": "expired", "status": [401]}, {"status": [200], "json": {"$comment": "by message", "/error": [{"$comment": "x"}]}}],
+	  "refused": [{"$comment": "expired", "status": [401]}, {"status": [200], "json": {"$comment": "by message", "/error": ["expired"]}}],
 	  "error": {"$comment": "inside 200 answers", "message": "/error"}
 	}`, map[string]string{"password": "pw"}, func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)

@@ -20,9 +20,8 @@ type frame struct {
 
 // clean returns the description data without its comments: every
 // "$comment" member of an object (whose value must be a string), and
-// "$schema" at the top. Comments stay in the values that are sent or
-// compared as written: the json body of a request and the values of a
-// rule's json part. clean refuses a key given twice in one object, and
+// "$schema" at the top. Comments stay in the json body of a request,
+// which is sent as written. clean refuses a key given twice in one object, and
 // names the line and column of a syntax error. The result is the same
 // JSON, written compactly.
 func clean(data []byte) ([]byte, error) {
@@ -140,18 +139,15 @@ func framePath(stack []*frame, last bool) string {
 	return b.String()
 }
 
-// literal reports whether the innermost object is a value that is sent
-// or compared as written: inside the json body of a request, or inside a
-// value of a rule's json part (whose keys are JSON Pointers).
+// literal reports whether the innermost object is inside the json body
+// of a request, which is sent as written.
 func literal(stack []*frame) bool {
-	for i, f := range stack[:len(stack)-1] {
-		if i == 1 && f.key == "json" && stack[0].object && (stack[0].key == "login" || stack[0].key == "refresh" || stack[0].key == "logout") {
-			return true
-		}
-		if f.object && f.key == "json" && i+2 < len(stack) && stack[i+1].object &&
-			(stack[i+1].key == "" || strings.HasPrefix(stack[i+1].key, "/")) {
-			return true
-		}
+	if len(stack) < 3 || !stack[0].object || stack[1].key != "json" {
+		return false
+	}
+	switch stack[0].key {
+	case "login", "refresh", "logout":
+		return true
 	}
 	return false
 }
