@@ -371,6 +371,7 @@ func TestParseValuesStrict(t *testing.T) {
 func TestComments(t *testing.T) {
 	is := is.New(t)
 	var body string
+	var header http.Header
 	src, err := loginWith(t, `{
 	  "$schema": "https://example.com/jsonlogin.schema.json",
 	  "$comment": "From the API's README, section Authentication.",
@@ -386,10 +387,13 @@ func TestComments(t *testing.T) {
 	  "error": {"$comment": "inside 200 answers", "message": "/error"}
 	}`, map[string]string{"password": "pw"}, func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		body = string(b)
+		body, header = string(b), r.Header
 		fmt.Fprint(w, `{"token": "t", "tenant": "t-1"}`)
 	})
 	is.NoErr(err)
+	is.Equal(header.Get("X-Client"), "cli")
+	_, sent := header["$comment"]
+	is.True(!sent) // the headers' comment is no field
 	is.Equal(body, `{"$comment":"sent as written","password":"pw"}`) // the body keeps its comment
 	is.Equal(src.CredentialHeaders(), []string{"Authorization"})     // no field named $comment
 }
