@@ -421,3 +421,38 @@ func TestParseSyntax(t *testing.T) {
 		})
 	}
 }
+
+// TestParseMistakes catches mistakes that new users make, each with the
+// field and the fix.
+func TestParseMistakes(t *testing.T) {
+	const base = `{"base_url": "https://api.example.com",
+	  "vars": {"password": {"env": "ACME_PASSWORD", "secret": true}, "user": {}},
+	  "login": {"path": "/login", "json": {"user": "{{user}}", "pass": "{{password}}"}}, "token": "/token" MORE}`
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"LowerCaseMethod", `"path": "/login"`, `"method": "post", "path": "/login"`, `jsonlogin: login.method: "post" is not upper case; methods are case-sensitive: write "POST"`},
+		{"SecretDefault", `"secret": true`, `"secret": true, "default": "hunter2"`, "jsonlogin: vars.password.default: a secret variable has no default"},
+		{"BracedShellVar", `"{{password}}"`, `"${password}"`, `jsonlogin: login.json.pass: "${password}" is not a template; templates are {{NAME}}, such as {{password}}`},
+		{"BracedUnknown", `"{{password}}"`, `"x${PASS}"`, `jsonlogin: login.json.pass: "${PASS}" is not a template; templates are {{NAME}}, such as {{PASS}}`},
+		{"ShellVarOfEnv", `"{{password}}"`, `"$ACME_PASSWORD"`, `jsonlogin: login.json.pass: "$ACME_PASSWORD" is not a template; templates are {{NAME}}, such as {{password}}`},
+		{"ShellVarInHeader", ` MORE`, `, "header": {"Authorization": "Bearer $token"}`, `jsonlogin: header.Authorization: "$token" is not a template`},
+		{"OriginWithPath", ` MORE`, `, "origins": ["https://files.example.com/api"]`, `jsonlogin: origins[0]: "https://files.example.com/api" is not an origin`},
+		{"OriginWithQuery", ` MORE`, `, "origins": ["https://files.example.com?a=1"]`, `jsonlogin: origins[0]: "https://files.example.com?a=1" is not an origin`},
+		{"OriginWithUser", ` MORE`, `, "origins": ["https://u@files.example.com"]`, `jsonlogin: origins[0]: "https://u@files.example.com" is not an origin`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			is.True(strings.Contains(base, tc.from)) // the case edits the description
+			doc := strings.Replace(strings.Replace(base, tc.from, tc.to, 1), "MORE", "", 1)
+			_, err := jsonlogin.Parse([]byte(doc))
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Fatalf("Parse() = %v; want an error starting %q", err, tc.want)
+			}
+		})
+	}
+	// What these checks let pass: extension methods, "$" that names no
+	// variable (OData's $filter), an origin with a trailing slash.
+	_, err := jsonlogin.Parse([]byte(strings.Replace(base, "MORE", `, "refresh_token": "/r",
+	  "refresh": {"method": "PROPFIND", "path": "/odata/Sessions?$filter=user eq '{{user}}'&price=$5"},
+	  "origins": ["https://files.example.com/"]`, 1)))
+	is.New(t).NoErr(err)
+}
