@@ -450,9 +450,10 @@ func TestParseMistakes(t *testing.T) {
 		})
 	}
 	// What these checks let pass: extension methods, "$" that names no
-	// variable (OData's $filter), an origin with a trailing slash.
+	// variable (OData's $filter), "${" that is not closed, an origin with
+	// a trailing slash.
 	_, err := jsonlogin.Parse([]byte(strings.Replace(base, "MORE", `, "refresh_token": "/r",
-	  "refresh": {"method": "PROPFIND", "path": "/odata/Sessions?$filter=user eq '{{user}}'&price=$5"},
+	  "refresh": {"method": "PROPFIND", "path": "/odata/Sessions?$filter=user eq '{{user}}'&price=$5", "json": {"a": "${user"}},
 	  "origins": ["https://files.example.com/"]`, 1)))
 	is.New(t).NoErr(err)
 }

@@ -57,9 +57,11 @@
 // a json body, which is sent as written; "$schema" is allowed at the top.
 //
 // [Parse] is strict: an unknown field, a key given twice, a value of the
-// wrong type, a pointer that is not one or a template that names an
-// undeclared variable is an error that names the field by its JSON path;
-// a syntax error names its line and column. The Source
+// wrong type, a pointer that is not one, a template that names an
+// undeclared variable or looks like a shell variable (${NAME}), a
+// lower-case method, a secret variable with a default or an origin with a
+// path is an error that names the field by its JSON path; a syntax error
+// names its line and column. The Source
 // that [Spec.NewSource] returns is a [loginauth.Source] like any
 // provider's: one login for all callers, renewal ahead of expiry, a
 // re-send after a refusal. Its login answers are read through the same
