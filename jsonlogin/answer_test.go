@@ -393,7 +393,7 @@ func TestComments(t *testing.T) {
 	is.NoErr(err)
 	is.Equal(header.Get("X-Client"), "cli")
 	_, sent := header["$comment"]
-	is.True(!sent) // the headers' comment is no field
+	is.True(!sent)                                                   // the headers' comment is no field
 	is.Equal(body, `{"$comment":"sent as written","password":"pw"}`) // the body keeps its comment
 	is.Equal(src.CredentialHeaders(), []string{"Authorization"})     // no field named $comment
 }
