@@ -13,7 +13,7 @@ import (
 // A login whose session is a cookie, as qBittorrent's: the answer is the
 // text "Ok." with Set-Cookie, maybe on a redirect, which the login call
 // does not follow. The token is the cookie's value and its expiry the
-// cookie's Max-Age; the command's description may carry it in any header.
+// cookie's Max-Age; here the header field Cookie carries it back.
 func Example_cookie() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/api/v2/auth/login" {
