@@ -17,7 +17,7 @@ import (
 type rule struct {
 	status  []int
 	header  []fieldRule // response header fields
-	text    []value     // the whole body as text; nil: no text part
+	text    []matcher     // the whole body as text; nil: no text part
 	firstOf []string    // top-level member names; nil: the whole document
 	member  string      // with firstOf: the member that json and present look into
 	json    []valueRule
@@ -29,19 +29,19 @@ type rule struct {
 // of values.
 type valueRule struct {
 	ptr    pointer
-	values []value
+	values []matcher
 }
 
 // fieldRule is one entry of a rule's header part: a value of the response
 // header field name is one of values.
 type fieldRule struct {
 	name   string // canonical
-	values []value
+	values []matcher
 }
 
-// value is one entry of a rule's list of values: a literal, compared with
+// matcher is one entry of a rule's list of values: a literal, compared with
 // equal, or a matcher of strings, ignoring case.
-type value struct {
+type matcher struct {
 	op  string // "" for a literal, "prefix" or "contains"
 	lit any    // the literal
 	low string // the matcher's text, lower-cased
@@ -108,7 +108,7 @@ func parseRule(path string, raw json.RawMessage) (rule, error) {
 		return rule{}, err
 	}
 	if rj.Text != nil {
-		if r.text, err = parseValues(path+".text", rj.Text, true); err != nil {
+		if r.text, err = parseMatchers(path+".text", rj.Text, true); err != nil {
 			return rule{}, err
 		}
 	}
@@ -117,7 +117,7 @@ func parseRule(path string, raw json.RawMessage) (rule, error) {
 		if err != nil {
 			return rule{}, fmt.Errorf("jsonlogin: %s.json: %w", path, err)
 		}
-		vs, err := parseValues(fmt.Sprintf("%s.json[%q]", path, k), rj.JSON[k], false)
+		vs, err := parseMatchers(fmt.Sprintf("%s.json[%q]", path, k), rj.JSON[k], false)
 		if err != nil {
 			return rule{}, err
 		}
@@ -148,7 +148,7 @@ func parseFields(path string, h map[string][]json.RawMessage) ([]fieldRule, erro
 		if !fieldName(k) {
 			return nil, fmt.Errorf("jsonlogin: %s: %q is not a header field name", path, k)
 		}
-		vs, err := parseValues(path+"."+k, h[k], true)
+		vs, err := parseMatchers(path+"."+k, h[k], true)
 		if err != nil {
 			return nil, err
 		}
@@ -193,22 +193,22 @@ func (r *rule) parseFirstOf(path string, list []string) error {
 	return nil
 }
 
-// parseValues parses a rule's list of values at path. A one-key object
+// parseMatchers parses a rule's list of values at path. A one-key object
 // whose key is "prefix" or "contains" is a matcher of strings, and one
 // whose key is "equals" a literal; any other one-key object whose key
 // starts with "$" is an error. With strs, every value must be a string
 // or a matcher.
-func parseValues(path string, raws []json.RawMessage, strs bool) ([]value, error) {
+func parseMatchers(path string, raws []json.RawMessage, strs bool) ([]matcher, error) {
 	if len(raws) == 0 {
 		return nil, fmt.Errorf("jsonlogin: %s: an empty list of values matches nothing", path)
 	}
-	out := make([]value, 0, len(raws))
+	out := make([]matcher, 0, len(raws))
 	for i, raw := range raws {
 		v, err := decodeValue(raw)
 		if err != nil {
 			return nil, fmt.Errorf("jsonlogin: %s[%d]: %w", path, i, err)
 		}
-		val := value{lit: v}
+		val := matcher{lit: v}
 		if m, ok := v.(map[string]any); ok && len(m) == 1 {
 			for k, x := range m {
 				s, isStr := x.(string)
@@ -219,7 +219,7 @@ func parseValues(path string, raws []json.RawMessage, strs bool) ([]value, error
 					if !isStr || s == "" {
 						return nil, fmt.Errorf("jsonlogin: %s[%d].%s: want a non-empty string", path, i, k)
 					}
-					val = value{op: k, low: strings.ToLower(s)}
+					val = matcher{op: k, low: strings.ToLower(s)}
 				case strings.HasPrefix(k, "$"):
 					return nil, fmt.Errorf("jsonlogin: %s[%d]: %q is not a matcher: use \"prefix\", \"contains\" or \"equals\"", path, i, k)
 				}
@@ -234,7 +234,7 @@ func parseValues(path string, raws []json.RawMessage, strs bool) ([]value, error
 }
 
 // match reports whether x, a decoded JSON value, matches v.
-func (v value) match(x any) bool {
+func (v matcher) match(x any) bool {
 	if v.op == "" {
 		return equal(x, v.lit)
 	}
@@ -322,8 +322,8 @@ func (rs rules) match(a *answer) bool {
 }
 
 // matchString reports whether s matches one of values.
-func matchString(values []value, s string) bool {
-	return slices.ContainsFunc(values, func(v value) bool { return v.match(s) })
+func matchString(values []matcher, s string) bool {
+	return slices.ContainsFunc(values, func(v matcher) bool { return v.match(s) })
 }
 
 // matchText reads the body as text, trimmed, as far as the longest value
@@ -345,7 +345,7 @@ func (r *rule) matchText(a *answer) bool {
 		}
 	}
 	text, whole := peek.Text(a.body.Reader(), longest)
-	return slices.ContainsFunc(r.text, func(v value) bool { return (whole || v.op == "prefix") && v.match(text) })
+	return slices.ContainsFunc(r.text, func(v matcher) bool { return (whole || v.op == "prefix") && v.match(text) })
 }
 
 // matchJSON evaluates the json and present parts: in the whole document,
@@ -380,7 +380,7 @@ func (r *rule) matchDoc(doc any) bool {
 	}
 	for _, vr := range r.json {
 		v, ok := vr.ptr.get(doc)
-		if !ok || !slices.ContainsFunc(vr.values, func(want value) bool { return want.match(v) }) {
+		if !ok || !slices.ContainsFunc(vr.values, func(want matcher) bool { return want.match(v) }) {
 			return false
 		}
 	}
