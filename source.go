@@ -64,7 +64,12 @@ type Config struct {
 	Login LoginFunc
 
 	// Refresh, if set, is used instead of Login to renew a token that has
-	// a refresh token. When it fails, the Source falls back to Login.
+	// a refresh token. When it fails, the Source falls back to Login, and
+	// the two are one incident: callers that arrive meanwhile wait for
+	// the login, and the backoff starts only if the login fails too. A
+	// refresh that the provider rate-limited (a [LoginError] with status
+	// 429, or a RetryAfter) is not followed by a login: the Source backs
+	// off as after a failed login.
 	Refresh RefreshFunc
 
 	// Scheme puts the token on requests and recognises refusals.
@@ -115,7 +120,8 @@ type Config struct {
 	// An Err that wraps [ErrNoCredentials] fails only the logins: the
 	// Source still hands out a usable token from its Store, and renews a
 	// token that has a refresh token with Refresh, and returns Err where
-	// it would call Login.
+	// it would call Login. A refused refresh then starts the backoff at
+	// once, with an error that wraps Err and the refresh's failure.
 	Err error
 }
 
@@ -560,6 +566,11 @@ func (s *Source) renew(ctx context.Context, cur *entry, a *attempt) (*entry, err
 			t.RefreshToken = old.tok.RefreshToken
 			tok = &t
 		}
+		if err != nil {
+			if err = s.refreshFailed(err); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if tok == nil && s.noLogin != nil {
 		return nil, s.noLogin
@@ -575,6 +586,24 @@ func (s *Source) renew(ctx context.Context, cur *entry, a *attempt) (*entry, err
 		s.save(ctx, e)
 	}
 	return s.adopt(e), nil
+}
+
+// refreshFailed decides what follows a refused refresh, which with the
+// login that may follow it is one incident: the refresh's failure has
+// been reported but has started no backoff, so that callers arriving
+// meanwhile join the login. It returns nil when the login goes ahead.
+// With no login to fall back to (no secret), or when the provider
+// rate-limited the refresh (a login against the same server would be
+// rate-limited too), the backoff starts here, and the error it returns
+// ends the renewal.
+func (s *Source) refreshFailed(err error) error {
+	if s.noLogin != nil {
+		err = fmt.Errorf("%w; %w", s.noLogin, err)
+	} else if !rateLimited(asLoginError(err)) {
+		return nil
+	}
+	s.backOff(err)
+	return err
 }
 
 // adopt makes e the cached token and ends any backoff.
@@ -604,7 +633,11 @@ func (s *Source) call(ctx context.Context, a *attempt, kind EventKind, cur *entr
 	d := time.Since(start)
 	if err != nil {
 		err = s.scrub(err, cur)
-		s.lost(ctx, op, err, d)
+		if kind == EventRefresh {
+			s.report(ctx, op, err, d) // renew decides on the backoff: see refreshFailed
+		} else {
+			s.lost(ctx, op, err, d)
+		}
 		return nil, err
 	}
 	s.loginTook.Store(int64(d))
@@ -634,8 +667,19 @@ func (s *Source) scrub(err error, cur *entry) error {
 // backoff window. ctx is the context of the failed LoginFunc or
 // RefreshFunc call, nil when the failure is none's answer.
 func (s *Source) lost(ctx context.Context, op string, err error, d time.Duration) {
+	s.report(ctx, op, err, d)
+	s.backOff(err)
+}
+
+// report counts and reports a failed login or refresh, without starting
+// a backoff.
+func (s *Source) report(ctx context.Context, op string, err error, d time.Duration) {
 	s.stats.failures.Add(1)
 	s.emit(Event{Kind: EventFailure, Op: op, Duration: d, Err: err, Context: ctx})
+}
+
+// backOff starts the backoff window of a failure, the next in a row.
+func (s *Source) backOff(err error) {
 	n := 1
 	if f := s.fail.Load(); f != nil {
 		n = f.n + 1
@@ -675,12 +719,18 @@ func (s *Source) failed(err error, now time.Time, n int) {
 	// Jitter, so that a fleet does not retry in step; downward, so that
 	// MaxBackoff is the longest wait.
 	d = max(time.Duration(float64(d)*(0.8+0.2*rand.Float64())), min(s.cfg.MinBackoff, d))
-	limited := le != nil && (le.Status == http.StatusTooManyRequests || le.RetryAfter > 0)
+	limited := rateLimited(le)
 	if le != nil && le.RetryAfter > 0 {
 		d = max(d, min(le.RetryAfter, MaxRetryAfter))
 	}
 	s.fail.Store(&failure{err: err, until: now.Add(d), n: n, rateLimited: limited})
 	s.warn("login backoff", slog.Duration("backoff", d), slog.Int("attempt", n))
+}
+
+// rateLimited reports whether the provider answered 429 Too Many
+// Requests, or asked for a wait with Retry-After (a 429 or 503).
+func rateLimited(le *LoginError) bool {
+	return le != nil && (le.Status == http.StatusTooManyRequests || le.RetryAfter > 0)
 }
 
 // newEntry builds the cache entry for a token obtained at now, working
