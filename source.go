@@ -275,7 +275,10 @@ func (s *Source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 // that many requests refused with the same token cause one login. Tokens
 // are compared by their access token. The refresh token of the forgotten
 // token is still used for the next renewal, when there is a
-// [Config.Refresh].
+// [Config.Refresh]. The stored token is deleted in the background, within
+// the store's timeout, so that Invalidate never waits for the Store: a
+// failed delete is an [EventStoreError], and a Source never loads back
+// the token it was told to forget.
 func (s *Source) Invalidate(tok *oauth2.Token) { s.invalidate(tok) }
 
 // Forget drops the cached token and deletes the stored one, as a logout
@@ -813,11 +816,7 @@ func (s *Source) invalidate(tok *oauth2.Token) bool {
 			s.stats.invalidations.Add(1)
 			s.emit(Event{Kind: EventInvalidate})
 			if s.cfg.Store != nil && e.stored != nil {
-				ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-				defer cancel()
-				if err := s.cfg.Store.Delete(ctx, s.cfg.StoreKey, e.stored); err != nil {
-					s.storeError("delete", err)
-				}
+				go s.forgetStored(e.stored) // off the request path: see forgetStored
 			}
 			return true
 		}

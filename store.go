@@ -215,6 +215,20 @@ func (s *Source) save(ctx context.Context, e *entry) {
 	}
 }
 
+// forgetStored deletes b, the stored encoding of a refused token, bounded
+// by the store timeout; a failure is an EventStoreError. It runs in a
+// goroutine of its own, off the request path: a re-send need not wait for
+// it, since loadStored takes the refused token for stale, and Delete
+// compares before it deletes, so that a late delete never removes a newer
+// token.
+func (s *Source) forgetStored(b []byte) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := s.cfg.Store.Delete(ctx, s.cfg.StoreKey, b); err != nil {
+		s.storeError("delete", err)
+	}
+}
+
 // lock takes the Store's login lock, when it has one; a failure to take it
 // is logged and the login goes ahead unlocked.
 func (s *Source) lock(ctx context.Context) func() {

@@ -24,18 +24,18 @@ func TestMemoryStoreConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) loginauth.Store { return &loginauth.MemoryStore{} })
 }
 
-type failingStore struct{ calls int }
+type failingStore struct{ calls atomic.Int64 }
 
 func (f *failingStore) Load(context.Context, string) ([]byte, error) {
-	f.calls++
+	f.calls.Add(1)
 	return nil, errors.New("disk on fire")
 }
 func (f *failingStore) Save(context.Context, string, []byte, time.Time) error {
-	f.calls++
+	f.calls.Add(1)
 	return errors.New("disk on fire")
 }
 func (f *failingStore) Delete(context.Context, string, []byte) error {
-	f.calls++
+	f.calls.Add(1)
 	return errors.New("disk on fire")
 }
 
@@ -48,6 +48,10 @@ func storeSource(login loginauth.LoginFunc, st loginauth.Store) *loginauth.Sourc
 }
 
 func TestSourceUsesStore(t *testing.T) {
+	synctest.Test(t, testSourceUsesStore)
+}
+
+func testSourceUsesStore(t *testing.T) {
 	is := is.New(t)
 	st := &loginauth.MemoryStore{}
 	logins := 0
@@ -73,12 +77,14 @@ func TestSourceUsesStore(t *testing.T) {
 
 	// A refusal deletes the stored token, and the next login saves anew.
 	second.Invalidate(tok2)
+	synctest.Wait() // for the delete, which runs in the background
 	b, _ := st.Load(context.Background(), "test https://api.example.com alice")
 	is.True(b == nil) // deleted on Invalidate
 	tok3, err := second.Token()
 	is.NoErr(err)
 	is.Equal(logins, 2)
 	first.Invalidate(tok) // stale for the store: must not delete the new token
+	synctest.Wait()
 	b, _ = st.Load(context.Background(), "test https://api.example.com alice")
 	is.True(b != nil)
 	third := storeSource(login, st)
@@ -115,6 +121,10 @@ func (*undeletable) Delete(context.Context, string, []byte) error { return nil }
 // TestStoreFailuresNeverFailRequests checks that a Store's errors reach
 // the log as warnings, never the caller.
 func TestStoreFailuresNeverFailRequests(t *testing.T) {
+	synctest.Test(t, testStoreFailuresNeverFailRequests)
+}
+
+func testStoreFailuresNeverFailRequests(t *testing.T) {
 	is := is.New(t)
 	st := &failingStore{}
 	var log bytes.Buffer
@@ -126,7 +136,8 @@ func TestStoreFailuresNeverFailRequests(t *testing.T) {
 	src.Invalidate(tok)
 	_, err = src.Token()
 	is.NoErr(err)
-	is.True(st.calls >= 5) // and the store was tried
+	synctest.Wait()               // for the delete, which runs in the background
+	is.True(st.calls.Load() >= 5) // and the store was tried
 	for _, op := range []string{"load", "save", "delete"} {
 		is.True(strings.Contains(log.String(), `level=WARN msg="loginauth: store-error" event=store-error provider=test op=`+op+` error="disk on fire"`)) // each failure is a warning
 	}
