@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/loginauth/loginauth/internal/redact"
 )
@@ -196,21 +195,61 @@ type Options struct {
 // Source caches the token obtained by a login, renews it ahead of expiry,
 // and shares one login among all callers that need one at the same time.
 // It is safe for concurrent use. Create it with [New].
+//
+// A Source that holds a token keeps little besides it: what a login
+// needs only while it runs (the flight that its callers wait on), the
+// counters that stay at zero, and the settings that a Config leaves
+// unset are built when first needed, or shared.
 type Source struct {
-	cfg        Config   // with defaults filled in
-	origins    []origin // parsed cfg.Origins
-	err        error    // configuration error, returned by every call
-	noLogin    error    // Config.Err that wraps ErrNoCredentials: returned in place of a login
-	group      singleflight.Group
+	cfg        settings                // the Config's settings, with defaults filled in
+	origins    []origin                // parsed cfg.Origins
+	err        error                   // configuration error, returned by every call
 	cur        atomic.Pointer[entry]   // the cached token; nil before the first login
 	fail       atomic.Pointer[failure] // the last failed login while its backoff lasts
+	fl         atomic.Pointer[flight]  // the login or refresh under way; nil when none is
 	refreshing atomic.Bool             // a background refresh is under way
 	running    atomic.Bool             // a renewal's goroutine has not returned
+	replaced   atomic.Bool             // a request's own credential field was replaced, and logged
 	loginTook  atomic.Int64            // duration of the last successful login or refresh
 	rejected   atomic.Int64            // fresh tokens refused in a row, since the API last accepted one
-	replaced   atomic.Bool             // a request's own credential field was replaced, and logged
 	stats      counters
 }
+
+// settings are the parts of a [Config] that a Source keeps, with the
+// defaults filled in. Those that a plain Config leaves unset are behind
+// one pointer, shared by every Source that sets none of them.
+type settings struct {
+	Provider     string
+	Login        LoginFunc
+	Refresh      RefreshFunc
+	Scheme       Scheme
+	Now          func() time.Time
+	Lifetime     time.Duration
+	EarlyRefresh time.Duration
+	LoginTimeout time.Duration
+	MinBackoff   time.Duration
+	MaxBackoff   time.Duration
+	*extra       // never nil: noExtra when the Config sets none of its fields
+}
+
+// extra are the settings that a plain Config leaves unset.
+type extra struct {
+	StoreKey  string
+	KeepExtra []string
+	Secrets   []string
+	Logger    *slog.Logger
+	OnEvent   EventFunc
+	Store     Store
+	noLogin   error // Config.Err that wraps ErrNoCredentials: returned in place of a login
+}
+
+// noExtra is the extra of every Source whose Config sets none of its
+// fields.
+var noExtra = &extra{}
+
+// bearerScheme is BearerScheme as a Scheme, converted once, so that the
+// Sources that take the default share it.
+var bearerScheme Scheme = BearerScheme
 
 // New returns a Source for the API that cfg describes. It never fails: a
 // configuration error is returned by every later call instead.
@@ -219,7 +258,7 @@ func New(cfg Config) *Source {
 		cfg.Provider = "loginauth"
 	}
 	if cfg.Scheme == nil {
-		cfg.Scheme = BearerScheme
+		cfg.Scheme = bearerScheme
 	}
 	if cfg.LoginTimeout <= 0 {
 		cfg.LoginTimeout = DefaultLoginTimeout
@@ -233,9 +272,14 @@ func New(cfg Config) *Source {
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = DefaultMaxBackoff
 	}
-	s := &Source{cfg: cfg, err: cfg.Err}
+	s := &Source{err: cfg.Err, cfg: settings{
+		Provider: cfg.Provider, Login: cfg.Login, Refresh: cfg.Refresh, Scheme: cfg.Scheme, Now: cfg.Now,
+		Lifetime: cfg.Lifetime, EarlyRefresh: cfg.EarlyRefresh, LoginTimeout: cfg.LoginTimeout,
+		MinBackoff: cfg.MinBackoff, MaxBackoff: cfg.MaxBackoff, extra: noExtra,
+	}}
+	x := extra{StoreKey: cfg.StoreKey, KeepExtra: cfg.KeepExtra, Secrets: cfg.Secrets, Logger: cfg.Logger, OnEvent: cfg.OnEvent, Store: cfg.Store}
 	if errors.Is(cfg.Err, ErrNoCredentials) {
-		s.err, s.noLogin = nil, cfg.Err
+		s.err, x.noLogin = nil, cfg.Err
 	}
 	if s.err == nil && cfg.Login == nil {
 		s.err = fmt.Errorf("%s: Config.Login is required", cfg.Provider)
@@ -243,8 +287,11 @@ func New(cfg Config) *Source {
 	if s.err == nil {
 		s.origins, s.err = parseOrigins(cfg.Provider, cfg.Origins, cfg.AllowHTTP)
 	}
-	if s.cfg.StoreKey == "" {
-		s.cfg.StoreKey = defaultStoreKey(cfg.Provider, s.origins)
+	if x.StoreKey == "" && x.Store != nil {
+		x.StoreKey = defaultStoreKey(cfg.Provider, s.origins)
+	}
+	if x.StoreKey != "" || x.KeepExtra != nil || x.Secrets != nil || x.Logger != nil || x.OnEvent != nil || x.Store != nil || x.noLogin != nil {
+		s.cfg.extra = &x
 	}
 	return s
 }
@@ -344,14 +391,14 @@ func (s *Source) String() string { return fmt.Sprint(s) }
 // GoString is like Format with %#v.
 func (s *Source) GoString() string { return fmt.Sprint(s) }
 
-// entry is an immutable snapshot of the cached token.
+// entry is an immutable snapshot of the cached token. Its expiry is
+// tok.Expiry; zero: it never expires locally.
 type entry struct {
 	tok       *oauth2.Token
-	expiry    time.Time // zero: never expires locally
 	refreshAt time.Time // zero: no early refresh
-	revoked   bool      // refused by the API; kept only for its refresh token
 	header    []field   // the scheme's header fields, built once per token
-	stored    []byte    // the token's encoding in the Store, if saved or loaded
+	stored    string    // the token's encoding in the Store, if saved or loaded
+	revoked   bool      // refused by the API; kept only for its refresh token
 }
 
 type field struct {
@@ -369,7 +416,7 @@ type failure struct {
 
 // usable reports whether e may be handed to a caller at now.
 func (e *entry) usable(now time.Time) bool {
-	return e != nil && !e.revoked && (e.expiry.IsZero() || now.Before(e.expiry))
+	return e != nil && !e.revoked && (e.tok.Expiry.IsZero() || now.Before(e.tok.Expiry))
 }
 
 // fresh reports whether e is usable and not yet due for an early refresh.
@@ -409,7 +456,7 @@ func (s *Source) refreshAhead(ctx context.Context, now time.Time) {
 	s.emit(Event{Kind: EventBackgroundRefresh})
 	go func() {
 		defer s.refreshing.Store(false)
-		s.group.Do("login", func() (any, error) { return s.flight(ctx) })
+		<-s.join(ctx).done
 	}()
 }
 
@@ -424,16 +471,45 @@ func (s *Source) wait(ctx context.Context) (*entry, error) {
 	if err := s.backoff(s.now()); err != nil {
 		return nil, err
 	}
-	ch := s.group.DoChan("login", func() (any, error) { return s.flight(ctx) })
+	f := s.join(ctx)
 	select {
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*entry), nil
+	case <-f.done:
+		return f.e, f.err
 	case <-ctx.Done():
 		return nil, fmt.Errorf("%s: gave up waiting for login: %w", s.cfg.Provider, ctx.Err())
 	}
+}
+
+// flight is the one login or refresh that every caller needing a token
+// waits for: they select on done beside their own context, which costs
+// them no allocation. It exists only while the renewal runs.
+type flight struct {
+	done chan struct{} // closed when the flight ends, after e and err are set
+	e    *entry
+	err  error
+}
+
+// join returns the flight under way, or starts one, which runs with the
+// values, but not the cancellation, of ctx.
+func (s *Source) join(ctx context.Context) *flight {
+	for {
+		if f := s.fl.Load(); f != nil {
+			return f
+		}
+		f := &flight{done: make(chan struct{})}
+		if s.fl.CompareAndSwap(nil, f) {
+			go s.lead(ctx, f)
+			return f
+		}
+	}
+}
+
+// lead runs flight f: a caller that arrives once it has ended starts
+// another, which finds the token fresh or the backoff on.
+func (s *Source) lead(ctx context.Context, f *flight) {
+	f.e, f.err = s.flight(ctx)
+	s.fl.Store(nil)
+	close(f.done)
 }
 
 // backingOff returns the last failed login while its backoff window
@@ -479,7 +555,7 @@ type attempt struct {
 // runtime.Goexit) every waiter has an answer within LoginTimeout and
 // loginGrace. A login function that outlives that is abandoned, and no
 // other login starts until it returns: see [Config.Login].
-func (s *Source) flight(ctx context.Context) (any, error) {
+func (s *Source) flight(ctx context.Context) (*entry, error) {
 	now := s.now()
 	cur := s.cur.Load()
 	if cur.fresh(now) {
@@ -575,8 +651,8 @@ func (s *Source) renew(ctx context.Context, cur *entry, a *attempt) (*entry, err
 			}
 		}
 	}
-	if tok == nil && s.noLogin != nil {
-		return nil, s.noLogin
+	if tok == nil && s.cfg.noLogin != nil {
+		return nil, s.cfg.noLogin
 	}
 	if tok == nil {
 		tok, err = s.call(ctx, a, EventLogin, cur, s.cfg.Login)
@@ -600,8 +676,8 @@ func (s *Source) renew(ctx context.Context, cur *entry, a *attempt) (*entry, err
 // rate-limited too), the backoff starts here, and the error it returns
 // ends the renewal.
 func (s *Source) refreshFailed(err error) error {
-	if s.noLogin != nil {
-		err = fmt.Errorf("%w; %w", s.noLogin, err)
+	if s.cfg.noLogin != nil {
+		err = fmt.Errorf("%w; %w", s.cfg.noLogin, err)
 	} else if !rateLimited(asLoginError(err)) {
 		return nil
 	}
@@ -677,7 +753,7 @@ func (s *Source) lost(ctx context.Context, op string, err error, d time.Duration
 // report counts and reports a failed login or refresh, without starting
 // a backoff.
 func (s *Source) report(ctx context.Context, op string, err error, d time.Duration) {
-	s.stats.failures.Add(1)
+	s.stats.more().failures.Add(1)
 	s.emit(Event{Kind: EventFailure, Op: op, Duration: d, Err: err, Context: ctx})
 }
 
@@ -756,7 +832,7 @@ func (s *Source) newEntry(tok *oauth2.Token, now time.Time) *entry {
 		t.Expiry, t.TokenType = exp, typ
 		tok = &t
 	}
-	e := &entry{tok: tok, expiry: exp}
+	e := &entry{tok: tok}
 	if !exp.IsZero() {
 		if w := s.earlyWindow(exp.Sub(now)); w > 0 {
 			e.refreshAt = exp.Add(-w)
@@ -813,9 +889,9 @@ func (s *Source) invalidate(tok *oauth2.Token) bool {
 			return false
 		}
 		if s.cur.CompareAndSwap(e, &entry{tok: e.tok, revoked: true}) {
-			s.stats.invalidations.Add(1)
+			s.stats.more().invalidations.Add(1)
 			s.emit(Event{Kind: EventInvalidate})
-			if s.cfg.Store != nil && e.stored != nil {
+			if s.cfg.Store != nil && e.stored != "" {
 				go s.forgetStored(e.stored) // off the request path: see forgetStored
 			}
 			return true
@@ -833,7 +909,7 @@ func (s *Source) refusedFresh(tok *oauth2.Token, status int) {
 		return
 	}
 	err := &LoginError{Provider: s.cfg.Provider, Op: "login", Status: status, Err: ErrFreshTokenRefused}
-	s.stats.failures.Add(1)
+	s.stats.more().failures.Add(1)
 	s.emit(Event{Kind: EventFailure, Op: "login", Err: err})
 	s.failed(err, s.now(), int(s.rejected.Add(1)))
 }

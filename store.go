@@ -179,7 +179,7 @@ func (s *Source) loadStored(ctx context.Context, cur *entry) (fresh, stale *entr
 	}
 	now := s.now()
 	e := s.newEntry(tok, now)
-	e.stored = b
+	e.stored = string(b)
 	expired := !tok.Expiry.IsZero() && !now.Before(tok.Expiry) // newEntry ignores a past expiry
 	if expired || (cur != nil && cur.revoked && cur.tok.AccessToken == tok.AccessToken) || !e.fresh(now) {
 		if tok.RefreshToken == "" {
@@ -197,7 +197,7 @@ func (s *Source) storeExpiry(e *entry) time.Time {
 	if s.cfg.Refresh != nil && e.tok.RefreshToken != "" {
 		return time.Time{}
 	}
-	return e.expiry
+	return e.tok.Expiry
 }
 
 // save saves the token of e, and remembers its encoding for Delete.
@@ -207,7 +207,7 @@ func (s *Source) save(ctx context.Context, e *entry) {
 		s.storeError("encode", err)
 		return
 	}
-	e.stored = b
+	e.stored = string(b)
 	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
 	if err := s.cfg.Store.Save(ctx, s.cfg.StoreKey, b, s.storeExpiry(e)); err != nil {
@@ -221,10 +221,10 @@ func (s *Source) save(ctx context.Context, e *entry) {
 // it, since loadStored takes the refused token for stale, and Delete
 // compares before it deletes, so that a late delete never removes a newer
 // token.
-func (s *Source) forgetStored(b []byte) {
+func (s *Source) forgetStored(b string) {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	if err := s.cfg.Store.Delete(ctx, s.cfg.StoreKey, b); err != nil {
+	if err := s.cfg.Store.Delete(ctx, s.cfg.StoreKey, []byte(b)); err != nil {
 		s.storeError("delete", err)
 	}
 }

@@ -662,7 +662,7 @@ func TestTransportBlackholedStore(t *testing.T) {
 				if !tc.ok {
 					src = testSource(login, Options{}) // a token to be refused
 					_, _ = src.Token()
-					src.cfg.Store = tc.store
+					src.cfg.extra = &extra{Store: tc.store, StoreKey: "test"}
 				}
 				tr := NewTransport(src, a)
 				a.revoke()
