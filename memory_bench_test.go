@@ -17,9 +17,11 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/crux"
 	"github.com/loginauth/loginauth/jsonlogin"
 	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/loginauth/loginauth/xano"
+	"github.com/loginauth/loginauth/xpay"
 )
 
 // warmSources is how many Sources BenchmarkWarmSource keeps at once.
@@ -28,12 +30,12 @@ const warmSources = 10_000
 // opaqueToken returns the n-th 40-byte opaque access token.
 func opaqueToken(n int64) string { return fmt.Sprintf("%040d", n) }
 
-// warmLogin answers every login with a new 40-byte opaque token, as
-// {"authToken": ...}.
-func warmLogin() *http.Client {
+// warmLogin answers every login with a new 40-byte opaque token, in the
+// JSON answer that format makes of it with fmt.
+func warmLogin(format string) *http.Client {
 	var n atomic.Int64
 	return &http.Client{Transport: loginauthtest.HandlerTransport{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, `{"authToken": %q}`, opaqueToken(n.Add(1)))
+		fmt.Fprintf(w, format, opaqueToken(n.Add(1)))
 	})}}
 }
 
@@ -51,7 +53,9 @@ func BenchmarkWarmSource(b *testing.B) {
 	}
 	oauthLogin := benchTokenSource(func() (*oauth2.Token, error) { return login(context.Background()) })
 	origins := []string{"https://api.example.com"}
-	hc := warmLogin()
+	hc := warmLogin(`{"authToken": %q}`)
+	cruxHC := warmLogin(`{"auth_token": %q}`)
+	xpayHC := warmLogin(`{"success": {"data": {"access_token": %q}}}`)
 	data, err := os.ReadFile("jsonlogin/testdata/xano.json")
 	if err != nil {
 		b.Fatal(err)
@@ -73,6 +77,12 @@ func BenchmarkWarmSource(b *testing.B) {
 		}},
 		{"xano", true, func() oauth2.TokenSource {
 			return xano.NewSource(xano.Config{BaseURL: vars["base_url"], Email: vars["email"], Password: vars["password"], HTTPClient: hc})
+		}},
+		{"crux", true, func() oauth2.TokenSource {
+			return crux.NewSource(crux.Config{BaseURL: "https://crux.example.com/api", Username: "wile", Password: vars["password"], HTTPClient: cruxHC})
+		}},
+		{"xpay", true, func() oauth2.TokenSource {
+			return xpay.NewSource(xpay.Config{BaseURL: "https://xpay.example.com", Username: "wile", SecretKey: vars["password"], HTTPClient: xpayHC})
 		}},
 		{"jsonlogin-xano", true, func() oauth2.TokenSource { return spec.NewSource(vars, loginauth.Options{}) }},
 	}

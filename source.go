@@ -186,7 +186,8 @@ type Options struct {
 
 	// Store, if set, keeps the token beyond this Source: a Source loads a
 	// stored, unexpired token before its first login, saves every new
-	// token, and deletes a refused one. A Store that is also a [Locker]
+	// token, and deletes a refused one, in the background, so that the
+	// re-sent request never waits for the Store. A Store that is also a [Locker]
 	// makes the processes that share it log in one at a time. Nil means
 	// the token lives in this Source's memory only.
 	Store Store
