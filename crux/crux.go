@@ -197,7 +197,11 @@ func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
 		return nil, err
 	}
 	delete(extra, "auth_token")
-	return (&oauth2.Token{AccessToken: v.AuthToken}).WithExtra(extra), nil
+	tok := &oauth2.Token{AccessToken: v.AuthToken}
+	if len(extra) == 0 {
+		return tok, nil // no empty map to keep
+	}
+	return tok.WithExtra(extra), nil
 }
 
 // apiError turns a CruxConnect error answer into a LoginError. The body
