@@ -75,7 +75,7 @@ var mutants = []mutant{
 	{"plain-http-refused", ".", "TestConfigErrors|TestParseOriginsLoopback", []edit{{"origin.go", "if o.scheme == \"http\" && !allowHTTP && !hostname.IsLoopback(o.host) {", "if o.scheme == \"http\" && !allowHTTP && !hostname.IsLoopback(o.host) && false {"}}},
 	{"store-shares-deadline", ".", "TestFlightFitsOneLoginTimeout", []edit{{"store.go", "\tctx, cancel := context.WithTimeout(ctx, storeTimeout)\n\tdefer cancel()\n\tb, err := s.cfg.Store.Load", "\tctx, cancel := context.WithTimeout(context.Background(), storeTimeout)\n\tdefer cancel()\n\tb, err := s.cfg.Store.Load"}}},
 	{"refresh-keeps-refresh-token", ".", "TestRefreshFuncUsedThenLoginFallback", []edit{{"source.go", "\t\t\tt.RefreshToken = old.tok.RefreshToken\n", ""}}},
-	{"refresh-falls-back", ".", "TestRefreshFuncUsedThenLoginFallback", []edit{{"source.go", "\tif tok == nil {\n\t\ttok, err = s.call(ctx, a, EventLogin, cur, s.cfg.Login)", "\tif tok == nil && err == nil {\n\t\ttok, err = s.call(ctx, a, EventLogin, cur, s.cfg.Login)"}}},
+	{"refresh-falls-back", ".", "TestRefreshFuncUsedThenLoginFallback", []edit{{"source.go", "\t\t\tif err = s.refreshFailed(err); err != nil {", "\t\t\tif s.refreshFailed(err); err != nil {"}}},
 	{"event-retry", ".", "TestEventsAndLogs", []edit{{"transport.go", "\ts.emit(Event{Kind: EventRetry, Origin: originOf(req.URL)})\n", ""}}},
 	{"host-warning", ".", "TestTransportHostOfAnotherVirtualHostGetsNoCredentials", []edit{{"transport.go", "\tif req.Host != \"\" && u != nil && !sameHost(u, req.Host) {", "\tif false {"}}},
 	{"header-copy", ".", "TestTransportLeavesRequestUnmodified", []edit{{"transport.go", "\th := maps.Clone(req.Header)\n", "\th := maps.Clone(req.Header)\n\th = req.Header\n"}}},
