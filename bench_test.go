@@ -10,8 +10,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -31,6 +33,7 @@ const (
 	implLoginauth = "loginauth"          // Transport over Source
 	implObserved  = "loginauth-observed" // the same, with a debug Logger and an OnEvent hook
 	implBare      = "bare"               // the base transport alone, no credentials
+	implFloor     = "floor"              // copies the request, its URL and header map, and sets one field
 )
 
 // noopBase answers every request with the same response and allocates
@@ -41,6 +44,26 @@ func (b noopBase) RoundTrip(*http.Request) (*http.Response, error) { return b.re
 
 func newNoop() noopBase {
 	return noopBase{resp: &http.Response{StatusCode: 200, Body: http.NoBody, Header: http.Header{}}}
+}
+
+// floorTransport is the least that a decorator which adds credentials
+// must do: copy the request, its URL and its header map, and set one
+// header field. It is the floor against which the Transport's own work
+// is measured.
+type floorTransport struct {
+	base http.RoundTripper
+	val  []string // the Authorization field's value
+}
+
+func (f floorTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := new(http.Request)
+	*r = *req
+	u := new(url.URL)
+	*u = *req.URL
+	r.URL = u
+	r.Header = maps.Clone(req.Header)
+	r.Header["Authorization"] = f.val
+	return f.base.RoundTrip(r)
 }
 
 // benchTokenFunc is an oauth2.TokenSource made of a function.
@@ -83,6 +106,7 @@ func benchTransports(b *testing.B, base http.RoundTripper, origin string) map[st
 	})
 	return map[string]http.RoundTripper{
 		implBare:      base,
+		implFloor:     floorTransport{base: base, val: []string{"Bearer " + benchToken}},
 		implLoginauth: NewTransport(newSource(Options{}), base),
 		implObserved:  NewTransport(observed, base),
 		implOAuth2: &oauth2.Transport{
@@ -92,7 +116,7 @@ func benchTransports(b *testing.B, base http.RoundTripper, origin string) map[st
 	}
 }
 
-var requestImpls = []string{implOAuth2, implLoginauth, implObserved, implBare}
+var requestImpls = []string{implOAuth2, implLoginauth, implObserved, implFloor, implBare}
 
 // BenchmarkRoundTrip measures the per-request cost of each transport over
 // a base that does nothing.

@@ -25,10 +25,11 @@
 //
 // A Source holds its token behind an atomic pointer: a caller with a valid
 // cached token takes no lock and allocates nothing. Callers that find no
-// valid token share one login (golang.org/x/sync/singleflight), however
-// many arrive together. The login runs detached from their contexts and
-// bounded by [Options.LoginTimeout]: a caller that gives up returns at once
-// and the others still get the token.
+// valid token share one login, however many arrive together: one flight
+// object behind an atomic pointer, whose channel closes when it ends, so
+// that a waiter allocates nothing. The login runs detached from their
+// contexts and bounded by [Options.LoginTimeout]: a caller that gives up
+// returns at once and the others still get the token.
 //
 // Inside a token's early-refresh window, callers get the still-valid token
 // at once while one background refresh runs. A failed login is shared by

@@ -131,21 +131,35 @@ type Stats struct {
 	Withheld      int64 // requests sent to other origins without credentials
 }
 
+// counters are the counters of a Source. Those that stay at zero while
+// all is well are built when first counted.
 type counters struct {
-	logins, refreshes, failures, invalidations, retries, withheld atomic.Int64
+	logins, refreshes atomic.Int64
+	rare              atomic.Pointer[rareCounters]
+}
+
+type rareCounters struct {
+	failures, invalidations, retries, withheld atomic.Int64
+}
+
+// more returns the rare counters, building them on first use.
+func (c *counters) more() *rareCounters {
+	if r := c.rare.Load(); r != nil {
+		return r
+	}
+	c.rare.CompareAndSwap(nil, new(rareCounters))
+	return c.rare.Load()
 }
 
 // Stats returns a snapshot of the counters of s.
 func (s *Source) Stats() Stats {
 	c := &s.stats
-	return Stats{
-		Logins:        c.logins.Load(),
-		Refreshes:     c.refreshes.Load(),
-		Failures:      c.failures.Load(),
-		Invalidations: c.invalidations.Load(),
-		Retries:       c.retries.Load(),
-		Withheld:      c.withheld.Load(),
+	st := Stats{Logins: c.logins.Load(), Refreshes: c.refreshes.Load()}
+	if r := c.rare.Load(); r != nil {
+		st.Failures, st.Invalidations = r.failures.Load(), r.invalidations.Load()
+		st.Retries, st.Withheld = r.retries.Load(), r.withheld.Load()
 	}
+	return st
 }
 
 // emit logs ev and hands it to the hook.

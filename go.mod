@@ -5,5 +5,4 @@ go 1.26.0
 require (
 	github.com/matryer/is v1.4.1
 	golang.org/x/oauth2 v0.38.0
-	golang.org/x/sync v0.25.0
 )

@@ -10,6 +10,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -432,4 +434,96 @@ func BenchmarkColdStampede(b *testing.B) {
 			}
 		})
 	}
+}
+
+// The cold stampede of BenchmarkStampedeWaiters.
+const (
+	waiterCount   = 10_000
+	waiterLatency = 100 * time.Millisecond
+)
+
+// BenchmarkStampedeWaiters measures what each waiter of a cold stampede
+// allocates: waiterCount callers at once on a token source that holds no
+// token, with a login of waiterLatency, after a warm-up stampede of the
+// same size. The garbage collector is off while it counts
+// (runtime.MemStats), and the same crowd running the harness alone
+// (starting the callers, and with ctx=timeout making and cancelling each
+// caller's context) is counted and subtracted. With ctx=background each
+// caller calls Token; with ctx=timeout, TokenContext with its own
+// context.WithTimeout (oauth2 has no context to give: its callers make
+// one and drop it). The one login's own allocations are shared by all.
+func BenchmarkStampedeWaiters(b *testing.B) {
+	for _, timeout := range []bool{false, true} {
+		name := "ctx=background"
+		if timeout {
+			name = "ctx=timeout"
+		}
+		b.Run(name, func(b *testing.B) {
+			for _, impl := range loginImpls {
+				b.Run("impl="+impl, func(b *testing.B) { benchStampedeWaiters(b, impl, timeout) })
+			}
+		})
+	}
+}
+
+func benchStampedeWaiters(b *testing.B, impl string, timeout bool) {
+	c := newBenchCrowd(b, waiterCount)
+	login := func() (*oauth2.Token, error) {
+		time.Sleep(waiterLatency)
+		return &oauth2.Token{AccessToken: benchToken}, nil
+	}
+	var failed atomic.Int64
+	call := func(ts oauth2.TokenSource) func(int) {
+		return func(int) {
+			var err error
+			switch src, ok := ts.(*Source); {
+			case !timeout:
+				_, err = ts.Token()
+			case ok:
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				_, err = src.TokenContext(ctx)
+				cancel()
+			default:
+				_, cancel := context.WithTimeout(context.Background(), time.Minute)
+				_, err = ts.Token()
+				cancel()
+			}
+			if err != nil {
+				failed.Add(1)
+			}
+		}
+	}
+	harness := func(int) {
+		if timeout {
+			_, cancel := context.WithTimeout(context.Background(), time.Minute)
+			cancel()
+		}
+	}
+	count := func(fn func(int)) (mallocs, bytes int64) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		c.run(fn)
+		runtime.ReadMemStats(&after)
+		return int64(after.Mallocs - before.Mallocs), int64(after.TotalAlloc - before.TotalAlloc)
+	}
+	// A collection empties the runtime's caches of what parks a goroutine
+	// (sudogs): the warm-up after the last one fills them again.
+	runtime.GC()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	c.run(call(benchTokenSource(impl, login, Options{}))) // warm-up
+	var allocs, bytes float64
+	iters := 0
+	for b.Loop() {
+		hm, hb := count(harness)
+		m, by := count(call(benchTokenSource(impl, login, Options{})))
+		allocs += float64(m - hm)
+		bytes += float64(by - hb)
+		iters++
+	}
+	if failed.Load() != 0 {
+		b.Fatalf("%d callers got no token", failed.Load())
+	}
+	per := float64(iters * waiterCount)
+	b.ReportMetric(allocs/per, "allocs/waiter")
+	b.ReportMetric(bytes/per, "B/waiter")
 }

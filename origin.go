@@ -14,6 +14,7 @@ type origin struct {
 	scheme string // "http" or "https"
 	host   string // lower case, without brackets
 	port   string // explicit, or the scheme's default
+	plain  string // the URL.Host that names it as http.NewRequest writes it: bracketed, without a default port
 }
 
 func (o origin) String() string {
@@ -33,12 +34,30 @@ func parseOrigins(name string, raw []string, allowHTTP bool) ([]origin, error) {
 			return nil, fmt.Errorf("%s: origin %q is not an absolute http or https URL", name, r)
 		}
 		o := origin{scheme: u.Scheme, host: strings.ToLower(u.Hostname()), port: portOf(u)}
+		o.plain = plainHost(o)
 		if o.scheme == "http" && !allowHTTP && !hostname.IsLoopback(o.host) {
 			return nil, fmt.Errorf("%s: origin %s is plain http on a host that is not loopback; credentials would travel in clear text (allow it explicitly with AllowHTTP)", name, o)
 		}
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+// plainHost is the URL.Host of o as a request for it usually carries it:
+// the host in lower case, bracketed if it is an IPv6 address, and its port
+// only when it is not the scheme's default.
+func plainHost(o origin) string {
+	def := "80"
+	if o.scheme == "https" {
+		def = "443"
+	}
+	if o.port != def {
+		return net.JoinHostPort(o.host, o.port)
+	}
+	if strings.Contains(o.host, ":") {
+		return "[" + o.host + "]"
+	}
+	return o.host
 }
 
 func portOf(u *url.URL) string {
@@ -56,6 +75,11 @@ func portOf(u *url.URL) string {
 func (s *Source) owns(u *url.URL, host string) bool {
 	if u == nil || (host != "" && !sameHost(u, host)) {
 		return false
+	}
+	for _, o := range s.origins {
+		if u.Host == o.plain && u.Scheme == o.scheme {
+			return true // the common case, without parsing the host
+		}
 	}
 	host, port := u.Hostname(), u.Port()
 	for _, o := range s.origins {

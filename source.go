@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/loginauth/loginauth/internal/redact"
 )
@@ -65,7 +64,12 @@ type Config struct {
 	Login LoginFunc
 
 	// Refresh, if set, is used instead of Login to renew a token that has
-	// a refresh token. When it fails, the Source falls back to Login.
+	// a refresh token. When it fails, the Source falls back to Login, and
+	// the two are one incident: callers that arrive meanwhile wait for
+	// the login, and the backoff starts only if the login fails too. A
+	// refresh that the provider rate-limited (a [LoginError] with status
+	// 429, or a RetryAfter) is not followed by a login: the Source backs
+	// off as after a failed login.
 	Refresh RefreshFunc
 
 	// RefreshWhileValid says that Refresh renews the current token itself
@@ -136,7 +140,8 @@ type Config struct {
 	// An Err that wraps [ErrNoCredentials] fails only the logins: the
 	// Source still hands out a usable token from its Store, and renews a
 	// token that has a refresh token with Refresh, and returns Err where
-	// it would call Login.
+	// it would call Login. A refused refresh then starts the backoff at
+	// once, with an error that wraps Err and the refresh's failure.
 	Err error
 }
 
@@ -202,7 +207,8 @@ type Options struct {
 
 	// Store, if set, keeps the token beyond this Source: a Source loads a
 	// stored, unexpired token before its first login, saves every new
-	// token, and deletes a refused one. A Store that is also a [Locker]
+	// token, and deletes a refused one, in the background, so that the
+	// re-sent request never waits for the Store. A Store that is also a [Locker]
 	// makes the processes that share it log in one at a time. Nil means
 	// the token lives in this Source's memory only.
 	Store Store
@@ -211,21 +217,65 @@ type Options struct {
 // Source caches the token obtained by a login, renews it ahead of expiry,
 // and shares one login among all callers that need one at the same time.
 // It is safe for concurrent use. Create it with [New].
+//
+// A Source that holds a token keeps little besides it: what a login
+// needs only while it runs (the flight that its callers wait on), the
+// counters that stay at zero, and the settings that a Config leaves
+// unset are built when first needed, or shared.
 type Source struct {
-	cfg        Config   // with defaults filled in
-	origins    []origin // parsed cfg.Origins
-	err        error    // configuration error, returned by every call
-	noLogin    error    // Config.Err that wraps ErrNoCredentials: returned in place of a login
-	group      singleflight.Group
+	cfg        settings                // the Config's settings, with defaults filled in
+	origins    []origin                // parsed cfg.Origins
+	err        error                   // configuration error, returned by every call
 	cur        atomic.Pointer[entry]   // the cached token; nil before the first login
 	fail       atomic.Pointer[failure] // the last failed login while its backoff lasts
+	fl         atomic.Pointer[flight]  // the login or refresh under way; nil when none is
 	refreshing atomic.Bool             // a background refresh is under way
 	running    atomic.Bool             // a renewal's goroutine has not returned
+	replaced   atomic.Bool             // a request's own credential field was replaced, and logged
 	loginTook  atomic.Int64            // duration of the last successful login or refresh
 	rejected   atomic.Int64            // fresh tokens refused in a row, since the API last accepted one
-	replaced   atomic.Bool             // a request's own credential field was replaced, and logged
 	stats      counters
 }
+
+// settings are the parts of a [Config] that a Source keeps, with the
+// defaults filled in. Those that a plain Config leaves unset are behind
+// one pointer, shared by every Source that sets none of them.
+type settings struct {
+	Provider     string
+	Login        LoginFunc
+	Refresh      RefreshFunc
+	Scheme       Scheme
+	Now          func() time.Time
+	Lifetime     time.Duration
+	EarlyRefresh time.Duration
+	LoginTimeout time.Duration
+	MinBackoff   time.Duration
+	MaxBackoff   time.Duration
+	*extra       // never nil: noExtra when the Config sets none of its fields
+}
+
+// extra are the settings that a plain Config leaves unset.
+type extra struct {
+	StoreKey  string
+	KeepExtra []string
+	Secrets   []string
+	Logger    *slog.Logger
+	OnEvent   EventFunc
+	Store     Store
+	Users     []string
+	Logout    LogoutFunc
+	// RefreshWhileValid: see Config.
+	RefreshWhileValid bool
+	noLogin           error // Config.Err that wraps ErrNoCredentials: returned in place of a login
+}
+
+// noExtra is the extra of every Source whose Config sets none of its
+// fields.
+var noExtra = &extra{}
+
+// bearerScheme is BearerScheme as a Scheme, converted once, so that the
+// Sources that take the default share it.
+var bearerScheme Scheme = BearerScheme
 
 // New returns a Source for the API that cfg describes. It never fails: a
 // configuration error is returned by every later call instead.
@@ -234,7 +284,7 @@ func New(cfg Config) *Source {
 		cfg.Provider = "loginauth"
 	}
 	if cfg.Scheme == nil {
-		cfg.Scheme = BearerScheme
+		cfg.Scheme = bearerScheme
 	}
 	if cfg.LoginTimeout <= 0 {
 		cfg.LoginTimeout = DefaultLoginTimeout
@@ -248,9 +298,17 @@ func New(cfg Config) *Source {
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = DefaultMaxBackoff
 	}
-	s := &Source{cfg: cfg, err: cfg.Err}
+	s := &Source{err: cfg.Err, cfg: settings{
+		Provider: cfg.Provider, Login: cfg.Login, Refresh: cfg.Refresh, Scheme: cfg.Scheme, Now: cfg.Now,
+		Lifetime: cfg.Lifetime, EarlyRefresh: cfg.EarlyRefresh, LoginTimeout: cfg.LoginTimeout,
+		MinBackoff: cfg.MinBackoff, MaxBackoff: cfg.MaxBackoff, extra: noExtra,
+	}}
+	x := extra{
+		StoreKey: cfg.StoreKey, KeepExtra: cfg.KeepExtra, Secrets: cfg.Secrets, Logger: cfg.Logger, OnEvent: cfg.OnEvent, Store: cfg.Store,
+		Users: cfg.Users, Logout: cfg.Logout, RefreshWhileValid: cfg.RefreshWhileValid,
+	}
 	if errors.Is(cfg.Err, ErrNoCredentials) {
-		s.err, s.noLogin = nil, cfg.Err
+		s.err, x.noLogin = nil, cfg.Err
 	}
 	if s.err == nil && cfg.Login == nil {
 		s.err = fmt.Errorf("%s: Config.Login is required", cfg.Provider)
@@ -258,8 +316,12 @@ func New(cfg Config) *Source {
 	if s.err == nil {
 		s.origins, s.err = parseOrigins(cfg.Provider, cfg.Origins, cfg.AllowHTTP)
 	}
-	if s.cfg.StoreKey == "" {
-		s.cfg.StoreKey = defaultStoreKey(cfg.Provider, s.origins)
+	if x.StoreKey == "" && x.Store != nil {
+		x.StoreKey = defaultStoreKey(cfg.Provider, s.origins)
+	}
+	if x.StoreKey != "" || x.KeepExtra != nil || x.Secrets != nil || x.Logger != nil || x.OnEvent != nil || x.Store != nil ||
+		x.Users != nil || x.Logout != nil || x.RefreshWhileValid || x.noLogin != nil {
+		s.cfg.extra = &x
 	}
 	return s
 }
@@ -290,7 +352,10 @@ func (s *Source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 // that many requests refused with the same token cause one login. Tokens
 // are compared by their access token. The refresh token of the forgotten
 // token is still used for the next renewal, when there is a
-// [Config.Refresh].
+// [Config.Refresh]. The stored token is deleted in the background, within
+// the store's timeout, so that Invalidate never waits for the Store: a
+// failed delete is an [EventStoreError], and a Source never loads back
+// the token it was told to forget.
 func (s *Source) Invalidate(tok *oauth2.Token) { s.invalidate(tok) }
 
 // Forget drops the cached token and deletes the stored one, as a logout
@@ -357,15 +422,15 @@ func (s *Source) String() string { return fmt.Sprint(s) }
 // GoString is like Format with %#v.
 func (s *Source) GoString() string { return fmt.Sprint(s) }
 
-// entry is an immutable snapshot of the cached token.
+// entry is an immutable snapshot of the cached token. Its expiry is
+// tok.Expiry; zero: it never expires locally.
 type entry struct {
 	tok       *oauth2.Token
-	expiry    time.Time // zero: never expires locally
 	refreshAt time.Time // zero: no early refresh
-	revoked   bool      // refused by the API; kept only for its refresh token
 	header    []field   // the scheme's header fields, built once per token
 	sess      *session  // a RequestScheme's cookies and parameters; nil: none
-	stored    []byte    // the token's encoding in the Store, if saved or loaded
+	stored    string    // the token's encoding in the Store, if saved or loaded
+	revoked   bool      // refused by the API; kept only for its refresh token
 }
 
 type field struct {
@@ -383,7 +448,7 @@ type failure struct {
 
 // usable reports whether e may be handed to a caller at now.
 func (e *entry) usable(now time.Time) bool {
-	return e != nil && !e.revoked && (e.expiry.IsZero() || now.Before(e.expiry))
+	return e != nil && !e.revoked && (e.tok.Expiry.IsZero() || now.Before(e.tok.Expiry))
 }
 
 // fresh reports whether e is usable and not yet due for an early refresh.
@@ -423,7 +488,7 @@ func (s *Source) refreshAhead(ctx context.Context, now time.Time) {
 	s.emit(Event{Kind: EventBackgroundRefresh})
 	go func() {
 		defer s.refreshing.Store(false)
-		s.group.Do("login", func() (any, error) { return s.flight(ctx) })
+		<-s.join(ctx).done
 	}()
 }
 
@@ -438,16 +503,45 @@ func (s *Source) wait(ctx context.Context) (*entry, error) {
 	if err := s.backoff(s.now()); err != nil {
 		return nil, err
 	}
-	ch := s.group.DoChan("login", func() (any, error) { return s.flight(ctx) })
+	f := s.join(ctx)
 	select {
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*entry), nil
+	case <-f.done:
+		return f.e, f.err
 	case <-ctx.Done():
 		return nil, fmt.Errorf("%s: gave up waiting for login: %w", s.cfg.Provider, ctx.Err())
 	}
+}
+
+// flight is the one login or refresh that every caller needing a token
+// waits for: they select on done beside their own context, which costs
+// them no allocation. It exists only while the renewal runs.
+type flight struct {
+	done chan struct{} // closed when the flight ends, after e and err are set
+	e    *entry
+	err  error
+}
+
+// join returns the flight under way, or starts one, which runs with the
+// values, but not the cancellation, of ctx.
+func (s *Source) join(ctx context.Context) *flight {
+	for {
+		if f := s.fl.Load(); f != nil {
+			return f
+		}
+		f := &flight{done: make(chan struct{})}
+		if s.fl.CompareAndSwap(nil, f) {
+			go s.lead(ctx, f)
+			return f
+		}
+	}
+}
+
+// lead runs flight f: a caller that arrives once it has ended starts
+// another, which finds the token fresh or the backoff on.
+func (s *Source) lead(ctx context.Context, f *flight) {
+	f.e, f.err = s.flight(ctx)
+	s.fl.Store(nil)
+	close(f.done)
 }
 
 // backingOff returns the last failed login while its backoff window
@@ -493,7 +587,7 @@ type attempt struct {
 // runtime.Goexit) every waiter has an answer within LoginTimeout and
 // loginGrace. A login function that outlives that is abandoned, and no
 // other login starts until it returns: see [Config.Login].
-func (s *Source) flight(ctx context.Context) (any, error) {
+func (s *Source) flight(ctx context.Context) (*entry, error) {
 	now := s.now()
 	cur := s.cur.Load()
 	if cur.fresh(now) {
@@ -583,9 +677,14 @@ func (s *Source) renew(ctx context.Context, cur *entry, a *attempt) (*entry, err
 			t.RefreshToken = old.tok.RefreshToken
 			tok = &t
 		}
+		if err != nil {
+			if err = s.refreshFailed(err); err != nil {
+				return nil, err
+			}
+		}
 	}
-	if tok == nil && s.noLogin != nil {
-		return nil, s.noLogin
+	if tok == nil && s.cfg.noLogin != nil {
+		return nil, s.cfg.noLogin
 	}
 	if tok == nil {
 		tok, err = s.call(ctx, a, EventLogin, cur, s.cfg.Login)
@@ -608,6 +707,24 @@ func (s *Source) refreshable(e *entry, now time.Time) bool {
 		return e.usable(now)
 	}
 	return e.tok.RefreshToken != ""
+}
+
+// refreshFailed decides what follows a refused refresh, which with the
+// login that may follow it is one incident: the refresh's failure has
+// been reported but has started no backoff, so that callers arriving
+// meanwhile join the login. It returns nil when the login goes ahead.
+// With no login to fall back to (no secret), or when the provider
+// rate-limited the refresh (a login against the same server would be
+// rate-limited too), the backoff starts here, and the error it returns
+// ends the renewal.
+func (s *Source) refreshFailed(err error) error {
+	if s.cfg.noLogin != nil {
+		err = fmt.Errorf("%w; %w", s.cfg.noLogin, err)
+	} else if !rateLimited(asLoginError(err)) {
+		return nil
+	}
+	s.backOff(err)
+	return err
 }
 
 // adopt makes e the cached token and ends any backoff.
@@ -637,7 +754,11 @@ func (s *Source) call(ctx context.Context, a *attempt, kind EventKind, cur *entr
 	d := time.Since(start)
 	if err != nil {
 		err = s.scrub(err, cur)
-		s.lost(ctx, op, err, d)
+		if kind == EventRefresh {
+			s.report(ctx, op, err, d) // renew decides on the backoff: see refreshFailed
+		} else {
+			s.lost(ctx, op, err, d)
+		}
 		return nil, err
 	}
 	s.loginTook.Store(int64(d))
@@ -667,8 +788,19 @@ func (s *Source) scrub(err error, cur *entry) error {
 // backoff window. ctx is the context of the failed LoginFunc or
 // RefreshFunc call, nil when the failure is none's answer.
 func (s *Source) lost(ctx context.Context, op string, err error, d time.Duration) {
-	s.stats.failures.Add(1)
+	s.report(ctx, op, err, d)
+	s.backOff(err)
+}
+
+// report counts and reports a failed login or refresh, without starting
+// a backoff.
+func (s *Source) report(ctx context.Context, op string, err error, d time.Duration) {
+	s.stats.more().failures.Add(1)
 	s.emit(Event{Kind: EventFailure, Op: op, Duration: d, Err: err, Context: ctx})
+}
+
+// backOff starts the backoff window of a failure, the next in a row.
+func (s *Source) backOff(err error) {
 	n := 1
 	if f := s.fail.Load(); f != nil {
 		n = f.n + 1
@@ -708,12 +840,18 @@ func (s *Source) failed(err error, now time.Time, n int) {
 	// Jitter, so that a fleet does not retry in step; downward, so that
 	// MaxBackoff is the longest wait.
 	d = max(time.Duration(float64(d)*(0.8+0.2*rand.Float64())), min(s.cfg.MinBackoff, d))
-	limited := le != nil && (le.Status == http.StatusTooManyRequests || le.RetryAfter > 0)
+	limited := rateLimited(le)
 	if le != nil && le.RetryAfter > 0 {
 		d = max(d, min(le.RetryAfter, MaxRetryAfter))
 	}
 	s.fail.Store(&failure{err: err, until: now.Add(d), n: n, rateLimited: limited})
 	s.warn("login backoff", slog.Duration("backoff", d), slog.Int("attempt", n))
+}
+
+// rateLimited reports whether the provider answered 429 Too Many
+// Requests, or asked for a wait with Retry-After (a 429 or 503).
+func rateLimited(le *LoginError) bool {
+	return le != nil && (le.Status == http.StatusTooManyRequests || le.RetryAfter > 0)
 }
 
 // newEntry builds the cache entry for a token obtained at now, working
@@ -736,7 +874,7 @@ func (s *Source) newEntry(tok *oauth2.Token, now time.Time) *entry {
 		t.Expiry, t.TokenType = exp, typ
 		tok = &t
 	}
-	e := &entry{tok: tok, expiry: exp}
+	e := &entry{tok: tok}
 	if !exp.IsZero() {
 		if w := s.earlyWindow(exp.Sub(now)); w > 0 {
 			e.refreshAt = exp.Add(-w)
@@ -796,14 +934,10 @@ func (s *Source) invalidate(tok *oauth2.Token) bool {
 			return false
 		}
 		if s.cur.CompareAndSwap(e, &entry{tok: e.tok, revoked: true}) {
-			s.stats.invalidations.Add(1)
+			s.stats.more().invalidations.Add(1)
 			s.emit(Event{Kind: EventInvalidate})
-			if s.cfg.Store != nil && e.stored != nil {
-				ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-				defer cancel()
-				if err := s.cfg.Store.Delete(ctx, s.cfg.StoreKey, e.stored); err != nil {
-					s.storeError("delete", err)
-				}
+			if s.cfg.Store != nil && e.stored != "" {
+				go s.forgetStored(e.stored) // off the request path: see forgetStored
 			}
 			return true
 		}
@@ -820,7 +954,7 @@ func (s *Source) refusedFresh(tok *oauth2.Token, status int) {
 		return
 	}
 	err := &LoginError{Provider: s.cfg.Provider, Op: "login", Status: status, Err: ErrFreshTokenRefused}
-	s.stats.failures.Add(1)
+	s.stats.more().failures.Add(1)
 	s.emit(Event{Kind: EventFailure, Op: "login", Err: err})
 	s.failed(err, s.now(), int(s.rejected.Add(1)))
 }

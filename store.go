@@ -184,7 +184,7 @@ func (s *Source) loadStored(ctx context.Context, cur *entry) (fresh, stale *entr
 	}
 	now := s.now()
 	e := s.newEntry(tok, now)
-	e.stored = b
+	e.stored = string(b)
 	expired := !tok.Expiry.IsZero() && !now.Before(tok.Expiry) // newEntry ignores a past expiry
 	if expired || (cur != nil && cur.revoked && cur.tok.AccessToken == tok.AccessToken) || !e.fresh(now) {
 		if tok.RefreshToken == "" {
@@ -202,7 +202,7 @@ func (s *Source) storeExpiry(e *entry) time.Time {
 	if s.cfg.Refresh != nil && e.tok.RefreshToken != "" {
 		return time.Time{}
 	}
-	return e.expiry
+	return e.tok.Expiry
 }
 
 // save saves the token of e, and remembers its encoding for Delete.
@@ -212,11 +212,25 @@ func (s *Source) save(ctx context.Context, e *entry) {
 		s.storeError("encode", err)
 		return
 	}
-	e.stored = b
+	e.stored = string(b)
 	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
 	if err := s.cfg.Store.Save(ctx, s.cfg.StoreKey, b, s.storeExpiry(e)); err != nil {
 		s.storeError("save", err)
+	}
+}
+
+// forgetStored deletes b, the stored encoding of a refused token, bounded
+// by the store timeout; a failure is an EventStoreError. It runs in a
+// goroutine of its own, off the request path: a re-send need not wait for
+// it, since loadStored takes the refused token for stale, and Delete
+// compares before it deletes, so that a late delete never removes a newer
+// token.
+func (s *Source) forgetStored(b string) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := s.cfg.Store.Delete(ctx, s.cfg.StoreKey, []byte(b)); err != nil {
+		s.storeError("delete", err)
 	}
 }
 

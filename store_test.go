@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/loginauth/loginauth"
@@ -23,18 +24,18 @@ func TestMemoryStoreConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) loginauth.Store { return &loginauth.MemoryStore{} })
 }
 
-type failingStore struct{ calls int }
+type failingStore struct{ calls atomic.Int64 }
 
 func (f *failingStore) Load(context.Context, string) ([]byte, error) {
-	f.calls++
+	f.calls.Add(1)
 	return nil, errors.New("disk on fire")
 }
 func (f *failingStore) Save(context.Context, string, []byte, time.Time) error {
-	f.calls++
+	f.calls.Add(1)
 	return errors.New("disk on fire")
 }
 func (f *failingStore) Delete(context.Context, string, []byte) error {
-	f.calls++
+	f.calls.Add(1)
 	return errors.New("disk on fire")
 }
 
@@ -47,6 +48,10 @@ func storeSource(login loginauth.LoginFunc, st loginauth.Store) *loginauth.Sourc
 }
 
 func TestSourceUsesStore(t *testing.T) {
+	synctest.Test(t, testSourceUsesStore)
+}
+
+func testSourceUsesStore(t *testing.T) {
 	is := is.New(t)
 	st := &loginauth.MemoryStore{}
 	logins := 0
@@ -72,12 +77,14 @@ func TestSourceUsesStore(t *testing.T) {
 
 	// A refusal deletes the stored token, and the next login saves anew.
 	second.Invalidate(tok2)
+	synctest.Wait() // for the delete, which runs in the background
 	b, _ := st.Load(context.Background(), "test https://api.example.com alice")
 	is.True(b == nil) // deleted on Invalidate
 	tok3, err := second.Token()
 	is.NoErr(err)
 	is.Equal(logins, 2)
 	first.Invalidate(tok) // stale for the store: must not delete the new token
+	synctest.Wait()
 	b, _ = st.Load(context.Background(), "test https://api.example.com alice")
 	is.True(b != nil)
 	third := storeSource(login, st)
@@ -114,6 +121,10 @@ func (*undeletable) Delete(context.Context, string, []byte) error { return nil }
 // TestStoreFailuresNeverFailRequests checks that a Store's errors reach
 // the log as warnings, never the caller.
 func TestStoreFailuresNeverFailRequests(t *testing.T) {
+	synctest.Test(t, testStoreFailuresNeverFailRequests)
+}
+
+func testStoreFailuresNeverFailRequests(t *testing.T) {
 	is := is.New(t)
 	st := &failingStore{}
 	var log bytes.Buffer
@@ -125,7 +136,8 @@ func TestStoreFailuresNeverFailRequests(t *testing.T) {
 	src.Invalidate(tok)
 	_, err = src.Token()
 	is.NoErr(err)
-	is.True(st.calls >= 5) // and the store was tried
+	synctest.Wait()               // for the delete, which runs in the background
+	is.True(st.calls.Load() >= 5) // and the store was tried
 	for _, op := range []string{"load", "save", "delete"} {
 		is.True(strings.Contains(log.String(), `level=WARN msg="loginauth: store-error" event=store-error provider=test op=`+op+` error="disk on fire"`)) // each failure is a warning
 	}
@@ -303,4 +315,38 @@ func TestNoCredentialsRefreshesAStoredToken(t *testing.T) {
 	_, err = noSecretSource(st, clock.Now, login, refresh).Token()
 	is.True(errors.Is(err, loginauth.ErrNoCredentials)) // the command's hint
 	is.Equal(logins.Load(), int64(1))                   // never a login
+}
+
+// TestNoCredentialsRefusedRefreshBacksOff checks that a refused refresh
+// with no login to fall back to starts the backoff at once: N sequential
+// requests cost one refresh call, not N, and each says the credentials
+// are missing.
+func TestNoCredentialsRefusedRefreshBacksOff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		clock := loginauthtest.NewClock(loginauthtest.Epoch)
+		st := &loginauth.MemoryStore{Now: clock.Now}
+		login := func(context.Context) (*oauth2.Token, error) {
+			return &oauth2.Token{AccessToken: "first", RefreshToken: "r1", Expiry: clock.Now().Add(time.Hour)}, nil
+		}
+		var refreshes atomic.Int64
+		refresh := func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
+			refreshes.Add(1)
+			return nil, &loginauth.LoginError{Provider: "test", Op: "refresh", Status: 401, BadCredentials: true}
+		}
+		_, err := loginauth.New(loginauth.Config{
+			Provider: "test", Origins: []string{"https://api.example.com"}, Login: login, Refresh: refresh,
+			StoreKey: "test https://api.example.com alice", Options: loginauth.Options{Store: st, Now: clock.Now},
+		}).Token()
+		is.NoErr(err)
+		clock.Advance(2 * time.Hour)
+		src := noSecretSource(st, clock.Now, login, refresh)
+		for range 10 {
+			_, err = src.Token()
+			is.True(errors.Is(err, loginauth.ErrNoCredentials)) // the command's hint, every time
+			var le *loginauth.LoginError
+			is.True(errors.As(err, &le)) // with the refresh's answer
+		}
+		is.Equal(refreshes.Load(), int64(1)) // one refresh call for ten requests
+	})
 }

@@ -119,7 +119,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("%s: re-sending refused request: GetBody: %w", s.cfg.Provider, err)
 		}
 	}
-	s.stats.retries.Add(1)
+	s.stats.more().retries.Add(1)
 	s.emit(Event{Kind: EventRetry, Origin: originOf(req.URL)})
 	r, _ = authorize(req, e2, body)
 	revalidate(r.Header)
@@ -216,7 +216,7 @@ func revalidate(h http.Header) {
 // request to one of the origins' hosts (a downgrade), are reported as
 // warnings.
 func (s *Source) withheld(req *http.Request) {
-	s.stats.withheld.Add(1)
+	s.stats.more().withheld.Add(1)
 	if s.cfg.OnEvent == nil && s.cfg.Logger == nil {
 		return
 	}

@@ -548,3 +548,133 @@ func TestTransportLogsReplacedAuthorizationOnce(t *testing.T) {
 	is.True(strings.Contains(buf.String(), "header=Authorization"))                                            // naming the field
 	is.True(!strings.Contains(buf.String(), "callers-own-secret") && !strings.Contains(buf.String(), "tok-1")) // never its value
 }
+
+// stuckDelete is a MemoryStore whose Delete waits until its ctx ends.
+type stuckDelete struct {
+	MemoryStore
+	deleting atomic.Int64 // Deletes under way
+}
+
+func (s *stuckDelete) Delete(ctx context.Context, _ string, _ []byte) error {
+	s.deleting.Add(1)
+	defer s.deleting.Add(-1)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestTransportResendDoesNotWaitForStoreDelete refuses a token whose
+// Store's Delete hangs until its ctx ends: the re-send goes out at once,
+// within a client timeout of 1 s, and the delete ends with the store
+// timeout as an EventStoreError, leaving no goroutine behind.
+func TestTransportResendDoesNotWaitForStoreDelete(t *testing.T) {
+	loginauthtest.CheckLeaks(t)
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		a := &api{}
+		st := &stuckDelete{}
+		var failed atomic.Int64
+		src := testSource(a.login, Options{Store: st, OnEvent: func(ev Event) {
+			if ev.Kind == EventStoreError && ev.Op == "delete" && errors.Is(ev.Err, context.DeadlineExceeded) {
+				failed.Add(1)
+			}
+		}})
+		c := &http.Client{Transport: NewTransport(src, a), Timeout: time.Second}
+		get := func() error {
+			resp, err := c.Get(testOrigin + "/x")
+			if err == nil {
+				resp.Body.Close()
+			}
+			return err
+		}
+		is.NoErr(get())
+		a.revoke()
+		start := time.Now()
+		is.NoErr(get())                               // refused, renewed and re-sent within the client's timeout
+		is.Equal(time.Since(start), time.Duration(0)) // at once
+		is.Equal(a.logins.Load(), int64(2))
+		is.Equal(a.served.Load(), int64(2))
+		synctest.Wait()
+		is.Equal(st.deleting.Load(), int64(1)) // the delete goes on in the background
+		time.Sleep(storeTimeout)
+		synctest.Wait()
+		is.Equal(st.deleting.Load(), int64(0)) // until the store timeout
+		is.Equal(failed.Load(), int64(1))      // which is a store error
+	})
+}
+
+// blackhole is a Store whose every call waits until its ctx ends, as a
+// Redis whose packets are dropped does when nothing else bounds it.
+type blackhole struct{}
+
+func (blackhole) Load(ctx context.Context, _ string) ([]byte, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func (blackhole) Save(ctx context.Context, _ string, _ []byte, _ time.Time) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (blackhole) Delete(ctx context.Context, _ string, _ []byte) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// blackholeLocker is a blackhole that is a Locker too.
+type blackholeLocker struct{ blackhole }
+
+func (blackholeLocker) Lock(ctx context.Context, _ string) (func(), error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestTransportBlackholedStore measures what a refused request costs when
+// every call of the Store hangs until its ctx ends: the re-send waits for
+// the Source's bounds, never for the Store. Without a Locker, a renewal
+// costs one Load and one Save, each cut at the store timeout: the re-send
+// goes out after 2 × 5 s. A Locker's Lock waits for another process's
+// login, so only LoginTimeout bounds it: the renewal ends at LoginTimeout,
+// and fails, as the login has no time left.
+func TestTransportBlackholedStore(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		store Store
+		took  time.Duration
+		ok    bool
+	}{
+		{"Store", blackhole{}, 2 * storeTimeout, true},
+		{"Locker", blackholeLocker{}, DefaultLoginTimeout, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				is := is.New(t)
+				a := &api{}
+				login := func(ctx context.Context) (*oauth2.Token, error) {
+					if err := ctx.Err(); err != nil {
+						return nil, err // as an HTTP login with no time left fails
+					}
+					return a.login(ctx)
+				}
+				src := testSource(login, Options{Store: tc.store})
+				_, err := src.Token()
+				is.Equal(err == nil, tc.ok)
+				if !tc.ok {
+					src = testSource(login, Options{}) // a token to be refused
+					_, _ = src.Token()
+					src.cfg.extra = &extra{Store: tc.store, StoreKey: "test"}
+				}
+				tr := NewTransport(src, a)
+				a.revoke()
+				start := time.Now()
+				req, _ := http.NewRequest("GET", testOrigin+"/x", nil)
+				resp, err := tr.RoundTrip(req)
+				is.Equal(time.Since(start), tc.took) // bounded by the Source, not by the Store
+				is.Equal(err == nil, tc.ok)
+				if err == nil {
+					resp.Body.Close()
+				}
+			})
+		})
+	}
+}

@@ -121,17 +121,21 @@ func (c *Config) check() error {
 // The token's Extra fields hold the rest of the login answer, such as
 // "org_uuid", "user_uuid", "org_type" and "permission_assignments".
 func NewSource(cfg Config) *loginauth.Source {
-	c := &client{cfg: cfg, http: wire.Client(cfg.HTTPClient), path: cfg.LoginPath}
+	c := &client{username: cfg.Username, password: cfg.Password, http: wire.Client(cfg.HTTPClient), path: cfg.LoginPath, now: cfg.Now}
 	if c.path == "" {
 		c.path = LoginPath
 	}
 	c.url = wire.Base(cfg.BaseURL) + c.path
+	var key string // needed only with a Store
+	if cfg.Store != nil {
+		key = wire.StoreKey("crux", c.url, cfg.Username)
+	}
 	return loginauth.New(loginauth.Config{
 		Provider:        "crux",
 		Login:           c.login,
-		Scheme:          loginauth.TokenScheme,
+		Scheme:          tokenScheme,
 		Origins:         []string{cfg.BaseURL},
-		StoreKey:        wire.StoreKey("crux", c.url, cfg.Username),
+		StoreKey:        key,
 		DefaultLifetime: DefaultLifetime,
 		KeepExtra:       extraFields,
 		Secrets:         redact.Values(cfg, secretFields...),
@@ -144,12 +148,19 @@ func NewSource(cfg Config) *loginauth.Source {
 // extraFields are the Extra fields of a token that an [loginauth.Options.Store] keeps.
 var extraFields = []string{"org_uuid", "user_uuid", "retailer_uuid", "supplier_uuid", "org_type", "permission_assignments"}
 
-// client makes the login calls of one Config.
+// tokenScheme is loginauth.TokenScheme as a Scheme, converted once, so
+// that every Source shares it.
+var tokenScheme loginauth.Scheme = loginauth.TokenScheme
+
+// client makes the login calls of one Config. It keeps only what they
+// need, as every Source keeps its client.
 type client struct {
-	cfg  Config
-	path string // of the login endpoint, under BaseURL
-	url  string // of the login endpoint
-	http *http.Client
+	username string
+	password string
+	path     string // of the login endpoint, under BaseURL
+	url      string // of the login endpoint
+	http     *http.Client
+	now      func() time.Time // the Source's clock, for Retry-After dates
 }
 
 func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
@@ -159,11 +170,11 @@ func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
 		Client:      c.http,
 		URL:         c.url,
 		ContentType: ContentType,
-		Now:         c.cfg.Now,
+		Now:         c.now,
 		Body: struct {
 			Username string `json:"username"`
 			Password string `json:"password"`
-		}{c.cfg.Username, c.cfg.Password},
+		}{c.username, c.password},
 	})
 	if err != nil {
 		return nil, err
@@ -189,7 +200,11 @@ func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
 		return nil, err
 	}
 	delete(extra, "auth_token")
-	return (&oauth2.Token{AccessToken: v.AuthToken}).WithExtra(extra), nil
+	tok := &oauth2.Token{AccessToken: v.AuthToken}
+	if len(extra) == 0 {
+		return tok, nil // no empty map to keep
+	}
+	return tok.WithExtra(extra), nil
 }
 
 // apiError turns a CruxConnect error answer into a LoginError. The body

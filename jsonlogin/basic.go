@@ -99,7 +99,7 @@ func (c *client) checkHeaderVars() error {
 		for _, k := range sortedKeys(set) {
 			ns, _ := names(set[k])
 			for _, n := range ns {
-				if strings.ContainsAny(c.vals[n], "\r\n\x00") {
+				if strings.ContainsAny(c.val(n), "\r\n\x00") {
 					return fmt.Errorf("%s: variable %q holds a line break or NUL, which header %s cannot carry", s.name, n, k)
 				}
 			}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -54,12 +55,14 @@ func (s *Spec) NewSource(vars map[string]string, opts loginauth.Options) *logina
 		Login:     c.login,
 		Scheme:    c.scheme(),
 		Origins:   append([]string{c.base}, s.origins...),
-		StoreKey:  c.storeKey(),
-		KeepExtra: sortedKeys(s.extra),
+		KeepExtra: s.common().keepExtra,
 		Secrets:   c.secrets,
 		Users:     c.users,
 		Options:   opts,
 		Err:       err,
+	}
+	if opts.Store != nil {
+		cfg.StoreKey = c.storeKey()
 	}
 	if s.refresh != nil {
 		cfg.Refresh, cfg.RefreshWhileValid = c.refresh, s.refreshWhileValid
@@ -75,24 +78,58 @@ var errNotParsed = errors.New("jsonlogin: Spec not made by Parse")
 // client makes the login and refresh calls of one Source.
 type client struct {
 	spec      *Spec
-	vals      map[string]string // the variables' values
-	secrets   []string          // the values of the secret variables
-	users     []string          // the values of the others, any of which may name the account
-	scrub     *redact.Secrets   // of secrets
-	base      string            // base_url expanded, without a trailing slash
+	vals      []string // the variables' values, in the order of common().names
+	secrets   []string // the values of the secret variables
+	users     []string // the values of the others, any of which may name the account
+	base      string   // base_url expanded, without a trailing slash
 	http      *http.Client
 	now       func() time.Time
 	allowHTTP bool
 	lastHop   bool // redirects are not followed: see Spec.readsOutside
 }
 
+// common is what every Source of a Spec shares, built by the first
+// NewSource, so that each Source keeps only its own values.
+type common struct {
+	once      sync.Once
+	names     []string // the variables' names, sorted
+	keepExtra []string // the names of extra, sorted; nil when none
+	scheme    sync.Once
+	header    loginauth.Scheme // the HeaderScheme of a header that uses no variable
+}
+
+// common returns what the Sources of s share.
+func (s *Spec) common() *common {
+	c := s.shared
+	c.once.Do(func() {
+		c.names = sortedKeys(s.vars)
+		if len(s.extra) > 0 {
+			c.keepExtra = sortedKeys(s.extra)
+		}
+	})
+	return c
+}
+
+// scrub returns the scrubber of the secret variables' values. It is
+// built when needed: a Source keeps only the values.
+func (c *client) scrub() *redact.Secrets { return redact.NewSecrets(c.secrets...) }
+
+// val returns the value of the variable name; "" when it has none.
+func (c *client) val(name string) string {
+	if i, ok := slices.BinarySearch(c.spec.common().names, name); ok && c.vals != nil {
+		return c.vals[i]
+	}
+	return ""
+}
+
 // resolve takes the variables' values from vars and their defaults, and
 // checks the URLs they make.
 func (c *client) resolve(vars map[string]string) error {
 	s := c.spec
-	c.vals = make(map[string]string, len(s.vars))
+	names := s.common().names
+	c.vals = make([]string, len(names))
 	var missing, missingSecret []string
-	for _, n := range sortedKeys(s.vars) {
+	for i, n := range names {
 		v := s.vars[n]
 		val, ok := vars[n]
 		if (!ok || val == "") && v.def != nil {
@@ -110,7 +147,7 @@ func (c *client) resolve(vars map[string]string) error {
 			}
 			continue
 		}
-		c.vals[n] = val
+		c.vals[i] = val
 		if v.secret && val != "" {
 			c.secrets = append(c.secrets, val)
 		} else if val != "" {
@@ -118,8 +155,7 @@ func (c *client) resolve(vars map[string]string) error {
 		}
 	}
 	basicErr := c.basicSecrets()
-	c.scrub = redact.NewSecrets(c.secrets...)
-	base, baseErr := expandURL(s.baseURL, inScheme, func(n string) string { return c.vals[n] })
+	base, baseErr := expandURL(s.baseURL, inScheme, c.val)
 	c.base = strings.TrimSuffix(base, "/")
 	for _, n := range sortedKeys(vars) {
 		if _, ok := s.vars[n]; !ok {
@@ -182,13 +218,13 @@ func required(name string, missing []string, secrets bool) error {
 func (c *client) checkURL(what, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return fmt.Errorf("%s: the %s URL %q is not an absolute http or https URL", c.spec.name, what, c.scrub.String(raw))
+		return fmt.Errorf("%s: the %s URL %q is not an absolute http or https URL", c.spec.name, what, c.scrub().String(raw))
 	}
 	if u.User != nil {
 		return fmt.Errorf("%s: the %s URL holds user info (\"user:password@\"), which is not sent as credentials; use login.basic", c.spec.name, what)
 	}
 	if u.Scheme == "http" && !c.allowHTTP && !hostname.IsLoopback(u.Hostname()) {
-		return fmt.Errorf("%s: the %s URL is plain http to %s, a host that is not loopback; credentials would travel in clear text (allow it with allow_http)", c.spec.name, what, c.scrub.String(u.Host))
+		return fmt.Errorf("%s: the %s URL is plain http to %s, a host that is not loopback; credentials would travel in clear text (allow it with allow_http)", c.spec.name, what, c.scrub().String(u.Host))
 	}
 	return nil
 }
@@ -197,9 +233,9 @@ func (c *client) checkURL(what, raw string) error {
 // variables that are not secret, such as the user name.
 func (c *client) storeKey() string {
 	var account []string
-	for _, n := range sortedKeys(c.vals) {
+	for i, n := range c.spec.common().names {
 		if !c.spec.vars[n].secret {
-			account = append(account, n+"="+c.vals[n])
+			account = append(account, n+"="+c.vals[i])
 		}
 	}
 	return wire.StoreKey("jsonlogin "+c.spec.name, c.base, strings.Join(account, " "))
@@ -223,7 +259,7 @@ func (c *client) value(name string, tok *oauth2.Token) string {
 			return text(tok.Extra(strings.TrimPrefix(name, prefixExtra)))
 		}
 	}
-	return c.vals[name]
+	return c.val(name)
 }
 
 // text is an extra value in a header: a string as it is, a number or a
@@ -418,7 +454,7 @@ func (c *client) token(r *wire.Response, doc any, old *oauth2.Token) (*oauth2.To
 			b, _ := json.Marshal(v)
 			t = string(b)
 		}
-		if c.scrub.Contains(t) {
+		if c.scrub().Contains(t) {
 			return nil, r.Fail(fmt.Errorf("response value extra.%s (%s) holds the value of a secret variable, which must never be stored (read %d bytes)", n, w, len(r.Body)))
 		}
 		extra[n] = v
@@ -529,7 +565,7 @@ func (c *client) scheme() loginauth.Scheme {
 	if len(s.cookie) > 0 || len(s.query) > 0 {
 		return &scheme{c: c, refused: s.refused}
 	}
-	h := loginauth.HeaderScheme{Header: http.Header{}, IsRefused: s.refused.refused}
+	h := loginauth.HeaderScheme{IsRefused: s.refused.refused}
 	simple, tokenField := true, ""
 	for _, k := range sortedKeys(s.header) {
 		parts, _ := parseTemplate(s.header[k])
@@ -540,6 +576,9 @@ func (c *client) scheme() loginauth.Scheme {
 		switch n := len(parts); {
 		case vars:
 			if v := c.expand(s.header[k], nil); v != "" {
+				if h.Header == nil {
+					h.Header = http.Header{}
+				}
 				h.Header.Set(k, v)
 			}
 		case tokenField == "" && n == 1 && parts[0].name == nameToken:
@@ -554,6 +593,11 @@ func (c *client) scheme() loginauth.Scheme {
 	if simple && tokenField != "" {
 		if tokenField != "Authorization" {
 			h.TokenHeader = tokenField
+		}
+		if h.Header == nil { // the same for every Source of s: share it
+			sh := s.common()
+			sh.scheme.Do(func() { sh.header = h })
+			return sh.header
 		}
 		return h
 	}

@@ -47,7 +47,8 @@ type Spec struct {
 	badCredentials rules
 	lifetime       time.Duration
 	allowHTTP      bool
-	session        // cookie, query, logout and refresh.needs_valid_token
+	session                // cookie, query, logout and refresh.needs_valid_token
+	shared         *common // what its Sources share: see Spec.common
 }
 
 // variable is a declared variable.
@@ -209,7 +210,7 @@ func Parse(data []byte) (*Spec, error) {
 	if err := strictDecode("", data, &sj); err != nil {
 		return nil, err
 	}
-	s := &Spec{parsed: true, name: "jsonlogin", vars: map[string]variable{}}
+	s := &Spec{parsed: true, name: "jsonlogin", vars: map[string]variable{}, shared: &common{}}
 	if present(sj.Version) {
 		var v json.Number
 		if json.Unmarshal(sj.Version, &v) != nil || v != "1" {

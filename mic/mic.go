@@ -133,25 +133,36 @@ func NewSource(cfg Config) *loginauth.Source {
 	if refused == nil {
 		refused = DefaultRefused
 	}
+	var key string // needed only with a Store
+	if cfg.Store != nil {
+		key = wire.StoreKey("mic", c.base, cfg.Username)
+	}
 	return loginauth.New(loginauth.Config{
 		Provider: "mic",
 		Login:    c.login,
 		Refresh:  c.refresh,
 		Scheme: loginauth.HeaderScheme{
 			Header:    http.Header{"X-Api-Key": {cfg.APIKey}},
-			FromExtra: map[string]string{"identityId": "identityId"},
+			FromExtra: fromExtra,
 			IsRefused: refused,
 		},
 		Origins:         []string{cfg.BaseURL},
-		StoreKey:        wire.StoreKey("mic", c.base, cfg.Username),
+		StoreKey:        key,
 		DefaultLifetime: DefaultLifetime,
-		KeepExtra:       []string{"identityId"},
+		KeepExtra:       keepExtra,
 		Secrets:         redact.Values(cfg, secretFields...),
 		Users:           []string{cfg.Username},
 		Options:         cfg.Options,
 		Err:             cfg.check(),
 	})
 }
+
+// The Extra field of a token that its Scheme sends, and that a Store
+// keeps: the same for every Source, so shared. Never modified.
+var (
+	fromExtra = map[string]string{"identityId": "identityId"}
+	keepExtra = []string{"identityId"}
+)
 
 // client makes the login and refresh calls of one Config.
 type client struct {

@@ -137,12 +137,17 @@ func (c *Config) check() error {
 	return wire.RequiredSecret("xano", "Password", c.Password)
 }
 
+// bearer is loginauth.BearerScheme as a Scheme, converted once, so that
+// the Sources that send the token in Authorization share it.
+var bearer loginauth.Scheme = loginauth.BearerScheme
+
 // scheme returns how requests carry the token: as "Bearer <token>" in the
 // header field that AuthHeader names.
-func (c *Config) scheme() loginauth.HeaderScheme {
+func (c *Config) scheme() loginauth.Scheme {
 	s := loginauth.BearerScheme
 	switch h := http.CanonicalHeaderKey(c.AuthHeader); h {
 	case "", "Authorization":
+		return bearer
 	case AuthorizationHeader, AuthorizationOnlyHeader:
 		s.TokenHeader = AuthorizationHeader
 		s.Header = http.Header{AuthorizationOnlyHeader: {"true"}}
@@ -168,7 +173,7 @@ func fieldName(s string) bool {
 // error that names it.
 func NewSource(cfg Config) *loginauth.Source {
 	c := newClient(cfg)
-	return c.source(c.login)
+	return c.source(cfg, c.login)
 }
 
 // Signup creates the account cfg.Email with cfg.Password and the given
@@ -193,7 +198,7 @@ func Signup(ctx context.Context, cfg Config, name string) (*loginauth.Source, er
 	// The Source's first login hands out the signup token; later ones log in.
 	var first atomic.Pointer[oauth2.Token]
 	first.Store(tok)
-	src := c.source(func(ctx context.Context) (*oauth2.Token, error) {
+	src := c.source(cfg, func(ctx context.Context) (*oauth2.Token, error) {
 		if t := first.Swap(nil); t != nil {
 			return t, nil
 		}
@@ -207,29 +212,37 @@ func Signup(ctx context.Context, cfg Config, name string) (*loginauth.Source, er
 	return src, nil
 }
 
-// client makes the login and signup calls of one Config.
+// client makes the login and signup calls of one Config. It keeps only
+// what they need, as every Source keeps its client.
 type client struct {
-	cfg  Config
-	base string // BaseURL without a trailing slash
-	http *http.Client
+	email, password, tokenField string
+	base                        string // BaseURL without a trailing slash
+	http                        *http.Client
+	now                         func() time.Time // the Source's clock, for Retry-After dates
 }
 
 func newClient(cfg Config) *client {
-	return &client{cfg: cfg, base: wire.Base(cfg.BaseURL), http: wire.Client(cfg.HTTPClient)}
+	return &client{email: cfg.Email, password: cfg.Password, tokenField: cfg.TokenField, base: wire.Base(cfg.BaseURL), http: wire.Client(cfg.HTTPClient), now: cfg.Now}
 }
 
-func (c *client) source(login loginauth.LoginFunc) *loginauth.Source {
+// source returns the Source of cfg that logs in with login. The store
+// key is built only for a Store.
+func (c *client) source(cfg Config, login loginauth.LoginFunc) *loginauth.Source {
+	var key string
+	if cfg.Store != nil {
+		key = wire.StoreKey("xano", c.base, cfg.Email)
+	}
 	return loginauth.New(loginauth.Config{
 		Provider:        "xano",
 		Login:           login,
-		Scheme:          c.cfg.scheme(),
-		Origins:         []string{c.cfg.BaseURL},
-		StoreKey:        wire.StoreKey("xano", c.base, c.cfg.Email),
+		Scheme:          cfg.scheme(),
+		Origins:         []string{cfg.BaseURL},
+		StoreKey:        key,
 		DefaultLifetime: DefaultLifetime,
-		Secrets:         redact.Values(c.cfg, secretFields...),
-		Users:           []string{c.cfg.Email},
-		Options:         c.cfg.Options,
-		Err:             c.cfg.check(),
+		Secrets:         redact.Values(cfg, secretFields...),
+		Users:           []string{cfg.Email},
+		Options:         cfg.Options,
+		Err:             cfg.check(),
 	})
 }
 
@@ -237,12 +250,12 @@ func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
 	body := struct {
 		Email    string `json:"email"`
 		Password string `json:"password"`
-	}{c.cfg.Email, c.cfg.Password}
+	}{c.email, c.password}
 	return c.call(ctx, "login", LoginPath, body)
 }
 
 func (c *client) call(ctx context.Context, op, path string, body any) (*oauth2.Token, error) {
-	r, err := wire.Do(ctx, wire.Call{Provider: "xano", Op: op, Client: c.http, URL: c.base + path, Body: body, Now: c.cfg.Now})
+	r, err := wire.Do(ctx, wire.Call{Provider: "xano", Op: op, Client: c.http, URL: c.base + path, Body: body, Now: c.now})
 	if err != nil {
 		return nil, err
 	}
@@ -272,8 +285,8 @@ func (c *client) token(r *wire.Response) (string, error) {
 		return "", r.Fail(fmt.Errorf("response is a JSON %s, not an object (read %d bytes)", kind(raw), len(r.Body)))
 	}
 	names := tokenFields
-	if c.cfg.TokenField != "" {
-		names = []string{c.cfg.TokenField}
+	if c.tokenField != "" {
+		names = []string{c.tokenField}
 	}
 	for _, n := range names {
 		var s string

@@ -153,17 +153,21 @@ func (c *Config) check() error {
 // every call of the Source fails with an error that names it.
 func NewSource(cfg Config) *loginauth.Source {
 	base := wire.Base(cfg.BaseURL)
-	c := &client{cfg: cfg, url: base + AuthenticatePath, http: wire.Client(cfg.HTTPClient)}
-	refused := cfg.Refused
-	if refused == nil {
-		refused = DefaultRefused
+	c := &client{username: cfg.Username, secretKey: cfg.SecretKey, url: base + AuthenticatePath, http: wire.Client(cfg.HTTPClient), now: cfg.Now}
+	scheme := defaultScheme
+	if cfg.Refused != nil {
+		scheme = loginauth.HeaderScheme{Prefix: "Bearer", IsRefused: cfg.Refused}
+	}
+	var key string // needed only with a Store
+	if cfg.Store != nil {
+		key = wire.StoreKey("xpay", base, cfg.Username)
 	}
 	return loginauth.New(loginauth.Config{
 		Provider:        "xpay",
 		Login:           c.login,
-		Scheme:          loginauth.HeaderScheme{Prefix: "Bearer", IsRefused: refused},
+		Scheme:          scheme,
 		Origins:         []string{cfg.BaseURL},
-		StoreKey:        wire.StoreKey("xpay", base, cfg.Username),
+		StoreKey:        key,
 		DefaultLifetime: DefaultLifetime,
 		Secrets:         redact.Values(cfg, secretFields...),
 		Users:           []string{cfg.Username},
@@ -172,11 +176,18 @@ func NewSource(cfg Config) *loginauth.Source {
 	})
 }
 
-// client makes the login calls of one Config.
+// defaultScheme is the scheme of a Config without Refused, made once, so
+// that every such Source shares it.
+var defaultScheme loginauth.Scheme = loginauth.HeaderScheme{Prefix: "Bearer", IsRefused: DefaultRefused}
+
+// client makes the login calls of one Config. It keeps only what they
+// need, as every Source keeps its client.
 type client struct {
-	cfg  Config
-	url  string // of the login endpoint
-	http *http.Client
+	username  string
+	secretKey string
+	url       string // of the login endpoint
+	http      *http.Client
+	now       func() time.Time // the Source's clock, for Retry-After dates
 }
 
 // envelope is an xPay answer: a success or an error.
@@ -203,12 +214,12 @@ func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
 		Op:       "login",
 		Client:   c.http,
 		URL:      c.url,
-		Now:      c.cfg.Now,
+		Now:      c.now,
 		Body: struct {
 			Username  string `json:"username"`
 			SecretKey string `json:"secretKey"`
 			IsAPI     bool   `json:"isAPI"`
-		}{c.cfg.Username, c.cfg.SecretKey, true},
+		}{c.username, c.secretKey, true},
 	})
 	if err != nil {
 		return nil, err
