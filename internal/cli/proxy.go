@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/hostname"
 	"github.com/loginauth/loginauth/internal/proxy"
 )
 
@@ -24,6 +26,12 @@ type proxyFlags struct {
 	passCookies     bool
 	shutdownTimeout time.Duration
 	verbose         bool
+	acceptHosts     stringList
+	allowOrigins    stringList
+	maxBuffered     int64
+	bodyTimeout     time.Duration
+	streamIdle      time.Duration
+	maxIdleConns    int
 }
 
 func init() {
@@ -76,6 +84,16 @@ the redisstore module) share one login.
 			fs.boolFlag(&f.passCookies, "pass-cookies", "", "pass the clients' Cookie and the API's Set-Cookie fields (removed by default: every client shares the account's session)")
 			fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT or SIGTERM, wait this `DURATION` at most for the requests in flight")
 			fs.def("shutdown-timeout", "")
+			fs.varFlag(&f.acceptHosts, "accept-host", "", "also accept requests whose Host is `NAME` (any port; repeatable); others get 421. localhost, 127.0.0.1, [::1] and the --listen host are always accepted")
+			fs.varFlag(&f.allowOrigins, "allow-origin", "", "let web pages of `ORIGIN`, such as https://app.example.com, use the proxy (exact match; repeatable; never null); other pages get 403")
+			fs.Int64Var(&f.maxBuffered, "max-buffered", proxy.DefaultMaxBuffered, "hold at most `BYTES` of request bodies for re-sends across all requests at once; past it, a body streams without a re-send")
+			fs.def("max-buffered", "")
+			fs.DurationVar(&f.bodyTimeout, "body-timeout", proxy.DefaultBodyTimeout, "a body of up to --max-replay bytes must arrive within `DURATION`, or the request gets 408")
+			fs.def("body-timeout", "")
+			fs.DurationVar(&f.streamIdle, "stream-idle-timeout", proxy.DefaultStreamIdleTimeout, "a larger body that streams is cut when no byte arrives for `DURATION`")
+			fs.def("stream-idle-timeout", "")
+			fs.IntVar(&f.maxIdleConns, "max-idle-conns", proxy.DefaultMaxIdleConns, "keep up to `N` idle connections to the API for reuse")
+			fs.def("max-idle-conns", "")
 			fs.boolFlag(&f.verbose, "verbose", "v", "log each request on stderr (method, path, status, duration, re-sent or not) and the library's debug log; never a credential")
 			af.register(fs, secretAtHand)
 			return func(ctx context.Context, c *cli, pos []string) error {
@@ -92,8 +110,21 @@ func (c *cli) proxy(ctx context.Context, f *proxyFlags, af *accountFlags, pos []
 	if f.maxReplay < 0 {
 		return usagef("--max-replay %d: want a number of bytes, 0 or more", f.maxReplay)
 	}
-	if f.shutdownTimeout <= 0 {
-		return usagef("--shutdown-timeout %v: want a positive duration", f.shutdownTimeout)
+	for _, d := range []struct {
+		name string
+		d    time.Duration
+	}{{"shutdown-timeout", f.shutdownTimeout}, {"body-timeout", f.bodyTimeout}, {"stream-idle-timeout", f.streamIdle}} {
+		if d.d <= 0 {
+			return usagef("--%s %v: want a positive duration", d.name, d.d)
+		}
+	}
+	if f.maxBuffered <= 0 || f.maxIdleConns <= 0 {
+		return usagef("--max-buffered and --max-idle-conns: want a positive number")
+	}
+	for _, o := range f.allowOrigins {
+		if err := proxy.CheckOrigin(o); err != nil {
+			return usagef("--allow-origin: %v", err)
+		}
 	}
 	inbound, err := readInboundToken(f.inboundFile)
 	if err != nil {
@@ -121,18 +152,28 @@ func (c *cli) proxy(ctx context.Context, f *proxyFlags, af *accountFlags, pos []
 	if f.verbose {
 		level = slog.LevelDebug
 	}
-	logger := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: plainNames(a.p)}))
 	src := a.source(af, loginauth.Options{Logger: logger, LoginTimeout: af.timeout})
 	maxReplay := f.maxReplay
 	if maxReplay == 0 {
 		maxReplay = -1 // proxy.Config's "keep none"; its 0 is the default
 	}
 	cfg := proxy.Config{
-		Source:       src,
-		BaseURL:      base,
-		MaxReplay:    maxReplay,
-		InboundToken: inbound,
-		PassCookies:  f.passCookies,
+		Source:            src,
+		BaseURL:           base,
+		MaxReplay:         maxReplay,
+		InboundToken:      inbound,
+		PassCookies:       f.passCookies,
+		AcceptHosts:       append(proxy.ListenHosts(lc.Addr), f.acceptHosts...),
+		AllowOrigins:      f.allowOrigins,
+		MaxBuffered:       f.maxBuffered,
+		BodyTimeout:       f.bodyTimeout,
+		StreamIdleTimeout: f.streamIdle,
+		MaxIdleConns:      f.maxIdleConns,
+		NoCredentials:     noCredentialsAdvice(a.p, af.spec),
+		// The proxy's warnings and the ends of upgraded connections
+		// always reach stderr.
+		Logger: slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	}
 	if f.verbose {
 		cfg.AccessLog = logger
@@ -147,6 +188,9 @@ func (c *cli) proxy(ctx context.Context, f *proxyFlags, af *accountFlags, pos []
 	}
 	fmt.Fprintf(c.stderr, "loginauth proxy: listening on %s for %s; health at %s, stats at %s; stop it with Ctrl-C\n",
 		srv.URL(), a.who(), proxy.HealthPath, proxy.StatsPath)
+	if host, _, _ := net.SplitHostPort(srv.Addr()); !hostname.IsLoopback(host) {
+		fmt.Fprintln(c.stderr, "loginauth proxy: clients that reach it by a name or an address other than the listen address need --accept-host NAME (others get 421)")
+	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve() }()
 	select {

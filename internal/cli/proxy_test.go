@@ -211,7 +211,7 @@ func TestProxyOneLogin(t *testing.T) {
 	is.Equal(st.Requests, int64(20)) // each forwarded once
 	status, body := send(t, c, "GET", p.url+"/_loginauth/stats", "")
 	is.Equal(status, 200)                          // body
-	is.True(strings.Contains(body, `"Logins":1,`)) // the Source's counters: body
+	is.True(strings.Contains(body, `"logins":1,`)) // the Source's counters: body
 	is.Equal(f.stats(t).Requests, int64(20))       // the proxy's own path is not forwarded
 	const line = `msg="loginauth proxy: request" method=GET path=/auth/me status=200`
 	out := p.logged(func(out string) bool { return strings.Count(out, line) >= 20 })
@@ -505,4 +505,74 @@ func TestProxySharedFileStore(t *testing.T) {
 	wg.Wait()
 	is.Equal(ok.Load(), int32(20))        // all answered
 	is.Equal(f.stats(t).Logins, int64(1)) // two processes, one token cache: one login
+}
+
+func TestProxyRefusesWebPages(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f := startFake(t, "xano")
+	const app = "https://app.example.com"
+	p := startProxy(t, f.account(t, cache(t), false), f.secrets(), "xano", "--allow-origin", app, "--accept-host", "api-proxy.test")
+	c := client(t, nil)
+	hostReq := func(host string, header ...string) (int, string, http.Header) {
+		req, _ := http.NewRequest("GET", p.url+"/auth/me", nil)
+		req.Host = host
+		for _, h := range header {
+			k, v, _ := strings.Cut(h, ":")
+			req.Header.Set(k, strings.TrimSpace(v))
+		}
+		resp, err := c.Do(req)
+		is.NoErr(err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Header
+	}
+	own := strings.TrimPrefix(p.url, "http://")
+	for _, tc := range []struct {
+		host   string
+		header []string
+		status int
+		says   string
+	}{
+		{own, []string{"Origin: https://evil.example", "Sec-Fetch-Site: cross-site"}, 403, "--allow-origin"},
+		{own, []string{"Sec-Fetch-Site: cross-site"}, 403, "--allow-origin"},
+		{own, []string{"Origin: null"}, 403, "never null"},
+		{"rebind.evil.example:8787", nil, 421, "--accept-host"},
+		{own, nil, 200, "alice@example.test"},
+		{"API-Proxy.test:1234", nil, 200, "alice@example.test"},
+		{own, []string{"Origin: " + app, "Sec-Fetch-Site: cross-site"}, 200, "alice@example.test"},
+	} {
+		status, body, h := hostReq(tc.host, tc.header...)
+		is.Equal(status, tc.status)              // tc
+		is.True(strings.Contains(body, tc.says)) // body
+		if len(tc.header) > 0 && strings.Contains(tc.header[0], app) {
+			is.Equal(h.Get("Access-Control-Allow-Origin"), app) // the allowed origin may read the answer
+		}
+	}
+	// A text/plain form POST, which a page sends with no preflight.
+	status, _ := send(t, c, "POST", p.url+"/auth/me", "payout=1", "Content-Type: text/plain", "Origin: https://evil.example", "Sec-Fetch-Site: cross-site")
+	is.Equal(status, 403)
+	// A preflight of the allowed origin, answered by the proxy.
+	req, _ := http.NewRequest("OPTIONS", p.url+"/auth/me", nil)
+	req.Header.Set("Origin", app)
+	req.Header.Set("Access-Control-Request-Method", "DELETE")
+	req.Header.Set("Access-Control-Request-Private-Network", "true")
+	resp, err := c.Do(req)
+	is.NoErr(err)
+	resp.Body.Close()
+	is.Equal(resp.StatusCode, 204)                                            // resp
+	is.Equal(resp.Header.Get("Access-Control-Allow-Methods"), "DELETE")       // resp
+	is.Equal(resp.Header.Get("Access-Control-Allow-Private-Network"), "true") // resp
+
+	is.Equal(f.stats(t).Requests, int64(3)) // only the three accepted requests reached the API
+	_, stats := send(t, c, "GET", p.url+"/_loginauth/stats", "")
+	is.True(strings.Contains(stats, `"refused_host":1,`))   // stats
+	is.True(strings.Contains(stats, `"refused_origin":4,`)) // stats
+	out := p.logged(func(out string) bool { return strings.Contains(out, "host=rebind.evil.example:8787") })
+	is.True(strings.Contains(out, `level=WARN msg="loginauth proxy: request refused: Forbidden" origin=https://evil.example`)) // out
+	is.True(strings.Contains(out, `level=WARN msg="loginauth proxy: request refused: Misdirected Request" host=rebind.evil.example:8787`))
+
+	r := run(t, nil, "", nil, "proxy", "xano", "--allow-origin", "null")
+	is.Equal(r.code, 2)                         // null cannot be allowed: r
+	is.True(strings.Contains(r.stderr, "null")) // r
 }

@@ -23,7 +23,8 @@ import (
 //	GET  /stream   server-sent events: one, then two once release is closed
 //	GET  /slow     says it entered, then answers "done" once release is closed
 //	GET  /cookie   sets a sessionid cookie and answers the Cookie it got
-//	GET  /headers  answers the header fields it got, one "Name: value" a line
+//	ANY  /headers  answers the header fields it got, one "Name: value" a line,
+//	               with Access-Control-Allow-Origin: *
 //
 // Every other path goes to the fake. Its URL is the base URL of the
 // tests' Sources and proxies.
@@ -101,7 +102,10 @@ func newAPI(t testing.TB) *api {
 		http.SetCookie(w, &http.Cookie{Name: "sessionid", Value: "shared-session"})
 		io.WriteString(w, r.Header.Get("Cookie"))
 	})
-	mux.HandleFunc("GET /headers", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/headers", func(w http.ResponseWriter, r *http.Request) {
+		// As many token APIs do: any page may read the answer.
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Access-Control-Expose-Headers", "*")
 		for k, vs := range r.Header {
 			for _, v := range vs {
 				io.WriteString(w, k+": "+v+"\n")

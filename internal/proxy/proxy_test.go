@@ -143,7 +143,7 @@ func TestLargeBodyStreams(t *testing.T) {
 		p, err := New(Config{Source: src, BaseURL: a.front.URL, Transport: loginauthtest.HandlerTransport{Handler: a.handler}, MaxReplay: limit})
 		is.NoErr(err)
 		pr, pw := io.Pipe()
-		req, _ := http.NewRequest("POST", "http://proxy/upload", pr)
+		req, _ := http.NewRequest("POST", "http://localhost/upload", pr)
 		req.ContentLength = 4 * limit
 		done := make(chan int)
 		go func() {
