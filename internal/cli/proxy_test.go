@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -575,4 +576,45 @@ func TestProxyRefusesWebPages(t *testing.T) {
 	r := run(t, nil, "", nil, "proxy", "xano", "--allow-origin", "null")
 	is.Equal(r.code, 2)                         // null cannot be allowed: r
 	is.True(strings.Contains(r.stderr, "null")) // r
+}
+
+// rawSend writes req on a new connection to the proxy and returns the
+// response's status and body: for request-targets that an HTTP client
+// would clean or refuse.
+func rawSend(t *testing.T, p *proxyProc, req string) (int, string) {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(p.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestProxyDotSegmentsRefused(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f := startFake(t, "xano") // its base URL has a path: /api:test
+	p := startProxy(t, f.account(t, cache(t), false), f.secrets(), "xano")
+	for _, target := range []string{"/../api:other/auth/me", "/%2e%2e/api:other/auth/me", "/..%2fapi:other%2fauth/me", "/%252e%252e/x", `/..\api:other\auth\me`, "/auth/..;/me"} {
+		status, body := rawSend(t, p, "GET "+target+" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+		is.Equal(status, 400)                   // target
+		is.True(strings.Contains(body, "'..'")) // says why: body
+	}
+	st := f.stats(t)
+	is.Equal(st.Logins+st.Requests, int64(0)) // nothing reached the API
+	status, body := send(t, client(t, nil), "GET", p.url+"/auth/me", "")
+	is.Equal(status, 200)                                 // a plain path is forwarded
+	is.True(strings.Contains(body, "alice@example.test")) // body
+	_, stats := send(t, client(t, nil), "GET", p.url+"/_loginauth/stats", "")
+	is.True(strings.Contains(stats, `"refused_path":6,`)) // stats
 }
