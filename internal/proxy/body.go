@@ -67,7 +67,7 @@ func (p *Proxy) readBody(w http.ResponseWriter, r *http.Request) (done func(), e
 	}
 	rc := http.NewResponseController(w)
 	deadline := rc.SetReadDeadline(time.Now().Add(p.cfg.BodyTimeout)) == nil
-	buf, err := readAllLimit(r.Body, make([]byte, 0, min(want, 64<<10)), want)
+	buf, err := readAllLimit(r.Body, r.ContentLength, want)
 	if deadline {
 		rc.SetReadDeadline(time.Time{})
 	}
@@ -101,9 +101,14 @@ func (p *Proxy) readBody(w http.ResponseWriter, r *http.Request) (done func(), e
 
 func nop() {}
 
-// readAllLimit appends to buf what r gives, up to limit bytes.
-func readAllLimit(r io.Reader, buf []byte, limit int64) ([]byte, error) {
-	b := bytes.NewBuffer(buf)
+// readAllLimit reads a body of length n (-1: unknown), up to limit bytes.
+func readAllLimit(r io.Reader, n, limit int64) ([]byte, error) {
+	if n >= 0 {
+		buf := make([]byte, n)
+		_, err := io.ReadFull(r, buf)
+		return buf, err
+	}
+	var b bytes.Buffer
 	_, err := b.ReadFrom(io.LimitReader(r, limit))
 	return b.Bytes(), err
 }

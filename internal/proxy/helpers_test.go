@@ -21,6 +21,7 @@ import (
 //	POST /upload   counts the bytes of the body as they arrive
 //	GET  /early    answers 103 Early Hints, then 200
 //	GET  /stream   server-sent events: one, then two once release is closed
+//	GET  /chunks   a body of unknown length: "one;", then "two;" once release is closed
 //	GET  /slow     says it entered, then answers "done" once release is closed
 //	GET  /cookie   sets a sessionid cookie and answers the Cookie it got
 //	ANY  /headers  answers the header fields it got, one "Name: value" a line,
@@ -82,6 +83,20 @@ func newAPI(t testing.TB) *api {
 			return
 		}
 		io.WriteString(w, "data: two\n\n")
+	})
+	mux.HandleFunc("GET /chunks", func(w http.ResponseWriter, r *http.Request) {
+		if !a.authorize(w, r) {
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		io.WriteString(w, "one;")
+		http.NewResponseController(w).Flush()
+		select {
+		case <-a.release:
+		case <-r.Context().Done():
+			return
+		}
+		io.WriteString(w, "two;")
 	})
 	mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
 		if !a.authorize(w, r) {
