@@ -618,3 +618,42 @@ func TestProxyDotSegmentsRefused(t *testing.T) {
 	_, stats := send(t, client(t, nil), "GET", p.url+"/_loginauth/stats", "")
 	is.True(strings.Contains(stats, `"refused_path":6,`)) // stats
 }
+
+func TestProxyRevokedWithoutSecret(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f, bare := loggedIn(t, "xano") // a stored token, no password at hand
+	p := startProxy(t, bare, f.secrets(), "xano")
+	c := client(t, nil)
+	status, _ := send(t, c, "GET", p.url+"/auth/me", "")
+	is.Equal(status, 200) // the stored token
+	f.control(t, "POST", "revoke")
+	for range 3 {
+		status, body := send(t, c, "GET", p.url+"/auth/me", "")
+		is.Equal(status, 503)                                         // the API was reached; no credentials: body
+		is.True(strings.Contains(body, "refused the stored token"))   // body
+		is.True(strings.Contains(body, "run 'loginauth login xano'")) // the fix: body
+		is.True(strings.Contains(body, "XANO_PASSWORD"))              // or the password at hand: body
+		is.True(!strings.Contains(body, "Config."))                   // never a library name: body
+	}
+	status, body := send(t, c, "GET", p.url+"/_loginauth/health", "")
+	is.Equal(status, 503)                                         // body
+	is.True(strings.Contains(body, `"reason":"no credentials"`))  // body
+	is.True(strings.Contains(body, "run 'loginauth login xano'")) // health says the same: body
+	out := p.logged(func(out string) bool { return strings.Contains(out, "level=WARN") })
+	is.Equal(strings.Count(out, "level=WARN"), 1)                // logged once, without -v: out
+	is.True(strings.Contains(out, "run 'loginauth login xano'")) // out
+	is.True(!strings.Contains(out, "Config."))                   // out
+
+	// From a description: the fix names it.
+	file := filepath.Join(t.TempDir(), "mine.json")
+	is.NoErr(os.WriteFile(file, spec(t, "myxano"), 0o600))
+	env := f.account(t, cache(t), true)
+	r := run(t, env, f.env["XANO_PASSWORD"]+"\n", f.secrets(), "login", "--spec", file, "--password-stdin")
+	is.Equal(r.code, 0) // r
+	p = startProxy(t, map[string]string{"LOGINAUTH_CACHE_DIR": env["LOGINAUTH_CACHE_DIR"]}, f.secrets(), "--spec", file)
+	f.control(t, "POST", "revoke")
+	status, body = send(t, c, "GET", p.url+"/auth/me", "")
+	is.Equal(status, 503)                                                    // body
+	is.True(strings.Contains(body, "run 'loginauth login --spec "+file+"'")) // body
+}

@@ -35,6 +35,7 @@ const (
 	ReasonBackoff        = "backoff"         // a login failed lately, and the next may not start yet
 	ReasonTimeout        = "timeout"         // no token within the health timeout
 	ReasonLoginFailed    = "login failed"    // any other failure of the login
+	ReasonNoCredentials  = "no credentials"  // no usable token, and no secret to log in with: see [Config.NoCredentials]
 )
 
 // Health is the JSON body of a [HealthPath] answer.
@@ -80,6 +81,9 @@ func (p *Proxy) health(w http.ResponseWriter, r *http.Request) {
 		hl.RetryAt = &be.Until
 	}
 	switch {
+	case errors.Is(err, loginauth.ErrNoCredentials):
+		hl.Reason, hl.Error = ReasonNoCredentials, p.noCredentials()
+		p.warnNoCredentials(r)
 	case errors.As(err, &le) && le.BadCredentials:
 		hl.Reason = ReasonBadCredentials
 	case be != nil:
