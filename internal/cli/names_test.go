@@ -33,4 +33,3 @@ func TestPlainNames(t *testing.T) {
 	is.True(strings.Contains(log.String(), "the email (XANO_EMAIL or --email)")) // log
 	is.True(!strings.Contains(log.String(), "Config."))                          // log
 }
-

@@ -18,7 +18,7 @@ import (
 // each of which takes the Crux token as the fake's own endpoints do:
 //
 //	POST /echo     reads the body, counts it, then answers it back (401 to a bad token)
-//	POST /upload   counts the bytes of the body as they arrive
+//	POST /upload   counts the bytes of the body as they arrive (400 when it fails)
 //	GET  /early    answers 103 Early Hints, then 200
 //	GET  /stream   server-sent events: one, then two once release is closed
 //	GET  /chunks   a body of unknown length: "one;", then "two;" once release is closed
@@ -37,8 +37,10 @@ type api struct {
 	echoes  atomic.Int64 // bodies read by /echo
 	echoLen atomic.Int64 // length of the last body read by /echo
 	read    atomic.Int64 // bytes read so far by /upload
-	entered chan struct{}
-	release chan struct{}
+	// uploadErr, if set, gets the error of reading a body of /upload.
+	uploadErr func(error)
+	entered   chan struct{}
+	release   chan struct{}
 }
 
 func newAPI(t testing.TB) *api {
@@ -59,7 +61,13 @@ func newAPI(t testing.TB) *api {
 		}
 	})
 	mux.HandleFunc("POST /upload", func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(countWriter{&a.read}, r.Body)
+		if _, err := io.Copy(countWriter{&a.read}, r.Body); err != nil {
+			if a.uploadErr != nil {
+				a.uploadErr(err)
+			}
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
 		a.authorize(w, r)
 	})
 	mux.HandleFunc("GET /early", func(w http.ResponseWriter, r *http.Request) {

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -348,12 +347,30 @@ func (p *Proxy) inboundOK(r *http.Request) bool {
 // X-Forwarded fields already.
 func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	pr.SetURL(p.base) // also clears Out.Host, so that the Transport sees its own origin
-	for _, k := range p.strip {
-		pr.Out.Header.Del(k)
-	}
+	names := p.strip
 	if p.askSource {
-		for _, k := range p.cfg.Source.CredentialHeaders() {
-			pr.Out.Header.Del(k)
+		names = append(names[:len(names):len(names)], p.cfg.Source.CredentialHeaders()...)
+	}
+	stripHeaders(pr.Out.Header, names)
+}
+
+// stripHeaders removes the fields of h that are named in names, and those
+// whose name equals one of names once "_" is read as "-", ignoring case:
+// CGI-style back ends (PHP, Django, Rack) read X_Session as X-Session.
+func stripHeaders(h http.Header, names []string) {
+	for _, k := range names {
+		h.Del(k)
+	}
+	for k := range h {
+		if !strings.Contains(k, "_") {
+			continue
+		}
+		dashed := strings.ReplaceAll(k, "_", "-")
+		for _, name := range names {
+			if strings.EqualFold(dashed, name) {
+				delete(h, k)
+				break
+			}
 		}
 	}
 }
@@ -395,9 +412,6 @@ func (p *Proxy) errorHandler(w http.ResponseWriter, r *http.Request, err error) 
 	case errors.Is(err, loginauth.ErrNoCredentials):
 		p.warnNoCredentials(r)
 		clientError(w, http.StatusServiceUnavailable, "no credentials: "+p.noCredentials())
-	case errors.Is(err, os.ErrDeadlineExceeded) && r.Body != nil && r.Body != http.NoBody:
-		p.stats.bodyTimeouts.Add(1)
-		clientError(w, http.StatusRequestTimeout, fmt.Sprintf("the request body stalled for %v", p.cfg.StreamIdleTimeout))
 	case errors.As(err, &be):
 		if d := time.Until(be.Until); d > 0 {
 			w.Header().Set("Retry-After", fmt.Sprint(int(d.Seconds())+1))

@@ -211,6 +211,7 @@ func TestInboundCredentialsReplaced(t *testing.T) {
 		status, got := do(t, "GET", u+"/headers", "", http.Header{
 			"Authorization": {"Bearer forged"}, "Identityid": {"forged"}, "X-Api-Key": {"forged"},
 			"Cookie": {"sessionid=forged"}, "Proxy-Authorization": {"Bearer forged"},
+			"X_api_key": {"forged"}, "X_Api-KEY": {"forged"}, "AUTHORIZATION": {"forged"},
 		})
 		is.Equal(status, http.StatusOK)           // relayed
 		is.True(!strings.Contains(got, "forged")) // no inbound credential reached the API
@@ -242,9 +243,14 @@ func TestInboundCredentialsReplacedOfAnyScheme(t *testing.T) {
 	u := serve(t, Config{Source: src, BaseURL: a.front.URL}) // not the Source's origin: credentials withheld
 	_, err := src.Token()
 	is.NoErr(err)
-	status, got := do(t, "GET", u+"/headers", "", http.Header{"X-Custom-Token": {"forged"}})
+	status, got := do(t, "GET", u+"/headers", "", http.Header{
+		"X-Custom-Token": {"forged"},
+		"X_custom_token": {"forged"}, "X-custom_TOKEN": {"forged"}, // as a CGI-style back end reads them
+		"Authorization_": {"kept"}, "X_custom_token_id": {"kept"}, // other names
+	})
 	is.Equal(status, http.StatusOK)           // relayed
-	is.True(!strings.Contains(got, "forged")) // without the client's credential field
+	is.True(!strings.Contains(got, "forged")) // without the client's credential fields, however spelt
+	is.Equal(strings.Count(got, "kept"), 2)   // other fields pass
 }
 
 // rawRequest writes req on a connection to the proxy at u and returns
