@@ -6,6 +6,7 @@
 //	                                  GET and POST /api:b/x with "Authorization: Bearer bench-token"
 //	proxybench bare ADDR UPSTREAM     a bare ReverseProxy that sets that header
 //	proxybench run [flags] NAME=URL…  interleaved rounds of load against each URL
+//	proxybench flood ADDR N HOLD      N uploads of 1 MiB that stall one byte short, held HOLD
 //
 // Servers print "listening on ADDR" once they listen.
 package main
@@ -46,6 +47,8 @@ func main() {
 		err = bare(os.Args[2], os.Args[3])
 	case "run":
 		err = run(os.Args[2:])
+	case "flood":
+		err = flood(os.Args[2], os.Args[3], os.Args[4])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -274,4 +277,46 @@ func med(v []float64) float64 {
 
 func dur(ns float64) string {
 	return time.Duration(ns).Round(10 * time.Microsecond).String()
+}
+
+// flood opens n connections to addr, sends on each a POST of 1 MiB but
+// its last byte, and holds them for hold.
+func flood(addr, n, hold string) error {
+	var count int
+	fmt.Sscan(n, &count)
+	d, err := time.ParseDuration(hold)
+	if err != nil {
+		return err
+	}
+	const size = 1 << 20
+	chunk := bytes.Repeat([]byte("x"), 64<<10)
+	var wg sync.WaitGroup
+	var sent atomic.Int64
+	conns := make([]net.Conn, count)
+	for i := range count {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return err
+		}
+		conns[i] = c
+		wg.Go(func() {
+			fmt.Fprintf(c, "POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n", size)
+			left := size - 1
+			for left > 0 {
+				k := min(left, len(chunk))
+				if _, err := c.Write(chunk[:k]); err != nil {
+					return
+				}
+				left -= k
+			}
+			sent.Add(1)
+		})
+	}
+	wg.Wait()
+	fmt.Printf("%d of %d uploads sent all but their last byte; holding them %v\n", sent.Load(), count, d)
+	time.Sleep(d)
+	for _, c := range conns {
+		c.Close()
+	}
+	return nil
 }

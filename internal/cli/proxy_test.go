@@ -657,3 +657,75 @@ func TestProxyRevokedWithoutSecret(t *testing.T) {
 	is.Equal(status, 503)                                                    // body
 	is.True(strings.Contains(body, "run 'loginauth login --spec "+file+"'")) // body
 }
+
+// echoAPI is a Xano-like API whose /ws switches to an echo protocol.
+func echoAPI(t *testing.T) map[string]string {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api:t/auth/login", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"authToken":"tok-ws"}`)
+	})
+	mux.HandleFunc("GET /api:t/ws", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok-ws" {
+			http.Error(w, "{}", http.StatusUnauthorized)
+			return
+		}
+		c, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+		io.Copy(c, brw)
+	})
+	s := httptest.NewServer(mux)
+	t.Cleanup(s.Close)
+	return map[string]string{"XANO_BASE_URL": s.URL + "/api:t", "XANO_EMAIL": "ws@example.test", "XANO_PASSWORD": "ws-pass-5d1c", "LOGINAUTH_CACHE_DIR": cache(t)}
+}
+
+func TestProxyUpgradedOnSIGTERM(t *testing.T) {
+	t.Parallel()
+	env := echoAPI(t)
+	for _, cut := range []bool{false, true} {
+		is := is.New(t)
+		p := startProxy(t, env, []string{"ws-pass-5d1c", "tok-ws"}, "xano", "--shutdown-timeout", map[bool]string{false: "30s", true: "200ms"}[cut])
+		c, err := net.Dial("tcp", strings.TrimPrefix(p.url, "http://"))
+		is.NoErr(err)
+		io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+		br := bufio.NewReader(c)
+		resp, err := http.ReadResponse(br, nil)
+		is.NoErr(err)
+		is.Equal(resp.StatusCode, 101) // upgraded
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		io.WriteString(c, "ping")
+		got := make([]byte, 4)
+		_, err = io.ReadFull(br, got)
+		is.NoErr(err)
+		is.Equal(string(got), "ping") // still served after SIGTERM
+		if !cut {
+			c.Close()
+			is.Equal(p.stop(t), 0) // drained: p.out
+			is.True(strings.Contains(p.out.String(), `msg="loginauth proxy: upgraded connection ended" path=/ws protocol=echo`))
+			is.True(strings.Contains(p.out.String(), "cut=false")) // p.out
+			continue
+		}
+		_, err = br.ReadByte()
+		is.True(err != nil)                                                          // cut at --shutdown-timeout
+		is.Equal(p.stop(t), 1)                                                       // and the exit says so: p.out
+		is.True(strings.Contains(p.out.String(), "upgraded connections still open")) // p.out
+		is.True(strings.Contains(p.out.String(), "cut=true"))                        // p.out
+		c.Close()
+	}
+}
+
+func TestProxyStalledBodyTimesOut(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f := startFake(t, "xano")
+	p := startProxy(t, f.account(t, cache(t), false), f.secrets(), "xano", "--body-timeout", "200ms")
+	status, body := rawSend(t, p, "POST /auth/me HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n"+strings.Repeat("x", 999))
+	is.Equal(status, 408)                                     // the body stalled one byte short: body
+	is.True(strings.Contains(body, "within 200ms"))           // body
+	is.Equal(f.stats(t).Logins+f.stats(t).Requests, int64(0)) // nothing reached the API
+	_, stats := send(t, client(t, nil), "GET", p.url+"/_loginauth/stats", "")
+	is.True(strings.Contains(stats, `"body_timeouts":1,`)) // stats
+}
