@@ -61,14 +61,30 @@ reached: an absolute-form request (the proxy used as a forward proxy) gets
 --inbound-token-file and TLS (--tls-cert, --tls-key), or it refuses to
 start (exit 2): anyone who reached it would use the account.
 
+Web pages in the user's browser reach the proxy too. A request whose Host
+is not localhost, 127.0.0.1, [::1], the --listen host or a name given
+with --accept-host gets 421 (DNS rebinding); one from another origin's
+page (its Origin, or Sec-Fetch-Site cross-site or same-site) gets 403
+unless the origin is given with --allow-origin; Origin null always does.
+The API's Access-Control fields are removed; the proxy answers the
+allowed origins' CORS itself. A path with a '.' or '..' segment, even
+percent-encoded, gets 400. None of these reaches the API.
+
+A body of up to --max-replay bytes is read first, within --body-timeout
+(else 408), and at most --max-buffered bytes are held at once; a body
+that streams is cut after --stream-idle-timeout without a byte. Without a
+usable token and a password, a client gets 503 naming 'loginauth login'.
+
 Its own paths, never forwarded:
   GET /_loginauth/health   200 {"status":"ok"} once the account has a token;
                            503 with the reason (bad credentials, backoff,
                            timeout) otherwise
-  GET /_loginauth/stats    the Source's counters: logins, refreshes, ...
+  GET /_loginauth/stats    counters: logins, refreshes, ..., refused_host,
+                           refused_origin, refused_path, body_timeouts, ...
 
-It serves until SIGINT or SIGTERM, then lets the requests in flight end,
-up to --shutdown-timeout, and exits 0. Proxies that share a token store
+It serves until SIGINT or SIGTERM, then lets the requests in flight and
+the upgraded (WebSocket) connections end, up to --shutdown-timeout, and
+exits 0; 1 when it had to cut some. Proxies that share a token store
 (the same --cache-dir, or --store redis://HOST:PORT/DB with the command of
 the redisstore module) share one login.
 `,

@@ -351,7 +351,8 @@ func TestProxyInboundToken(t *testing.T) {
 		"--listen", "0.0.0.0:0", "--inbound-token-file", tokenFile, "--tls-cert", certFile, "--tls-key", keyFile)
 	pu, err := url.Parse(p.url)
 	is.NoErr(err)
-	is.Equal(pu.Scheme, "https") // p.url
+	is.Equal(pu.Scheme, "https")                                    // p.url
+	is.True(strings.Contains(p.out.String(), "need --accept-host")) // clients that use a name are told at start-up: p.out
 	u := "https://127.0.0.1:" + pu.Port()
 	c := client(t, &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}})
 	for _, h := range [][]string{nil, {"Proxy-Authorization: Bearer wrong"}, {"Authorization: Bearer " + inbound}} {

@@ -94,17 +94,86 @@ func (p *Proxy) readBody(w http.ResponseWriter, r *http.Request) (done func(), e
 	r.Body.Close()
 	r.ContentLength = n
 	r.TransferEncoding = nil
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
-	r.Body, _ = r.GetBody()
-	return func() { p.buf.give(n) }, nil
+	k := &keptBody{buf: buf}
+	k.refs.Store(1) // the handler's
+	r.GetBody = func() (io.ReadCloser, error) { return k.open(), nil }
+	first := k.open()
+	r.Body = first
+	return func() {
+		// ReverseProxy never closes the request's own Body (the
+		// Transport gets a wrapper whose Close does nothing): it is
+		// closed here, once any Read in flight is over.
+		first.Close()
+		k.release()
+		p.buf.give(n)
+	}, nil
 }
 
 func nop() {}
 
+// pooledSize is the capacity of the pooled buffers of kept bodies: the
+// bodies of at most that length are read into one, and so allocate
+// nothing once the pool is warm.
+const pooledSize = 64 << 10
+
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, pooledSize); return &b }}
+
+// keptBody is a body kept for re-sends. Its buffer goes back to the pool
+// once the handler is done and every reader of it is closed: a Transport
+// may read a request's body after RoundTrip returns, until it closes it.
+type keptBody struct {
+	buf  []byte
+	refs atomic.Int32
+}
+
+func (k *keptBody) open() io.ReadCloser {
+	k.refs.Add(1)
+	return &keptReader{k: k, r: bytes.NewReader(k.buf)}
+}
+
+func (k *keptBody) release() {
+	if k.refs.Add(-1) == 0 && cap(k.buf) == pooledSize {
+		b := k.buf[:pooledSize]
+		bodyPool.Put(&b)
+	}
+}
+
+// keptReader reads a keptBody until it is closed.
+type keptReader struct {
+	mu     sync.Mutex // orders Read and Close, which may run in two goroutines
+	k      *keptBody
+	r      *bytes.Reader
+	closed bool
+}
+
+func (kr *keptReader) Read(p []byte) (int, error) {
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	if kr.closed {
+		return 0, io.ErrClosedPipe
+	}
+	return kr.r.Read(p)
+}
+
+func (kr *keptReader) Close() error {
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	if !kr.closed {
+		kr.closed = true
+		kr.k.release()
+	}
+	return nil
+}
+
 // readAllLimit reads a body of length n (-1: unknown), up to limit bytes.
 func readAllLimit(r io.Reader, n, limit int64) ([]byte, error) {
 	if n >= 0 {
-		buf := make([]byte, n)
+		var buf []byte
+		if n <= pooledSize {
+			buf = (*bodyPool.Get().(*[]byte))[:n]
+		} else {
+			buf = make([]byte, n)
+		}
 		_, err := io.ReadFull(r, buf)
 		return buf, err
 	}

@@ -91,3 +91,24 @@ func TestBufferedBytesCappedConcurrently(t *testing.T) {
 	is.True(p.buf.peak.Load() > 0)         // but some were held
 	is.Equal(p.buf.used.Load(), int64(0))  // and given back
 }
+
+func TestKeptBodyReturnsAfterLastReader(t *testing.T) {
+	// A kept body's buffer is reused only once the handler and every
+	// reader of it are done: a Transport may still read a body after
+	// RoundTrip returns, until it closes it.
+	is := is.New(t)
+	k := &keptBody{buf: []byte("payout=1000")}
+	k.refs.Store(1) // the handler's
+	first, resent := k.open(), k.open()
+	first.Close()
+	first.Close()                     // twice: counted once
+	k.release()                       // the handler is done
+	is.Equal(k.refs.Load(), int32(1)) // the re-sent body is still open
+	b, err := io.ReadAll(resent)
+	is.NoErr(err)
+	is.Equal(string(b), "payout=1000") // whole
+	resent.Close()
+	is.Equal(k.refs.Load(), int32(0)) // now the buffer may go back
+	_, err = first.Read(make([]byte, 1))
+	is.True(err != nil) // a closed reader reads nothing more
+}
