@@ -103,7 +103,7 @@ var mutants = []mutant{
 	{"jsonlogin-strict", "./jsonlogin", "TestParseStrict", []edit{{"jsonlogin/spec.go", "\tdec.DisallowUnknownFields()\n", ""}}},
 	{"jsonlogin-plain-http", "./jsonlogin", "TestPlainHTTP", []edit{{"jsonlogin/source.go", "if u.Scheme == \"http\" && !c.allowHTTP && !hostname.IsLoopback(u.Hostname()) {", "if false && !hostname.IsLoopback(u.Hostname()) {"}}},
 	// internal/proxy: what the authenticating reverse proxy relays.
-	{"proxy-resend-body", "./internal/proxy", "TestRevokeReloginResendsBody", []edit{{"internal/proxy/body.go", "\tr.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }\n\tr.Body, _ = r.GetBody()", "\tr.Body = io.NopCloser(bytes.NewReader(buf))"}}},
+	{"proxy-resend-body", "./internal/proxy", "TestRevokeReloginResendsBody", []edit{{"internal/proxy/body.go", "\tr.GetBody = func() (io.ReadCloser, error) { return k.open(), nil }\n", ""}}},
 	{"proxy-replay-limit", "./internal/proxy", "TestLargeBodyStreamsWithoutResend", []edit{{"internal/proxy/body.go", "\tif n > max {", "\tif false {"}}},
 	{"proxy-inbound-token", "./internal/proxy", "TestInboundToken", []edit{{"internal/proxy/proxy.go", "\tif !p.inboundOK(r) {", "\tif false {"}}},
 	{"proxy-connect", "./internal/proxy", "TestOtherHostsRefused", []edit{{"internal/proxy/proxy.go", "\tif r.Method == http.MethodConnect {", "\tif false {"}}},
@@ -121,7 +121,7 @@ var mutants = []mutant{
 	{"proxy-no-credentials", "./internal/proxy", "TestNoCredentialsSaysWhatToDo", []edit{{"internal/proxy/proxy.go", "\tcase errors.Is(err, loginauth.ErrNoCredentials):\n\t\tp.warnNoCredentials(r)", "\tcase false:\n\t\tp.warnNoCredentials(r)"}}},
 	{"proxy-set-cookie", "./internal/proxy", "TestCookies", []edit{{"internal/proxy/proxy.go", "\t\tresp.Header.Del(\"Set-Cookie\")", "\t\t_ = resp"}}},
 	{"proxy-listen-check", "./internal/proxy", "TestListenRefusesUnsafe", []edit{{"internal/proxy/server.go", "\tif err := c.Check(); err != nil {", "\tif err := c.Check(); false && err != nil {"}}},
-	{"proxy-read-header-timeout", "./internal/proxy", "TestServerTimeouts", []edit{{"internal/proxy/server.go", "\t\t\tReadHeaderTimeout: ReadHeaderTimeout,\n", ""}}},
+	{"proxy-read-header-timeout", "./internal/proxy", "TestServerTimeouts", []edit{{"internal/proxy/server.go", "\t\tReadHeaderTimeout: ReadHeaderTimeout,\n", ""}}},
 	// A missing secret fails only the login, and the command built on it.
 	{"no-credentials-store-first", ".", "TestNoCredentials.*", []edit{{"source.go", "\tif errors.Is(cfg.Err, ErrNoCredentials) {", "\tif false {"}}},
 	{"no-credentials-login-only", ".", "TestNoCredentials.*", []edit{{"source.go", "\tif tok == nil && s.noLogin != nil {", "\tif false {"}}},
@@ -134,8 +134,10 @@ var mutants = []mutant{
 	// loginauth proxy: the command's refusal to start an open relay, and
 	// the flags it hands to internal/proxy.
 	{"cli-proxy-listen-check", "./internal/cli", "TestProxyRefusesToStart", []edit{{"internal/cli/proxy.go", "\tif err := lc.Check(); err != nil {", "\tif err := lc.Check(); false && err != nil {"}}},
-	{"cli-proxy-inbound-token", "./internal/cli", "TestProxyInboundToken", []edit{{"internal/cli/proxy.go", "\t\tInboundToken: inbound,\n", ""}}},
-	{"cli-proxy-max-replay", "./internal/cli", "TestProxyLargeBodyNotResent", []edit{{"internal/cli/proxy.go", "\t\tMaxReplay:    maxReplay,", "\t\tMaxReplay:    0,"}}},
+	{"cli-proxy-inbound-token", "./internal/cli", "TestProxyInboundToken", []edit{{"internal/cli/proxy.go", "\t\tInboundToken:      inbound,\n", ""}}},
+	{"cli-proxy-max-replay", "./internal/cli", "TestProxyLargeBodyNotResent", []edit{{"internal/cli/proxy.go", "\t\tMaxReplay:         maxReplay,", "\t\tMaxReplay:         0,"}}},
+	{"cli-proxy-allow-origin", "./internal/cli", "TestProxyRefusesWebPages", []edit{{"internal/cli/proxy.go", "\t\tAllowOrigins:      f.allowOrigins,\n", ""}}},
+	{"cli-proxy-no-credentials", "./internal/cli", "TestProxyRevokedWithoutSecret", []edit{{"internal/cli/proxy.go", "\t\tNoCredentials:     noCredentialsAdvice(a.p, af.spec),\n", ""}}},
 	{"cli-proxy-drain", "./internal/cli", "TestProxyDrainsOnSIGTERM", []edit{{"internal/cli/proxy.go", "srv.Shutdown(f.shutdownTimeout)", "srv.Shutdown(0)"}}},
 	// The demo's own checks must see a broken guard.
 	{"demo-held-count", "./internal/cli", "TestGateCountsOnlyCallsThatReturnWhileHeld", []edit{{"internal/cli/demo.go", "if fn(i) && g.held() {", "if fn(i) {"}}},
