@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"bytes"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -12,22 +11,6 @@ import (
 
 	"github.com/loginauth/loginauth"
 )
-
-// sendReq sends req with a plain client and returns the response, whose
-// body is read, and the body.
-func sendReq(t *testing.T, req *http.Request) (*http.Response, string) {
-	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(b)
-}
 
 func TestHostChecked(t *testing.T) {
 	for _, tc := range []struct {

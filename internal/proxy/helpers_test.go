@@ -202,6 +202,14 @@ func do(t testing.TB, method, url, body string, header http.Header) (int, string
 	for k, vs := range header {
 		req.Header[k] = vs
 	}
+	resp, body := sendReq(t, req)
+	return resp.StatusCode, body
+}
+
+// sendReq sends req with a plain client and returns the response, whose
+// body is read and closed, and the body.
+func sendReq(t testing.TB, req *http.Request) (*http.Response, string) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +219,7 @@ func do(t testing.TB, method, url, body string, header http.Header) (int, string
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, string(b)
+	return resp, string(b)
 }
 
 // memClient is a client that serves requests with h in memory, for a
