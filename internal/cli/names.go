@@ -50,7 +50,7 @@ func plainText(p *provider, s string) string {
 }
 
 // plainError is an error whose message is in the command's terms, see
-// [plainText]; it wraps the library's.
+// plainText; it wraps the library's.
 type plainError struct {
 	msg string
 	err error

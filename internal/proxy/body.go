@@ -48,7 +48,7 @@ var errBodyTimeout = errors.New("proxy: the request body did not arrive in time"
 // bytes is read into memory within BodyTimeout, if the budget allows, so
 // that a refused request can be re-sent with it. Any other body streams,
 // with an idle timeout. done is to be called once the request is over;
-// err is [errBodyTimeout] or the client's read error.
+// err is errBodyTimeout or the client's read error.
 func (p *Proxy) readBody(w http.ResponseWriter, r *http.Request) (done func(), err error) {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return nop, nil
