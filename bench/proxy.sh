@@ -8,41 +8,12 @@
 #
 # Each proxy is pinned to CPU 1 and the load generator and the upstream to
 # CPU 0 when taskset exists and there are 2 CPUs or more.
-set -eu
-cd "$(dirname "$0")/.."
-dir=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$dir"
-}
-trap cleanup EXIT INT TERM
-
-go build -o "$dir/loginauth" ./cmd/loginauth
-go build -o "$dir/proxybench" ./bench/proxybench
+. "$(dirname "$0")/lib.sh"
 
 pin0="" pin1=""
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
 	pin0="taskset -c 0" pin1="taskset -c 1"
 fi
-
-# start NAME CMD...: runs CMD in the background and waits for its
-# "listening on ADDR" line; sets $addr.
-start() {
-	name=$1
-	shift
-	"$@" >"$dir/$name.out" 2>&1 &
-	pids="$pids $!"
-	for _ in $(seq 100); do
-		addr=$(sed -n 's/.*listening on \(http:\/\/\)\{0,1\}\([0-9.:]*\).*/\2/p' "$dir/$name.out" | head -n1)
-		[ -n "$addr" ] && return 0
-		sleep 0.1
-	done
-	echo "$name did not start:" >&2
-	cat "$dir/$name.out" >&2
-	exit 1
-}
 
 start upstream $pin0 "$dir/proxybench" upstream 127.0.0.1:0
 up=$addr

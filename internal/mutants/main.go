@@ -118,6 +118,7 @@ var mutants = []mutant{
 	{"proxy-buffer-cap", "./internal/proxy", "TestBufferedBytesCapped|TestBufferedBytesCappedConcurrently", []edit{{"internal/proxy/body.go", "\t\tif used+n > b.max {", "\t\tif false {"}}},
 	{"proxy-body-timeout", "./internal/proxy", "TestBodyTimeout", []edit{{"internal/proxy/body.go", "rc.SetReadDeadline(time.Now().Add(p.cfg.BodyTimeout)) == nil", "false"}}},
 	{"proxy-idle-pool", "./internal/proxy", "TestUpstreamConnectionsReused", []edit{{"internal/proxy/proxy.go", "\t\tcfg.Transport = NewTransport(cfg.MaxIdleConns)", "\t\tcfg.Transport = http.DefaultTransport"}}},
+	{"proxy-upgraded-drain", "./internal/proxy", "TestShutdownWaitsForUpgraded", []edit{{"internal/proxy/server.go", "\t\t\ts.handlers.Add(1)\n\t\t\tdefer s.handlers.Done()\n", ""}}},
 	{"proxy-no-credentials", "./internal/proxy", "TestNoCredentialsSaysWhatToDo", []edit{{"internal/proxy/proxy.go", "\tcase errors.Is(err, loginauth.ErrNoCredentials):\n\t\tp.warnNoCredentials(r)", "\tcase false:\n\t\tp.warnNoCredentials(r)"}}},
 	{"proxy-set-cookie", "./internal/proxy", "TestCookies", []edit{{"internal/proxy/proxy.go", "\t\tresp.Header.Del(\"Set-Cookie\")", "\t\t_ = resp"}}},
 	{"proxy-listen-check", "./internal/proxy", "TestListenRefusesUnsafe", []edit{{"internal/proxy/server.go", "\tif err := c.Check(); err != nil {", "\tif err := c.Check(); false && err != nil {"}}},
