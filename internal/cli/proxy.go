@@ -34,12 +34,8 @@ type proxyFlags struct {
 	maxIdleConns    int
 }
 
-func init() {
-	register(&command{
-		name:  "proxy",
-		args:  "PROVIDER [--listen ADDR] [flags]",
-		short: "serve the API on a local port with the account's credentials, for any client or tool",
-		long: `Serve the API of PROVIDER on a local address: a request for /P?Q goes to
+// proxyHelp is the long help of the proxy command.
+const proxyHelp = `Serve the API of PROVIDER on a local address: a request for /P?Q goes to
 the base URL joined with /P?Q, with the account's credentials, so that a
 client in any language, or curl, uses the API without logging in. Every
 client shares one login; a request that the API refuses is re-sent once
@@ -87,7 +83,14 @@ the upgraded (WebSocket) connections end, up to --shutdown-timeout, and
 exits 0; 1 when it had to cut some. Proxies that share a token store
 (the same --cache-dir, or --store redis://HOST:PORT/DB with the command of
 the redisstore module) share one login.
-`,
+`
+
+func init() {
+	register(&command{
+		name:  "proxy",
+		args:  "PROVIDER [--listen ADDR] [flags]",
+		short: "serve the API on a local port with the account's credentials, for any client or tool",
+		long:  proxyHelp,
 		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
 			var f proxyFlags
 			var af accountFlags
@@ -123,24 +126,8 @@ func (c *cli) proxy(ctx context.Context, f *proxyFlags, af *accountFlags, pos []
 	if len(pos) > 1 {
 		return usagef("want one provider, got %d arguments", len(pos))
 	}
-	if f.maxReplay < 0 {
-		return usagef("--max-replay %d: want a number of bytes, 0 or more", f.maxReplay)
-	}
-	for _, d := range []struct {
-		name string
-		d    time.Duration
-	}{{"shutdown-timeout", f.shutdownTimeout}, {"body-timeout", f.bodyTimeout}, {"stream-idle-timeout", f.streamIdle}} {
-		if d.d <= 0 {
-			return usagef("--%s %v: want a positive duration", d.name, d.d)
-		}
-	}
-	if f.maxBuffered <= 0 || f.maxIdleConns <= 0 {
-		return usagef("--max-buffered and --max-idle-conns: want a positive number")
-	}
-	for _, o := range f.allowOrigins {
-		if err := proxy.CheckOrigin(o); err != nil {
-			return usagef("--allow-origin: %v", err)
-		}
+	if err := f.check(); err != nil {
+		return err
 	}
 	inbound, err := readInboundToken(f.inboundFile)
 	if err != nil {
@@ -207,6 +194,36 @@ func (c *cli) proxy(ctx context.Context, f *proxyFlags, af *accountFlags, pos []
 	if host, _, _ := net.SplitHostPort(srv.Addr()); !hostname.IsLoopback(host) {
 		fmt.Fprintln(c.stderr, "loginauth proxy: clients that reach it by a name or an address other than the listen address need --accept-host NAME (others get 421)")
 	}
+	return c.serveProxy(ctx, srv, f)
+}
+
+// check checks the values of the proxy's own flags.
+func (f *proxyFlags) check() error {
+	if f.maxReplay < 0 {
+		return usagef("--max-replay %d: want a number of bytes, 0 or more", f.maxReplay)
+	}
+	for _, d := range []struct {
+		name string
+		d    time.Duration
+	}{{"shutdown-timeout", f.shutdownTimeout}, {"body-timeout", f.bodyTimeout}, {"stream-idle-timeout", f.streamIdle}} {
+		if d.d <= 0 {
+			return usagef("--%s %v: want a positive duration", d.name, d.d)
+		}
+	}
+	if f.maxBuffered <= 0 || f.maxIdleConns <= 0 {
+		return usagef("--max-buffered and --max-idle-conns: want a positive number")
+	}
+	for _, o := range f.allowOrigins {
+		if err := proxy.CheckOrigin(o); err != nil {
+			return usagef("--allow-origin: %v", err)
+		}
+	}
+	return nil
+}
+
+// serveProxy serves until ctx ends, then shuts srv down within
+// --shutdown-timeout.
+func (c *cli) serveProxy(ctx context.Context, srv *proxy.Server, f *proxyFlags) error {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve() }()
 	select {

@@ -46,6 +46,18 @@ type api struct {
 func newAPI(t testing.TB) *api {
 	a := &api{Server: cruxtest.NewServer(), entered: make(chan struct{}, 16), release: make(chan struct{})}
 	t.Cleanup(a.Server.Close)
+	mux := a.routes()
+	a.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.hits.Add(1)
+		mux.ServeHTTP(w, r)
+	})
+	a.front = httptest.NewServer(a.handler)
+	t.Cleanup(a.front.Close)
+	return a
+}
+
+// routes returns the mux of the front: the tests' routes, and the fake.
+func (a *api) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/", a.Server.Config.Handler)
 	mux.HandleFunc("POST /echo", func(w http.ResponseWriter, r *http.Request) {
@@ -70,6 +82,29 @@ func newAPI(t testing.TB) *api {
 		}
 		a.authorize(w, r)
 	})
+	a.slowRoutes(mux)
+	mux.HandleFunc("GET /cookie", func(w http.ResponseWriter, r *http.Request) {
+		if !a.authorize(w, r) {
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: "sessionid", Value: "shared-session"})
+		io.WriteString(w, r.Header.Get("Cookie"))
+	})
+	mux.HandleFunc("/headers", func(w http.ResponseWriter, r *http.Request) {
+		// As many token APIs do: any page may read the answer.
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Access-Control-Expose-Headers", "*")
+		for k, vs := range r.Header {
+			for _, v := range vs {
+				io.WriteString(w, k+": "+v+"\n")
+			}
+		}
+	})
+	return mux
+}
+
+// slowRoutes adds the routes whose answers come in parts.
+func (a *api) slowRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /early", func(w http.ResponseWriter, r *http.Request) {
 		if !a.authorize(w, r) {
 			return
@@ -118,30 +153,6 @@ func newAPI(t testing.TB) *api {
 		}
 		io.WriteString(w, "done")
 	})
-	mux.HandleFunc("GET /cookie", func(w http.ResponseWriter, r *http.Request) {
-		if !a.authorize(w, r) {
-			return
-		}
-		http.SetCookie(w, &http.Cookie{Name: "sessionid", Value: "shared-session"})
-		io.WriteString(w, r.Header.Get("Cookie"))
-	})
-	mux.HandleFunc("/headers", func(w http.ResponseWriter, r *http.Request) {
-		// As many token APIs do: any page may read the answer.
-		w.Header().Set("Access-Control-Allow-Origin", "*")
-		w.Header().Set("Access-Control-Expose-Headers", "*")
-		for k, vs := range r.Header {
-			for _, v := range vs {
-				io.WriteString(w, k+": "+v+"\n")
-			}
-		}
-	})
-	a.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a.hits.Add(1)
-		mux.ServeHTTP(w, r)
-	})
-	a.front = httptest.NewServer(a.handler)
-	t.Cleanup(a.front.Close)
-	return a
 }
 
 // authorize checks the Crux token of r, and answers 401 when it is not
