@@ -34,7 +34,7 @@ type Config struct {
 	BaseURL string
 
 	// Transport sends the requests under the [loginauth.Transport] that
-	// adds the credentials. Nil means [http.DefaultTransport].
+	// adds the credentials. Nil means [NewTransport] with MaxIdleConns.
 	Transport http.RoundTripper
 
 	// MaxReplay is the largest request body, in bytes, that is kept so
@@ -162,8 +162,9 @@ type Proxy struct {
 
 var _ http.Handler = (*Proxy)(nil)
 
-// New returns a Proxy for cfg, or an error when cfg lacks its Source or
-// has no usable BaseURL.
+// New returns a Proxy for cfg, or an error when cfg lacks its Source,
+// has no usable BaseURL, or has a value of AcceptHosts or AllowOrigins
+// that is no host name or origin.
 func New(cfg Config) (*Proxy, error) {
 	if cfg.Source == nil {
 		return nil, errors.New("proxy: Config.Source is nil")
