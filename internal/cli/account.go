@@ -466,7 +466,7 @@ func explain(a *account, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%w\n(timed out: see --timeout)", err)
 	}
-	return err
+	return plainErr(p, err)
 }
 
 // redactURL returns raw without the password of its user info, if any,

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/hostname"
 	"github.com/loginauth/loginauth/internal/proxy"
 )
 
@@ -24,14 +26,16 @@ type proxyFlags struct {
 	passCookies     bool
 	shutdownTimeout time.Duration
 	verbose         bool
+	acceptHosts     stringList
+	allowOrigins    stringList
+	maxBuffered     int64
+	bodyTimeout     time.Duration
+	streamIdle      time.Duration
+	maxIdleConns    int
 }
 
-func init() {
-	register(&command{
-		name:  "proxy",
-		args:  "PROVIDER [--listen ADDR] [flags]",
-		short: "serve the API on a local port with the account's credentials, for any client or tool",
-		long: `Serve the API of PROVIDER on a local address: a request for /P?Q goes to
+// proxyHelp is the long help of the proxy command.
+const proxyHelp = `Serve the API of PROVIDER on a local address: a request for /P?Q goes to
 the base URL joined with /P?Q, with the account's credentials, so that a
 client in any language, or curl, uses the API without logging in. Every
 client shares one login; a request that the API refuses is re-sent once
@@ -53,17 +57,40 @@ reached: an absolute-form request (the proxy used as a forward proxy) gets
 --inbound-token-file and TLS (--tls-cert, --tls-key), or it refuses to
 start (exit 2): anyone who reached it would use the account.
 
+Web pages in the user's browser reach the proxy too. A request whose Host
+is not localhost, 127.0.0.1, [::1], the --listen host or a name given
+with --accept-host gets 421 (DNS rebinding); one from another origin's
+page (its Origin, or Sec-Fetch-Site cross-site or same-site) gets 403
+unless the origin is given with --allow-origin; Origin null always does.
+The API's Access-Control fields are removed; the proxy answers the
+allowed origins' CORS itself. A path with a '.' or '..' segment, even
+percent-encoded, gets 400. None of these reaches the API.
+
+A body of up to --max-replay bytes is read first, within --body-timeout
+(else 408), and at most --max-buffered bytes are held at once; a body
+that streams is cut after --stream-idle-timeout without a byte. Without a
+usable token and a password, a client gets 503 naming 'loginauth login'.
+
 Its own paths, never forwarded:
   GET /_loginauth/health   200 {"status":"ok"} once the account has a token;
                            503 with the reason (bad credentials, backoff,
                            timeout) otherwise
-  GET /_loginauth/stats    the Source's counters: logins, refreshes, ...
+  GET /_loginauth/stats    counters: logins, refreshes, ..., refused_host,
+                           refused_origin, refused_path, body_timeouts, ...
 
-It serves until SIGINT or SIGTERM, then lets the requests in flight end,
-up to --shutdown-timeout, and exits 0. Proxies that share a token store
+It serves until SIGINT or SIGTERM, then lets the requests in flight and
+the upgraded (WebSocket) connections end, up to --shutdown-timeout, and
+exits 0; 1 when it had to cut some. Proxies that share a token store
 (the same --cache-dir, or --store redis://HOST:PORT/DB with the command of
 the redisstore module) share one login.
-`,
+`
+
+func init() {
+	register(&command{
+		name:  "proxy",
+		args:  "PROVIDER [--listen ADDR] [flags]",
+		short: "serve the API on a local port with the account's credentials, for any client or tool",
+		long:  proxyHelp,
 		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
 			var f proxyFlags
 			var af accountFlags
@@ -76,6 +103,16 @@ the redisstore module) share one login.
 			fs.boolFlag(&f.passCookies, "pass-cookies", "", "pass the clients' Cookie and the API's Set-Cookie fields (removed by default: every client shares the account's session)")
 			fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT or SIGTERM, wait this `DURATION` at most for the requests in flight")
 			fs.def("shutdown-timeout", "")
+			fs.varFlag(&f.acceptHosts, "accept-host", "", "also accept requests whose Host is `NAME` (any port; repeatable); others get 421. localhost, 127.0.0.1, [::1] and the --listen host are always accepted")
+			fs.varFlag(&f.allowOrigins, "allow-origin", "", "let web pages of `ORIGIN`, such as https://app.example.com, use the proxy (exact match; repeatable; never null); other pages get 403")
+			fs.Int64Var(&f.maxBuffered, "max-buffered", proxy.DefaultMaxBuffered, "hold at most `BYTES` of request bodies for re-sends across all requests at once; past it, a body streams without a re-send")
+			fs.def("max-buffered", "")
+			fs.DurationVar(&f.bodyTimeout, "body-timeout", proxy.DefaultBodyTimeout, "a body of up to --max-replay bytes must arrive within `DURATION`, or the request gets 408")
+			fs.def("body-timeout", "")
+			fs.DurationVar(&f.streamIdle, "stream-idle-timeout", proxy.DefaultStreamIdleTimeout, "a larger body that streams is cut when no byte arrives for `DURATION`")
+			fs.def("stream-idle-timeout", "")
+			fs.IntVar(&f.maxIdleConns, "max-idle-conns", proxy.DefaultMaxIdleConns, "keep up to `N` idle connections to the API for reuse")
+			fs.def("max-idle-conns", "")
 			fs.boolFlag(&f.verbose, "verbose", "v", "log each request on stderr (method, path, status, duration, re-sent or not) and the library's debug log; never a credential")
 			af.register(fs, secretAtHand)
 			return func(ctx context.Context, c *cli, pos []string) error {
@@ -89,11 +126,8 @@ func (c *cli) proxy(ctx context.Context, f *proxyFlags, af *accountFlags, pos []
 	if len(pos) > 1 {
 		return usagef("want one provider, got %d arguments", len(pos))
 	}
-	if f.maxReplay < 0 {
-		return usagef("--max-replay %d: want a number of bytes, 0 or more", f.maxReplay)
-	}
-	if f.shutdownTimeout <= 0 {
-		return usagef("--shutdown-timeout %v: want a positive duration", f.shutdownTimeout)
+	if err := f.check(); err != nil {
+		return err
 	}
 	inbound, err := readInboundToken(f.inboundFile)
 	if err != nil {
@@ -121,18 +155,28 @@ func (c *cli) proxy(ctx context.Context, f *proxyFlags, af *accountFlags, pos []
 	if f.verbose {
 		level = slog.LevelDebug
 	}
-	logger := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: plainNames(a.p)}))
 	src := a.source(af, loginauth.Options{Logger: logger, LoginTimeout: af.timeout})
 	maxReplay := f.maxReplay
 	if maxReplay == 0 {
 		maxReplay = -1 // proxy.Config's "keep none"; its 0 is the default
 	}
 	cfg := proxy.Config{
-		Source:       src,
-		BaseURL:      base,
-		MaxReplay:    maxReplay,
-		InboundToken: inbound,
-		PassCookies:  f.passCookies,
+		Source:            src,
+		BaseURL:           base,
+		MaxReplay:         maxReplay,
+		InboundToken:      inbound,
+		PassCookies:       f.passCookies,
+		AcceptHosts:       append(proxy.ListenHosts(lc.Addr), f.acceptHosts...),
+		AllowOrigins:      f.allowOrigins,
+		MaxBuffered:       f.maxBuffered,
+		BodyTimeout:       f.bodyTimeout,
+		StreamIdleTimeout: f.streamIdle,
+		MaxIdleConns:      f.maxIdleConns,
+		NoCredentials:     noCredentialsAdvice(a.p, af.spec),
+		// The proxy's warnings and the ends of upgraded connections
+		// always reach stderr.
+		Logger: slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	}
 	if f.verbose {
 		cfg.AccessLog = logger
@@ -147,6 +191,39 @@ func (c *cli) proxy(ctx context.Context, f *proxyFlags, af *accountFlags, pos []
 	}
 	fmt.Fprintf(c.stderr, "loginauth proxy: listening on %s for %s; health at %s, stats at %s; stop it with Ctrl-C\n",
 		srv.URL(), a.who(), proxy.HealthPath, proxy.StatsPath)
+	if host, _, _ := net.SplitHostPort(srv.Addr()); !hostname.IsLoopback(host) {
+		fmt.Fprintln(c.stderr, "loginauth proxy: clients that reach it by a name or an address other than the listen address need --accept-host NAME (others get 421)")
+	}
+	return c.serveProxy(ctx, srv, f)
+}
+
+// check checks the values of the proxy's own flags.
+func (f *proxyFlags) check() error {
+	if f.maxReplay < 0 {
+		return usagef("--max-replay %d: want a number of bytes, 0 or more", f.maxReplay)
+	}
+	for _, d := range []struct {
+		name string
+		d    time.Duration
+	}{{"shutdown-timeout", f.shutdownTimeout}, {"body-timeout", f.bodyTimeout}, {"stream-idle-timeout", f.streamIdle}} {
+		if d.d <= 0 {
+			return usagef("--%s %v: want a positive duration", d.name, d.d)
+		}
+	}
+	if f.maxBuffered <= 0 || f.maxIdleConns <= 0 {
+		return usagef("--max-buffered and --max-idle-conns: want a positive number")
+	}
+	for _, o := range f.allowOrigins {
+		if err := proxy.CheckOrigin(o); err != nil {
+			return usagef("--allow-origin: %v", err)
+		}
+	}
+	return nil
+}
+
+// serveProxy serves until ctx ends, then shuts srv down within
+// --shutdown-timeout.
+func (c *cli) serveProxy(ctx context.Context, srv *proxy.Server, f *proxyFlags) error {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve() }()
 	select {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -211,7 +212,7 @@ func TestProxyOneLogin(t *testing.T) {
 	is.Equal(st.Requests, int64(20)) // each forwarded once
 	status, body := send(t, c, "GET", p.url+"/_loginauth/stats", "")
 	is.Equal(status, 200)                          // body
-	is.True(strings.Contains(body, `"Logins":1,`)) // the Source's counters: body
+	is.True(strings.Contains(body, `"logins":1,`)) // the Source's counters: body
 	is.Equal(f.stats(t).Requests, int64(20))       // the proxy's own path is not forwarded
 	const line = `msg="loginauth proxy: request" method=GET path=/auth/me status=200`
 	out := p.logged(func(out string) bool { return strings.Count(out, line) >= 20 })
@@ -350,7 +351,8 @@ func TestProxyInboundToken(t *testing.T) {
 		"--listen", "0.0.0.0:0", "--inbound-token-file", tokenFile, "--tls-cert", certFile, "--tls-key", keyFile)
 	pu, err := url.Parse(p.url)
 	is.NoErr(err)
-	is.Equal(pu.Scheme, "https") // p.url
+	is.Equal(pu.Scheme, "https")                                    // p.url
+	is.True(strings.Contains(p.out.String(), "need --accept-host")) // clients that use a name are told at start-up: p.out
 	u := "https://127.0.0.1:" + pu.Port()
 	c := client(t, &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}})
 	for _, h := range [][]string{nil, {"Proxy-Authorization: Bearer wrong"}, {"Authorization: Bearer " + inbound}} {
@@ -505,4 +507,226 @@ func TestProxySharedFileStore(t *testing.T) {
 	wg.Wait()
 	is.Equal(ok.Load(), int32(20))        // all answered
 	is.Equal(f.stats(t).Logins, int64(1)) // two processes, one token cache: one login
+}
+
+func TestProxyRefusesWebPages(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f := startFake(t, "xano")
+	const app = "https://app.example.com"
+	p := startProxy(t, f.account(t, cache(t), false), f.secrets(), "xano", "--allow-origin", app, "--accept-host", "api-proxy.test")
+	c := client(t, nil)
+	hostReq := func(host string, header ...string) (int, string, http.Header) {
+		req, _ := http.NewRequest("GET", p.url+"/auth/me", nil)
+		req.Host = host
+		for _, h := range header {
+			k, v, _ := strings.Cut(h, ":")
+			req.Header.Set(k, strings.TrimSpace(v))
+		}
+		resp, err := c.Do(req)
+		is.NoErr(err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Header
+	}
+	own := strings.TrimPrefix(p.url, "http://")
+	for _, tc := range []struct {
+		host   string
+		header []string
+		status int
+		says   string
+	}{
+		{own, []string{"Origin: https://evil.example", "Sec-Fetch-Site: cross-site"}, 403, "--allow-origin"},
+		{own, []string{"Sec-Fetch-Site: cross-site"}, 403, "--allow-origin"},
+		{own, []string{"Origin: null"}, 403, "never null"},
+		{"rebind.evil.example:8787", nil, 421, "--accept-host"},
+		{own, nil, 200, "alice@example.test"},
+		{"API-Proxy.test:1234", nil, 200, "alice@example.test"},
+		{own, []string{"Origin: " + app, "Sec-Fetch-Site: cross-site"}, 200, "alice@example.test"},
+	} {
+		status, body, h := hostReq(tc.host, tc.header...)
+		is.Equal(status, tc.status)              // tc
+		is.True(strings.Contains(body, tc.says)) // body
+		if len(tc.header) > 0 && strings.Contains(tc.header[0], app) {
+			is.Equal(h.Get("Access-Control-Allow-Origin"), app) // the allowed origin may read the answer
+		}
+	}
+	// A text/plain form POST, which a page sends with no preflight.
+	status, _ := send(t, c, "POST", p.url+"/auth/me", "payout=1", "Content-Type: text/plain", "Origin: https://evil.example", "Sec-Fetch-Site: cross-site")
+	is.Equal(status, 403)
+	// A preflight of the allowed origin, answered by the proxy.
+	req, _ := http.NewRequest("OPTIONS", p.url+"/auth/me", nil)
+	req.Header.Set("Origin", app)
+	req.Header.Set("Access-Control-Request-Method", "DELETE")
+	req.Header.Set("Access-Control-Request-Private-Network", "true")
+	resp, err := c.Do(req)
+	is.NoErr(err)
+	resp.Body.Close()
+	is.Equal(resp.StatusCode, 204)                                            // resp
+	is.Equal(resp.Header.Get("Access-Control-Allow-Methods"), "DELETE")       // resp
+	is.Equal(resp.Header.Get("Access-Control-Allow-Private-Network"), "true") // resp
+
+	is.Equal(f.stats(t).Requests, int64(3)) // only the three accepted requests reached the API
+	_, stats := send(t, c, "GET", p.url+"/_loginauth/stats", "")
+	is.True(strings.Contains(stats, `"refused_host":1,`))   // stats
+	is.True(strings.Contains(stats, `"refused_origin":4,`)) // stats
+	out := p.logged(func(out string) bool { return strings.Contains(out, "host=rebind.evil.example:8787") })
+	is.True(strings.Contains(out, `level=WARN msg="loginauth proxy: request refused: Forbidden" origin=https://evil.example`)) // out
+	is.True(strings.Contains(out, `level=WARN msg="loginauth proxy: request refused: Misdirected Request" host=rebind.evil.example:8787`))
+
+	r := run(t, nil, "", nil, "proxy", "xano", "--allow-origin", "null")
+	is.Equal(r.code, 2)                         // null cannot be allowed: r
+	is.True(strings.Contains(r.stderr, "null")) // r
+}
+
+// rawSend writes req on a new connection to the proxy and returns the
+// response's status and body: for request-targets that an HTTP client
+// would clean or refuse.
+func rawSend(t *testing.T, p *proxyProc, req string) (int, string) {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(p.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestProxyDotSegmentsRefused(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f := startFake(t, "xano") // its base URL has a path: /api:test
+	p := startProxy(t, f.account(t, cache(t), false), f.secrets(), "xano")
+	for _, target := range []string{"/../api:other/auth/me", "/%2e%2e/api:other/auth/me", "/..%2fapi:other%2fauth/me", "/%252e%252e/x", `/..\api:other\auth\me`, "/auth/..;/me"} {
+		status, body := rawSend(t, p, "GET "+target+" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+		is.Equal(status, 400)                   // target
+		is.True(strings.Contains(body, "'..'")) // says why: body
+	}
+	st := f.stats(t)
+	is.Equal(st.Logins+st.Requests, int64(0)) // nothing reached the API
+	status, body := send(t, client(t, nil), "GET", p.url+"/auth/me", "")
+	is.Equal(status, 200)                                 // a plain path is forwarded
+	is.True(strings.Contains(body, "alice@example.test")) // body
+	_, stats := send(t, client(t, nil), "GET", p.url+"/_loginauth/stats", "")
+	is.True(strings.Contains(stats, `"refused_path":6,`)) // stats
+}
+
+func TestProxyRevokedWithoutSecret(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f, bare := loggedIn(t, "xano") // a stored token, no password at hand
+	p := startProxy(t, bare, f.secrets(), "xano")
+	c := client(t, nil)
+	status, _ := send(t, c, "GET", p.url+"/auth/me", "")
+	is.Equal(status, 200) // the stored token
+	f.control(t, "POST", "revoke")
+	for range 3 {
+		status, body := send(t, c, "GET", p.url+"/auth/me", "")
+		is.Equal(status, 503)                                         // the API was reached; no credentials: body
+		is.True(strings.Contains(body, "refused the stored token"))   // body
+		is.True(strings.Contains(body, "run 'loginauth login xano'")) // the fix: body
+		is.True(strings.Contains(body, "XANO_PASSWORD"))              // or the password at hand: body
+		is.True(!strings.Contains(body, "Config."))                   // never a library name: body
+	}
+	status, body := send(t, c, "GET", p.url+"/_loginauth/health", "")
+	is.Equal(status, 503)                                         // body
+	is.True(strings.Contains(body, `"reason":"no credentials"`))  // body
+	is.True(strings.Contains(body, "run 'loginauth login xano'")) // health says the same: body
+	out := p.logged(func(out string) bool { return strings.Contains(out, "level=WARN") })
+	is.Equal(strings.Count(out, "level=WARN"), 1)                // logged once, without -v: out
+	is.True(strings.Contains(out, "run 'loginauth login xano'")) // out
+	is.True(!strings.Contains(out, "Config."))                   // out
+
+	// From a description: the fix names it.
+	file := filepath.Join(t.TempDir(), "mine.json")
+	is.NoErr(os.WriteFile(file, spec(t, "myxano"), 0o600))
+	env := f.account(t, cache(t), true)
+	r := run(t, env, f.env["XANO_PASSWORD"]+"\n", f.secrets(), "login", "--spec", file, "--password-stdin")
+	is.Equal(r.code, 0) // r
+	p = startProxy(t, map[string]string{"LOGINAUTH_CACHE_DIR": env["LOGINAUTH_CACHE_DIR"]}, f.secrets(), "--spec", file)
+	f.control(t, "POST", "revoke")
+	status, body = send(t, c, "GET", p.url+"/auth/me", "")
+	is.Equal(status, 503)                                                    // body
+	is.True(strings.Contains(body, "run 'loginauth login --spec "+file+"'")) // body
+}
+
+// echoAPI is a Xano-like API whose /ws switches to an echo protocol.
+func echoAPI(t *testing.T) map[string]string {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api:t/auth/login", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"authToken":"tok-ws"}`)
+	})
+	mux.HandleFunc("GET /api:t/ws", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok-ws" {
+			http.Error(w, "{}", http.StatusUnauthorized)
+			return
+		}
+		c, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+		io.Copy(c, brw)
+	})
+	s := httptest.NewServer(mux)
+	t.Cleanup(s.Close)
+	return map[string]string{"XANO_BASE_URL": s.URL + "/api:t", "XANO_EMAIL": "ws@example.test", "XANO_PASSWORD": "ws-pass-5d1c", "LOGINAUTH_CACHE_DIR": cache(t)}
+}
+
+func TestProxyUpgradedOnSIGTERM(t *testing.T) {
+	t.Parallel()
+	env := echoAPI(t)
+	for _, cut := range []bool{false, true} {
+		is := is.New(t)
+		p := startProxy(t, env, []string{"ws-pass-5d1c", "tok-ws"}, "xano", "--shutdown-timeout", map[bool]string{false: "30s", true: "200ms"}[cut])
+		c, err := net.Dial("tcp", strings.TrimPrefix(p.url, "http://"))
+		is.NoErr(err)
+		io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+		br := bufio.NewReader(c)
+		resp, err := http.ReadResponse(br, nil)
+		is.NoErr(err)
+		is.Equal(resp.StatusCode, 101) // upgraded
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		io.WriteString(c, "ping")
+		got := make([]byte, 4)
+		_, err = io.ReadFull(br, got)
+		is.NoErr(err)
+		is.Equal(string(got), "ping") // still served after SIGTERM
+		if !cut {
+			c.Close()
+			is.Equal(p.stop(t), 0) // drained: p.out
+			is.True(strings.Contains(p.out.String(), `msg="loginauth proxy: upgraded connection ended" path=/ws protocol=echo`))
+			is.True(strings.Contains(p.out.String(), "cut=false")) // p.out
+			continue
+		}
+		_, err = br.ReadByte()
+		is.True(err != nil)                                                          // cut at --shutdown-timeout
+		is.Equal(p.stop(t), 1)                                                       // and the exit says so: p.out
+		is.True(strings.Contains(p.out.String(), "upgraded connections still open")) // p.out
+		is.True(strings.Contains(p.out.String(), "cut=true"))                        // p.out
+		c.Close()
+	}
+}
+
+func TestProxyStalledBodyTimesOut(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f := startFake(t, "xano")
+	p := startProxy(t, f.account(t, cache(t), false), f.secrets(), "xano", "--body-timeout", "200ms")
+	status, body := rawSend(t, p, "POST /auth/me HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n"+strings.Repeat("x", 999))
+	is.Equal(status, 408)                                     // the body stalled one byte short: body
+	is.True(strings.Contains(body, "within 200ms"))           // body
+	is.Equal(f.stats(t).Logins+f.stats(t).Requests, int64(0)) // nothing reached the API
+	_, stats := send(t, client(t, nil), "GET", p.url+"/_loginauth/stats", "")
+	is.True(strings.Contains(stats, `"body_timeouts":1,`)) // stats
 }

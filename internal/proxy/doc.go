@@ -37,7 +37,19 @@
 // 407 and reaches nothing. [ListenConfig.Check] refuses to listen beyond
 // loopback without that token and without TLS.
 //
+// A web page in the user's browser reaches a loopback proxy too. A
+// request whose Host is not accepted ([Config.AcceptHosts]) gets 421, one
+// from another origin's page ([Config.AllowOrigins]) 403, and a path with
+// a dot-segment 400; none reaches anything. The API's Access-Control
+// fields are removed; the proxy answers CORS itself for the allowed
+// origins.
+//
+// A body of at most [Config.MaxReplay] bytes is read before it is
+// forwarded, within [Config.BodyTimeout], so that it can be re-sent; the
+// bodies held at once are bounded by [Config.MaxBuffered]. Other bodies
+// stream, with [Config.StreamIdleTimeout] between bytes.
+//
 // Two paths are the proxy's own and are never forwarded: [HealthPath]
-// asks the Source for a token, and [StatsPath] answers its
-// [loginauth.Stats] as JSON.
+// asks the Source for a token, and [StatsPath] answers the Source's and
+// the proxy's counters ([Stats]) as JSON.
 package proxy

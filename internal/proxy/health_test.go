@@ -20,7 +20,7 @@ import (
 // getHealth asks the proxy behind c for its health.
 func getHealth(t *testing.T, c *http.Client) (int, Health) {
 	t.Helper()
-	resp, err := c.Get("http://proxy" + HealthPath)
+	resp, err := c.Get("http://localhost" + HealthPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestHealth(t *testing.T) {
 		// is refused, and the re-login is refused too.
 		a.AddUser(cruxtest.Username, "changed-pass")
 		a.RevokeAll()
-		resp, err := c.Get("http://proxy" + cruxtest.PermissionsPath)
+		resp, err := c.Get("http://localhost" + cruxtest.PermissionsPath)
 		is.NoErr(err)
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()

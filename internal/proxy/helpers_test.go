@@ -18,12 +18,14 @@ import (
 // each of which takes the Crux token as the fake's own endpoints do:
 //
 //	POST /echo     reads the body, counts it, then answers it back (401 to a bad token)
-//	POST /upload   counts the bytes of the body as they arrive
+//	POST /upload   counts the bytes of the body as they arrive (400 when it fails)
 //	GET  /early    answers 103 Early Hints, then 200
 //	GET  /stream   server-sent events: one, then two once release is closed
+//	GET  /chunks   a body of unknown length: "one;", then "two;" once release is closed
 //	GET  /slow     says it entered, then answers "done" once release is closed
 //	GET  /cookie   sets a sessionid cookie and answers the Cookie it got
-//	GET  /headers  answers the header fields it got, one "Name: value" a line
+//	ANY  /headers  answers the header fields it got, one "Name: value" a line,
+//	               with Access-Control-Allow-Origin: *
 //
 // Every other path goes to the fake. Its URL is the base URL of the
 // tests' Sources and proxies.
@@ -35,13 +37,27 @@ type api struct {
 	echoes  atomic.Int64 // bodies read by /echo
 	echoLen atomic.Int64 // length of the last body read by /echo
 	read    atomic.Int64 // bytes read so far by /upload
-	entered chan struct{}
-	release chan struct{}
+	// uploadErr, if set, gets the error of reading a body of /upload.
+	uploadErr func(error)
+	entered   chan struct{}
+	release   chan struct{}
 }
 
 func newAPI(t testing.TB) *api {
 	a := &api{Server: cruxtest.NewServer(), entered: make(chan struct{}, 16), release: make(chan struct{})}
 	t.Cleanup(a.Server.Close)
+	mux := a.routes()
+	a.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.hits.Add(1)
+		mux.ServeHTTP(w, r)
+	})
+	a.front = httptest.NewServer(a.handler)
+	t.Cleanup(a.front.Close)
+	return a
+}
+
+// routes returns the mux of the front: the tests' routes, and the fake.
+func (a *api) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/", a.Server.Config.Handler)
 	mux.HandleFunc("POST /echo", func(w http.ResponseWriter, r *http.Request) {
@@ -57,9 +73,38 @@ func newAPI(t testing.TB) *api {
 		}
 	})
 	mux.HandleFunc("POST /upload", func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(countWriter{&a.read}, r.Body)
+		if _, err := io.Copy(countWriter{&a.read}, r.Body); err != nil {
+			if a.uploadErr != nil {
+				a.uploadErr(err)
+			}
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
 		a.authorize(w, r)
 	})
+	a.slowRoutes(mux)
+	mux.HandleFunc("GET /cookie", func(w http.ResponseWriter, r *http.Request) {
+		if !a.authorize(w, r) {
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: "sessionid", Value: "shared-session"})
+		io.WriteString(w, r.Header.Get("Cookie"))
+	})
+	mux.HandleFunc("/headers", func(w http.ResponseWriter, r *http.Request) {
+		// As many token APIs do: any page may read the answer.
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Access-Control-Expose-Headers", "*")
+		for k, vs := range r.Header {
+			for _, v := range vs {
+				io.WriteString(w, k+": "+v+"\n")
+			}
+		}
+	})
+	return mux
+}
+
+// slowRoutes adds the routes whose answers come in parts.
+func (a *api) slowRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /early", func(w http.ResponseWriter, r *http.Request) {
 		if !a.authorize(w, r) {
 			return
@@ -82,6 +127,20 @@ func newAPI(t testing.TB) *api {
 		}
 		io.WriteString(w, "data: two\n\n")
 	})
+	mux.HandleFunc("GET /chunks", func(w http.ResponseWriter, r *http.Request) {
+		if !a.authorize(w, r) {
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		io.WriteString(w, "one;")
+		http.NewResponseController(w).Flush()
+		select {
+		case <-a.release:
+		case <-r.Context().Done():
+			return
+		}
+		io.WriteString(w, "two;")
+	})
 	mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
 		if !a.authorize(w, r) {
 			return
@@ -94,27 +153,6 @@ func newAPI(t testing.TB) *api {
 		}
 		io.WriteString(w, "done")
 	})
-	mux.HandleFunc("GET /cookie", func(w http.ResponseWriter, r *http.Request) {
-		if !a.authorize(w, r) {
-			return
-		}
-		http.SetCookie(w, &http.Cookie{Name: "sessionid", Value: "shared-session"})
-		io.WriteString(w, r.Header.Get("Cookie"))
-	})
-	mux.HandleFunc("GET /headers", func(w http.ResponseWriter, r *http.Request) {
-		for k, vs := range r.Header {
-			for _, v := range vs {
-				io.WriteString(w, k+": "+v+"\n")
-			}
-		}
-	})
-	a.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a.hits.Add(1)
-		mux.ServeHTTP(w, r)
-	})
-	a.front = httptest.NewServer(a.handler)
-	t.Cleanup(a.front.Close)
-	return a
 }
 
 // authorize checks the Crux token of r, and answers 401 when it is not
@@ -175,6 +213,14 @@ func do(t testing.TB, method, url, body string, header http.Header) (int, string
 	for k, vs := range header {
 		req.Header[k] = vs
 	}
+	resp, body := sendReq(t, req)
+	return resp.StatusCode, body
+}
+
+// sendReq sends req with a plain client and returns the response, whose
+// body is read and closed, and the body.
+func sendReq(t testing.TB, req *http.Request) (*http.Response, string) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -184,7 +230,7 @@ func do(t testing.TB, method, url, body string, header http.Header) (int, string
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, string(b)
+	return resp, string(b)
 }
 
 // memClient is a client that serves requests with h in memory, for a

@@ -143,7 +143,7 @@ func TestLargeBodyStreams(t *testing.T) {
 		p, err := New(Config{Source: src, BaseURL: a.front.URL, Transport: loginauthtest.HandlerTransport{Handler: a.handler}, MaxReplay: limit})
 		is.NoErr(err)
 		pr, pw := io.Pipe()
-		req, _ := http.NewRequest("POST", "http://proxy/upload", pr)
+		req, _ := http.NewRequest("POST", "http://localhost/upload", pr)
 		req.ContentLength = 4 * limit
 		done := make(chan int)
 		go func() {
@@ -211,6 +211,7 @@ func TestInboundCredentialsReplaced(t *testing.T) {
 		status, got := do(t, "GET", u+"/headers", "", http.Header{
 			"Authorization": {"Bearer forged"}, "Identityid": {"forged"}, "X-Api-Key": {"forged"},
 			"Cookie": {"sessionid=forged"}, "Proxy-Authorization": {"Bearer forged"},
+			"X_api_key": {"forged"}, "X_Api-KEY": {"forged"}, "AUTHORIZATION": {"forged"},
 		})
 		is.Equal(status, http.StatusOK)           // relayed
 		is.True(!strings.Contains(got, "forged")) // no inbound credential reached the API
@@ -242,9 +243,14 @@ func TestInboundCredentialsReplacedOfAnyScheme(t *testing.T) {
 	u := serve(t, Config{Source: src, BaseURL: a.front.URL}) // not the Source's origin: credentials withheld
 	_, err := src.Token()
 	is.NoErr(err)
-	status, got := do(t, "GET", u+"/headers", "", http.Header{"X-Custom-Token": {"forged"}})
+	status, got := do(t, "GET", u+"/headers", "", http.Header{
+		"X-Custom-Token": {"forged"},
+		"X_custom_token": {"forged"}, "X-custom_TOKEN": {"forged"}, // as a CGI-style back end reads them
+		"Authorization_": {"kept"}, "X_custom_token_id": {"kept"}, // other names
+	})
 	is.Equal(status, http.StatusOK)           // relayed
-	is.True(!strings.Contains(got, "forged")) // without the client's credential field
+	is.True(!strings.Contains(got, "forged")) // without the client's credential fields, however spelt
+	is.Equal(strings.Count(got, "kept"), 2)   // other fields pass
 }
 
 // rawRequest writes req on a connection to the proxy at u and returns
@@ -455,4 +461,91 @@ func TestNewRefusesBadConfig(t *testing.T) {
 			is.True(!strings.Contains(err.Error(), "u:p"))     // never the user information
 		})
 	}
+}
+
+func TestSlowBodyOfUnknownLengthFlushed(t *testing.T) {
+	is := is.New(t)
+	a := newAPI(t)
+	u := a.serve(t, Config{})
+	resp, err := http.Get(u + "/chunks")
+	is.NoErr(err)
+	defer resp.Body.Close()
+	is.Equal(resp.ContentLength, int64(-1)) // of unknown length
+	first := make([]byte, 4)
+	_, err = io.ReadFull(resp.Body, first)
+	is.NoErr(err)
+	is.Equal(string(first), "one;") // the first part arrived while the API still writes
+	close(a.release)
+	rest, err := io.ReadAll(resp.Body)
+	is.NoErr(err)
+	is.Equal(string(rest), "two;") // the rest, once the API sent it
+}
+
+// barrier lets n requests through at a time, once all n have arrived.
+type barrier struct {
+	n       int
+	mu      sync.Mutex
+	waiting int
+	open    chan struct{}
+}
+
+func (b *barrier) arrive() {
+	b.mu.Lock()
+	if b.open == nil {
+		b.open = make(chan struct{})
+	}
+	open := b.open
+	b.waiting++
+	if b.waiting == b.n {
+		close(open)
+		b.open, b.waiting = nil, 0
+	}
+	b.mu.Unlock()
+	<-open
+}
+
+func TestUpstreamConnectionsReused(t *testing.T) {
+	// http.DefaultTransport keeps 2 idle connections per host: above 2
+	// concurrent requests, most would open and close a connection.
+	const concurrency, rounds = 16, 3
+	is := is.New(t)
+	b := &barrier{n: concurrency}
+	var conns atomic.Int64
+	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.arrive() }))
+	up.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	up.Start()
+	t.Cleanup(up.Close)
+	u := serve(t, Config{Source: bearerSource(up.URL), BaseURL: up.URL})
+	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency}}
+	t.Cleanup(c.CloseIdleConnections)
+	for range rounds {
+		var wg sync.WaitGroup
+		for range concurrency {
+			wg.Go(func() {
+				resp, err := c.Get(u + "/x")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			})
+		}
+		wg.Wait()
+	}
+	is.Equal(conns.Load(), int64(concurrency)) // one connection per concurrent request, kept for the next rounds
+}
+
+func TestNewTransport(t *testing.T) {
+	is := is.New(t)
+	tr := NewTransport(0)
+	is.Equal(tr.MaxIdleConnsPerHost, DefaultMaxIdleConns)                                         // a pool for the proxy's concurrency
+	is.True(DefaultMaxIdleConns >= 64)                                                            // at least 64
+	is.True(tr.ForceAttemptHTTP2)                                                                 // HTTP/2 to HTTPS APIs, as http.DefaultTransport
+	is.Equal(tr.TLSHandshakeTimeout, http.DefaultTransport.(*http.Transport).TLSHandshakeTimeout) // its timeouts
+	is.Equal(NewTransport(8).MaxIdleConnsPerHost, 8)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/loginauth/loginauth/internal/hostname"
@@ -80,7 +81,14 @@ func (c ListenConfig) Check() error {
 type Server struct {
 	srv       *http.Server
 	ln        net.Listener
+	addr      string // as configured
 	cert, key string
+	// handlers counts the handlers running, upgraded connections among
+	// them, which http.Server.Shutdown does not wait for.
+	handlers sync.WaitGroup
+	// cut cancels the base context of every request: at the shutdown
+	// deadline, it ends the upgraded connections.
+	cut context.CancelFunc
 }
 
 // Listen checks c ([ListenConfig.Check]), listens at its address, and
@@ -95,17 +103,20 @@ func Listen(c ListenConfig, h http.Handler) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("proxy: %w", err)
 	}
-	return &Server{
-		srv: &http.Server{
-			Handler:           h,
-			ReadHeaderTimeout: ReadHeaderTimeout,
-			IdleTimeout:       IdleTimeout,
-			MaxHeaderBytes:    MaxHeaderBytes,
-		},
-		ln:   ln,
-		cert: c.CertFile,
-		key:  c.KeyFile,
-	}, nil
+	base, cut := context.WithCancel(context.Background())
+	s := &Server{ln: ln, addr: c.addr(), cert: c.CertFile, key: c.KeyFile, cut: cut}
+	s.srv = &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.handlers.Add(1)
+			defer s.handlers.Done()
+			h.ServeHTTP(w, r)
+		}),
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
+	}
+	return s, nil
 }
 
 // URL returns the server's URL, such as "http://127.0.0.1:8787", with the
@@ -116,6 +127,14 @@ func (s *Server) URL() string {
 		scheme = "https"
 	}
 	return scheme + "://" + s.ln.Addr().String()
+}
+
+// Addr returns the address the server listens on, as [ListenConfig.Addr]
+// gave it, with the port it got.
+func (s *Server) Addr() string {
+	host, _, _ := net.SplitHostPort(s.addr)
+	_, port, _ := net.SplitHostPort(s.ln.Addr().String())
+	return net.JoinHostPort(host, port)
 }
 
 // Serve serves until Shutdown, then returns nil; or returns the error
@@ -134,15 +153,32 @@ func (s *Server) Serve() error {
 }
 
 // Shutdown stops accepting requests and waits, at most timeout, for the
-// requests in flight to complete. Those still running then are cut, and
-// Shutdown returns an error that says so.
+// requests in flight to complete, upgraded connections (WebSocket) among
+// them. Those still running then are cut, and Shutdown returns an error
+// that says so.
 func (s *Server) Shutdown(timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	defer s.ln.Close() // when Serve was never called
 	if err := s.srv.Shutdown(ctx); err != nil {
+		s.cut()
 		s.srv.Close()
+		s.handlers.Wait()
 		return fmt.Errorf("proxy: requests still in flight after %v were cut: %w", timeout, err)
 	}
-	return nil
+	// No connection is left but the upgraded ones, whose handlers run.
+	done := make(chan struct{})
+	go func() {
+		s.handlers.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		s.cut()
+		return nil
+	case <-ctx.Done():
+	}
+	s.cut()
+	<-done
+	return fmt.Errorf("proxy: upgraded connections still open after %v were cut", timeout)
 }
