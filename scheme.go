@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 
@@ -25,6 +26,45 @@ type Scheme interface {
 	// request once. It may read the body only to replace it with one that
 	// yields the same bytes ([PeekBody] does this).
 	Refused(resp *http.Response) bool
+}
+
+// RequestScheme is implemented by a [Scheme] whose credentials go in
+// cookies or in the URL's query as well as, or in place of, header fields:
+// a session cookie, or a session id parameter. A [Transport] then edits
+// each request to the Source's origins, and to no other:
+//   - the cookies are merged by name with the request's own Cookie field
+//     (which a cookie jar has usually filled): a cookie of the scheme
+//     replaces a cookie of the request of the same name, and the request's
+//     other cookies are kept;
+//   - the query parameters are set, each replacing every parameter of the
+//     request of the same name.
+//
+// The Transport scrubs the values out of the errors it returns, as a URL
+// with a token in it lands in a [url.Error]; but a token in a URL also
+// lands in the access logs of servers and proxies, which no client can
+// scrub: prefer a header or a cookie when the API accepts one.
+//
+// [Source.CredentialHeaders] lists "Cookie" when CredentialCookies names
+// any cookie.
+type RequestScheme interface {
+	Scheme
+
+	// Cookies returns the cookies that carry tok; only their names and
+	// values are sent. Like Credentials, it is called once per token.
+	Cookies(tok *oauth2.Token) []*http.Cookie
+
+	// Params returns the query parameters that carry tok. Like
+	// Credentials, it is called once per token.
+	Params(tok *oauth2.Token) url.Values
+
+	// CredentialCookies returns the names of the cookies that Cookies
+	// sets, without a token, so that a proxy can drop its clients' cookies
+	// of those names ([Source.CredentialCookies]).
+	CredentialCookies() []string
+
+	// CredentialParams returns the names of the query parameters that
+	// Params sets, without a token ([Source.CredentialParams]).
+	CredentialParams() []string
 }
 
 // RefusalFunc reports whether resp refuses the credentials that its

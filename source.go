@@ -28,8 +28,9 @@ import (
 // travel in the token's Extra fields ([oauth2.Token.WithExtra]).
 type LoginFunc func(ctx context.Context) (*oauth2.Token, error)
 
-// RefreshFunc exchanges the refresh token of old for a new token. When the
-// returned token has no refresh token, the Source keeps the old one.
+// RefreshFunc exchanges the refresh token of old for a new token, or,
+// with [Config.RefreshWhileValid], old itself. When the returned token has
+// no refresh token, the Source keeps the old one.
 type RefreshFunc func(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error)
 
 // Defaults for the zero values of [Config].
@@ -64,8 +65,25 @@ type Config struct {
 	Login LoginFunc
 
 	// Refresh, if set, is used instead of Login to renew a token that has
-	// a refresh token. When it fails, the Source falls back to Login.
+	// a refresh token. When it fails, the Source falls back to Login, and
+	// the two are one incident: callers that arrive meanwhile wait for
+	// the login, and the backoff starts only if the login fails too. A
+	// refresh that the provider rate-limited (a [LoginError] with status
+	// 429, or a RetryAfter) is not followed by a login: the Source backs
+	// off as after a failed login.
 	Refresh RefreshFunc
+
+	// RefreshWhileValid says that Refresh renews the current token itself
+	// rather than a refresh token, as APIs do that re-issue a still-valid
+	// token (PocketBase's auth-refresh, Proxmox's ticket renewal): Refresh
+	// is then tried only while the token is still valid and the API has
+	// not refused it, whether or not it has a refresh token; otherwise
+	// the Source logs in.
+	RefreshWhileValid bool
+
+	// Logout, if set, ends a token's session at the API; see
+	// [Source.Logout].
+	Logout LogoutFunc
 
 	// Scheme puts the token on requests and recognises refusals.
 	// Nil means [BearerScheme].
@@ -115,7 +133,8 @@ type Config struct {
 	// An Err that wraps [ErrNoCredentials] fails only the logins: the
 	// Source still hands out a usable token from its Store, and renews a
 	// token that has a refresh token with Refresh, and returns Err where
-	// it would call Login.
+	// it would call Login. A refused refresh then starts the backoff at
+	// once, with an error that wraps Err and the refresh's failure.
 	Err error
 }
 
@@ -293,21 +312,22 @@ func (s *Source) Forget(ctx context.Context) (bool, error) {
 // "X-Api-Key" for MIC, so that tracing and logging can redact them. It
 // asks a Scheme that is a [HeaderNamer], which works before the first
 // login; for any other Scheme it reads the fields of the cached token,
-// and returns nil before there is one.
+// and returns nil before there is one. It lists "Cookie" when the Scheme
+// is a [RequestScheme] that names cookies ([Source.CredentialCookies]).
 func (s *Source) CredentialHeaders() []string {
 	if n, ok := s.cfg.Scheme.(HeaderNamer); ok {
-		return n.CredentialHeaders()
+		return s.withCookie(n.CredentialHeaders())
 	}
 	e := s.cur.Load()
 	if e == nil {
-		return nil
+		return s.withCookie(nil)
 	}
 	names := make([]string, 0, len(e.header))
 	for _, f := range e.header {
 		names = append(names, f.key)
 	}
 	slices.Sort(names)
-	return names
+	return s.withCookie(names)
 }
 
 // Format prints the provider and origins of s and whether it holds a
@@ -342,6 +362,7 @@ type entry struct {
 	refreshAt time.Time // zero: no early refresh
 	revoked   bool      // refused by the API; kept only for its refresh token
 	header    []field   // the scheme's header fields, built once per token
+	sess      *session  // a RequestScheme's cookies and parameters; nil: none
 	stored    []byte    // the token's encoding in the Store, if saved or loaded
 }
 
@@ -551,7 +572,7 @@ func (s *Source) renew(ctx context.Context, cur *entry, a *attempt) (*entry, err
 	}
 	var tok *oauth2.Token
 	var err error
-	if s.cfg.Refresh != nil && old != nil && old.tok.RefreshToken != "" {
+	if s.cfg.Refresh != nil && old != nil && s.refreshable(old, s.now()) {
 		tok, err = s.call(ctx, a, EventRefresh, old, func(ctx context.Context) (*oauth2.Token, error) {
 			return s.cfg.Refresh(ctx, old.tok)
 		})
@@ -559,6 +580,11 @@ func (s *Source) renew(ctx context.Context, cur *entry, a *attempt) (*entry, err
 			t := *tok
 			t.RefreshToken = old.tok.RefreshToken
 			tok = &t
+		}
+		if err != nil {
+			if err = s.refreshFailed(err); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if tok == nil && s.noLogin != nil {
@@ -575,6 +601,34 @@ func (s *Source) renew(ctx context.Context, cur *entry, a *attempt) (*entry, err
 		s.save(ctx, e)
 	}
 	return s.adopt(e), nil
+}
+
+// refreshFailed decides what follows a refused refresh, which with the
+// login that may follow it is one incident: the refresh's failure has
+// been reported but has started no backoff, so that callers arriving
+// meanwhile join the login. It returns nil when the login goes ahead.
+// With no login to fall back to (no secret), or when the provider
+// rate-limited the refresh (a login against the same server would be
+// rate-limited too), the backoff starts here, and the error it returns
+// ends the renewal.
+func (s *Source) refreshFailed(err error) error {
+	if s.noLogin != nil {
+		err = fmt.Errorf("%w; %w", s.noLogin, err)
+	} else if !rateLimited(asLoginError(err)) {
+		return nil
+	}
+	s.backOff(err)
+	return err
+}
+
+// refreshable reports whether Refresh may renew the token of e at now:
+// while it is valid, with [Config.RefreshWhileValid]; otherwise when it
+// has a refresh token.
+func (s *Source) refreshable(e *entry, now time.Time) bool {
+	if s.cfg.RefreshWhileValid {
+		return e.usable(now)
+	}
+	return e.tok.RefreshToken != ""
 }
 
 // adopt makes e the cached token and ends any backoff.
@@ -604,7 +658,11 @@ func (s *Source) call(ctx context.Context, a *attempt, kind EventKind, cur *entr
 	d := time.Since(start)
 	if err != nil {
 		err = s.scrub(err, cur)
-		s.lost(ctx, op, err, d)
+		if kind == EventRefresh {
+			s.report(ctx, op, err, d) // renew decides on the backoff: see refreshFailed
+		} else {
+			s.lost(ctx, op, err, d)
+		}
 		return nil, err
 	}
 	s.loginTook.Store(int64(d))
@@ -634,8 +692,19 @@ func (s *Source) scrub(err error, cur *entry) error {
 // backoff window. ctx is the context of the failed LoginFunc or
 // RefreshFunc call, nil when the failure is none's answer.
 func (s *Source) lost(ctx context.Context, op string, err error, d time.Duration) {
+	s.report(ctx, op, err, d)
+	s.backOff(err)
+}
+
+// report counts and reports a failed login or refresh, without starting
+// a backoff.
+func (s *Source) report(ctx context.Context, op string, err error, d time.Duration) {
 	s.stats.failures.Add(1)
 	s.emit(Event{Kind: EventFailure, Op: op, Duration: d, Err: err, Context: ctx})
+}
+
+// backOff starts the backoff window of a failure, the next in a row.
+func (s *Source) backOff(err error) {
 	n := 1
 	if f := s.fail.Load(); f != nil {
 		n = f.n + 1
@@ -675,12 +744,18 @@ func (s *Source) failed(err error, now time.Time, n int) {
 	// Jitter, so that a fleet does not retry in step; downward, so that
 	// MaxBackoff is the longest wait.
 	d = max(time.Duration(float64(d)*(0.8+0.2*rand.Float64())), min(s.cfg.MinBackoff, d))
-	limited := le != nil && (le.Status == http.StatusTooManyRequests || le.RetryAfter > 0)
+	limited := rateLimited(le)
 	if le != nil && le.RetryAfter > 0 {
 		d = max(d, min(le.RetryAfter, MaxRetryAfter))
 	}
 	s.fail.Store(&failure{err: err, until: now.Add(d), n: n, rateLimited: limited})
 	s.warn("login backoff", slog.Duration("backoff", d), slog.Int("attempt", n))
+}
+
+// rateLimited reports whether the provider answered 429 Too Many
+// Requests, or asked for a wait with Retry-After (a 429 or 503).
+func rateLimited(le *LoginError) bool {
+	return le != nil && (le.Status == http.StatusTooManyRequests || le.RetryAfter > 0)
 }
 
 // newEntry builds the cache entry for a token obtained at now, working
@@ -711,6 +786,9 @@ func (s *Source) newEntry(tok *oauth2.Token, now time.Time) *entry {
 	}
 	for k, v := range s.cfg.Scheme.Credentials(e.tok) {
 		e.header = append(e.header, field{key: k, vals: v})
+	}
+	if rs, ok := s.cfg.Scheme.(RequestScheme); ok {
+		e.sess = newSession(rs, e.tok)
 	}
 	return e
 }

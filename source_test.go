@@ -766,3 +766,134 @@ func TestConfigFmtHidesSchemeSecrets(t *testing.T) {
 		}
 	}
 }
+
+// refreshing returns a Source whose first login hands out "tok-1" with a
+// refresh token and an hour's expiry, whose Refresh fails with refreshErr
+// (counted in refreshes), and whose later logins wait for c.gate. It
+// returns the Source after the first login, with the clock past expiry.
+func refreshing(t *testing.T, c *counter, refreshErr error, refreshes *atomic.Int64, opts Options) *Source {
+	t.Helper()
+	clk := &loginauthtest.Clock{}
+	c.exp = func() time.Time { return clk.Now().Add(time.Hour) }
+	gate := c.gate
+	c.gate = nil
+	opts.Now = clk.Now
+	opts.EarlyRefresh = -1
+	src := New(Config{
+		Provider: "test", Login: c.login, Origins: []string{testOrigin},
+		Refresh: func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
+			refreshes.Add(1)
+			return nil, refreshErr
+		},
+		Options: opts,
+	})
+	if _, err := src.Token(); err != nil {
+		t.Fatal(err)
+	}
+	c.gate = gate
+	clk.Advance(2 * time.Hour)
+	return src
+}
+
+// TestRefusedRefreshThenLoginIsOneIncident refuses a refresh, and starts
+// callers after that failure and before the fallback login returns: they
+// join the login and get its token, and there is one login. A test that
+// starts every caller at once would pass without the rule.
+func TestRefusedRefreshThenLoginIsOneIncident(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		refused := make(chan struct{})
+		onEvent := func(ev Event) {
+			if ev.Kind == EventFailure && ev.Op == "refresh" {
+				close(refused)
+			}
+		}
+		c := &counter{gate: make(chan struct{})}
+		var refreshes atomic.Int64
+		bad := &LoginError{Provider: "test", Op: "refresh", Status: 401, BadCredentials: true}
+		src := refreshing(t, c, bad, &refreshes, Options{OnEvent: onEvent})
+		first := make(chan error, 1)
+		go func() { _, err := src.Token(); first <- err }()
+		<-refused       // the refresh has failed
+		synctest.Wait() // and the fallback login waits at its gate
+		is.Equal(c.n.Load(), int64(2))
+		const n = 50
+		var wg sync.WaitGroup
+		var got atomic.Int64
+		for range n {
+			wg.Go(func() {
+				if tok, err := src.Token(); err == nil && tok.AccessToken == "tok-2" {
+					got.Add(1)
+				}
+			})
+		}
+		synctest.Wait() // every late caller waits for the login
+		close(c.gate)
+		wg.Wait()
+		is.NoErr(<-first)
+		is.Equal(got.Load(), int64(n))           // every caller got the login's token
+		is.Equal(c.n.Load(), int64(2))           // of one login after the first
+		is.Equal(refreshes.Load(), int64(1))     // and one refresh
+		is.Equal(src.Stats().Failures, int64(1)) // the refresh's failure is counted
+		_, err := src.Token()
+		is.NoErr(err) // no backoff is left
+	})
+}
+
+// TestRefusedRefreshThenFailedLoginBacksOffOnce checks that a refused
+// refresh and the failed login after it count as one failure in a row:
+// the backoff is MinBackoff, not its double.
+func TestRefusedRefreshThenFailedLoginBacksOffOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		c := &counter{}
+		var refreshes atomic.Int64
+		src := refreshing(t, c, errors.New("refresh down"), &refreshes, Options{MinBackoff: time.Second, MaxBackoff: time.Hour})
+		c.err = errors.New("login down")
+		_, err := src.Token()
+		is.True(err != nil)
+		f := src.fail.Load()
+		is.True(f != nil)                        // the incident backs off
+		is.Equal(f.n, 1)                         // counted once
+		is.Equal(src.Stats().Failures, int64(2)) // both failures are counted
+	})
+}
+
+// TestRateLimitedRefreshDoesNotLogIn checks that a refresh answered 429,
+// or 503 with Retry-After, backs off as a failed login would instead of
+// logging in against the same server.
+func TestRateLimitedRefreshDoesNotLogIn(t *testing.T) {
+	for _, le := range []*LoginError{
+		{Provider: "test", Op: "refresh", Status: 429},
+		{Provider: "test", Op: "refresh", Status: 503, RetryAfter: 90 * time.Second},
+	} {
+		t.Run(fmt.Sprint(le.Status), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				is := is.New(t)
+				c := &counter{}
+				var refreshes atomic.Int64
+				src := refreshing(t, c, le, &refreshes, Options{})
+				_, err := src.Token()
+				is.True(errors.As(err, new(*LoginError))) // the refresh's failure
+				_, err = src.Token()
+				var be *BackoffError
+				is.True(errors.As(err, &be)) // backing off
+				is.True(be.RateLimited)
+				is.Equal(c.n.Load(), int64(1))       // no login after the first
+				is.Equal(refreshes.Load(), int64(1)) // one refresh
+			})
+		})
+	}
+}
+
+// TestServiceUnavailableRefreshLogsIn checks that a 503 without
+// Retry-After is an ordinary refresh failure, followed by a login.
+func TestServiceUnavailableRefreshLogsIn(t *testing.T) {
+	is := is.New(t)
+	c := &counter{}
+	var refreshes atomic.Int64
+	src := refreshing(t, c, &LoginError{Provider: "test", Op: "refresh", Status: 503}, &refreshes, Options{})
+	tok, err := src.Token()
+	is.NoErr(err)
+	is.Equal(tok.AccessToken, "tok-2")
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/loginauth/loginauth"
@@ -262,4 +263,38 @@ func TestNoCredentialsRefreshesAStoredToken(t *testing.T) {
 	_, err = noSecretSource(st, clock.Now, login, refresh).Token()
 	is.True(errors.Is(err, loginauth.ErrNoCredentials)) // the command's hint
 	is.Equal(logins.Load(), int64(1))                   // never a login
+}
+
+// TestNoCredentialsRefusedRefreshBacksOff checks that a refused refresh
+// with no login to fall back to starts the backoff at once: N sequential
+// requests cost one refresh call, not N, and each says the credentials
+// are missing.
+func TestNoCredentialsRefusedRefreshBacksOff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		clock := loginauthtest.NewClock(loginauthtest.Epoch)
+		st := &loginauth.MemoryStore{Now: clock.Now}
+		login := func(context.Context) (*oauth2.Token, error) {
+			return &oauth2.Token{AccessToken: "first", RefreshToken: "r1", Expiry: clock.Now().Add(time.Hour)}, nil
+		}
+		var refreshes atomic.Int64
+		refresh := func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
+			refreshes.Add(1)
+			return nil, &loginauth.LoginError{Provider: "test", Op: "refresh", Status: 401, BadCredentials: true}
+		}
+		_, err := loginauth.New(loginauth.Config{
+			Provider: "test", Origins: []string{"https://api.example.com"}, Login: login, Refresh: refresh,
+			StoreKey: "test https://api.example.com alice", Options: loginauth.Options{Store: st, Now: clock.Now},
+		}).Token()
+		is.NoErr(err)
+		clock.Advance(2 * time.Hour)
+		src := noSecretSource(st, clock.Now, login, refresh)
+		for range 10 {
+			_, err = src.Token()
+			is.True(errors.Is(err, loginauth.ErrNoCredentials)) // the command's hint, every time
+			var le *loginauth.LoginError
+			is.True(errors.As(err, &le)) // with the refresh's answer
+		}
+		is.Equal(refreshes.Load(), int64(1)) // one refresh call for ten requests
+	})
 }

@@ -54,7 +54,10 @@ func (t *Transport) transport() http.RoundTripper {
 // always closes its body, and returns a response or an error, never both.
 // A credential field that req carries already (an Authorization set by
 // another client library, say) is replaced; the Source's Logger records
-// that once, at debug level.
+// that once, at debug level. With a [RequestScheme], the Source's cookies
+// are merged with req's own and its query parameters set: see there. The
+// response's Request field is req, never the copy that carried the
+// credentials.
 //
 // When the Source's [Scheme] says the response refused the credentials,
 // RoundTrip closes that response, invalidates the token, obtains a fresh
@@ -89,7 +92,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if replaced != "" {
 		s.replacedHeader(replaced)
 	}
-	resp, err := t.transport().RoundTrip(r)
+	resp, err := t.send(req, r, e)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +123,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	s.emit(Event{Kind: EventRetry, Origin: originOf(req.URL)})
 	r, _ = authorize(req, e2, body)
 	revalidate(r.Header)
-	resp, err = t.transport().RoundTrip(r)
+	resp, err = t.send(req, r, e2)
 	if err != nil {
 		return nil, err
 	}
@@ -129,6 +132,19 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else {
 		s.accepted()
 	}
+	return resp, nil
+}
+
+// send sends r, the copy of req that carries the credentials of e, and
+// returns its response with its Request field set back to req, so that the
+// caller never sees the copy. An error comes back without the values of
+// the cookies and query parameters of e, which a URL in it may hold.
+func (t *Transport) send(req, r *http.Request, e *entry) (*http.Response, error) {
+	resp, err := t.transport().RoundTrip(r)
+	if err != nil {
+		return nil, e.sess.scrub(err)
+	}
+	resp.Request = req
 	return resp, nil
 }
 
@@ -162,6 +178,9 @@ func authorize(req *http.Request, e *entry, body io.ReadCloser) (r *http.Request
 		if len(h) == n { // the field was there already: no lookup on the common path
 			replaced = f.key
 		}
+	}
+	if e.sess != nil {
+		e.sess.edit(h, &c.url)
 	}
 	c.req.Header = h
 	return &c.req, replaced

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/matryer/is"
@@ -421,4 +422,64 @@ func TestHostileAnswers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAcmeRefusedRefreshThenLoginIsOneIncident refuses a refresh with a
+// 401, the answer that bad_credentials matches, and starts callers after that failure
+// and before the fallback login returns: they join the login and get its
+// token, and the fake sees one login, with no backoff in between.
+func TestAcmeRefusedRefreshThenLoginIsOneIncident(t *testing.T) {
+	a := newAcme(t)
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		gate := make(chan struct{})
+		var gated atomic.Bool
+		handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v2/session" && gated.Load() {
+				<-gate
+			}
+			a.Config.Handler.ServeHTTP(w, r)
+		})
+		spec := parse(t, acmeSpec)
+		spec.HTTPClient = &http.Client{Transport: loginauthtest.HandlerTransport{Handler: handler}}
+		refused := make(chan struct{})
+		var refusal *loginauth.LoginError
+		clock := loginauthtest.NewClock(loginauthtest.Epoch)
+		src := spec.NewSource(a.vars(), loginauth.Options{Now: clock.Now, EarlyRefresh: -1, OnEvent: func(ev loginauth.Event) {
+			if ev.Kind == loginauth.EventFailure && ev.Op == "refresh" {
+				errors.As(ev.Err, &refusal)
+				close(refused)
+			}
+		}})
+		_, err := src.Token()
+		is.NoErr(err)
+		a.mu.Lock()
+		clear(a.refresh) // the server forgets its refresh tokens
+		a.mu.Unlock()
+		gated.Store(true)
+		clock.Advance(time.Hour) // past the 600 s expiry
+
+		first := make(chan error, 1)
+		go func() { _, err := src.Token(); first <- err }()
+		<-refused                                        // the refresh was refused
+		synctest.Wait()                                  // and the login waits at the gate
+		is.True(refusal != nil && refusal.Status == 401) // by the answer that bad_credentials matches
+		const n = 20
+		var wg sync.WaitGroup
+		var got atomic.Int64
+		for range n {
+			wg.Go(func() {
+				if tok, err := src.Token(); err == nil && tok.AccessToken == "tok-2" {
+					got.Add(1)
+				}
+			})
+		}
+		synctest.Wait() // every late caller waits for the login
+		close(gate)
+		wg.Wait()
+		is.NoErr(<-first)
+		is.Equal(got.Load(), int64(n))         // every caller got the login's token
+		is.Equal(a.logins.Load(), int64(2))    // one login after the first
+		is.Equal(a.refreshes.Load(), int64(1)) // after one refresh
+	})
 }
