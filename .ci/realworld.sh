@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Real-world check of the jsonlogin catalog: installs real servers from
+# the package registries (Debian packages, npm, the Go module proxy),
+# cached outside the repository, and runs TestRealWorld of
+# jsonlogin/catalog, which starts each server on a free loopback port with
+# a short token lifetime and drives its catalog entry with the library,
+# the command (built from ./cmd/loginauth) and its proxy: a wrong password,
+# one login for many concurrent requests, a server-side revocation,
+# expiry, a refresh with the current token (PocketBase) and logout. The
+# test stops each server by its PID; a trap here stops the test itself.
+#
+#   .ci/realworld.sh                      the CI servers: qbittorrent, node-red, pocketbase
+#   LOGINAUTH_REALWORLD=node-red .ci/realworld.sh   some of them
+#
+# The cache is $LOGINAUTH_REALWORLD_CACHE, default ~/.cache/loginauth-realworld.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+servers=${LOGINAUTH_REALWORLD:-qbittorrent,node-red,pocketbase}
+cache=${LOGINAUTH_REALWORLD_CACHE:-$HOME/.cache/loginauth-realworld}
+# Versions pinned: the catalog's $comment names the ones tested.
+NODE_RED_VERSION=4.1.15
+POCKETBASE_VERSION=v0.36.8
+mkdir -p "$cache"
+t0=$(date +%s)
+timing() { echo "timing: $1 $(( $(date +%s) - $2 ))s"; }
+
+install_qbittorrent() {
+	command -v qbittorrent-nox >/dev/null && return
+	[ -n "${apt_updated:-}" ] || { apt-get update -qq; apt_updated=1; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qbittorrent-nox >/dev/null
+}
+
+install_node_red() {
+	command -v node >/dev/null && command -v npm >/dev/null || {
+		[ -n "${apt_updated:-}" ] || { apt-get update -qq; apt_updated=1; }
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+	}
+	local dir=$cache/node-red
+	if [ "$(cat "$dir/.installed" 2>/dev/null)" != "$NODE_RED_VERSION" ]; then
+		mkdir -p "$dir"
+		(cd "$dir" && { [ -f package.json ] || npm init -y >/dev/null; } &&
+			npm install --no-audit --no-fund --loglevel=error "node-red@$NODE_RED_VERSION" >/dev/null)
+		echo "$NODE_RED_VERSION" >"$dir/.installed"
+	fi
+}
+
+# PocketBase is built from its Go module, with one route of our own,
+# /api/realworld/me, behind PocketBase's apis.RequireAuth: PocketBase
+# ignores an invalid token rather than refusing it, so only such routes
+# answer 401 to a user's expired or revoked token.
+install_pocketbase() {
+	local dir=$cache/pocketbase
+	[ "$(cat "$dir/.installed" 2>/dev/null)" = "$POCKETBASE_VERSION" ] && [ -x "$dir/pocketbase" ] && return
+	mkdir -p "$dir"
+	cat >"$dir/main.go" <<'GO'
+// Command pocketbase is PocketBase with one route that requires auth.
+package main
+
+import (
+	"log"
+	"net/http"
+
+	"github.com/pocketbase/pocketbase"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+func main() {
+	app := pocketbase.New()
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		se.Router.GET("/api/realworld/me", func(e *core.RequestEvent) error {
+			return e.JSON(http.StatusOK, map[string]string{"id": e.Auth.Id})
+		}).Bind(apis.RequireAuth())
+		return se.Next()
+	})
+	if err := app.Start(); err != nil {
+		log.Fatal(err)
+	}
+}
+GO
+	printf 'module pbrealworld\n\ngo 1.25.0\n' >"$dir/go.mod"
+	(cd "$dir" && GOFLAGS=-mod=mod go get "github.com/pocketbase/pocketbase@$POCKETBASE_VERSION" >/dev/null 2>&1 &&
+		GOFLAGS=-mod=mod go build -o pocketbase .)
+	echo "$POCKETBASE_VERSION" >"$dir/.installed"
+}
+
+for s in ${servers//,/ }; do
+	t=$(date +%s)
+	case $s in
+	qbittorrent) install_qbittorrent ;;
+	node-red) install_node_red ;;
+	pocketbase) install_pocketbase ;;
+	*) echo "realworld: unknown server $s" >&2; exit 2 ;;
+	esac
+	timing "install $s" "$t"
+done
+
+# The test stops each server by its PID; should the test itself be
+# stopped, the trap stops the test's process group and each server (in a
+# process group of its own, whose PID the test writes to $pids).
+pids=$(mktemp)
+stop() {
+	kill -TERM -- "-$pid" 2>/dev/null || true
+	while read -r p; do kill -TERM -- "-$p" 2>/dev/null || true; done <"$pids"
+	rm -f "$pids"
+}
+t=$(date +%s)
+LOGINAUTH_REALWORLD=$servers LOGINAUTH_REALWORLD_CACHE=$cache LOGINAUTH_REALWORLD_PIDS=$pids \
+	setsid go test -count=1 -timeout 15m -v -run '^TestRealWorld$' ./jsonlogin/catalog/ >"$cache/test.log" 2>&1 &
+pid=$!
+trap stop EXIT INT TERM
+status=0
+wait $pid || status=$?
+grep -E 'timing:|^(=== RUN|--- |PASS|FAIL|ok)|\.go:[0-9]+:' "$cache/test.log" || true
+timing "tests" "$t"
+timing "realworld in all" "$t0"
+exit $status
