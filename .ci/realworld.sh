@@ -11,12 +11,15 @@
 #
 #   .ci/realworld.sh                      the CI servers: qbittorrent, node-red, pocketbase
 #   LOGINAUTH_REALWORLD=node-red .ci/realworld.sh   some of them
+#   LOGINAUTH_REALWORLD=all .ci/realworld.sh        the CI servers and the
+#                                         script-only ones: deluge
 #
 # The cache is $LOGINAUTH_REALWORLD_CACHE, default ~/.cache/loginauth-realworld.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 servers=${LOGINAUTH_REALWORLD:-qbittorrent,node-red,pocketbase}
+[ "$servers" = all ] && servers=qbittorrent,node-red,pocketbase,deluge
 cache=${LOGINAUTH_REALWORLD_CACHE:-$HOME/.cache/loginauth-realworld}
 # Versions pinned: the catalog's $comment names the ones tested.
 NODE_RED_VERSION=4.1.15
@@ -29,6 +32,12 @@ install_qbittorrent() {
 	command -v qbittorrent-nox >/dev/null && return
 	[ -n "${apt_updated:-}" ] || { apt-get update -qq; apt_updated=1; }
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qbittorrent-nox >/dev/null
+}
+
+install_deluge() {
+	command -v deluge-web >/dev/null && return
+	[ -n "${apt_updated:-}" ] || { apt-get update -qq; apt_updated=1; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq deluge-web >/dev/null
 }
 
 install_node_red() {
@@ -91,6 +100,7 @@ for s in ${servers//,/ }; do
 	qbittorrent) install_qbittorrent ;;
 	node-red) install_node_red ;;
 	pocketbase) install_pocketbase ;;
+	deluge) install_deluge ;;
 	*) echo "realworld: unknown server $s" >&2; exit 2 ;;
 	esac
 	timing "install $s" "$t"

@@ -71,7 +71,10 @@ func commandRun(t *testing.T, bin, name string, r *running) {
 		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
 		"LOGINAUTH_CACHE_DIR=" + filepath.Join(home, "cache"),
 	}}
-	login := []string{"login", name, "--base-url", r.base, "--username", r.user, "--password-stdin"}
+	login := []string{"login", name, "--base-url", r.base, "--password-stdin"}
+	if r.user != "" {
+		login = append(login, "--username", r.user)
+	}
 
 	began := time.Now()
 	code, _, stderr := c.run("wrong-"+r.password+"\n", login...)
@@ -79,7 +82,11 @@ func commandRun(t *testing.T, bin, name string, r *running) {
 	is.True(stderr != "")
 	code, _, stderr = c.run(r.password+"\n", login...)
 	is.Equal(code, 0) // stderr
-	code, _, stderr = c.run("", "call", name, r.protected)
+	call := []string{"call", name, r.protected}
+	if r.body != "" {
+		call = append(call, "--json", r.body)
+	}
+	code, _, stderr = c.run("", call...)
 	is.Equal(code, 0) // call with the stored token
 	t.Logf("timing: %s: command login and call %v", name, time.Since(began).Round(time.Millisecond))
 
@@ -93,8 +100,7 @@ func commandRun(t *testing.T, bin, name string, r *running) {
 	code, _, stderr = c.run("", "logout", name)
 	is.Equal(code, 0) // stderr
 	if r.logout {
-		code = rawGet(t, name, r, strings.TrimSpace(tok))
-		is.True(code == http.StatusUnauthorized || code == http.StatusForbidden) // logout ended the session at the server
+		is.True(refusedWith(t, name, r, strings.TrimSpace(tok))) // logout ended the session at the server
 	}
 	t.Logf("timing: %s: command logout %v", name, time.Since(began).Round(time.Millisecond))
 }
@@ -135,12 +141,14 @@ func proxyRun(t *testing.T, c *command, name string, r *running) {
 		var wg sync.WaitGroup
 		for range n {
 			wg.Go(func() {
-				resp, err := http.Get(root + r.protected)
-				if err != nil || resp.StatusCode != http.StatusOK {
+				resp, err := http.DefaultClient.Do(r.request(root))
+				if err != nil {
 					failed.Add(1)
+					return
 				}
-				if err == nil {
-					resp.Body.Close()
+				defer resp.Body.Close()
+				if !r.served(resp) {
+					failed.Add(1)
 				}
 			})
 		}

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"crypto/pbkdf2"
 	"crypto/rand"
+	"crypto/sha1"
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
@@ -34,10 +35,14 @@ type running struct {
 	user      string // the value of --username
 	userVar   string // the description's variable that user fills
 	password  string
-	protected string        // a GET path that needs the credentials
-	lifetime  time.Duration // after which, idle, a token is refused
-	refresh   bool          // the entry refreshes with the current token
-	logout    bool          // the entry has a logout request
+	protected string // a path that needs the credentials
+	// body, when not "", is the JSON body of a POST of protected, in
+	// place of a GET; refusedBody is in the body of an answer 200 that
+	// refuses the credentials (JSON-RPC).
+	body, refusedBody string
+	lifetime          time.Duration // after which, idle, a token is refused
+	refresh           bool          // the entry refreshes with the current token
+	logout            bool          // the entry has a logout request
 	// revoke ends the session of tok at the server, as another client or
 	// an administrator would.
 	revoke func(t *testing.T, tok *oauth2.Token)
@@ -48,7 +53,28 @@ type running struct {
 
 // vars are the values of the entry's variables for the Go client.
 func (r *running) vars(password string) map[string]string {
-	return map[string]string{"base_url": r.base, r.userVar: r.user, "password": password}
+	v := map[string]string{"base_url": r.base, "password": password}
+	if r.userVar != "" {
+		v[r.userVar] = r.user
+	}
+	return v
+}
+
+// request is the protected request, to the server or to root.
+func (r *running) request(root string) *http.Request {
+	if r.body == "" {
+		req, _ := http.NewRequest(http.MethodGet, root+r.protected, nil)
+		return req
+	}
+	req, _ := http.NewRequest(http.MethodPost, root+r.protected, strings.NewReader(r.body))
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}
+
+// served reports whether resp answered the protected request.
+func (r *running) served(resp *http.Response) bool {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode == http.StatusOK && (r.refusedBody == "" || !strings.Contains(string(b), r.refusedBody))
 }
 
 // realServers start the servers that TestRealWorld knows, by entry name.
@@ -56,6 +82,7 @@ var realServers = map[string]func(t *testing.T, cache string) *running{
 	"qbittorrent": startQBittorrent,
 	"node-red":    startNodeRED,
 	"pocketbase":  startPocketBase,
+	"deluge":      startDeluge,
 }
 
 // freePort returns a free TCP port on 127.0.0.1.
@@ -252,5 +279,30 @@ func startPocketBase(t *testing.T, cache string) *running {
 			// A new signing secret of the collection: every token of its users is void.
 			admin(t, http.MethodPatch, "/api/collections/users", map[string]any{"authToken": map[string]any{"secret": randomSecret(25)}})
 		},
+	}
+}
+
+// startDeluge runs deluge-web (Debian) with a password of its own and
+// sessions of 15 s.
+func startDeluge(t *testing.T, cache string) *running {
+	dir, port := t.TempDir(), freePort(t)
+	pass, salt := "dw-"+randomSecret(8), randomSecret(20)
+	sum := sha1.Sum([]byte(salt + pass))
+	conf := fmt.Sprintf("{\n    \"file\": 2,\n    \"format\": 1\n}{\n    \"first_login\": false,\n    \"pwd_salt\": %q,\n    \"pwd_sha1\": %q,\n    \"session_timeout\": 15\n}\n",
+		salt, hex.EncodeToString(sum[:]))
+	if err := os.WriteFile(filepath.Join(dir, "web.conf"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	startProcess(t, dir, base+"/", "deluge-web", "-d", "-c", dir, "-i", "127.0.0.1", "-p", fmt.Sprint(port), "-L", "info")
+	rpc := func(t *testing.T, method, tok string) {
+		do(t, http.MethodPost, base+"/json", "application/json", fmt.Sprintf(`{"method":%q,"params":[],"id":1}`, method),
+			map[string]string{"Cookie": "_session_id=" + tok})
+	}
+	return &running{
+		base: base, password: pass,
+		protected: "/json", body: `{"method":"web.connected","params":[],"id":1}`, refusedBody: `"Not authenticated"`,
+		lifetime: 15 * time.Second, logout: true,
+		revoke: func(t *testing.T, tok *oauth2.Token) { rpc(t, "auth.delete_session", tok.AccessToken) },
 	}
 }
