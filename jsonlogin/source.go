@@ -45,6 +45,9 @@ func (s *Spec) NewSource(vars map[string]string, opts loginauth.Options) *logina
 	}
 	opts.AllowHTTP = opts.AllowHTTP || s.allowHTTP
 	c := &client{spec: s, http: wire.Client(s.HTTPClient), now: opts.Now, allowHTTP: opts.AllowHTTP}
+	if c.lastHop = s.readsOutside(); c.lastHop {
+		c.http = lastHop(c.http)
+	}
 	err := c.resolve(vars)
 	cfg := loginauth.Config{
 		Provider:  s.name,
@@ -75,6 +78,7 @@ type client struct {
 	http      *http.Client
 	now       func() time.Time
 	allowHTTP bool
+	lastHop   bool // redirects are not followed: see [Spec.readsOutside]
 }
 
 // resolve takes the variables' values from vars and their defaults, and
@@ -106,8 +110,10 @@ func (c *client) resolve(vars map[string]string) error {
 			c.secrets = append(c.secrets, val)
 		}
 	}
+	basicErr := c.basicSecrets()
 	c.scrub = redact.NewSecrets(c.secrets...)
-	c.base = strings.TrimSuffix(c.expand(s.baseURL, nil), "/")
+	base, baseErr := expandURL(s.baseURL, inScheme, func(n string) string { return c.vals[n] })
+	c.base = strings.TrimSuffix(base, "/")
 	for _, n := range sortedKeys(vars) {
 		if _, ok := s.vars[n]; !ok {
 			return fmt.Errorf("%s: variable %q is not declared in the description's vars", s.name, n)
@@ -118,14 +124,24 @@ func (c *client) resolve(vars map[string]string) error {
 		slices.Sort(all)
 		return required(s.name, all, false)
 	}
+	if baseErr != nil {
+		return fmt.Errorf("%s: base_url: %w", s.name, baseErr)
+	}
+	if err := errors.Join(basicErr, c.checkHeaderVars()); err != nil {
+		return err
+	}
 	if err := c.checkURL("base_url", c.base); err != nil {
 		return err
 	}
-	if err := c.checkURL("login", c.url(s.login, nil)); err != nil {
-		return err
-	}
-	if s.refresh != nil {
-		if err := c.checkURL("refresh", c.url(s.refresh, &oauth2.Token{})); err != nil {
+	for _, rq := range []*request{s.login, s.refresh} {
+		if rq == nil {
+			continue
+		}
+		u, err := c.url(rq, &oauth2.Token{})
+		if err == nil {
+			err = c.checkURL(rq.op, u)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -160,6 +176,9 @@ func (c *client) checkURL(what, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return fmt.Errorf("%s: the %s URL %q is not an absolute http or https URL", c.spec.name, what, c.scrub.String(raw))
+	}
+	if u.User != nil {
+		return fmt.Errorf("%s: the %s URL holds user info (\"user:password@\"), which is not sent as credentials; use login.basic", c.spec.name, what)
 	}
 	if u.Scheme == "http" && !c.allowHTTP && !hostname.IsLoopback(u.Hostname()) {
 		return fmt.Errorf("%s: the %s URL is plain http to %s, a host that is not loopback; credentials would travel in clear text (allow it with allow_http)", c.spec.name, what, c.scrub.String(u.Host))
@@ -215,11 +234,37 @@ func text(v any) string {
 	return ""
 }
 
-func (c *client) url(rq *request, tok *oauth2.Token) string {
+// url returns the URL of rq, each value escaped for where it lands.
+func (c *client) url(rq *request, tok *oauth2.Token) (string, error) {
+	value := func(name string) string { return c.value(name, tok) }
 	if rq.url != "" {
-		return c.expand(rq.url, tok)
+		u, err := expandURL(rq.url, inScheme, value)
+		return u, c.urlError(rq.op+".url", err)
 	}
-	return c.base + c.expand(rq.path, tok)
+	p, err := expandURL(rq.path, inPath, value)
+	return c.base + p, c.urlError(rq.op+".path", err)
+}
+
+// urlError names the spec and the field of err, an error of expandURL.
+func (c *client) urlError(field string, err error) error {
+	if err != nil {
+		return fmt.Errorf("%s: %s: %w", c.spec.name, field, err)
+	}
+	return nil
+}
+
+// clock returns the time now.
+func (c *client) clock() time.Time {
+	if c.now != nil {
+		return c.now()
+	}
+	return time.Now()
+}
+
+// success reports whether r is an answer to read a token from: a 2xx
+// answer, or a redirect when answers are read at their first hop.
+func (c *client) success(r *wire.Response) bool {
+	return r.OK() || (c.lastHop && r.Status >= 300 && r.Status < 400)
 }
 
 func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
@@ -239,8 +284,11 @@ func (c *client) call(ctx context.Context, op string, rq *request, old *oauth2.T
 	if old != nil {
 		tok = &oauth2.Token{RefreshToken: old.RefreshToken}
 	}
-	u := c.url(rq, tok)
-	if err := c.checkURL(op, u); err != nil {
+	u, err := c.url(rq, tok)
+	if err == nil {
+		err = c.checkURL(op, u)
+	}
+	if err != nil {
 		return nil, &loginauth.LoginError{Provider: s.name, Op: op, Err: err}
 	}
 	call := wire.Call{Method: rq.method, Provider: s.name, Op: op, Client: c.http, URL: u, Header: http.Header{}}
@@ -248,6 +296,10 @@ func (c *client) call(ctx context.Context, op string, rq *request, old *oauth2.T
 		if v := c.expand(t, tok); v != "" {
 			call.Header.Set(k, v)
 		}
+	}
+	if rq.basic != nil {
+		v, _, _ := c.basicAuth(rq.basic) // checked by resolve
+		call.Header.Set("Authorization", v)
 	}
 	if rq.hasJSON {
 		call.Body = c.body(rq.json, tok)
@@ -267,11 +319,13 @@ func (c *client) call(ctx context.Context, op string, rq *request, old *oauth2.T
 		return nil, err
 	}
 	doc, parsed := decodeDoc(r.Body)
-	if !r.OK() || s.errWhen.match(r.Status, doc, parsed) {
+	if !c.success(r) || s.errWhen.match(r.Status, doc, parsed) {
 		return nil, c.apiError(r, doc, parsed)
 	}
-	if err := r.Decode(new(json.RawMessage)); err != nil {
-		return nil, err // empty, an HTML page, not JSON
+	if _, _, found := s.token.find(r, nil, c.clock()); !parsed && !found && s.token.inBody() {
+		if err := r.Decode(new(json.RawMessage)); err != nil {
+			return nil, err // empty, an HTML page, not JSON
+		}
 	}
 	return c.token(r, doc, old)
 }
@@ -315,7 +369,7 @@ func (c *client) apiError(r *wire.Response, doc any, parsed bool) *loginauth.Log
 	case code != "" || msg != "":
 		le = r.Fail(nil)
 		le.Code, le.Message = code, msg
-	case r.OK():
+	case c.success(r):
 		le = r.Fail(fmt.Errorf("the answer matches error.when (read %d bytes)", len(r.Body)))
 	default:
 		le = r.Unexpected()
@@ -328,26 +382,24 @@ func (c *client) apiError(r *wire.Response, doc any, parsed bool) *loginauth.Log
 // refresh answer that lacks an extra value keeps old's.
 func (c *client) token(r *wire.Response, doc any, old *oauth2.Token) (*oauth2.Token, error) {
 	s := c.spec
-	access, err := str(r, "token", s.token, doc)
+	access, err := c.str(r, "token", s.token, doc)
 	if err != nil {
 		return nil, err
 	}
 	if access == "" {
-		return nil, r.Missing(fmt.Sprintf("token at %q", s.token))
+		return nil, r.Missing("token " + s.token.String())
 	}
 	tok := &oauth2.Token{AccessToken: access}
-	if s.refreshToken != nil {
-		if tok.RefreshToken, err = str(r, "refresh_token", *s.refreshToken, doc); err != nil {
-			return nil, err
-		}
+	if tok.RefreshToken, err = c.str(r, "refresh_token", s.refreshToken, doc); err != nil {
+		return nil, err
 	}
 	if tok.Expiry, err = c.expiry(r, doc); err != nil {
 		return nil, err
 	}
 	extra := map[string]any{}
 	for _, n := range sortedKeys(s.extra) {
-		v, ok := s.extra[n].get(doc)
-		if !ok || v == nil {
+		v, w, ok := s.extra[n].find(r, doc, c.clock())
+		if !ok {
 			if old != nil && old.Extra(n) != nil {
 				extra[n] = old.Extra(n)
 			}
@@ -361,7 +413,7 @@ func (c *client) token(r *wire.Response, doc any, old *oauth2.Token) (*oauth2.To
 			t = string(b)
 		}
 		if c.scrub.Contains(t) {
-			return nil, r.Fail(fmt.Errorf("response field extra.%s (%q) holds the value of a secret variable, which must never be stored (read %d bytes)", n, s.extra[n], len(r.Body)))
+			return nil, r.Fail(fmt.Errorf("response value extra.%s (%s) holds the value of a secret variable, which must never be stored (read %d bytes)", n, w, len(r.Body)))
 		}
 		extra[n] = v
 	}
@@ -371,15 +423,19 @@ func (c *client) token(r *wire.Response, doc any, old *oauth2.Token) (*oauth2.To
 	return tok, nil
 }
 
-// str returns the string at p in doc; "" when there is none.
-func str(r *wire.Response, field string, p pointer, doc any) (string, error) {
-	v, ok := p.get(doc)
-	if !ok || v == nil {
+// str returns the string that vs finds in the answer; "" when there is
+// none. A token that no header could carry is an error.
+func (c *client) str(r *wire.Response, field string, vs values, doc any) (string, error) {
+	v, w, ok := vs.find(r, doc, c.clock())
+	if !ok {
 		return "", nil
 	}
 	s, ok := v.(string)
 	if !ok {
-		return "", r.Fail(fmt.Errorf("response field %q (%s) has JSON type %s, want string (read %d bytes)", p, field, kind(v), len(r.Body)))
+		return "", r.Fail(fmt.Errorf("response value %s %s has JSON type %s, want string (read %d bytes)", field, w, kind(v), len(r.Body)))
+	}
+	if strings.ContainsAny(s, "\r\n\x00") {
+		return "", r.Fail(fmt.Errorf("response value %s %s holds a line break or NUL, which no header can carry (read %d bytes)", field, w, len(r.Body)))
 	}
 	return s, nil
 }
@@ -389,19 +445,19 @@ func str(r *wire.Response, field string, p pointer, doc any) (string, error) {
 // JWT exp claim or the lifetime applies.
 func (c *client) expiry(r *wire.Response, doc any) (time.Time, error) {
 	s := c.spec
-	p, field := s.expiresIn, "expires_in"
-	if p == nil {
-		p, field = s.expiresAt, "expires_at"
+	vs, field := s.expiresIn, "expires_in"
+	if vs == nil {
+		vs, field = s.expiresAt, "expires_at"
 	}
-	if p == nil {
+	v, w, ok := vs.find(r, doc, c.clock())
+	if !ok {
 		return time.Time{}, nil
 	}
-	v, ok := p.get(doc)
-	if !ok || v == nil {
-		return time.Time{}, nil
+	if at, ok := v.(time.Time); ok { // a cookie's expiry
+		return at, nil
 	}
 	bad := func(want string) error {
-		return r.Fail(fmt.Errorf("response field %q (%s) has JSON type %s, want %s (read %d bytes)", *p, field, kind(v), want, len(r.Body)))
+		return r.Fail(fmt.Errorf("response value %s %s has JSON type %s, want %s (read %d bytes)", field, w, kind(v), want, len(r.Body)))
 	}
 	if field == "expires_at" && s.expiresAtUnit == "rfc3339" {
 		t, ok := v.(string)
@@ -410,7 +466,7 @@ func (c *client) expiry(r *wire.Response, doc any) (time.Time, error) {
 		}
 		at, err := time.Parse(time.RFC3339, strings.TrimSpace(t))
 		if err != nil {
-			return time.Time{}, r.Fail(fmt.Errorf("response field %q (%s) is not an RFC 3339 time (read %d bytes)", *p, field, len(r.Body)))
+			return time.Time{}, r.Fail(fmt.Errorf("response value %s %s is not an RFC 3339 time (read %d bytes)", field, w, len(r.Body)))
 		}
 		return at, nil
 	}
@@ -432,11 +488,7 @@ func (c *client) expiry(r *wire.Response, doc any) (time.Time, error) {
 	}
 	switch {
 	case field == "expires_in":
-		now := time.Now
-		if c.now != nil {
-			now = c.now
-		}
-		return now().Add(time.Duration(n * float64(time.Second))), nil
+		return c.clock().Add(time.Duration(n * float64(s.expiresInUnit))), nil
 	case s.expiresAtUnit == "ms":
 		return time.UnixMilli(int64(n)), nil
 	}

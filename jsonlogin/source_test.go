@@ -399,7 +399,7 @@ func TestHostileAnswers(t *testing.T) {
 		{loginauthtest.FaultHTML502, []string{"HTTP 502", "an HTML page"}},
 		{loginauthtest.FaultMalformedJSON, []string{"not valid JSON", "read 6 bytes"}},
 		{loginauthtest.FaultEmptyBody, []string{"response body is empty"}},
-		{loginauthtest.FaultNoToken, []string{`response has no token at "/authToken"`}},
+		{loginauthtest.FaultNoToken, []string{`response has no token at "/authToken" or at "/auth_token" or at "/token"`}},
 		{loginauthtest.FaultBadCredentials, []string{"(credentials refused)", "ERROR_CODE_ACCESS_DENIED"}},
 		{loginauthtest.FaultHuge, []string{"exceeds 1048576 bytes"}},
 		{loginauthtest.FaultDropConnection, []string{"reading response", "unexpected EOF"}},

@@ -31,12 +31,13 @@ type Spec struct {
 	baseURL        string // template
 	vars           map[string]variable
 	login, refresh *request
-	token          pointer
-	refreshToken   *pointer
-	expiresIn      *pointer
-	expiresAt      *pointer
+	token          values
+	refreshToken   values // nil: none
+	expiresIn      values // nil: none
+	expiresInUnit  time.Duration
+	expiresAt      values // nil: none
 	expiresAtUnit  string // "s", "ms" or "rfc3339"
-	extra          map[string]pointer
+	extra          map[string]values
 	header         map[string]string // canonical field name → template
 	origins        []string
 	refused        rules
@@ -57,6 +58,7 @@ type variable struct {
 
 // request is a login or refresh request.
 type request struct {
+	op      string // "login" or "refresh"
 	method  string
 	path    string            // template; joins base_url
 	url     string            // template; in place of path
@@ -64,6 +66,7 @@ type request struct {
 	json    any               // template values; nil: no JSON body
 	hasJSON bool
 	form    map[string]string // templates; nil: no form body
+	basic   *basic            // nil: no HTTP Basic credentials
 }
 
 // Var describes a variable of a description, so that a command can fill
@@ -91,10 +94,13 @@ func (s *Spec) Name() string { return s.name }
 // BaseURL returns the description's base_url expanded with vars, or with
 // a variable's default where vars has no value, without a trailing slash:
 // the URL that API paths join. A variable that has neither expands to "".
+// Values are escaped for where they stand, as in requests, but inserted
+// as they are when one cannot stand where it is, such as a base URL
+// without a scheme, so that an error can show what was given.
 // base_url names no secret variable (Parse refuses one), so the result
 // holds none.
 func (s *Spec) BaseURL(vars map[string]string) string {
-	out, _ := expand(s.baseURL, func(name string) string {
+	value := func(name string) string {
 		if v := vars[name]; v != "" {
 			return v
 		}
@@ -102,7 +108,11 @@ func (s *Spec) BaseURL(vars map[string]string) string {
 			return *d
 		}
 		return ""
-	})
+	}
+	out, err := expandURL(s.baseURL, inScheme, value)
+	if err != nil {
+		out, _ = expand(s.baseURL, value) // as typed, for the error that shows it
+	}
 	return strings.TrimSuffix(out, "/")
 }
 
@@ -135,12 +145,13 @@ type (
 		Vars           map[string]json.RawMessage `json:"vars"`
 		Login          json.RawMessage            `json:"login"`
 		Refresh        json.RawMessage            `json:"refresh"`
-		Token          *string                    `json:"token"`
-		RefreshToken   *string                    `json:"refresh_token"`
-		ExpiresIn      *string                    `json:"expires_in"`
-		ExpiresAt      *string                    `json:"expires_at"`
+		Token          json.RawMessage            `json:"token"`
+		RefreshToken   json.RawMessage            `json:"refresh_token"`
+		ExpiresIn      json.RawMessage            `json:"expires_in"`
+		ExpiresInUnit  *string                    `json:"expires_in_unit"`
+		ExpiresAt      json.RawMessage            `json:"expires_at"`
 		ExpiresAtUnit  *string                    `json:"expires_at_unit"`
-		Extra          map[string]string          `json:"extra"`
+		Extra          map[string]json.RawMessage `json:"extra"`
 		Header         map[string]string          `json:"header"`
 		Origins        []string                   `json:"origins"`
 		Refused        json.RawMessage            `json:"refused"`
@@ -161,6 +172,7 @@ type (
 		Headers map[string]string `json:"headers"`
 		JSON    json.RawMessage   `json:"json"`
 		Form    map[string]string `json:"form"`
+		Basic   json.RawMessage   `json:"basic"`
 	}
 	errorJSON struct {
 		Code    *string         `json:"code"`
@@ -220,7 +232,7 @@ func Parse(data []byte) (*Spec, error) {
 		}
 	}
 	var err error
-	if s.extra, err = pointers("extra", sj.Extra); err != nil {
+	if s.extra, err = parseExtra(sj.Extra); err != nil {
 		return nil, err
 	}
 
@@ -228,6 +240,9 @@ func Parse(data []byte) (*Spec, error) {
 		return nil, errors.New("jsonlogin: base_url: required")
 	}
 	if err := s.checkTemplate("base_url", *sj.BaseURL, "base_url"); err != nil {
+		return nil, err
+	}
+	if err := checkURLTemplate("base_url", *sj.BaseURL, inScheme); err != nil {
 		return nil, err
 	}
 	if !strings.Contains(*sj.BaseURL, "{{") {
@@ -255,25 +270,11 @@ func Parse(data []byte) (*Spec, error) {
 		}
 	}
 
-	if sj.Token == nil {
+	if !present(sj.Token) {
 		return nil, errors.New("jsonlogin: token: required: the JSON Pointer to the token in the login answer")
 	}
-	if s.token, err = parsePointer(*sj.Token); err != nil {
-		return nil, fmt.Errorf("jsonlogin: token: %w", err)
-	}
-	for _, f := range []struct {
-		name string
-		raw  *string
-		dst  **pointer
-	}{{"refresh_token", sj.RefreshToken, &s.refreshToken}, {"expires_in", sj.ExpiresIn, &s.expiresIn}, {"expires_at", sj.ExpiresAt, &s.expiresAt}} {
-		if f.raw == nil {
-			continue
-		}
-		p, err := parsePointer(*f.raw)
-		if err != nil {
-			return nil, fmt.Errorf("jsonlogin: %s: %w", f.name, err)
-		}
-		*f.dst = &p
+	if err := s.parseAnswerValues(&sj); err != nil {
+		return nil, err
 	}
 	if s.refresh != nil && s.refreshToken == nil {
 		return nil, errors.New("jsonlogin: refresh: needs refresh_token, the JSON Pointer to the refresh token in the login answer")
@@ -363,7 +364,7 @@ func (s *Spec) parseRequest(path string, raw json.RawMessage) (*request, error) 
 	if err := strictDecode(path, raw, &rj); err != nil {
 		return nil, err
 	}
-	rq := &request{method: http.MethodPost}
+	rq := &request{op: path, method: http.MethodPost}
 	if rj.Method != nil {
 		if !extraName(*rj.Method) || strings.Contains(*rj.Method, "_") {
 			return nil, fmt.Errorf("jsonlogin: %s.method: %q is not an HTTP method", path, *rj.Method)
@@ -380,9 +381,15 @@ func (s *Spec) parseRequest(path string, raw json.RawMessage) (*request, error) 
 		if err := s.checkTemplate(path+".path", *rj.Path, path); err != nil {
 			return nil, err
 		}
+		if err := checkURLTemplate(path+".path", *rj.Path, inPath); err != nil {
+			return nil, err
+		}
 		rq.path = *rj.Path
 	case rj.URL != nil:
 		if err := s.checkTemplate(path+".url", *rj.URL, path); err != nil {
+			return nil, err
+		}
+		if err := checkURLTemplate(path+".url", *rj.URL, inScheme); err != nil {
 			return nil, err
 		}
 		if !strings.Contains(*rj.URL, "{{") {
@@ -397,6 +404,11 @@ func (s *Spec) parseRequest(path string, raw json.RawMessage) (*request, error) 
 	var err error
 	if rq.headers, err = s.parseHeaders(path+".headers", rj.Headers, path); err != nil {
 		return nil, err
+	}
+	if present(rj.Basic) {
+		if rq.basic, err = s.parseBasic(path, rj.Basic, rq.headers); err != nil {
+			return nil, err
+		}
 	}
 	if present(rj.JSON) && rj.Form != nil {
 		return nil, fmt.Errorf("jsonlogin: %s.form: give json or form, not both", path)
@@ -502,19 +514,6 @@ func (s *Spec) checkTemplate(path, t, section string) error {
 		}
 	}
 	return nil
-}
-
-// pointers parses the pointers of m, a field at path.
-func pointers(path string, m map[string]string) (map[string]pointer, error) {
-	out := make(map[string]pointer, len(m))
-	for _, k := range sortedKeys(m) {
-		p, err := parsePointer(m[k])
-		if err != nil {
-			return nil, fmt.Errorf("jsonlogin: %s.%s: %w", path, k, err)
-		}
-		out[k] = p
-	}
-	return out, nil
 }
 
 // absolute checks that a URL without templates is an absolute http or
