@@ -25,11 +25,23 @@
 //	  "refused": {"status": [440]}
 //	}
 //
-// Strings of base_url, login, refresh and header are templates: {{name}}
-// stands for a variable, and in header for {{token}}, {{refresh_token}}
-// or {{extra.NAME}} of the current token; refresh may use
-// {{refresh_token}}. A rule is an object whose parts (status, json,
-// present) must all match, or a list of such objects of which one must.
+// Strings of base_url, login, refresh, logout, header, cookie and query
+// are templates: {{name}} stands for a variable, and in header, cookie,
+// query and logout for {{token}}, {{refresh_token}} or {{extra.NAME}} of
+// the current token; refresh may use {{token}} and {{refresh_token}}. A
+// rule is an object whose parts (status, json, present) must all match,
+// or a list of such objects of which one must.
+//
+// A session that travels in a cookie is described with cookie, such as
+// {"SID": "{{token}}"}, merged by name with the request's own cookies;
+// one in the URL with query, such as {"_sid": "{{token}}"} (a header is
+// better when the API takes one: a URL lands in access logs). Both go
+// only to the origins, as header does; without header, no Authorization
+// field is sent. A refresh with "needs_valid_token": true re-issues the
+// current token, as PocketBase's auth-refresh does: it is tried only
+// while the token is valid and needs no refresh_token
+// ([loginauth.Config.RefreshWhileValid]). An optional logout request, of
+// the shape of login, ends a session at the API ([loginauth.Source.Logout]).
 //
 // [Parse] is strict: an unknown field, a value of the wrong type, a
 // pointer that is not one or a template that names an undeclared

@@ -61,7 +61,10 @@ func (s *Spec) NewSource(vars map[string]string, opts loginauth.Options) *logina
 		Err:       err,
 	}
 	if s.refresh != nil {
-		cfg.Refresh = c.refresh
+		cfg.Refresh, cfg.RefreshWhileValid = c.refresh, s.refreshWhileValid
+	}
+	if s.logout != nil {
+		cfg.Logout = c.logout
 	}
 	return loginauth.New(cfg)
 }
@@ -275,15 +278,11 @@ func (c *client) refresh(ctx context.Context, old *oauth2.Token) (*oauth2.Token,
 	return c.call(ctx, "refresh", c.spec.refresh, old)
 }
 
-// call makes the login request, or the refresh request with old's
-// refresh token, and reads the token from the answer.
+// call makes the login request, or the refresh or logout request with
+// old's values, and reads the token from the answer (but for a logout).
 func (c *client) call(ctx context.Context, op string, rq *request, old *oauth2.Token) (*oauth2.Token, error) {
 	s := c.spec
-	// Only the refresh token of old may be used: see checkTemplate.
-	var tok *oauth2.Token
-	if old != nil {
-		tok = &oauth2.Token{RefreshToken: old.RefreshToken}
-	}
+	tok := old // checkTemplate limits what each request may use of it
 	u, err := c.url(rq, tok)
 	if err == nil {
 		err = c.checkURL(op, u)
@@ -321,6 +320,9 @@ func (c *client) call(ctx context.Context, op string, rq *request, old *oauth2.T
 	doc, parsed := decodeDoc(r.Body)
 	if !c.success(r) || s.errWhen.match(r.Status, doc, parsed) {
 		return nil, c.apiError(r, doc, parsed)
+	}
+	if op == "logout" {
+		return nil, nil
 	}
 	if _, _, found := s.token.find(r, nil, c.clock()); !parsed && !found && s.token.inBody() {
 		if err := r.Decode(new(json.RawMessage)); err != nil {
@@ -520,6 +522,9 @@ func kind(v any) string {
 // expands every field for each token.
 func (c *client) scheme() loginauth.Scheme {
 	s := c.spec
+	if len(s.cookie) > 0 || len(s.query) > 0 {
+		return &scheme{c: c, refused: s.refused}
+	}
 	h := loginauth.HeaderScheme{Header: http.Header{}, IsRefused: s.refused.refused}
 	simple, tokenField := true, ""
 	for _, k := range sortedKeys(s.header) {

@@ -47,6 +47,7 @@ type Spec struct {
 	badCredentials rules
 	lifetime       time.Duration
 	allowHTTP      bool
+	session        // cookie, query, logout and refresh.needs_valid_token
 }
 
 // variable is a declared variable.
@@ -67,6 +68,8 @@ type request struct {
 	hasJSON bool
 	form    map[string]string // templates; nil: no form body
 	basic   *basic            // nil: no HTTP Basic credentials
+	// needsValidToken: refresh.needs_valid_token
+	needsValidToken bool
 }
 
 // Var describes a variable of a description, so that a command can fill
@@ -159,6 +162,7 @@ type (
 		BadCredentials json.RawMessage            `json:"bad_credentials"`
 		Lifetime       *string                    `json:"lifetime"`
 		AllowHTTP      bool                       `json:"allow_http"`
+		sessionJSON
 	}
 	varJSON struct {
 		Env     string  `json:"env"`
@@ -173,6 +177,8 @@ type (
 		JSON    json.RawMessage   `json:"json"`
 		Form    map[string]string `json:"form"`
 		Basic   json.RawMessage   `json:"basic"`
+		// NeedsValidToken: only in refresh; see Spec.parseSession.
+		NeedsValidToken bool `json:"needs_valid_token"`
 	}
 	errorJSON struct {
 		Code    *string         `json:"code"`
@@ -276,7 +282,10 @@ func Parse(data []byte) (*Spec, error) {
 	if err := s.parseAnswerValues(&sj); err != nil {
 		return nil, err
 	}
-	if s.refresh != nil && s.refreshToken == nil {
+	if err := s.parseSession(sj); err != nil {
+		return nil, err
+	}
+	if s.refresh != nil && s.refreshToken == nil && !s.refreshWhileValid {
 		return nil, errors.New("jsonlogin: refresh: needs refresh_token, the JSON Pointer to the refresh token in the login answer")
 	}
 	if s.expiresIn != nil && s.expiresAt != nil {
@@ -297,17 +306,17 @@ func Parse(data []byte) (*Spec, error) {
 	}
 
 	header := sj.Header
-	if header == nil {
+	if header == nil && sj.Cookie == nil && sj.Query == nil {
 		header = defaultHeader
 	}
 	if s.header, err = s.parseHeaders("header", header, "header"); err != nil {
 		return nil, err
 	}
-	if !slices.ContainsFunc(slices.Collect(maps.Values(s.header)), func(t string) bool {
+	if !slices.ContainsFunc(slices.Concat(slices.Collect(maps.Values(s.header)), slices.Collect(maps.Values(s.cookie)), slices.Collect(maps.Values(s.query))), func(t string) bool {
 		ns, _ := names(t)
 		return slices.Contains(ns, nameToken)
 	}) {
-		return nil, errors.New("jsonlogin: header: no field carries {{token}}, so no request would carry the credentials")
+		return nil, errors.New("jsonlogin: header: no field carries {{token}}, nor does a cookie or a query parameter, so no request would carry the credentials")
 	}
 
 	s.refused = defaultRefused
@@ -364,7 +373,7 @@ func (s *Spec) parseRequest(path string, raw json.RawMessage) (*request, error) 
 	if err := strictDecode(path, raw, &rj); err != nil {
 		return nil, err
 	}
-	rq := &request{op: path, method: http.MethodPost}
+	rq := &request{op: path, method: http.MethodPost, needsValidToken: rj.NeedsValidToken}
 	if rj.Method != nil {
 		if !extraName(*rj.Method) || strings.Contains(*rj.Method, "_") {
 			return nil, fmt.Errorf("jsonlogin: %s.method: %q is not an HTTP method", path, *rj.Method)
@@ -478,9 +487,11 @@ func (s *Spec) walkTemplates(path string, v any, section string) error {
 }
 
 // checkTemplate checks the template t at path, in section: "base_url",
-// "login", "refresh" or "header". Variables are allowed everywhere but
-// secret ones in base_url, which errors name; {{refresh_token}} only in
-// refresh and header; {{token}} and {{extra.NAME}} only in header.
+// "login", "refresh", "logout" or "header" (which cookie and query use
+// too). Variables are allowed everywhere but secret ones in base_url,
+// which errors name; {{refresh_token}} only in refresh, logout and header;
+// {{token}} only in refresh, logout and header; {{extra.NAME}} only in
+// logout and header.
 func (s *Spec) checkTemplate(path, t, section string) error {
 	ns, err := names(t)
 	if err != nil {
@@ -489,16 +500,16 @@ func (s *Spec) checkTemplate(path, t, section string) error {
 	for _, n := range ns {
 		switch {
 		case n == nameToken:
-			if section != "header" {
-				return fmt.Errorf("jsonlogin: %s: template names {{token}}, which only header may use", path)
+			if section != "header" && section != "refresh" && section != "logout" {
+				return fmt.Errorf("jsonlogin: %s: template names {{token}}, which only header, cookie, query, refresh and logout may use", path)
 			}
 		case n == nameRefreshToken:
-			if section != "header" && section != "refresh" {
-				return fmt.Errorf("jsonlogin: %s: template names {{refresh_token}}, which only refresh and header may use", path)
+			if section != "header" && section != "refresh" && section != "logout" {
+				return fmt.Errorf("jsonlogin: %s: template names {{refresh_token}}, which only refresh, logout, header, cookie and query may use", path)
 			}
 		case strings.HasPrefix(n, prefixExtra):
-			if section != "header" {
-				return fmt.Errorf("jsonlogin: %s: template names {{%s}}, which only header may use", path, n)
+			if section != "header" && section != "logout" {
+				return fmt.Errorf("jsonlogin: %s: template names {{%s}}, which only header, cookie, query and logout may use", path, n)
 			}
 			if _, ok := s.extra[strings.TrimPrefix(n, prefixExtra)]; !ok {
 				return fmt.Errorf("jsonlogin: %s: template names {{%s}}, but extra declares no %q", path, n, strings.TrimPrefix(n, prefixExtra))
