@@ -1,15 +1,17 @@
 package loginauth
 
 import (
-	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
 	"sort"
 
 	"golang.org/x/oauth2"
+
+	"github.com/loginauth/loginauth/internal/peek"
 )
 
 // Scheme is how an API wants its credentials on a request, and how it
@@ -193,27 +195,11 @@ func PeekBody(resp *http.Response, limit int64) ([]byte, bool) {
 	if resp.ContentLength > limit {
 		return nil, false
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	rest := resp.Body
-	resp.Body = &peeked{Reader: io.MultiReader(bytes.NewReader(b), &errReader{rest, err}), Closer: rest}
-	return b, err == nil && int64(len(b)) <= limit
-}
-
-// peeked is a response body whose start was read by [PeekBody].
-type peeked struct {
-	io.Reader
-	io.Closer
-}
-
-// errReader reads from r, unless reading it already failed with err.
-type errReader struct {
-	r   io.Reader
-	err error
-}
-
-func (e *errReader) Read(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	return e.r.Read(p)
+	var b []byte
+	ok := peek.Judge(resp, int(min(limit, math.MaxInt32)), func(body *peek.Body) bool {
+		var err error
+		b, err = io.ReadAll(body.Reader())
+		return err == nil
+	})
+	return b, ok
 }

@@ -318,7 +318,7 @@ func (c *client) call(ctx context.Context, op string, rq *request, old *oauth2.T
 		return nil, err
 	}
 	doc, parsed := decodeDoc(r.Body)
-	if !c.success(r) || s.errWhen.match(r.Status, doc, parsed) {
+	if !c.success(r) || s.errWhen.matchLogin(r, doc, parsed) {
 		return nil, c.apiError(r, doc, parsed)
 	}
 	if op == "logout" {
@@ -376,7 +376,7 @@ func (c *client) apiError(r *wire.Response, doc any, parsed bool) *loginauth.Log
 	default:
 		le = r.Unexpected()
 	}
-	le.BadCredentials = r.Op == "login" && s.badCredentials.match(r.Status, doc, parsed)
+	le.BadCredentials = r.Op == "login" && s.badCredentials.matchLogin(r, doc, parsed)
 	return le
 }
 

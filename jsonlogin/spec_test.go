@@ -46,7 +46,7 @@ func TestParseStrict(t *testing.T) {
 		{name: "WrongType", replace: [2]string{`"secret": true`, `"secret": "yes"`}, want: "jsonlogin: vars.password.secret: is a JSON string, want true or false"},
 		{name: "WrongStatusType", more: `, "refused": {"status": ["401"]}`, want: "jsonlogin: refused.status: is a JSON string, want a number"},
 		{name: "BadStatus", more: `, "refused": {"status": [4401]}`, want: "jsonlogin: refused.status[0]: 4401 is not an HTTP status"},
-		{name: "EmptyRule", more: `, "bad_credentials": {}`, want: "jsonlogin: bad_credentials: a rule needs status, json or present"},
+		{name: "EmptyRule", more: `, "bad_credentials": {}`, want: "jsonlogin: bad_credentials: a rule needs status, header, text, json, present or not"},
 		{name: "Version", more: `, "version": 2`, want: "jsonlogin: version: 2 is not a version this package reads"},
 		{name: "Unit", more: `, "expires_at": "/e", "expires_at_unit": "days"`, want: `jsonlogin: expires_at_unit: "days" is not one of`},
 		{name: "UnitAlone", more: `, "expires_at_unit": "ms"`, want: "jsonlogin: expires_at_unit: given without expires_at"},

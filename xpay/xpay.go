@@ -50,7 +50,6 @@
 package xpay
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -63,6 +62,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/peek"
 	"github.com/loginauth/loginauth/internal/redact"
 	"github.com/loginauth/loginauth/internal/wire"
 )
@@ -97,7 +97,7 @@ const DefaultLifetime = time.Hour
 
 // peekLimit bounds the body that [DefaultRefused] reads, and the body
 // declared long that it does not read at all: a refusal is short.
-const peekLimit = 16 << 10
+const peekLimit = peek.Limit
 
 // Config describes an xPay API account. BaseURL, Username and SecretKey
 // are required.
@@ -274,115 +274,33 @@ func DefaultRefused(resp *http.Response) bool {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		return true
 	case http.StatusOK:
-		if resp.Body == nil || resp.Body == http.NoBody || resp.ContentLength > peekLimit || !wire.JSONOrAbsent(resp.Header) {
+		if !wire.JSONOrAbsent(resp.Header) {
 			return false
 		}
-		r := &recorder{r: resp.Body}
-		refused := refusal(json.NewDecoder(io.LimitReader(r, peekLimit)))
-		r.done = true
-		resp.Body = struct {
-			io.Reader
-			io.Closer
-		}{io.MultiReader(bytes.NewReader(r.read), r), resp.Body}
-		return refused
+		return peek.Judge(resp, peekLimit, func(b *peek.Body) bool { return refusal(b.Reader()) })
 	}
 	return false
 }
 
-// recorder reads r for [DefaultRefused], keeping what it reads until
-// done; once reading r has failed, it fails again with the same error.
-type recorder struct {
-	r    io.Reader
-	read []byte
-	done bool
-	err  error // the first error but io.EOF that reading r returned
-}
-
-func (rc *recorder) Read(p []byte) (int, error) {
-	if rc.err != nil {
-		return 0, rc.err
-	}
-	n, err := rc.r.Read(p)
-	if !rc.done {
-		rc.read = append(rc.read, p[:n]...)
-	}
-	if err != nil && err != io.EOF {
-		rc.err = err
-	}
-	return n, err
-}
-
-// refusal reads an xPay envelope from dec as far as it must to tell
-// whether it refuses the token: the first of its top-level keys "success"
-// and "error" decides, other keys ("uuid") are skipped. It is a refusal
-// when "error" is an object whose "message" is a token refusal
-// (refusesToken), and only when the whole envelope is well-formed
-// JSON: a refusal costs a login and re-sends the request, so a body
-// that is cut short or too long to read is never one.
-func refusal(dec *json.Decoder) bool {
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+// refusal reads an xPay envelope from r as far as it must to tell whether
+// it refuses the token: the first of its top-level members "success" and
+// "error" decides, other members ("uuid") are skipped. It is a refusal
+// when "error" is an object whose first "message" is a string that
+// refuses the token (refusesToken), and only when the whole envelope is
+// well-formed JSON: a refusal costs a login and re-sends the request, so
+// a body that is cut short or too long to read is never one.
+func refusal(r io.Reader) bool {
+	env := peek.OpenObject(r)
+	if name, ok := env.FirstOf("success", "error"); !ok || name != "error" {
 		return false
 	}
-	refused := false
-	for dec.More() {
-		key, err := dec.Token()
-		switch {
-		case err != nil:
-			return false
-		case refused:
-			err = skip(dec) // decided: read on to the end of the envelope
-		case key == "success":
-			return false
-		case key == "error":
-			if refused = errorRefusal(dec); !refused {
-				return false
-			}
-		default:
-			err = skip(dec)
-		}
-		if err != nil {
-			return false
-		}
-	}
-	_, err := dec.Token() // the closing brace
-	return refused && err == nil
-}
-
-// errorRefusal reads the value of an envelope's "error" key from dec, and
-// reports whether it is an object whose first "message" is a string that
-// refuses the token, read whole.
-func errorRefusal(dec *json.Decoder) bool {
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+	e := env.Object()
+	if _, ok := e.FirstOf("message"); !ok {
 		return false
 	}
-	refused := false
-	for seen := false; dec.More(); {
-		key, err := dec.Token()
-		if err != nil {
-			return false
-		}
-		if key != "message" || seen {
-			if skip(dec) != nil {
-				return false
-			}
-			continue
-		}
-		seen = true
-		t, err := dec.Token()
-		msg, ok := t.(string)
-		if err != nil || !ok || !refusesToken(msg) {
-			return false
-		}
-		refused = true
-	}
-	_, err := dec.Token() // the closing brace
-	return refused && err == nil
-}
-
-// skip reads the next value from dec.
-func skip(dec *json.Decoder) error {
-	var v json.RawMessage
-	return dec.Decode(&v)
+	msg, ok := e.Value()
+	var m string
+	return ok && json.Unmarshal(msg, &m) == nil && refusesToken(m) && e.End() && env.End()
 }
 
 // tokenRefusals are the messages with which Node's JWT middleware refuses

@@ -96,9 +96,9 @@ var mutants = []mutant{
 	{"mic-not-authorized", "./mic", "TestTokenRefusal|TestRefusals", []edit{{"mic/mic.go", "return code != \"NOT_AUTHORIZED\" && strings.Contains(strings.ToLower(msg), \"token\")", "return (code != \"NOT_AUTHORIZED\" || true) && strings.Contains(strings.ToLower(msg), \"token\")"}}},
 	{"mic-403-token-only", "./mic", "TestRefusals", []edit{{"mic/mic.go", "\t\treturn ok && tokenRefusal(b)", "\t\treturn ok && (tokenRefusal(b) || true)"}}},
 	{"mic-peek-limit", "./mic", "TestDefaultRefusedEndlessBody", []edit{{"mic/mic.go", "wire.PeekJSON(resp, peekLimit)", "wire.PeekJSON(resp, 1<<40)"}}},
-	{"xpay-envelope-refusal", "./xpay", "TestConformance", []edit{{"xpay/xpay.go", "\tcase http.StatusOK:\n\t\tif resp.Body == nil", "\tcase -1:\n\t\tif resp.Body == nil"}}},
+	{"xpay-envelope-refusal", "./xpay", "TestConformance", []edit{{"xpay/xpay.go", "\tcase http.StatusOK:\n\t\tif !wire.JSONOrAbsent", "\tcase -1:\n\t\tif !wire.JSONOrAbsent"}}},
 	{"xpay-whole-message", "./xpay", "TestDefaultRefused|FuzzRefusesToken", []edit{{"xpay/xpay.go", "if slices.Contains(tokenRefusals, m) {", "if slices.ContainsFunc(tokenRefusals, func(r string) bool { return strings.Contains(m, r[:3]) }) {"}}},
-	{"xpay-peek-declared-length", "./xpay", "TestDefaultRefusedBodyIntact|FuzzXPayRefusalPeek", []edit{{"xpay/xpay.go", "resp.ContentLength > peekLimit || ", ""}}},
+	{"xpay-peek-declared-length", "./xpay", "TestDefaultRefusedBodyIntact|FuzzXPayRefusalPeek", []edit{{"internal/peek/peek.go", "\tcase resp.ContentLength > int64(limit):", "\tcase false:"}}},
 	// jsonlogin: strict descriptions and the origins of its calls.
 	{"jsonlogin-strict", "./jsonlogin", "TestParseStrict", []edit{{"jsonlogin/spec.go", "\tdec.DisallowUnknownFields()\n", ""}}},
 	{"jsonlogin-plain-http", "./jsonlogin", "TestPlainHTTP", []edit{{"jsonlogin/source.go", "if u.Scheme == \"http\" && !c.allowHTTP && !hostname.IsLoopback(u.Hostname()) {", "if false && !hostname.IsLoopback(u.Hostname()) {"}}},
