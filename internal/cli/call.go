@@ -163,15 +163,21 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 		base = &verboseTransport{base: base, w: c.stderr}
 	}
 	src := a.source(af, opts)
+	if vt, ok := base.(*verboseTransport); ok {
+		vt.params = src.CredentialParams()
+	}
 	client := &http.Client{Transport: loginauth.NewTransport(src, base)}
 	if !f.location {
 		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	}
 	if sameOrigin(u, a.base()) {
 		for _, k := range src.CredentialHeaders() {
-			if hdr.Get(k) != "" {
+			if hdr.Get(k) != "" && k != "Cookie" { // only the credential cookies are replaced: below
 				c.warnf("your -H %s is replaced by the credentials of %s", k, a.who())
 			}
+		}
+		for _, k := range replacedSession(src, hdr, u) {
+			c.warnf("your %s is replaced by the credentials of %s", k, a.who())
 		}
 	} else {
 		c.warnf("%s is not at the origin of the base URL %s: it goes without credentials", redactURL(u), redactURL(a.base()))
@@ -369,16 +375,17 @@ const redacted = "[redacted]"
 // library made it, and each response, as curl -v does: headers only, the
 // values of credentials redacted.
 type verboseTransport struct {
-	base http.RoundTripper
-	mu   sync.Mutex // serialises writes to w
-	w    io.Writer
+	base   http.RoundTripper
+	mu     sync.Mutex // serialises writes to w
+	w      io.Writer
+	params []string // query parameters of credentials, whose values are redacted
 }
 
 // RoundTrip writes req, sends it, and writes the response's status and
 // header.
 func (t *verboseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "> %s %s %s\n", req.Method, req.URL.RequestURI(), "HTTP/1.1")
+	fmt.Fprintf(&b, "> %s %s %s\n", req.Method, redactParams(req.URL, t.params).RequestURI(), "HTTP/1.1")
 	fmt.Fprintf(&b, "> Host: %s\n", req.URL.Host)
 	writeHeader(&b, "> ", req.Header)
 	b.WriteString(">\n")
@@ -414,4 +421,46 @@ func writeHeader(b *strings.Builder, prefix string, h http.Header) {
 			fmt.Fprintf(b, "%s%s: %s\n", prefix, k, v)
 		}
 	}
+}
+
+// replacedSession names the cookies of hdr and the query parameters of
+// the URL u that the session of src replaces, such as "cookie SID" and
+// "parameter _sid".
+func replacedSession(src *loginauth.Source, hdr http.Header, u string) []string {
+	var out []string
+	for _, line := range hdr.Values("Cookie") {
+		cs, _ := http.ParseCookie(line)
+		for _, ck := range cs {
+			if slices.Contains(src.CredentialCookies(), ck.Name) {
+				out = append(out, "cookie "+ck.Name)
+			}
+		}
+	}
+	if pu, err := url.Parse(u); err == nil {
+		for _, k := range src.CredentialParams() {
+			if pu.Query().Has(k) {
+				out = append(out, "parameter "+k)
+			}
+		}
+	}
+	return out
+}
+
+// redactParams returns u, or a copy of it with the values of params
+// redacted.
+func redactParams(u *url.URL, params []string) *url.URL {
+	q := u.Query()
+	found := false
+	for _, k := range params {
+		if q.Has(k) {
+			q.Set(k, redacted)
+			found = true
+		}
+	}
+	if !found {
+		return u
+	}
+	c := *u
+	c.RawQuery = q.Encode()
+	return &c
 }

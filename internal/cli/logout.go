@@ -14,6 +14,8 @@ func init() {
 		short: "forget the stored token of an account",
 		long: `Forget the stored token of an account of PROVIDER, and what login stored
 with it; the next command needs the password again ('loginauth login').
+When the provider's description has a logout request, it ends the
+session at the API first, best effort.
 No password is needed: the account is its base URL and user name, from
 the flags, the environment or the store.
 `,
@@ -31,7 +33,11 @@ the flags, the environment or the store.
 				defer a.closeStore()
 				ctx, cancel := context.WithTimeout(ctx, af.timeout)
 				defer cancel()
-				forgot, err := a.source(&af, loginauth.Options{}).Forget(ctx)
+				src := a.source(&af, loginauth.Options{})
+				if err := src.Logout(ctx); err != nil { // best effort: the token is forgotten all the same
+					c.warnf("ending the session at the API failed: %v", err)
+				}
+				forgot, err := src.Forget(ctx)
 				if err != nil {
 					return err
 				}

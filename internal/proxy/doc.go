@@ -26,7 +26,10 @@
 // request for its own origin; and it removes the credentials a client
 // sent (Authorization and the Source's [loginauth.Source.CredentialHeaders])
 // and, unless [Config.PassCookies], its cookies, because the account is
-// shared by every client.
+// shared by every client. Whatever PassCookies says, a client's cookies and
+// query parameters of the names that carry the Source's session
+// ([loginauth.Source.CredentialCookies], [loginauth.Source.CredentialParams])
+// are removed, and so is the API's Set-Cookie of such a cookie.
 //
 // Nothing but the base URL's origin is ever reached: an absolute-form
 // request (a client using the proxy as a forward proxy) gets 400, a

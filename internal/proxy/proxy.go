@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,7 +55,9 @@ type Config struct {
 	// PassCookies passes the clients' Cookie fields to the API and the
 	// API's Set-Cookie fields to the clients. By default both are
 	// removed: every client shares the account, so its session cookies
-	// must not be shared.
+	// must not be shared. Even with PassCookies, the cookies that carry
+	// the Source's credentials ([loginauth.Source.CredentialCookies]) are
+	// removed both ways.
 	PassCookies bool
 
 	// AccessLog, if set, gets one info record per request, with the
@@ -81,6 +84,9 @@ type Proxy struct {
 	// asks it again.
 	askSource  bool
 	inboundSum [sha256.Size]byte
+	// cookies and params name the Source's credential cookies and query
+	// parameters, which clients never send nor get, even with PassCookies.
+	cookies, params []string
 }
 
 var _ http.Handler = (*Proxy)(nil)
@@ -117,7 +123,9 @@ func New(cfg Config) (*Proxy, error) {
 	p := &Proxy{cfg: cfg, base: base}
 	names := cfg.Source.CredentialHeaders()
 	p.askSource = len(names) == 0
-	p.strip = append([]string{"Authorization"}, names...)
+	// Cookie: only the credential cookies, unless no cookie passes.
+	p.strip = append([]string{"Authorization"}, slices.DeleteFunc(names, func(k string) bool { return k == "Cookie" })...)
+	p.cookies, p.params = cfg.Source.CredentialCookies(), cfg.Source.CredentialParams()
 	if !cfg.PassCookies {
 		p.strip = append(p.strip, "Cookie")
 	}
@@ -193,6 +201,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 			pr.Out.Header.Del(k)
 		}
 	}
+	dropCredentials(pr.Out, p.cookies, p.params)
 	p.keepBody(pr.Out)
 }
 
@@ -234,10 +243,13 @@ type errBody struct {
 
 func (b errBody) Read([]byte) (int, error) { return 0, b.err }
 
-// modifyResponse removes the API's cookies unless they pass.
+// modifyResponse removes the API's cookies unless they pass, and its
+// credential cookies always.
 func (p *Proxy) modifyResponse(resp *http.Response) error {
 	if !p.cfg.PassCookies {
 		resp.Header.Del("Set-Cookie")
+	} else if len(p.cookies) > 0 {
+		dropSetCookies(resp.Header, p.cookies)
 	}
 	return nil
 }
