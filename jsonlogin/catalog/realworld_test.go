@@ -140,9 +140,10 @@ func libraryRun(t *testing.T, name string, r *running) {
 
 	if r.refresh {
 		began = time.Now()
-		rc := newClient(t, name, r, r.password, loginauth.Options{EarlyRefresh: r.lifetime - 4*time.Second})
+		// The early-refresh window is at most half the lifetime.
+		rc := newClient(t, name, r, r.password, loginauth.Options{EarlyRefresh: r.lifetime / 2})
 		is.Equal(rc.burst(t, 10), int64(0))
-		time.Sleep(5 * time.Second) // into the early-refresh window
+		time.Sleep(r.lifetime/2 + 1500*time.Millisecond) // into the window, the token still valid
 		is.Equal(rc.burst(t, 10), int64(0))
 		for deadline := time.Now().Add(5 * time.Second); rc.src.Stats().Refreshes == 0 && time.Now().Before(deadline); {
 			time.Sleep(50 * time.Millisecond)
