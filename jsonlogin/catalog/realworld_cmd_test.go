@@ -143,12 +143,15 @@ func proxyRun(t *testing.T, c *command, name string, r *running) {
 			wg.Go(func() {
 				resp, err := http.DefaultClient.Do(r.request(root))
 				if err != nil {
+					t.Log(err)
 					failed.Add(1)
 					return
 				}
 				defer resp.Body.Close()
 				if !r.served(resp) {
-					failed.Add(1)
+					if failed.Add(1) == 1 {
+						t.Logf("not served: %s", resp.Status)
+					}
 				}
 			})
 		}
