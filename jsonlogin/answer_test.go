@@ -3,6 +3,7 @@ package jsonlogin_test
 import (
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -362,4 +363,97 @@ func TestParseValuesStrict(t *testing.T) {
 	}
 	_, err := jsonlogin.Parse([]byte(strings.NewReplacer("LOGIN", "", "TOKEN", `"/t"`, "MORE", "").Replace(base)))
 	is.New(t).NoErr(err) // the base is valid
+}
+
+// TestComments accepts "$comment" in every object of a description and
+// "$schema" at the top, and ignores them, but sends the login's json
+// body as written, comments included.
+func TestComments(t *testing.T) {
+	is := is.New(t)
+	var body string
+	var header http.Header
+	src, err := loginWith(t, `{
+	  "$schema": "https://example.com/jsonlogin.schema.json",
+	  "$comment": "From the API's README, section Authentication.",
+	  "base_url": "https://api.example.com",
+	  "vars": {"$comment": "the account", "password": {"secret": true, "$comment": "never stored"}},
+	  "login": {"$comment": "a form login", "path": "/login",
+	    "headers": {"$comment": "none needed", "X-Client": "cli"},
+	    "json": {"$comment": "sent as written", "password": "{{password}}"}},
+	  "token": [{"$comment": "newer servers", "header": "X-Token"}, "/token"],
+	  "extra": {"$comment": "kept with the token", "tenant": "/tenant"},
+	  "header": {"$comment": "the session", "Authorization": "Bearer {{token}}"},
+	  "refused": [{"$comment": "expired", "status": [401]}, {"status": [200], "json": {"$comment": "by message", "/error": ["expired"]}}],
+	  "error": {"$comment": "inside 200 answers", "message": "/error"}
+	}`, map[string]string{"password": "pw"}, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		body, header = string(b), r.Header
+		fmt.Fprint(w, `{"token": "t", "tenant": "t-1"}`)
+	})
+	is.NoErr(err)
+	is.Equal(header.Get("X-Client"), "cli")
+	_, sent := header["$comment"]
+	is.True(!sent)                                                   // the headers' comment is no field
+	is.Equal(body, `{"$comment":"sent as written","password":"pw"}`) // the body keeps its comment
+	is.Equal(src.CredentialHeaders(), []string{"Authorization"})     // no field named $comment
+}
+
+// TestParseSyntax names the line and column of a syntax error, and
+// refuses a key given twice and comments that are not strings.
+func TestParseSyntax(t *testing.T) {
+	for _, tc := range []struct{ name, doc, want string }{
+		{"Syntax", "{\n  \"base_url\": \"https://api.example.com\",\n  \"token\": \"/t\",,\n}", "jsonlogin: the description: invalid JSON at line 3, column 17: "},
+		{"Truncated", "{\n  \"base_url\": \"https://api.example.com\"", "jsonlogin: the description: invalid JSON at line 2, column 40: unexpected EOF"},
+		{"Empty", " ", "jsonlogin: the description: empty"},
+		{"Trailing", `{"base_url": "https://a.example.com"} {}`, "jsonlogin: the description: invalid JSON at line 1, column 39: trailing data"},
+		{"DuplicateTop", `{"token": "/a", "token": "/b"}`, `jsonlogin: the description: key "token" is given twice`},
+		{"DuplicateNested", `{"login": {"json": {"user": "a", "user": "b"}}}`, `jsonlogin: login.json: key "user" is given twice`},
+		{"DuplicateInList", `{"refused": [{"status": [401]}, {"status": [401], "status": [403]}]}`, `jsonlogin: refused[1]: key "status" is given twice`},
+		{"CommentNotString", `{"login": {"$comment": 5}}`, "jsonlogin: login.$comment: want a string"},
+		{"CommentObject", `{"vars": {"a": {"$comment": {"x": 1}}}}`, "jsonlogin: vars.a.$comment: want a string"},
+		{"SchemaNested", `{"base_url": "https://api.example.com", "login": {"path": "/l", "$schema": "x"}, "token": "/t"}`, "jsonlogin: login.$schema: unknown field"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := jsonlogin.Parse([]byte(tc.doc))
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Fatalf("Parse() = %v; want an error starting %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestParseMistakes catches mistakes that new users make, each with the
+// field and the fix.
+func TestParseMistakes(t *testing.T) {
+	const base = `{"base_url": "https://api.example.com",
+	  "vars": {"password": {"env": "ACME_PASSWORD", "secret": true}, "user": {}},
+	  "login": {"path": "/login", "json": {"user": "{{user}}", "pass": "{{password}}"}}, "token": "/token" MORE}`
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"LowerCaseMethod", `"path": "/login"`, `"method": "post", "path": "/login"`, `jsonlogin: login.method: "post" is not upper case; methods are case-sensitive: write "POST"`},
+		{"SecretDefault", `"secret": true`, `"secret": true, "default": "hunter2"`, "jsonlogin: vars.password.default: a secret variable has no default"},
+		{"BracedShellVar", `"{{password}}"`, `"${password}"`, `jsonlogin: login.json.pass: "${password}" is not a template; templates are {{NAME}}, such as {{password}}`},
+		{"BracedUnknown", `"{{password}}"`, `"x${PASS}"`, `jsonlogin: login.json.pass: "${PASS}" is not a template; templates are {{NAME}}, such as {{PASS}}`},
+		{"ShellVarOfEnv", `"{{password}}"`, `"$ACME_PASSWORD"`, `jsonlogin: login.json.pass: "$ACME_PASSWORD" is not a template; templates are {{NAME}}, such as {{password}}`},
+		{"ShellVarInHeader", ` MORE`, `, "header": {"Authorization": "Bearer $token"}`, `jsonlogin: header.Authorization: "$token" is not a template`},
+		{"OriginWithPath", ` MORE`, `, "origins": ["https://files.example.com/api"]`, `jsonlogin: origins[0]: "https://files.example.com/api" is not an origin`},
+		{"OriginWithQuery", ` MORE`, `, "origins": ["https://files.example.com?a=1"]`, `jsonlogin: origins[0]: "https://files.example.com?a=1" is not an origin`},
+		{"OriginWithUser", ` MORE`, `, "origins": ["https://u@files.example.com"]`, `jsonlogin: origins[0]: "https://u@files.example.com" is not an origin`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			is.True(strings.Contains(base, tc.from)) // the case edits the description
+			doc := strings.Replace(strings.Replace(base, tc.from, tc.to, 1), "MORE", "", 1)
+			_, err := jsonlogin.Parse([]byte(doc))
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Fatalf("Parse() = %v; want an error starting %q", err, tc.want)
+			}
+		})
+	}
+	// What these checks let pass: extension methods, "$" that names no
+	// variable (OData's $filter), "${" that is not closed, an origin with
+	// a trailing slash.
+	_, err := jsonlogin.Parse([]byte(strings.Replace(base, "MORE", `, "refresh_token": "/r",
+	  "refresh": {"method": "PROPFIND", "path": "/odata/Sessions?$filter=user eq '{{user}}'&price=$5", "json": {"a": "${user"}},
+	  "origins": ["https://files.example.com/"]`, 1)))
+	is.New(t).NoErr(err)
 }

@@ -43,9 +43,37 @@
 // ([loginauth.Config.RefreshWhileValid]). An optional logout request, of
 // the shape of login, ends a session at the API ([loginauth.Source.Logout]).
 //
-// [Parse] is strict: an unknown field, a value of the wrong type, a
-// pointer that is not one or a template that names an undeclared
-// variable is an error that names the field by its JSON path. The Source
+// Where a value comes from (token, refresh_token, expires_in, expires_at
+// and the values of extra) is a JSON Pointer into the answer, a header
+// field ({"header": "X-Subject-Token"}), a cookie that the answer sets
+// ({"cookie": "SID"}), for expires_at that cookie's Max-Age or Expires
+// ({"cookie_expires": "SID"}), or a list of these of which the first
+// that holds a value wins. When a description reads a header or a
+// cookie, its login and refresh calls do not follow redirects, so that
+// the Set-Cookie of a form login's 302 is read, and a 3xx answer is a
+// success; an answer that is not JSON, such as "Ok.", is then no error
+// while the token is found outside the body. expires_in_unit "ms" reads
+// expires_in in milliseconds.
+//
+// A request's basic ({"username": "{{username}}", "password":
+// "{{password}}"}) sends HTTP Basic credentials; their encoded value is
+// scrubbed as a secret. Each value is escaped for the part of the URL
+// where the template's own text puts it: url.PathEscape in the path and
+// url.QueryEscape in the query, so that no value can add a path segment,
+// a query parameter or a fragment. A variable that is the whole base_url
+// or url, or that begins one before "/", "?" or "#", holds a URL: it is
+// inserted as it is, and must be an absolute http or https URL without
+// user info. A value in a URL's host may hold letters, digits, "-", ".",
+// "_" and "~" only, and a value with a line break is refused in a header.
+// A "$comment" string is allowed in every object, and ignored, except in
+// a json body, which is sent as written; "$schema" is allowed at the top.
+//
+// [Parse] is strict: an unknown field, a key given twice, a value of the
+// wrong type, a pointer that is not one, a template that names an
+// undeclared variable or looks like a shell variable (${NAME}), a
+// lower-case method, a secret variable with a default or an origin with a
+// path is an error that names the field by its JSON path; a syntax error
+// names its line and column. The Source
 // that [Spec.NewSource] returns is a [loginauth.Source] like any
 // provider's: one login for all callers, renewal ahead of expiry, a
 // re-send after a refusal. Its login answers are read through the same

@@ -29,6 +29,9 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(acmeSpec))
 	f.Add([]byte(`{"base_url": "https://a.example", "login": {"path": "/l"}, "token": ""}`))
+	f.Add([]byte(`{"$comment": "c", "base_url": "{{u}}/api", "vars": {"u": {}, "n": {}, "p": {"secret": true}},
+	  "login": {"path": "/l/{{u}}?p={{p}}#{{u}}", "basic": {"username": "{{n}}", "password": "{{p}}"}},
+	  "token": ["/t", {"header": "X-T"}, {"cookie": "SID"}], "expires_in": {"header": "X-E"}, "expires_in_unit": "ms"}`))
 	const secret = "fuzz-secret-Zq9"
 	hc := &http.Client{Transport: loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		// An answer that echoes everything it was sent.

@@ -201,6 +201,10 @@ var (
 //
 //	jsonlogin: login.json.pass: template names undeclared variable "pasword"
 func Parse(data []byte) (*Spec, error) {
+	data, cerr := clean(data) // comments, duplicate keys, syntax errors by line
+	if cerr != nil {
+		return nil, cerr
+	}
 	var sj specJSON
 	if err := strictDecode("", data, &sj); err != nil {
 		return nil, err
@@ -229,6 +233,9 @@ func Parse(data []byte) (*Spec, error) {
 		var vj varJSON
 		if err := strictDecode(path, sj.Vars[n], &vj); err != nil {
 			return nil, err
+		}
+		if vj.Secret && vj.Default != nil {
+			return nil, fmt.Errorf("jsonlogin: %s.default: a secret variable has no default: the secret would sit in the description; give it through env or vars", path)
 		}
 		s.vars[n] = variable{env: vj.Env, secret: vj.Secret, def: vj.Default}
 	}
@@ -260,6 +267,9 @@ func Parse(data []byte) (*Spec, error) {
 	for i, o := range sj.Origins {
 		if err := absolute(o); err != nil {
 			return nil, fmt.Errorf("jsonlogin: origins[%d]: %w", i, err)
+		}
+		if err := checkOrigin(fmt.Sprintf("origins[%d]", i), o); err != nil {
+			return nil, err
 		}
 	}
 	s.origins = sj.Origins
@@ -377,6 +387,9 @@ func (s *Spec) parseRequest(path string, raw json.RawMessage) (*request, error) 
 	if rj.Method != nil {
 		if !extraName(*rj.Method) || strings.Contains(*rj.Method, "_") {
 			return nil, fmt.Errorf("jsonlogin: %s.method: %q is not an HTTP method", path, *rj.Method)
+		}
+		if err := checkMethod(path, *rj.Method); err != nil {
+			return nil, err
 		}
 		rq.method = *rj.Method
 	}
@@ -496,6 +509,9 @@ func (s *Spec) checkTemplate(path, t, section string) error {
 	ns, err := names(t)
 	if err != nil {
 		return fmt.Errorf("jsonlogin: %s: %w", path, err)
+	}
+	if err := s.checkShellVars(path, t); err != nil {
+		return err
 	}
 	for _, n := range ns {
 		switch {

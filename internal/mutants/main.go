@@ -102,6 +102,13 @@ var mutants = []mutant{
 	// jsonlogin: strict descriptions and the origins of its calls.
 	{"jsonlogin-strict", "./jsonlogin", "TestParseStrict", []edit{{"jsonlogin/spec.go", "\tdec.DisallowUnknownFields()\n", ""}}},
 	{"jsonlogin-plain-http", "./jsonlogin", "TestPlainHTTP", []edit{{"jsonlogin/source.go", "if u.Scheme == \"http\" && !c.allowHTTP && !hostname.IsLoopback(u.Hostname()) {", "if false && !hostname.IsLoopback(u.Hostname()) {"}}},
+	{"jsonlogin-query-escape", "./jsonlogin", "TestValuesEscapedInURL", []edit{{"jsonlogin/urls.go", "\t\t\tv = url.QueryEscape(v)\n", ""}}},
+	{"jsonlogin-path-escape", "./jsonlogin", "TestValuesEscapedInURL", []edit{{"jsonlogin/urls.go", "\t\t\tv = url.PathEscape(v)\n", ""}}},
+	{"jsonlogin-host-value", "./jsonlogin", "TestURLValues", []edit{{"jsonlogin/urls.go", "if strings.Trim(v, ", "if false && strings.Trim(v, "}}},
+	{"jsonlogin-header-line-break", "./jsonlogin", "TestHeaderLineBreak", []edit{{"jsonlogin/basic.go", "if strings.ContainsAny(c.vals[n], ", "if false && strings.ContainsAny(c.vals[n], "}}},
+	{"jsonlogin-last-hop", "./jsonlogin", "TestValueFromRedirectCookie", []edit{{"jsonlogin/source.go", "\t\tc.http = lastHop(c.http)\n", ""}}},
+	{"jsonlogin-basic-secret", "./jsonlogin", "TestBasicLogin", []edit{{"jsonlogin/basic.go", "c.secrets = append(c.secrets, value, strings.TrimPrefix(value, \"Basic \"), plain)", "_, _ = value, plain"}}},
+	{"jsonlogin-duplicate-key", "./jsonlogin", "TestParseSyntax", []edit{{"jsonlogin/clean.go", "\tif top.keys[k] {", "\tif false {"}}},
 	// internal/proxy: what the authenticating reverse proxy relays.
 	{"proxy-resend-body", "./internal/proxy", "TestRevokeReloginResendsBody", []edit{{"internal/proxy/proxy.go", "\tout.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }\n\tout.Body, _ = out.GetBody()", "\tout.Body = io.NopCloser(bytes.NewReader(buf))"}}},
 	{"proxy-replay-limit", "./internal/proxy", "TestLargeBodyStreamsWithoutResend", []edit{{"internal/proxy/proxy.go", "\tif int64(len(buf)) > p.cfg.MaxReplay {", "\tif false {"}}},

@@ -1,0 +1,80 @@
+package jsonlogin
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// checkMethod refuses a method that is not upper case: methods are
+// case-sensitive, and servers answer "post" with 405 or 501. Other
+// methods than the standard ones, such as PROPFIND, are allowed.
+func checkMethod(path, m string) error {
+	if up := strings.ToUpper(m); m != up {
+		return fmt.Errorf("jsonlogin: %s.method: %q is not upper case; methods are case-sensitive: write %q", path, m, up)
+	}
+	return nil
+}
+
+// checkOrigin refuses an entry of origins that is more than an origin.
+func checkOrigin(path, o string) error {
+	u, err := url.Parse(o)
+	if err == nil && u.User == nil && (u.Path == "" || u.Path == "/") && !u.ForceQuery && u.RawQuery == "" && u.Fragment == "" {
+		return nil
+	}
+	return fmt.Errorf("jsonlogin: %s: %q is not an origin: give scheme://host[:port], without user info, a path or a query", path, o)
+}
+
+// checkShellVars refuses "${NAME}", and "$NAME" when NAME is a variable,
+// its env or a token value, in the template t at path: templates are
+// {{NAME}}.
+func (s *Spec) checkShellVars(path, t string) error {
+	for i := strings.IndexByte(t, '$'); i >= 0; i = next(t, i) {
+		rest := t[i+1:]
+		braced := strings.HasPrefix(rest, "{")
+		name := rest
+		if braced {
+			name = rest[1:]
+		}
+		n := 0
+		for n < len(name) && varName(name[:n+1]) {
+			n++
+		}
+		name = name[:n]
+		if name == "" || (braced && !strings.HasPrefix(rest[1+n:], "}")) {
+			continue
+		}
+		if want, ok := s.templateFor(name); braced || ok {
+			return fmt.Errorf("jsonlogin: %s: %q is not a template; templates are {{NAME}}, such as %s", path, t[i:i+1+n+2*btoi(braced)], want)
+		}
+	}
+	return nil
+}
+
+// next returns the index of the next "$" after i in t; -1 when none.
+func next(t string, i int) int {
+	j := strings.IndexByte(t[i+1:], '$')
+	if j < 0 {
+		return -1
+	}
+	return i + 1 + j
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// templateFor returns the template that name, written as a shell
+// variable, most likely means, and whether name is a variable (in any
+// case), a variable's env or a token value.
+func (s *Spec) templateFor(name string) (string, bool) {
+	for _, n := range append(sortedKeys(s.vars), nameToken, nameRefreshToken) {
+		if strings.EqualFold(n, name) || (s.vars[n].env != "" && s.vars[n].env == name) {
+			return "{{" + n + "}}", true
+		}
+	}
+	return "{{" + name + "}}", false
+}
