@@ -47,7 +47,10 @@
 // only when the request's scheme, host and port equal one of
 // [Config.Origins]: redirect hops to other hosts, other ports, or from
 // https to http go out without them. A Source refuses a plain-http origin
-// on a host that is not loopback unless [Options.AllowHTTP] is set.
+// on a host that is not loopback unless [Options.AllowHTTP] is set. A
+// [Scheme] puts the credentials in header fields; one that is also a
+// [RequestScheme] puts them in cookies, merged with the request's own, and
+// in query parameters too.
 //
 // When a response refuses the credentials (by default a 401; a [Scheme]
 // decides), the Transport invalidates the token it used, gets a fresh one,

@@ -240,14 +240,21 @@ func (queryScheme) Cookies(*oauth2.Token) []*http.Cookie {
 }
 
 // BenchmarkRoundTripSession measures a cached-token request whose
-// credentials a RequestScheme puts in a cookie, merged with the request's
-// own Cookie, or in the query, beside a header-only Scheme.
+// credentials a RequestScheme puts in a cookie, with or without a Cookie
+// of the request's own to merge with, or in the query, with or without a
+// query of the request's own, beside a header-only Scheme.
 func BenchmarkRoundTripSession(b *testing.B) {
 	base := newNoop()
 	for _, bc := range []struct {
-		name   string
-		scheme Scheme
-	}{{"header", BearerScheme}, {"cookie-merge", cookieScheme{}}, {"query", queryScheme{}}} {
+		name, url, cookie string
+		scheme            Scheme
+	}{
+		{"header", benchURL, "theme=dark; consent=yes", BearerScheme},
+		{"cookie", benchURL, "", cookieScheme{}},
+		{"cookie-merge", benchURL, "theme=dark; consent=yes", cookieScheme{}},
+		{"query", "https://api.example.com/v1/things", "", queryScheme{}},
+		{"query-merge", benchURL, "", queryScheme{}},
+	} {
 		b.Run("scheme="+bc.name, func(b *testing.B) {
 			src := New(Config{Provider: "bench", Origins: []string{"https://api.example.com"}, Scheme: bc.scheme,
 				Login: func(context.Context) (*oauth2.Token, error) {
@@ -257,8 +264,10 @@ func BenchmarkRoundTripSession(b *testing.B) {
 				b.Fatal(err)
 			}
 			tr := NewTransport(src, base)
-			req := benchRequest(benchURL)
-			req.Header.Set("Cookie", "theme=dark; consent=yes")
+			req := benchRequest(bc.url)
+			if bc.cookie != "" {
+				req.Header.Set("Cookie", bc.cookie)
+			}
 			b.ReportAllocs()
 			for b.Loop() {
 				resp, err := tr.RoundTrip(req)
@@ -269,4 +278,30 @@ func BenchmarkRoundTripSession(b *testing.B) {
 			}
 		})
 	}
+}
+
+// A refusal may be a redirect to a login page: the Transport sees the
+// hop before the client follows it, logs in and re-sends.
+func TestRefusalByRedirect(t *testing.T) {
+	is := is.New(t)
+	var sent atomic.Int64
+	toLogin := func(resp *http.Response) bool {
+		return resp.StatusCode == http.StatusFound && strings.Contains(resp.Header.Get("Location"), "/login")
+	}
+	src := New(Config{Provider: "test", Login: (&counter{}).login, Origins: []string{testOrigin}, Scheme: HeaderScheme{Prefix: "Bearer", IsRefused: toLogin}})
+	client := &http.Client{Transport: NewTransport(src, loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		sent.Add(1)
+		if r.Header.Get("Authorization") == "Bearer tok-1" {
+			resp := respond(http.StatusFound, "")
+			resp.Header.Set("Location", "/login?next=/x")
+			return resp, nil
+		}
+		return respond(200, "ok"), nil
+	}))}
+	resp, err := client.Get(testOrigin + "/x")
+	is.NoErr(err)
+	resp.Body.Close()
+	is.Equal(resp.StatusCode, 200)  // the client never followed the redirect
+	is.Equal(sent.Load(), int64(2)) // the refused request and its re-send
+	is.Equal(resp.Request.URL.Path, "/x")
 }

@@ -22,7 +22,7 @@ const Version = 1
 // [Parse]; its fields other than HTTPClient come from the description
 // and cannot be changed.
 type Spec struct {
-	// HTTPClient sends the login and refresh calls. Nil means a default
+	// HTTPClient sends the login, refresh and logout calls. Nil means a default
 	// client. Either way, redirects to another origin are refused.
 	HTTPClient *http.Client
 

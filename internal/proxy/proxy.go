@@ -124,7 +124,7 @@ func New(cfg Config) (*Proxy, error) {
 	names := cfg.Source.CredentialHeaders()
 	p.askSource = len(names) == 0
 	// Cookie: only the credential cookies, unless no cookie passes.
-	p.strip = append([]string{"Authorization"}, slices.DeleteFunc(names, func(k string) bool { return k == "Cookie" })...)
+	p.strip = append([]string{"Authorization"}, slices.DeleteFunc(slices.Clone(names), isCookie)...)
 	p.cookies, p.params = cfg.Source.CredentialCookies(), cfg.Source.CredentialParams()
 	if !cfg.PassCookies {
 		p.strip = append(p.strip, "Cookie")

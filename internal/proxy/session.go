@@ -57,3 +57,7 @@ func dropSetCookies(h http.Header, cookies []string) {
 		h.Add("Set-Cookie", v)
 	}
 }
+
+// isCookie reports whether the credential field k is Cookie, of which a
+// proxy removes only the credential cookies: see dropCredentials.
+func isCookie(k string) bool { return k == "Cookie" }
