@@ -29,8 +29,15 @@
 // are templates: {{name}} stands for a variable, and in header, cookie,
 // query and logout for {{token}}, {{refresh_token}} or {{extra.NAME}} of
 // the current token; refresh may use {{token}} and {{refresh_token}}. A
-// rule is an object whose parts (status, json, present) must all match,
-// or a list of such objects of which one must.
+// rule is an object whose parts (status, header,
+// text, json, present, not) must all match, or a list of such objects of
+// which one must. In a rule, header means the answer's header fields and
+// text its whole body, trimmed; first_of ["/success", "/error"] makes json
+// and present look inside the first of those top-level members to appear.
+// Values compare whole, ignoring the case of strings, or match strings
+// with {"prefix": "…"} or {"contains": "…"}; {"equals": …} compares with an
+// object that looks like a matcher. A refused rule reads the body only as
+// far as it needs, at most 16 KiB, and puts it back byte for byte.
 //
 // A session that travels in a cookie is described with cookie, such as
 // {"SID": "{{token}}"}, merged by name with the request's own cookies;

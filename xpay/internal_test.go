@@ -1,7 +1,6 @@
 package xpay
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -75,31 +74,4 @@ func TestDefaultRefusedStreams(t *testing.T) {
 			})
 		})
 	}
-}
-
-// TestDefaultRefusedReadError has the body fail while DefaultRefused
-// reads it, once, and then report a clean end: the caller reads what
-// arrived, then gets the error, not a body that seems whole.
-func TestDefaultRefusedReadError(t *testing.T) {
-	is := is.New(t)
-	boom := errors.New("connection reset")
-	start := `{"error":{"message":"jwt expired","da`
-	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, ContentLength: -1,
-		Body: io.NopCloser(io.MultiReader(strings.NewReader(start), &failOnce{err: boom}))}
-	is.True(!DefaultRefused(resp)) // cut short: not a refusal
-	b, err := io.ReadAll(resp.Body)
-	is.Equal(string(b), start)
-	is.Equal(err, boom)
-}
-
-// failOnce is a reader that fails with err once, then reports io.EOF.
-type failOnce struct{ err error }
-
-func (f *failOnce) Read([]byte) (int, error) {
-	err := f.err
-	if err == nil {
-		return 0, io.EOF
-	}
-	f.err = nil
-	return 0, err
 }

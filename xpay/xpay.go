@@ -46,7 +46,8 @@
 // [DefaultRefused] reads a 200 body only as far as it must, so that it
 // does not hold up an answer that the server streams: a success is known
 // from its first key, and only an error envelope is read to its end,
-// never past 16 KiB. The caller reads the whole body all the same.
+// never past 16 KiB and one byte (which tells that the body goes on). The
+// caller reads the whole body all the same.
 package xpay
 
 import (
@@ -267,8 +268,8 @@ func (e *apiError) loginError(r *wire.Response) *loginauth.LoginError {
 // absent, and whose declared length is at most 16 KiB, it reads only as
 // far as it must: up to the first of the top-level keys "success" and
 // "error", and, for a refusal, to the end of the envelope; never more than
-// 16 KiB. It then puts back what it read, so that the caller reads the
-// whole body, byte for byte, as the server sent it.
+// 16 KiB and one byte. It then puts back what it read, so that the caller
+// reads the whole body, byte for byte, as the server sent it.
 func DefaultRefused(resp *http.Response) bool {
 	switch resp.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden:

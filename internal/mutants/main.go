@@ -109,6 +109,17 @@ var mutants = []mutant{
 	{"jsonlogin-last-hop", "./jsonlogin", "TestValueFromRedirectCookie", []edit{{"jsonlogin/source.go", "\t\tc.http = lastHop(c.http)\n", ""}}},
 	{"jsonlogin-basic-secret", "./jsonlogin", "TestBasicLogin", []edit{{"jsonlogin/basic.go", "c.secrets = append(c.secrets, value, strings.TrimPrefix(value, \"Basic \"), plain)", "_, _ = value, plain"}}},
 	{"jsonlogin-duplicate-key", "./jsonlogin", "TestParseSyntax", []edit{{"jsonlogin/clean.go", "\tif top.keys[k] {", "\tif false {"}}},
+	// jsonlogin rule parts and the streaming peek they read through.
+	{"rules-first-of-member", "./jsonlogin", "TestRuleParts|TestXPayDescriptionStreams", []edit{{"jsonlogin/rule.go", "if name, ok := obj.FirstOf(r.firstOf...); !ok || name != r.member {", "if _, ok := obj.FirstOf(r.firstOf...); !ok {"}}},
+	{"rules-first-of-end", "./jsonlogin", "TestRuleParts", []edit{{"jsonlogin/rule.go", "r.matchDoc(map[string]any{r.member: v}) && obj.End()", "r.matchDoc(map[string]any{r.member: v})"}}},
+	{"rules-not", "./jsonlogin", "TestRuleParts", []edit{{"jsonlogin/rule.go", "return r.not == nil || !r.not.match(a)", "return true"}}},
+	{"rules-header", "./jsonlogin", "TestRuleParts", []edit{{"jsonlogin/rule.go", "\tfor _, f := range r.header {\n", "\tfor _, f := range r.header[:0] {\n"}}},
+	{"rules-text", "./jsonlogin", "TestRuleParts", []edit{{"jsonlogin/rule.go", "if r.text != nil && !r.matchText(a) {", "if false {"}}},
+	{"rules-text-whole", "./jsonlogin", "TestRuleParts", []edit{{"jsonlogin/rule.go", "(whole || v.op == \"prefix\") && v.match(text)", "(whole || true) && v.match(text)"}}},
+	{"rules-prefix", "./jsonlogin", "TestRuleParts", []edit{{"jsonlogin/rule.go", "return strings.HasPrefix(strings.ToLower(s), v.low)", "return strings.Contains(strings.ToLower(s), v.low)"}}},
+	{"rules-dollar-key", "./jsonlogin", "TestParseRuleErrors", []edit{{"jsonlogin/rule.go", "case strings.HasPrefix(k, \"$\"):", "case false:"}}},
+	{"rules-text-early", "./jsonlogin", "TestTextReadsLittle", []edit{{"internal/peek/peek.go", "\t\tcase end > max:", "\t\tcase false:"}}},
+	{"rules-peek-sticky-error", "./internal/peek", "TestJudgeKeepsTheError", []edit{{"internal/peek/peek.go", "rest := &sticky{r: b.src, err: b.err}", "rest := &sticky{r: b.src}"}}},
 	// internal/proxy: what the authenticating reverse proxy relays.
 	{"proxy-resend-body", "./internal/proxy", "TestRevokeReloginResendsBody", []edit{{"internal/proxy/proxy.go", "\tout.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }\n\tout.Body, _ = out.GetBody()", "\tout.Body = io.NopCloser(bytes.NewReader(buf))"}}},
 	{"proxy-replay-limit", "./internal/proxy", "TestLargeBodyStreamsWithoutResend", []edit{{"internal/proxy/proxy.go", "\tif int64(len(buf)) > p.cfg.MaxReplay {", "\tif false {"}}},

@@ -220,33 +220,30 @@ func (o *Object) End() bool {
 // whole is false too when the body fails or exceeds the peek, and text
 // is then what was read.
 func Text(r io.Reader, max int) (text string, whole bool) {
-	var t []byte // the text from its first byte that is not white space
+	var (
+		t   []byte // the text from its first byte that is not white space
+		end int    // the length of t without its trailing white space
+	)
 	buf := make([]byte, 512)
 	for {
-		want := min(len(buf), 1+max-len(trimRight(t)))
-		n, err := r.Read(buf[:want])
+		n, err := r.Read(buf[:min(len(buf), 1+max-end)])
 		for _, c := range buf[:n] {
-			if len(t) > 0 || !isSpace(c) {
+			if !isSpace(c) {
+				t = append(t, c)
+				end = len(t)
+			} else if len(t) > 0 {
 				t = append(t, c)
 			}
 		}
-		switch trimmed := trimRight(t); {
-		case len(trimmed) > max:
-			return string(trimmed), false
+		switch {
+		case end > max:
+			return string(t[:end]), false
 		case err == io.EOF:
-			return string(trimmed), true
+			return string(t[:end]), true
 		case err != nil:
-			return string(trimmed), false
+			return string(t[:end]), false
 		}
 	}
-}
-
-// trimRight returns t without its trailing ASCII white space.
-func trimRight(t []byte) []byte {
-	for len(t) > 0 && isSpace(t[len(t)-1]) {
-		t = t[:len(t)-1]
-	}
-	return t
 }
 
 // isSpace reports whether c is ASCII white space.
