@@ -12,17 +12,18 @@
 #   .ci/realworld.sh                      the CI servers: qbittorrent, node-red, pocketbase
 #   LOGINAUTH_REALWORLD=node-red .ci/realworld.sh   some of them
 #   LOGINAUTH_REALWORLD=all .ci/realworld.sh        the CI servers and the
-#                                         script-only ones: deluge
+#                                         script-only ones: deluge, verdaccio
 #
 # The cache is $LOGINAUTH_REALWORLD_CACHE, default ~/.cache/loginauth-realworld.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 servers=${LOGINAUTH_REALWORLD:-qbittorrent,node-red,pocketbase}
-[ "$servers" = all ] && servers=qbittorrent,node-red,pocketbase,deluge
+[ "$servers" = all ] && servers=qbittorrent,node-red,pocketbase,deluge,verdaccio
 cache=${LOGINAUTH_REALWORLD_CACHE:-$HOME/.cache/loginauth-realworld}
 # Versions pinned: the catalog's $comment names the ones tested.
 NODE_RED_VERSION=4.1.15
+VERDACCIO_VERSION=6.8.0
 POCKETBASE_VERSION=v0.36.8
 mkdir -p "$cache"
 t0=$(date +%s)
@@ -40,17 +41,19 @@ install_deluge() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq deluge-web >/dev/null
 }
 
-install_node_red() {
+# npm_install DIR PACKAGE VERSION installs PACKAGE@VERSION in
+# $cache/DIR, once per version.
+npm_install() {
 	command -v node >/dev/null && command -v npm >/dev/null || {
 		[ -n "${apt_updated:-}" ] || { apt-get update -qq; apt_updated=1; }
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 	}
-	local dir=$cache/node-red
-	if [ "$(cat "$dir/.installed" 2>/dev/null)" != "$NODE_RED_VERSION" ]; then
+	local dir=$cache/$1
+	if [ "$(cat "$dir/.installed" 2>/dev/null)" != "$3" ]; then
 		mkdir -p "$dir"
 		(cd "$dir" && { [ -f package.json ] || npm init -y >/dev/null; } &&
-			npm install --no-audit --no-fund --loglevel=error "node-red@$NODE_RED_VERSION" >/dev/null)
-		echo "$NODE_RED_VERSION" >"$dir/.installed"
+			npm install --no-audit --no-fund --loglevel=error "$2@$3" >/dev/null)
+		echo "$3" >"$dir/.installed"
 	fi
 }
 
@@ -98,7 +101,8 @@ for s in ${servers//,/ }; do
 	t=$(date +%s)
 	case $s in
 	qbittorrent) install_qbittorrent ;;
-	node-red) install_node_red ;;
+	node-red) npm_install node-red node-red "$NODE_RED_VERSION" ;;
+	verdaccio) npm_install verdaccio verdaccio "$VERDACCIO_VERSION" ;;
 	pocketbase) install_pocketbase ;;
 	deluge) install_deluge ;;
 	*) echo "realworld: unknown server $s" >&2; exit 2 ;;
@@ -106,22 +110,20 @@ for s in ${servers//,/ }; do
 	timing "install $s" "$t"
 done
 
-# The test stops each server by its PID; should the test itself be
-# stopped, the trap stops the test's process group and each server (in a
-# process group of its own, whose PID the test writes to $pids).
+# The test stops each server by its PID. Should the test itself be
+# stopped, the trap stops each server still running: each runs in a
+# process group of its own, whose PID the test writes to $pids.
 pids=$(mktemp)
 stop() {
-	kill -TERM -- "-$pid" 2>/dev/null || true
 	while read -r p; do kill -TERM -- "-$p" 2>/dev/null || true; done <"$pids"
 	rm -f "$pids"
 }
+trap stop EXIT
+trap "exit 143" INT TERM
 t=$(date +%s)
-LOGINAUTH_REALWORLD=$servers LOGINAUTH_REALWORLD_CACHE=$cache LOGINAUTH_REALWORLD_PIDS=$pids \
-	setsid go test -count=1 -timeout 15m -v -run '^TestRealWorld$' ./jsonlogin/catalog/ >"$cache/test.log" 2>&1 &
-pid=$!
-trap stop EXIT INT TERM
 status=0
-wait $pid || status=$?
+LOGINAUTH_REALWORLD=$servers LOGINAUTH_REALWORLD_CACHE=$cache LOGINAUTH_REALWORLD_PIDS=$pids \
+	go test -count=1 -timeout 15m -v -run '^TestRealWorld$' ./jsonlogin/catalog/ >"$cache/test.log" 2>&1 || status=$?
 grep -E 'timing:|^(=== RUN|--- |PASS|FAIL|ok)|\.go:[0-9]+:' "$cache/test.log" || true
 timing "tests" "$t"
 timing "realworld in all" "$t0"

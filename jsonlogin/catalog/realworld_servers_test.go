@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -83,6 +84,7 @@ var realServers = map[string]func(t *testing.T, cache string) *running{
 	"node-red":    startNodeRED,
 	"pocketbase":  startPocketBase,
 	"deluge":      startDeluge,
+	"verdaccio":   startVerdaccio,
 }
 
 // freePort returns a free TCP port on 127.0.0.1.
@@ -102,13 +104,13 @@ func randomSecret(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// startProcess runs the server command, its output in dir/server.log,
-// until t ends, when it is stopped by its PID; then it waits for the
-// URL up to answer any HTTP status.
-func startProcess(t *testing.T, dir, up string, name string, args ...string) string {
+// startProcess runs the server command, its output appended to
+// dir/server.log, until t ends or stop is called, when it is stopped by
+// its PID; then it waits for the URL up to answer any HTTP status.
+func startProcess(t *testing.T, dir, up string, name string, args ...string) (logPath string, stop func()) {
 	t.Helper()
-	logPath := filepath.Join(dir, "server.log")
-	logf, err := os.Create(logPath)
+	logPath = filepath.Join(dir, "server.log")
+	logf, err := os.OpenFile(logPath, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +128,7 @@ func startProcess(t *testing.T, dir, up string, name string, args ...string) str
 			pf.Close()
 		}
 	}
-	t.Cleanup(func() {
+	stop = sync.OnceFunc(func() {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) // its process group, by PID
 		done := make(chan struct{})
 		go func() { cmd.Wait(); close(done) }()
@@ -138,6 +140,7 @@ func startProcess(t *testing.T, dir, up string, name string, args ...string) str
 		}
 		logf.Close()
 	})
+	t.Cleanup(stop)
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		if resp, err := http.Get(up); err == nil {
 			resp.Body.Close()
@@ -149,7 +152,7 @@ func startProcess(t *testing.T, dir, up string, name string, args ...string) str
 		}
 	}
 	t.Logf("timing: %s up in %v (pid %d)", filepath.Base(name), time.Since(start).Round(time.Millisecond), cmd.Process.Pid)
-	return logPath
+	return logPath, stop
 }
 
 // do sends one request and returns its status and body; it fails t on a
@@ -227,7 +230,7 @@ func startNodeRED(t *testing.T, cache string) *running {
 		t.Fatal(err)
 	}
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	logPath := startProcess(t, dir, base+"/auth/login", filepath.Join(nr, "node_modules", ".bin", "node-red"), "-u", dir, "-s", filepath.Join(dir, "settings.js"))
+	logPath, _ := startProcess(t, dir, base+"/auth/login", filepath.Join(nr, "node_modules", ".bin", "node-red"), "-u", dir, "-s", filepath.Join(dir, "settings.js"))
 	return &running{
 		base: base, user: "admin", userVar: "username", password: pass,
 		protected: "/settings", lifetime: 12 * time.Second, logout: true,
@@ -304,5 +307,49 @@ func startDeluge(t *testing.T, cache string) *running {
 		protected: "/json", body: `{"method":"web.connected","params":[],"id":1}`, refusedBody: `"Not authenticated"`,
 		lifetime: 15 * time.Second, logout: true,
 		revoke: func(t *testing.T, tok *oauth2.Token) { rpc(t, "auth.delete_session", tok.AccessToken) },
+	}
+}
+
+// startVerdaccio runs Verdaccio (npm) with one htpasswd user, a bcrypt
+// password, registration closed and JWTs of 15 s. Verdaccio cannot
+// revoke a JWT; an administrator voids them all with a new secret and a
+// restart, which is what revoke does.
+func startVerdaccio(t *testing.T, cache string) *running {
+	dir, port := t.TempDir(), freePort(t)
+	pass := "vd-" + randomSecret(8)
+	vd := filepath.Join(cache, "verdaccio")
+	hash, err := exec.Command("node", "-e", "process.stdout.write(require(process.argv[1]).hashSync(process.argv[2], 8))",
+		filepath.Join(vd, "node_modules", "bcryptjs"), pass).Output()
+	if err != nil {
+		t.Fatalf("bcrypt: %v", err)
+	}
+	storage := filepath.Join(dir, "storage")
+	conf := fmt.Sprintf("storage: %s\nauth:\n  htpasswd:\n    file: %s\n    max_users: -1\n"+
+		"security:\n  api:\n    jwt:\n      sign:\n        expiresIn: 15s\nuplinks: {}\n"+
+		"packages:\n  '**':\n    access: $authenticated\n    publish: $authenticated\nlog: {type: stdout, format: json, level: http}\n",
+		storage, filepath.Join(dir, "htpasswd"))
+	for f, b := range map[string]string{"htpasswd": "alice:" + string(hash) + ":autocreated\n", "config.yaml": conf} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(b), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	start := func() func() {
+		_, stop := startProcess(t, dir, base+"/-/ping", filepath.Join(vd, "node_modules", ".bin", "verdaccio"),
+			"--config", filepath.Join(dir, "config.yaml"), "--listen", fmt.Sprintf("127.0.0.1:%d", port))
+		return stop
+	}
+	stop := start()
+	return &running{
+		base: base, user: "alice", userVar: "username", password: pass,
+		protected: "/-/npm/v1/user", lifetime: 15 * time.Second,
+		revoke: func(t *testing.T, _ *oauth2.Token) {
+			stop()
+			db := fmt.Sprintf(`{"list":[],"secret":%q}`, randomSecret(16))
+			if err := os.WriteFile(filepath.Join(storage, ".verdaccio-db.json"), []byte(db), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			stop = start()
+		},
 	}
 }
