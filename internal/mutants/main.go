@@ -122,6 +122,8 @@ var mutants = []mutant{
 	{"rules-peek-sticky-error", "./internal/peek", "TestJudgeKeepsTheError", []edit{{"internal/peek/peek.go", "rest := &sticky{r: b.src, err: b.err}", "rest := &sticky{r: b.src}"}}},
 	// internal/proxy: what the authenticating reverse proxy relays.
 	{"proxy-resend-body", "./internal/proxy", "TestRevokeReloginResendsBody", []edit{{"internal/proxy/proxy.go", "\tout.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }\n\tout.Body, _ = out.GetBody()", "\tout.Body = io.NopCloser(bytes.NewReader(buf))"}}},
+	{"proxy-accept-encoding", "./internal/proxy", "TestRefusalInCompressedBody", []edit{{"internal/proxy/proxy.go", "\tpr.Out.Header.Del(\"Accept-Encoding\")\n", ""}}},
+	{"cli-catalog-shadow-warning", "./internal/cli", "TestCatalogName", []edit{{"internal/cli/providers.go", "\t\t\t\tc.warnf(\"%s shadows", "\t\t\t\t_ = c.warnf\n\t\t\t\t_ = fmt.Sprintf(\"%s shadows"}}},
 	{"proxy-replay-limit", "./internal/proxy", "TestLargeBodyStreamsWithoutResend", []edit{{"internal/proxy/proxy.go", "\tif int64(len(buf)) > p.cfg.MaxReplay {", "\tif false {"}}},
 	{"proxy-inbound-token", "./internal/proxy", "TestInboundToken", []edit{{"internal/proxy/proxy.go", "\tif !p.inboundOK(r) {", "\tif false {"}}},
 	{"proxy-connect", "./internal/proxy", "TestOtherHostsRefused", []edit{{"internal/proxy/proxy.go", "\tif r.Method == http.MethodConnect {", "\tif false {"}}},
