@@ -3,7 +3,8 @@
 // ships the endpoints of OAuth2 providers:
 //
 //	spec, err := catalog.Lookup("pocketbase")
-//	src := spec.NewSource(map[string]string{"base_url": url, "identity": user, "password": pass}, loginauth.Options{})
+//	src := spec.NewSource(map[string]string{"base_url": url, "email": user, "password": pass}, loginauth.Options{})
+//	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
 //
 // Each entry's $comment names the documentation or source that it rests
 // on, and the version of the real server it was tested against, or says

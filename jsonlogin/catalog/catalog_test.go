@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -38,4 +39,24 @@ func TestLookupUnknown(t *testing.T) {
 	is.True(strings.Contains(err.Error(), "pocketbase"))
 	_, err = catalog.Description("../catalog")
 	is.True(errors.Is(err, catalog.ErrUnknown))
+}
+
+// TestEntriesTested checks that every entry is driven against its real
+// server by TestRealWorld, and says so in its $comment, or says that it
+// is not yet tested against a real server.
+func TestEntriesTested(t *testing.T) {
+	for _, n := range catalog.Names() {
+		is := is.New(t)
+		b, err := catalog.Description(n)
+		is.NoErr(err)
+		var d struct {
+			Comment string `json:"$comment"`
+		}
+		is.NoErr(json.Unmarshal(b, &d))
+		if realServers[n] != nil {
+			is.True(strings.Contains(d.Comment, "Tested against")) // names the version it was tested against
+		} else {
+			is.True(strings.Contains(d.Comment, "not yet tested against a real server")) // n has no real server in TestRealWorld
+		}
+	}
 }
