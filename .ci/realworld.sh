@@ -12,19 +12,21 @@
 #   .ci/realworld.sh                      the CI servers: qbittorrent, node-red, pocketbase
 #   LOGINAUTH_REALWORLD=node-red .ci/realworld.sh   some of them
 #   LOGINAUTH_REALWORLD=all .ci/realworld.sh        the CI servers and the
-#                                         script-only ones: deluge, verdaccio
+#                                         script-only ones: deluge, verdaccio,
+#                                         matrix (Dendrite)
 #
 # The cache is $LOGINAUTH_REALWORLD_CACHE, default ~/.cache/loginauth-realworld.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 servers=${LOGINAUTH_REALWORLD:-qbittorrent,node-red,pocketbase}
-[ "$servers" = all ] && servers=qbittorrent,node-red,pocketbase,deluge,verdaccio
+[ "$servers" = all ] && servers=qbittorrent,node-red,pocketbase,deluge,verdaccio,matrix
 cache=${LOGINAUTH_REALWORLD_CACHE:-$HOME/.cache/loginauth-realworld}
 # Versions pinned: the catalog's $comment names the ones tested.
 NODE_RED_VERSION=4.1.15
 VERDACCIO_VERSION=6.8.0
 POCKETBASE_VERSION=v0.36.8
+DENDRITE_VERSION=v0.13.8
 mkdir -p "$cache"
 t0=$(date +%s)
 timing() { echo "timing: $1 $(( $(date +%s) - $2 ))s"; }
@@ -97,6 +99,19 @@ GO
 	echo "$POCKETBASE_VERSION" >"$dir/.installed"
 }
 
+# Dendrite, a Matrix homeserver, is built from its Go module (cgo, for
+# SQLite).
+install_dendrite() {
+	local dir=$cache/dendrite
+	[ "$(cat "$dir/.installed" 2>/dev/null)" = "$DENDRITE_VERSION" ] && [ -x "$dir/bin/dendrite" ] && return
+	mkdir -p "$dir"
+	local c
+	for c in dendrite generate-config generate-keys; do
+		GOBIN=$dir/bin go install "github.com/matrix-org/dendrite/cmd/$c@$DENDRITE_VERSION"
+	done
+	echo "$DENDRITE_VERSION" >"$dir/.installed"
+}
+
 for s in ${servers//,/ }; do
 	t=$(date +%s)
 	case $s in
@@ -105,6 +120,7 @@ for s in ${servers//,/ }; do
 	verdaccio) npm_install verdaccio verdaccio "$VERDACCIO_VERSION" ;;
 	pocketbase) install_pocketbase ;;
 	deluge) install_deluge ;;
+	matrix) install_dendrite ;;
 	*) echo "realworld: unknown server $s" >&2; exit 2 ;;
 	esac
 	timing "install $s" "$t"

@@ -8,7 +8,7 @@ import (
 
 func ExampleNames() {
 	fmt.Println(catalog.Names())
-	// Output: [deluge node-red pocketbase qbittorrent verdaccio]
+	// Output: [deluge matrix node-red pocketbase qbittorrent verdaccio]
 }
 
 func ExampleLookup() {

@@ -85,6 +85,7 @@ var realServers = map[string]func(t *testing.T, cache string) *running{
 	"pocketbase":  startPocketBase,
 	"deluge":      startDeluge,
 	"verdaccio":   startVerdaccio,
+	"matrix":      startDendrite,
 }
 
 // freePort returns a free TCP port on 127.0.0.1.
@@ -350,6 +351,40 @@ func startVerdaccio(t *testing.T, cache string) *running {
 				t.Fatal(err)
 			}
 			stop = start()
+		},
+	}
+}
+
+// startDendrite runs the Matrix homeserver Dendrite (built from its Go
+// module) with the configuration of its generate-config -ci, whose open
+// registration makes the user; its tokens do not expire.
+func startDendrite(t *testing.T, cache string) *running {
+	dir, port := t.TempDir(), freePort(t)
+	bin := filepath.Join(cache, "dendrite", "bin")
+	pass := "mx-" + randomSecret(8)
+	conf, err := exec.Command(filepath.Join(bin, "generate-config"), "-ci", "-dir", dir).Output()
+	if err != nil {
+		t.Fatalf("generate-config: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "dendrite.yaml"), conf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(filepath.Join(bin, "generate-keys"), "--private-key", filepath.Join(dir, "matrix_key.pem")).CombinedOutput(); err != nil {
+		t.Fatalf("generate-keys: %v\n%s", err, out)
+	}
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	startProcess(t, dir, base+"/_matrix/client/versions", filepath.Join(bin, "dendrite"), "-config", filepath.Join(dir, "dendrite.yaml"),
+		"-http-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "-https-bind-address", fmt.Sprintf("127.0.0.1:%d", freePort(t)))
+	code, out := do(t, http.MethodPost, base+"/_matrix/client/v3/register", "application/json",
+		fmt.Sprintf(`{"username":"alice","password":%q,"auth":{"type":"m.login.dummy"},"inhibit_login":true}`, pass), nil)
+	if code != http.StatusOK {
+		t.Fatalf("register: %d %s", code, out)
+	}
+	return &running{
+		base: base, user: "alice", userVar: "username", password: pass,
+		protected: "/_matrix/client/v3/account/whoami", logout: true,
+		revoke: func(t *testing.T, tok *oauth2.Token) {
+			do(t, http.MethodPost, base+"/_matrix/client/v3/logout", "application/json", "{}", map[string]string{"Authorization": "Bearer " + tok.AccessToken})
 		},
 	}
 }

@@ -131,12 +131,14 @@ func libraryRun(t *testing.T, name string, r *running) {
 	is.True(c.src.Stats().Retries >= 1)
 	step("revocation: one re-login, the requests re-sent", began)
 
-	began = time.Now()
-	n := c.renewals()
-	time.Sleep(r.lifetime + 2*time.Second)
-	is.Equal(c.burst(t, 50), int64(0)) // after the token's lifetime
-	is.Equal(c.renewals()-n, int64(1))
-	step("expiry: one renewal", began)
+	if r.lifetime > 0 {
+		began = time.Now()
+		n := c.renewals()
+		time.Sleep(r.lifetime + 2*time.Second)
+		is.Equal(c.burst(t, 50), int64(0)) // after the token's lifetime
+		is.Equal(c.renewals()-n, int64(1))
+		step("expiry: one renewal", began)
+	}
 
 	if r.refresh {
 		began = time.Now()
@@ -182,7 +184,7 @@ func refusedWith(t *testing.T, name string, r *running, tok string) bool {
 		req.Header.Set("Cookie", "SID="+tok)
 	case "deluge":
 		req.Header.Set("Cookie", "_session_id="+tok)
-	case "node-red":
+	case "node-red", "verdaccio", "matrix":
 		req.Header.Set("Authorization", "Bearer "+tok)
 	default:
 		req.Header.Set("Authorization", tok)
