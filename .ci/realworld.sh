@@ -7,7 +7,8 @@
 # the command (built from ./cmd/loginauth) and its proxy: a wrong password,
 # one login for many concurrent requests, a server-side revocation,
 # expiry, a refresh with the current token (PocketBase) and logout. The
-# test stops each server by its PID; a trap here stops the test itself.
+# test stops each server by its PID; a trap here stops those still running.
+# The test runs under -race.
 #
 #   .ci/realworld.sh                      the CI servers: qbittorrent, node-red, pocketbase
 #   LOGINAUTH_REALWORLD=node-red .ci/realworld.sh   some of them
@@ -139,7 +140,7 @@ trap "exit 143" INT TERM
 t=$(date +%s)
 status=0
 LOGINAUTH_REALWORLD=$servers LOGINAUTH_REALWORLD_CACHE=$cache LOGINAUTH_REALWORLD_PIDS=$pids \
-	go test -count=1 -timeout 15m -v -run '^TestRealWorld$' ./jsonlogin/catalog/ >"$cache/test.log" 2>&1 || status=$?
+	go test -race -count=1 -timeout 15m -v -run '^TestRealWorld$' ./jsonlogin/catalog/ >"$cache/test.log" 2>&1 || status=$?
 grep -E 'timing:|^(=== RUN|--- |PASS|FAIL|ok)|\.go:[0-9]+:' "$cache/test.log" || true
 timing "tests" "$t"
 timing "realworld in all" "$t0"
