@@ -13,7 +13,7 @@ import (
 // A login whose session is a cookie, as qBittorrent's: the answer is the
 // text "Ok." with Set-Cookie, maybe on a redirect, which the login call
 // does not follow. The token is the cookie's value and its expiry the
-// cookie's Max-Age; the command's description may carry it in any header.
+// cookie's Max-Age; here the header field Cookie carries it back.
 func Example_cookie() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/api/v2/auth/login" {
@@ -89,23 +89,29 @@ func Example_basic() {
 // A value is escaped for the part of the URL where the description puts
 // it, so that no user name or password can add a query parameter or cut
 // the URL at "#". A variable that is the whole base_url holds a URL, and
-// is inserted as it is.
+// is inserted as it is. The token is the first of the places listed that
+// holds one: here the header field X-Session, as the body has none.
 func Example_escaping() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Println(r.URL.EscapedPath(), r.URL.Query())
-		fmt.Fprint(w, `{"data": {"sid": "sid-1"}}`)
+		w.Header().Set("X-Session", "sid-1")
+		fmt.Fprint(w, `{"data": {}}`)
 	}))
 	defer srv.Close()
 	spec, _ := jsonlogin.Parse([]byte(`{
 	  "base_url": "{{base_url}}",
 	  "vars": {"base_url": {}, "username": {}, "password": {"secret": true}},
 	  "login": {"method": "GET", "path": "/webapi/{{username}}/auth.cgi?account={{username}}&passwd={{password}}"},
-	  "token": "/data/sid"
+	  "token": ["/data/sid", {"header": "X-Session"}]
 	}`))
 	src := spec.NewSource(map[string]string{"base_url": srv.URL, "username": "a&b/c", "password": "p+w&x=1#y"}, loginauth.Options{})
-	if _, err := src.Token(); err != nil {
+	tok, err := src.Token()
+	if err != nil {
 		fmt.Println(err)
+		return
 	}
+	fmt.Println(tok.AccessToken)
 	// Output:
 	// /webapi/a&b%2Fc/auth.cgi map[account:[a&b/c] passwd:[p+w&x=1#y]]
+	// sid-1
 }

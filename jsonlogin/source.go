@@ -81,7 +81,7 @@ type client struct {
 	http      *http.Client
 	now       func() time.Time
 	allowHTTP bool
-	lastHop   bool // redirects are not followed: see [Spec.readsOutside]
+	lastHop   bool // redirects are not followed: see Spec.readsOutside
 }
 
 // resolve takes the variables' values from vars and their defaults, and
