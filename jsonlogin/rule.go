@@ -40,7 +40,7 @@ type fieldRule struct {
 }
 
 // value is one entry of a rule's list of values: a literal, compared with
-// [equal], or a matcher of strings, ignoring case.
+// equal, or a matcher of strings, ignoring case.
 type value struct {
 	op  string // "" for a literal, "prefix" or "contains"
 	lit any    // the literal

@@ -112,13 +112,29 @@ func TestRuleParts(t *testing.T) {
 	}
 }
 
+// allRules is a refused part with every rule part.
+var allRules = "[" + strings.Join([]string{firstOfRule, wholeRule, textRule, loginPage, xpayRule, micRule,
+	`{"text": [{"contains": "expired"}]}`, `{"status": [401]}`}, ",") + "]"
+
+// FuzzRuleParts gives rules with every part arbitrary answers: the caller
+// reads the body byte for byte, closing it closes the original, and the
+// peek is bounded.
+func FuzzRuleParts(f *testing.F) {
+	f.Add([]byte(`{"uuid": "u", "error": {"message": "jwt expired"}}`), 200, "", uint16(0), false)
+	f.Add([]byte(`{"success": {"data": []}, "error": {"message": "jwt expired"}}`), 200, "application/json", uint16(20000), true)
+	f.Add([]byte(` Fails. `), 200, "text/plain", uint16(3), false)
+	f.Add([]byte(`{"message": "token", "messageKey": "NOT_AUTHORIZED"}`), 403, "", uint16(0), true)
+	refused := refusedBy(f, allRules)
+	f.Fuzz(func(t *testing.T, body []byte, status int, ct string, pad uint16, declared bool) {
+		sourcetest.CheckRefused(t, refused, status, ct, body, pad, declared)
+	})
+}
+
 // TestRulePartsBodyIntact checks every rule part with the refusal checks'
 // fuzzing harness: the caller reads the body byte for byte, closing it
 // closes the original, and the peek is bounded.
 func TestRulePartsBodyIntact(t *testing.T) {
-	all := "[" + strings.Join([]string{firstOfRule, wholeRule, textRule, loginPage, xpayRule, micRule,
-		`{"text": [{"contains": "expired"}]}`, `{"status": [401]}`}, ",") + "]"
-	refused := refusedBy(t, all)
+	refused := refusedBy(t, allRules)
 	long := strings.Repeat(" ", 20<<10)
 	for _, body := range []string{
 		`{"error": {"message": "jwt expired"}}`, `{"success": {"data": []}}`, "Fails.", "Ok.", "<p>expired</p>",
