@@ -15,6 +15,7 @@ import (
 	"github.com/loginauth/loginauth/crux"
 	"github.com/loginauth/loginauth/crux/cruxtest"
 	"github.com/loginauth/loginauth/jsonlogin"
+	"github.com/loginauth/loginauth/jsonlogin/catalog"
 	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/loginauth/loginauth/mic"
 	"github.com/loginauth/loginauth/mic/mictest"
@@ -247,8 +248,10 @@ func (c *cli) providersDir() (string, error) {
 	return filepath.Join(dir, "loginauth", "providers"), nil
 }
 
-// findProvider returns the provider that name (a built-in one, or a
-// description in the providers directory) or the --spec file gives.
+// findProvider returns the provider that name or the --spec file gives:
+// a built-in provider, else a description in the providers directory,
+// else an entry of the catalog. A description in the directory with the
+// name of a catalog entry shadows the entry, with a warning.
 func (c *cli) findProvider(name, spec string) (*provider, error) {
 	if spec != "" {
 		if name != "" {
@@ -262,14 +265,25 @@ func (c *cli) findProvider(name, spec string) (*provider, error) {
 	if p := builtin(name); p != nil {
 		return p, nil
 	}
+	inCatalog := slices.Contains(catalog.Names(), name)
 	dir, err := c.providersDir()
 	if err == nil && validName(name) {
 		path := filepath.Join(dir, name+".json")
 		if _, err := os.Stat(path); err == nil {
+			if inCatalog {
+				c.warnf("%s shadows the catalog's description of %s (jsonlogin/catalog/%s)", path, name, catalog.File(name))
+			}
 			return loadSpec(path)
 		}
 	}
-	return nil, usagef("unknown provider %q: want %s, a description in %s, or --spec FILE", name, names(), dir)
+	if inCatalog {
+		b, err := catalog.Description(name)
+		if err != nil {
+			return nil, err
+		}
+		return parseSpec("jsonlogin/catalog/"+catalog.File(name), b)
+	}
+	return nil, usagef("unknown provider %q: want %s, a description in %s, one of the catalog (%s), or --spec FILE", name, names(), dir, strings.Join(catalog.Names(), ", "))
 }
 
 // validName reports whether name can name a description file.
@@ -286,6 +300,12 @@ func loadSpec(path string) (*provider, error) {
 		}
 		return nil, fmt.Errorf("reading the description: %w", err)
 	}
+	return parseSpec(path, b)
+}
+
+// parseSpec parses the jsonlogin description b, read from path, as a
+// provider.
+func parseSpec(path string, b []byte) (*provider, error) {
 	spec, err := jsonlogin.Parse(b)
 	if err != nil {
 		return nil, usagef("%s: %v", path, err)

@@ -127,6 +127,8 @@ var mutants = []mutant{
 	// internal/proxy: what the authenticating reverse proxy relays.
 	{"proxy-resend-body", "./internal/proxy", "TestRevokeReloginResendsBody", []edit{{"internal/proxy/body.go", "\tr.GetBody = func() (io.ReadCloser, error) { return k.open(), nil }\n", ""}}},
 	{"proxy-replay-limit", "./internal/proxy", "TestLargeBodyStreamsWithoutResend", []edit{{"internal/proxy/body.go", "\tif n > max {", "\tif false {"}}},
+	{"proxy-accept-encoding", "./internal/proxy", "TestRefusalInCompressedBody", []edit{{"internal/proxy/proxy.go", "\tpr.Out.Header.Del(\"Accept-Encoding\")\n", ""}}},
+	{"cli-catalog-shadow-warning", "./internal/cli", "TestCatalogName", []edit{{"internal/cli/providers.go", "\t\t\t\tc.warnf(\"%s shadows", "\t\t\t\t_ = c.warnf\n\t\t\t\t_ = fmt.Sprintf(\"%s shadows"}}},
 	{"proxy-inbound-token", "./internal/proxy", "TestInboundToken", []edit{{"internal/proxy/proxy.go", "\tif !p.inboundOK(r) {", "\tif false {"}}},
 	{"proxy-connect", "./internal/proxy", "TestOtherHostsRefused", []edit{{"internal/proxy/proxy.go", "\tif r.Method == http.MethodConnect {", "\tif false {"}}},
 	{"proxy-absolute-form", "./internal/proxy", "TestOtherHostsRefused", []edit{{"internal/proxy/proxy.go", "\tif r.URL.Scheme != \"\" || r.URL.Host != \"\" {", "\tif false {"}}},

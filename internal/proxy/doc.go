@@ -29,7 +29,11 @@
 // shared by every client. Whatever PassCookies says, a client's cookies and
 // query parameters of the names that carry the Source's session
 // ([loginauth.Source.CredentialCookies], [loginauth.Source.CredentialParams])
-// are removed, and so is the API's Set-Cookie of such a cookie.
+// are removed, and so is the API's Set-Cookie of such a cookie. The
+// client's Accept-Encoding is removed too: the Transport asks for gzip
+// and decodes the answer itself, so that a refusal that only the body
+// tells (deluge-web's JSON-RPC error with status 200) is seen; clients
+// get the answer uncompressed.
 //
 // Nothing but the base URL's origin is ever reached: an absolute-form
 // request (a client using the proxy as a forward proxy) gets 400, a

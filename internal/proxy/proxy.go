@@ -362,6 +362,11 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	}
 	stripHeaders(pr.Out.Header, names)
 	dropCredentials(pr.Out, p.cookies, p.params)
+	// The Transport asks for gzip itself and decodes the answer, so that
+	// a refusal that only the body tells (a JSON-RPC error with status
+	// 200) is seen; a client's own Accept-Encoding would hand it the
+	// compressed bytes.
+	pr.Out.Header.Del("Accept-Encoding")
 }
 
 // stripHeaders removes the fields of h that are named in names, and those
