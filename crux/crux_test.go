@@ -38,7 +38,7 @@ func TestLogin(t *testing.T) {
 	srv := cruxtest.NewServer()
 	defer srv.Close()
 	var loginType string
-	cfg := sourcetest.CruxConfig(srv)
+	cfg := sourcetest.Config[crux.Config](cruxtest.Provider, srv)
 	cfg.HTTPClient = &http.Client{Transport: loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		loginType = r.Header.Get("Content-Type")
 		return http.DefaultTransport.RoundTrip(r)
@@ -70,7 +70,7 @@ func TestLoginPathV1(t *testing.T) {
 	is := is.New(t)
 	srv := cruxtest.NewServer()
 	defer srv.Close()
-	cfg := sourcetest.CruxConfig(srv)
+	cfg := sourcetest.Config[crux.Config](cruxtest.Provider, srv)
 	cfg.LoginPath = crux.LoginPathV1
 	status, _, err := permissions(t, srv, crux.NewSource(cfg), nil)
 	is.NoErr(err)
@@ -82,7 +82,7 @@ func TestBadCredentials(t *testing.T) {
 	srv := cruxtest.NewServer()
 	defer srv.Close()
 	const wrong = "wrong-password-123"
-	cfg := sourcetest.CruxConfig(srv)
+	cfg := sourcetest.Config[crux.Config](cruxtest.Provider, srv)
 	cfg.Password = wrong
 	src := crux.NewSource(cfg)
 	_, _, err := permissions(t, srv, src, nil)
@@ -104,7 +104,7 @@ func TestLoginPathMoved(t *testing.T) {
 	is := is.New(t)
 	srv := cruxtest.NewServer()
 	defer srv.Close()
-	cfg := sourcetest.CruxConfig(srv)
+	cfg := sourcetest.Config[crux.Config](cruxtest.Provider, srv)
 	cfg.LoginPath = "/api" + crux.LoginPath // as before 2018's "Remove 'api' from urls"
 	_, err := crux.NewSource(cfg).Token()
 	var le *loginauth.LoginError
@@ -123,7 +123,7 @@ func TestUnsupportedMediaType(t *testing.T) {
 	is := is.New(t)
 	srv := cruxtest.NewServer()
 	defer srv.Close()
-	src := crux.NewSource(sourcetest.CruxConfig(srv))
+	src := crux.NewSource(sourcetest.Config[crux.Config](cruxtest.Provider, srv))
 	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
 	for _, tt := range []struct {
 		contentType string

@@ -19,10 +19,9 @@ import (
 // Source made from the description in testdata instead: vars names the
 // variable of the user and the secret; missing is where the description
 // looks for the token, as a login answer without one says.
-func described(t *testing.T, name, userVar, user, secretVar, missing string) sourcetest.Provider {
+func described(t *testing.T, p sourcetest.Provider, userVar, user, secretVar, missing string) sourcetest.Provider {
 	t.Helper()
-	spec := load(t, name)
-	p := sourcetest.Lookup(name)
+	spec := load(t, p.Name)
 	p.Config = func(base, secret string, hc *http.Client, opts loginauth.Options) any {
 		return &descConfig{vars: map[string]string{"base_url": base, userVar: user, secretVar: secret}, hc: hc, opts: opts}
 	}
@@ -71,12 +70,12 @@ func load(t testing.TB, name string) *jsonlogin.Spec {
 // fakes, with Sources made from the descriptions in testdata.
 func TestConformance(t *testing.T) {
 	t.Run("xano", func(t *testing.T) {
-		sourcetest.Run(t, described(t, "xano", "email", xanotest.Email, "password", `at "/authToken" or at "/auth_token" or at "/token"`))
+		sourcetest.Run(t, described(t, xanotest.Provider, "email", xanotest.Email, "password", `at "/authToken" or at "/auth_token" or at "/token"`))
 	})
 	t.Run("crux", func(t *testing.T) {
-		sourcetest.Run(t, described(t, "crux", "username", cruxtest.Username, "password", `at "/auth_token"`))
+		sourcetest.Run(t, described(t, cruxtest.Provider, "username", cruxtest.Username, "password", `at "/auth_token"`))
 	})
 	t.Run("xpay", func(t *testing.T) {
-		sourcetest.Run(t, described(t, "xpay", "username", xpaytest.Username, "secret_key", `at "/success/data/access_token"`))
+		sourcetest.Run(t, described(t, xpaytest.Provider, "username", xpaytest.Username, "secret_key", `at "/success/data/access_token"`))
 	})
 }

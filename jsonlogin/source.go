@@ -44,11 +44,7 @@ func (s *Spec) NewSource(vars map[string]string, opts loginauth.Options) *logina
 		opts.Lifetime = s.lifetime
 	}
 	opts.AllowHTTP = opts.AllowHTTP || s.allowHTTP
-	c := &client{spec: s, http: wire.Client(s.HTTPClient), now: opts.Now, allowHTTP: opts.AllowHTTP}
-	if c.lastHop = s.readsOutside(); c.lastHop {
-		c.http = lastHop(c.http)
-	}
-	err := c.resolve(vars)
+	c := s.client(vars, opts)
 	cfg := loginauth.Config{
 		Provider:  s.name,
 		Login:     c.login,
@@ -59,7 +55,10 @@ func (s *Spec) NewSource(vars map[string]string, opts loginauth.Options) *logina
 		Secrets:   c.secrets,
 		Users:     c.users,
 		Options:   opts,
-		Err:       err,
+		Err:       c.err,
+	}
+	if s.hooks.wrapLogin != nil {
+		cfg.Login = s.hooks.wrapLogin(c.login)
 	}
 	if s.refresh != nil {
 		cfg.Refresh, cfg.RefreshWhileValid = c.refresh, s.refreshWhileValid
@@ -71,6 +70,20 @@ func (s *Spec) NewSource(vars map[string]string, opts loginauth.Options) *logina
 }
 
 var errNotParsed = errors.New("jsonlogin: Spec not made by Parse")
+
+// client returns the client of a Source with the values vars, and the
+// error of its configuration in its err.
+func (s *Spec) client(vars map[string]string, opts loginauth.Options) *client {
+	c := &client{spec: s, http: wire.Client(s.HTTPClient), now: opts.Now, allowHTTP: opts.AllowHTTP || s.allowHTTP}
+	if c.lastHop = s.readsOutside(); c.lastHop {
+		c.http = lastHop(c.http)
+	}
+	c.err = c.resolve(vars)
+	if s.hooks.check != nil {
+		c.err = s.hooks.check()
+	}
+	return c
+}
 
 // client makes the login and refresh calls of one Source.
 type client struct {
@@ -84,6 +97,7 @@ type client struct {
 	now       func() time.Time
 	allowHTTP bool
 	lastHop   bool // redirects are not followed: see Spec.readsOutside
+	err       error // of the configuration: see resolve
 }
 
 // resolve takes the variables' values from vars and their defaults, and
@@ -120,6 +134,9 @@ func (c *client) resolve(vars map[string]string) error {
 	basicErr := c.basicSecrets()
 	c.scrub = redact.NewSecrets(c.secrets...)
 	base, baseErr := expandURL(s.baseURL, inScheme, func(n string) string { return c.vals[n] })
+	if baseErr != nil {
+		base, _ = expand(s.baseURL, func(n string) string { return c.vals[n] }) // as given, for the origin's error
+	}
 	c.base = strings.TrimSuffix(base, "/")
 	for _, n := range sortedKeys(vars) {
 		if _, ok := s.vars[n]; !ok {
@@ -196,6 +213,9 @@ func (c *client) checkURL(what, raw string) error {
 // storeKey names the description, the base URL and the values of the
 // variables that are not secret, such as the user name.
 func (c *client) storeKey() string {
+	if c.spec.hooks.storeKey != "" {
+		return c.spec.hooks.storeKey
+	}
 	var account []string
 	for _, n := range sortedKeys(c.vals) {
 		if !c.spec.vars[n].secret {
@@ -275,7 +295,7 @@ func (c *client) success(r *wire.Response) bool {
 }
 
 func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
-	return c.call(ctx, "login", c.spec.login, nil)
+	return c.call(ctx, c.spec.login.op, c.spec.login, nil)
 }
 
 func (c *client) refresh(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
@@ -339,6 +359,8 @@ func (c *client) call(ctx context.Context, op string, rq *request, old *oauth2.T
 // body returns the JSON body v with its strings expanded.
 func (c *client) body(v any, tok *oauth2.Token) any {
 	switch x := v.(type) {
+	case asIs:
+		return x.v
 	case string:
 		return c.expand(x, tok)
 	case []any:
@@ -381,6 +403,9 @@ func (c *client) apiError(r *wire.Response, doc any, parsed bool) *loginauth.Log
 		le = r.Unexpected()
 	}
 	le.BadCredentials = r.Op == "login" && s.badCredentials.matchLogin(r, doc, parsed)
+	if s.hooks.onError != nil {
+		s.hooks.onError(le, r.Body)
+	}
 	return le
 }
 
@@ -527,9 +552,9 @@ func kind(v any) string {
 func (c *client) scheme() loginauth.Scheme {
 	s := c.spec
 	if len(s.cookie) > 0 || len(s.query) > 0 {
-		return &scheme{c: c, refused: s.refused}
+		return &scheme{c: c, refused: s.isRefused()}
 	}
-	h := loginauth.HeaderScheme{Header: http.Header{}, IsRefused: s.refused.refused}
+	h := loginauth.HeaderScheme{Header: http.Header{}, IsRefused: s.isRefused()}
 	simple, tokenField := true, ""
 	for _, k := range sortedKeys(s.header) {
 		parts, _ := parseTemplate(s.header[k])
@@ -557,7 +582,7 @@ func (c *client) scheme() loginauth.Scheme {
 		}
 		return h
 	}
-	return &scheme{c: c, refused: s.refused}
+	return &scheme{c: c, refused: s.isRefused()}
 }
 
 func reserved(name string) bool {
@@ -569,7 +594,7 @@ func reserved(name string) bool {
 // field.
 type scheme struct {
 	c       *client
-	refused rules
+	refused loginauth.RefusalFunc
 }
 
 // Credentials expands every field of the description's header for tok;
@@ -585,7 +610,7 @@ func (s *scheme) Credentials(tok *oauth2.Token) http.Header {
 }
 
 // Refused reports whether resp matches the description's refused rules.
-func (s *scheme) Refused(resp *http.Response) bool { return s.refused.refused(resp) }
+func (s *scheme) Refused(resp *http.Response) bool { return s.refused(resp) }
 
 // CredentialHeaders returns the names of the header's fields, sorted.
 func (s *scheme) CredentialHeaders() []string {

@@ -41,7 +41,7 @@ func TestLogin(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()
 	defer srv.Close()
-	src := xano.NewSource(sourcetest.XanoConfig(srv))
+	src := xano.NewSource(sourcetest.Config[xano.Config](xanotest.Provider, srv))
 
 	var auth string
 	base := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
@@ -67,7 +67,7 @@ func TestLifetime(t *testing.T) {
 	srv := xanotest.NewServer()
 	defer srv.Close()
 	srv.SetLifetime(time.Hour) // a login endpoint configured for an hour
-	cfg := sourcetest.XanoConfig(srv)
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.Lifetime = time.Hour
 	src := xano.NewSource(cfg)
 	_, err := src.Token()
@@ -86,7 +86,7 @@ func TestBadCredentials(t *testing.T) {
 	srv := xanotest.NewServer()
 	defer srv.Close()
 	const wrong = "wrong-password-123"
-	cfg := sourcetest.XanoConfig(srv)
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.Password = wrong
 	src := xano.NewSource(cfg)
 
@@ -108,7 +108,7 @@ func TestSignup(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()
 	defer srv.Close()
-	cfg := sourcetest.XanoConfig(srv)
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.Email, cfg.Password = "zed@example.test", "zeds-password"
 
 	src, err := xano.Signup(context.Background(), cfg, "Zed")
@@ -145,7 +145,7 @@ func TestSignupFault(t *testing.T) {
 	srv := xanotest.NewServer()
 	defer srv.Close()
 	srv.SetFault(loginauthtest.FaultNoToken)
-	cfg := sourcetest.XanoConfig(srv)
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.Email = "zed@example.test"
 	_, err := xano.Signup(context.Background(), cfg, "Zed")
 	is.True(err != nil)
@@ -161,11 +161,11 @@ func TestTokenField(t *testing.T) {
 			defer srv.Close()
 			srv.TokenField = field // a project's own login endpoint
 
-			status, _, err := me(t, srv, xano.NewSource(sourcetest.XanoConfig(srv)), nil)
+			status, _, err := me(t, srv, xano.NewSource(sourcetest.Config[xano.Config](xanotest.Provider, srv)), nil)
 			is.NoErr(err)                   // found without configuration
 			is.Equal(status, http.StatusOK) // and accepted
 
-			cfg := sourcetest.XanoConfig(srv)
+			cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 			cfg.TokenField = field
 			status, _, err = me(t, srv, xano.NewSource(cfg), nil)
 			is.NoErr(err) // the field configured
@@ -179,7 +179,7 @@ func TestTokenFieldConfigured(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer() // answers authToken
 	defer srv.Close()
-	cfg := sourcetest.XanoConfig(srv)
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.TokenField = "token"
 	_, err := xano.NewSource(cfg).Token()
 	is.True(err != nil) // the configured field is the only one read
@@ -235,7 +235,7 @@ func TestAuthHeader(t *testing.T) {
 			is := is.New(t)
 			srv := xanotest.NewServer()
 			defer srv.Close()
-			cfg := sourcetest.XanoConfig(srv)
+			cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 			cfg.AuthHeader = name
 			src := xano.NewSource(cfg)
 			is.Equal(src.CredentialHeaders(), []string{"X-Xano-Authorization", "X-Xano-Authorization-Only"}) // before any login
@@ -262,8 +262,8 @@ func TestAuthHeader(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()
 	defer srv.Close()
-	is.Equal(xano.NewSource(sourcetest.XanoConfig(srv)).CredentialHeaders(), []string{"Authorization"}) // by default
-	cfg := sourcetest.XanoConfig(srv)
+	is.Equal(xano.NewSource(sourcetest.Config[xano.Config](xanotest.Provider, srv)).CredentialHeaders(), []string{"Authorization"}) // by default
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.AuthHeader = "X-Forwarded-Token" // for a proxy that moves it
 	is.Equal(xano.NewSource(cfg).CredentialHeaders(), []string{"X-Forwarded-Token"})
 }
@@ -285,7 +285,7 @@ func TestAuthHeaderBehindProxy(t *testing.T) {
 		proxied.Add(1)
 		return http.DefaultTransport.RoundTrip(r)
 	})
-	cfg := sourcetest.XanoConfig(srv)
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.AuthHeader = xano.AuthorizationHeader
 	src := xano.NewSource(cfg)
 	client := &http.Client{Transport: loginauth.NewTransport(src, proxy)}
@@ -307,7 +307,7 @@ func TestAuthHeaderInvalid(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()
 	defer srv.Close()
-	cfg := sourcetest.XanoConfig(srv)
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.AuthHeader = "X-Xano Authorization"
 	_, err := xano.NewSource(cfg).Token()
 	is.True(err != nil)
@@ -322,7 +322,7 @@ func TestErrorEmptyMessage(t *testing.T) {
 	srv := xanotest.NewServer()
 	defer srv.Close()
 	srv.InvalidCredentials = xanotest.Error{Status: http.StatusForbidden, Code: xanotest.CodeAccessDenied}
-	cfg := sourcetest.XanoConfig(srv)
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.Password = "wrong-password-123"
 	_, err := xano.NewSource(cfg).Token()
 	var le *loginauth.LoginError
@@ -341,7 +341,7 @@ func TestErrorFatalIsNotBadCredentials(t *testing.T) {
 	// A login endpoint whose credentials check is a precondition without
 	// an error type.
 	srv.InvalidCredentials = xanotest.Error{Status: http.StatusInternalServerError, Code: xanotest.CodeFatal, Message: "Invalid Credentials.", Payload: ""}
-	cfg := sourcetest.XanoConfig(srv)
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.Password = "wrong-password-123"
 	_, err := xano.NewSource(cfg).Token()
 	var le *loginauth.LoginError
@@ -361,7 +361,7 @@ func TestErrorParam(t *testing.T) {
 			srv := xanotest.NewServer()
 			defer srv.Close()
 			srv.TopLevelParam = top
-			cfg := sourcetest.XanoConfig(srv)
+			cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 			cfg.Email = "zed@example.test"
 			_, err := xano.Signup(context.Background(), cfg, "") // no name
 			var le *loginauth.LoginError
@@ -420,7 +420,7 @@ func TestRequestErrorNotRefusal(t *testing.T) {
 			srv := xanotest.NewServer()
 			defer srv.Close()
 			srv.RequestError = e
-			src := xano.NewSource(sourcetest.XanoConfig(srv))
+			src := xano.NewSource(sourcetest.Config[xano.Config](xanotest.Provider, srv))
 			status, body, err := me(t, srv, src, nil)
 			is.NoErr(err)
 			is.Equal(status, e.Status) // handed to the caller
