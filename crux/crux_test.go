@@ -167,3 +167,18 @@ func FuzzLoginResponse(f *testing.F) {
 		return crux.NewSource(crux.Config{BaseURL: "https://crux.example", Username: "alice", Password: sourcetest.FuzzPassword, HTTPClient: hc, Options: sourcetest.FuzzOptions})
 	}, sourcetest.FuzzPassword)
 }
+
+// TestStoreKeyKept checks that a token stored by an earlier version, under
+// the key it wrote, is found: the keys below are what crux wrote before it
+// became a description. They name the login URL.
+func TestStoreKeyKept(t *testing.T) {
+	for _, tt := range []struct{ path, key string }{
+		{"", "crux https://api.cruxconnect.com/timp/organizations/user-login/ alice"},
+		{crux.LoginPathV1, "crux https://api.cruxconnect.com/organizations/user-login/ alice"},
+		{"/v3/login/", "crux https://api.cruxconnect.com/v3/login/ alice"},
+	} {
+		sourcetest.FindsStored(t, tt.key, func(hc *http.Client, o loginauth.Options) *loginauth.Source {
+			return crux.NewSource(crux.Config{BaseURL: crux.ProductionURL + "/", Username: "alice", Password: "pw", LoginPath: tt.path, HTTPClient: hc, Options: o})
+		})
+	}
+}

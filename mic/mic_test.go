@@ -861,3 +861,11 @@ func FuzzErrorMessage(f *testing.F) {
 		}
 	})
 }
+
+// TestStoreKeyKept checks that a token stored by an earlier version, under
+// the key it wrote, is found.
+func TestStoreKeyKept(t *testing.T) {
+	sourcetest.FindsStored(t, "mic https://abc123.execute-api.eu-west-1.amazonaws.com/prod alice", func(hc *http.Client, o loginauth.Options) *loginauth.Source {
+		return mic.NewSource(mic.Config{BaseURL: "https://abc123.execute-api.eu-west-1.amazonaws.com/prod/", APIKey: "k", Username: "alice", Password: "pw", HTTPClient: hc, Options: o})
+	})
+}

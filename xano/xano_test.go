@@ -457,3 +457,14 @@ func FuzzLoginResponse(f *testing.F) {
 		return xano.NewSource(xano.Config{BaseURL: "https://x.example/api:test", Email: "alice@example.test", Password: sourcetest.FuzzPassword, HTTPClient: hc, Options: sourcetest.FuzzOptions})
 	}, sourcetest.FuzzPassword)
 }
+
+// TestStoreKeyKept checks that a token stored by an earlier version, under
+// the key it wrote, is found: the keys below are what xano wrote before it
+// became a description.
+func TestStoreKeyKept(t *testing.T) {
+	for _, base := range []string{"https://x1a2-b3c4.n7.xano.io/api:AbCdEfGh", "https://x1a2-b3c4.n7.xano.io/api:AbCdEfGh/"} {
+		sourcetest.FindsStored(t, "xano https://x1a2-b3c4.n7.xano.io/api:AbCdEfGh alice@example.com", func(hc *http.Client, o loginauth.Options) *loginauth.Source {
+			return xano.NewSource(xano.Config{BaseURL: base, Email: "alice@example.com", Password: "pw", HTTPClient: hc, Options: o})
+		})
+	}
+}

@@ -565,3 +565,12 @@ func TestDefaultRefusedBodyIntact(t *testing.T) {
 		})
 	}
 }
+
+// TestStoreKeyKept checks that a token stored by an earlier version, under
+// the key it wrote, is found: the key below is what xpay wrote before it
+// became a description.
+func TestStoreKeyKept(t *testing.T) {
+	sourcetest.FindsStored(t, "xpay https://apis.xpay.stream alice@example.com", func(hc *http.Client, o loginauth.Options) *loginauth.Source {
+		return xpay.NewSource(xpay.Config{BaseURL: xpay.ProductionURL, Username: "alice@example.com", SecretKey: "sk", HTTPClient: hc, Options: o})
+	})
+}

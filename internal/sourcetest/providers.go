@@ -1,6 +1,12 @@
 package sourcetest
 
 import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
 	"github.com/loginauth/loginauth"
 	"github.com/loginauth/loginauth/internal/registry"
 )
@@ -19,3 +25,28 @@ type Provider = registry.Provider
 func Config[T any](p Provider, f Fake) T {
 	return *p.Config(p.BaseURL(f), p.Secret, nil, loginauth.Options{Now: f.Now}).(*T)
 }
+
+// FindsStored checks that a Source finds a token stored under key, the
+// store key that an earlier version of the provider wrote: newSource
+// makes the Source with the given login client, which fails the test if
+// the Source logs in, and options that hold the Store.
+func FindsStored(t *testing.T, key string, newSource func(hc *http.Client, opts loginauth.Options) *loginauth.Source) {
+	t.Helper()
+	store := &loginauth.MemoryStore{}
+	value := []byte(`{"access_token":"stored-token","expiry":"2999-01-01T00:00:00Z"}`)
+	if err := store.Save(context.Background(), key, value, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	hc := &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		t.Errorf("the Source logged in (%s %s) instead of finding the token stored under %q", req.Method, req.URL, key)
+		return nil, errors.New("no login in this test")
+	})}
+	tok, err := newSource(hc, loginauth.Options{Store: store}).Token()
+	if err != nil || tok.AccessToken != "stored-token" {
+		t.Fatalf("stored token under %q not found: %v", key, err)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
