@@ -418,6 +418,9 @@ func (c *client) token(r *wire.Response, doc any, old *oauth2.Token) (*oauth2.To
 		return nil, err
 	}
 	if access == "" {
+		if _, object := doc.(map[string]any); doc != nil && !object && s.token.inBody() {
+			return nil, r.Fail(fmt.Errorf("response is a JSON %s, not an object (read %d bytes)", kind(doc), len(r.Body)))
+		}
 		return nil, r.Missing("token " + s.token.String())
 	}
 	tok := &oauth2.Token{AccessToken: access}
@@ -454,21 +457,29 @@ func (c *client) token(r *wire.Response, doc any, old *oauth2.Token) (*oauth2.To
 	return tok, nil
 }
 
-// str returns the string that vs finds in the answer; "" when there is
-// none. A token that no header could carry is an error.
+// str returns the first string that a place of vs holds in the answer;
+// "" when there is none. When no place holds a string, a place that holds
+// a value of another type is an error, and so is a token that no header
+// could carry.
 func (c *client) str(r *wire.Response, field string, vs values, doc any) (string, error) {
-	v, w, ok := vs.find(r, doc, c.clock())
-	if !ok {
-		return "", nil
+	var other error
+	for _, w := range vs {
+		v, _, ok := values{w}.find(r, doc, c.clock())
+		s, isString := v.(string)
+		switch {
+		case !ok:
+			continue
+		case !isString:
+			if other == nil {
+				other = r.Fail(fmt.Errorf("response value %s %s has JSON type %s, want string (read %d bytes)", field, w, kind(v), len(r.Body)))
+			}
+			continue
+		case strings.ContainsAny(s, "\r\n\x00"):
+			return "", r.Fail(fmt.Errorf("response value %s %s holds a line break or NUL, which no header can carry (read %d bytes)", field, w, len(r.Body)))
+		}
+		return s, nil
 	}
-	s, ok := v.(string)
-	if !ok {
-		return "", r.Fail(fmt.Errorf("response value %s %s has JSON type %s, want string (read %d bytes)", field, w, kind(v), len(r.Body)))
-	}
-	if strings.ContainsAny(s, "\r\n\x00") {
-		return "", r.Fail(fmt.Errorf("response value %s %s holds a line break or NUL, which no header can carry (read %d bytes)", field, w, len(r.Body)))
-	}
-	return s, nil
+	return "", other
 }
 
 // expiry reads expires_in or expires_at. An absent value, or one that is

@@ -150,7 +150,7 @@ func TestSignupFault(t *testing.T) {
 	_, err := xano.Signup(context.Background(), cfg, "Zed")
 	is.True(err != nil)
 	is.True(strings.HasPrefix(err.Error(), "xano: signup failed")) // names the call
-	is.True(strings.Contains(err.Error(), "no authToken"))
+	is.True(strings.Contains(err.Error(), `no token at "/authToken"`))
 }
 
 func TestTokenField(t *testing.T) {
@@ -183,13 +183,13 @@ func TestTokenFieldConfigured(t *testing.T) {
 	cfg.TokenField = "token"
 	_, err := xano.NewSource(cfg).Token()
 	is.True(err != nil) // the configured field is the only one read
-	is.True(strings.HasPrefix(err.Error(), "xano: login failed: HTTP 200: response has no token ("))
+	is.True(strings.HasPrefix(err.Error(), `xano: login failed: HTTP 200: response has no token at "/token" (`))
 
 	srv.TokenField = "auth_token"
 	cfg.TokenField = "authToken"
 	_, err = xano.NewSource(cfg).Token()
 	is.True(err != nil) // no fallback on the other names
-	is.True(strings.Contains(err.Error(), "response has no authToken ("))
+	is.True(strings.Contains(err.Error(), `response has no token at "/authToken" (`))
 }
 
 // answer returns a Source whose login gets status and body.
@@ -209,11 +209,11 @@ func TestTokenFieldOrder(t *testing.T) {
 		{body: `{"authToken":null,"token":"c"}`, token: "c"},
 		{body: `{"authToken":5,"token":"c"}`, token: "c"},
 		{body: `{"user":{"id":1},"auth_token":"b"}`, token: "b"},
-		{body: `{"authToken":5}`, err: `response field "authToken" has JSON type number, want string`},
-		{body: `{"auth_token":{"v":"b"}}`, err: `response field "auth_token" has JSON type object, want string`},
-		{body: `{}`, err: "response has no authToken, auth_token or token ("},
-		{body: `{"AuthToken":"a","TOKEN":"c"}`, err: "response has no authToken, auth_token or token ("}, // names match exactly
-		{body: `null`, err: "response has no authToken, auth_token or token ("},
+		{body: `{"authToken":5}`, err: `response value token at "/authToken" has JSON type number, want string`},
+		{body: `{"auth_token":{"v":"b"}}`, err: `response value token at "/auth_token" has JSON type object, want string`},
+		{body: `{}`, err: `response has no token at "/authToken" or at "/auth_token" or at "/token" (`},
+		{body: `{"AuthToken":"a","TOKEN":"c"}`, err: `response has no token at "/authToken" or at "/auth_token" or at "/token" (`}, // names match exactly
+		{body: `null`, err: `response has no token at "/authToken" or at "/auth_token" or at "/token" (`},
 		{body: `["a"]`, err: "response is a JSON array, not an object ("},
 		{body: `"a"`, err: "response is a JSON string, not an object ("},
 	} {

@@ -38,6 +38,6 @@ var Provider = registry.Provider{
 	Header: func(tok *oauth2.Token) http.Header {
 		return http.Header{"Authorization": {"Bearer " + tok.AccessToken}}
 	},
-	Lifetime: DefaultLifetime, Missing: "authToken", OAuth2: true,
+	Lifetime: DefaultLifetime, Missing: `token at "/authToken" or at "/auth_token" or at "/token"`, OAuth2: true,
 	Required: []string{"BaseURL", "Email", "Password"},
 }
