@@ -37,6 +37,6 @@ var Provider = registry.Provider{
 	Header: func(tok *oauth2.Token) http.Header {
 		return http.Header{"Authorization": {"Token " + tok.AccessToken}}
 	},
-	Lifetime: DefaultLifetime, Missing: "auth_token", OAuth2: true,
+	Lifetime: DefaultLifetime, Missing: `token at "/auth_token"`, OAuth2: true,
 	Required: []string{"BaseURL", "Username", "Password"},
 }
