@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"strings"
 
 	"golang.org/x/oauth2"
@@ -207,4 +208,15 @@ func (s *Spec) isRefused() loginauth.RefusalFunc {
 		return s.hooks.refused
 	}
 	return s.refused.refused
+}
+
+// Refused reports whether resp refuses the credentials, by the
+// description's refused rules or the [Overrides] Refused that replaces
+// them. It reads the body only as far as the rules need, and puts back
+// what it read: the caller reads the whole body.
+func (s *Spec) Refused(resp *http.Response) bool {
+	if s == nil || !s.parsed {
+		return false
+	}
+	return s.isRefused()(resp)
 }

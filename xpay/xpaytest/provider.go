@@ -39,6 +39,6 @@ var Provider = registry.Provider{
 	Header: func(tok *oauth2.Token) http.Header {
 		return http.Header{"Authorization": {"Bearer " + tok.AccessToken}}
 	},
-	Lifetime: DefaultLifetime, Missing: "success.data.access_token", OAuth2: true,
+	Lifetime: DefaultLifetime, Missing: `token at "/success/data/access_token"`, OAuth2: true,
 	Required: []string{"BaseURL", "Username", "SecretKey"},
 }
