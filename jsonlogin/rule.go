@@ -17,7 +17,7 @@ import (
 type rule struct {
 	status  []int
 	header  []fieldRule // response header fields
-	text    []matcher     // the whole body as text; nil: no text part
+	text    []matcher   // the whole body as text; nil: no text part
 	firstOf []string    // top-level member names; nil: the whole document
 	member  string      // with firstOf: the member that json and present look into
 	json    []valueRule

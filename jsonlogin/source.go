@@ -96,7 +96,7 @@ type client struct {
 	http      *http.Client
 	now       func() time.Time
 	allowHTTP bool
-	lastHop   bool // redirects are not followed: see Spec.readsOutside
+	lastHop   bool  // redirects are not followed: see Spec.readsOutside
 	err       error // of the configuration: see resolve
 }
 
