@@ -39,6 +39,6 @@ var Provider = registry.Provider{
 	Header: func(tok *oauth2.Token) http.Header {
 		return http.Header{"Authorization": {tok.AccessToken}, "Identityid": {IdentityID}, "X-Api-Key": {APIKey}}
 	},
-	Lifetime: DefaultLifetime, Missing: "credentials.token", Refresh: true,
+	Lifetime: DefaultLifetime, Missing: `token at "/credentials/token"`, Refresh: true,
 	Required: []string{"BaseURL", "APIKey", "Username", "Password"},
 }
