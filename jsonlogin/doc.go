@@ -11,7 +11,7 @@
 // Pointers (RFC 6901) of the token, refresh_token, expiry (expires_in in
 // seconds, or expires_at with expires_at_unit "s", "ms" or "rfc3339"; in
 // "ms", a number below 1e11, too small for milliseconds since 1973, is
-// read as seconds; an expiry past year 9999 is ignored) and
+// read as seconds) and
 // extra values in the answer; the header fields that carry them; and
 // rules that recognise a refused token (refused), a failed login
 // (error.when, besides any status that is not 2xx) and wrong credentials

@@ -36,10 +36,11 @@ func response(status int, body string, header ...string) *http.Response {
 // small descriptions of xPay and MIC that the built-in providers'
 // refusal rules rest on.
 const (
-	firstOfRule = `{"status": [200], "first_of": ["/success", "/error"], "json": {"/error/message": ["jwt expired"]}}`
-	wholeRule   = `{"status": [200], "json": {"/error/message": ["jwt expired"]}}`
-	textRule    = `{"text": ["Fails.", ""]}`
-	loginPage   = `{"status": [302, 303], "header": {"Location": [{"contains": "/login"}]}}`
+	firstOfRule    = `{"status": [200], "first_of": ["/success", "/error"], "json": {"/error/message": ["jwt expired"]}}`
+	firstOfPresent = `{"status": [200], "first_of": ["/success", "/error"], "present": ["/error/message"]}`
+	wholeRule      = `{"status": [200], "json": {"/error/message": ["jwt expired"]}}`
+	textRule       = `{"text": ["Fails.", ""]}`
+	loginPage      = `{"status": [302, 303], "header": {"Location": [{"contains": "/login"}]}}`
 
 	// xPay: a token refusal, also when jsonwebtoken adds a suffix to
 	// the message, but never a business error that speaks of a token.
@@ -66,8 +67,15 @@ func TestRuleParts(t *testing.T) {
 		{"first_of: the success first", firstOfRule, 200, `{"success": {"message": "jwt expired"}, "error": {"message": "jwt expired"}}`, nil, false},
 		{"first_of: cut short", firstOfRule, 200, `{"error": {"message": "jwt expired"}, "uuid": "u"`, nil, false},
 		{"first_of: neither", firstOfRule, 200, `{"message": "jwt expired"}`, nil, false},
+		{"first_of: the member whole", firstOfPresent, 200, `{"error": {"message": "jwt expired"}, "uuid": "u"}`, nil, true},
+		{"first_of: the member whole, cut short", firstOfPresent, 200, `{"error": {"message": "jwt expired"}, "uuid": "u"`, nil, false},
+		{"first_of: the member's first message", firstOfRule, 200, `{"error": {"message": "jwt expired", "message": "other"}}`, nil, true},
+		{"first_of: the member cut short", firstOfRule, 200, `{"error": {"message": "jwt expired", "data": {`, nil, false},
+		{"first_of: the member not an object", firstOfRule, 200, `{"error": "jwt expired"}`, nil, false},
 		{"first_of: not an object", firstOfRule, 200, `["error"]`, nil, false},
 		{"first_of: not JSON", firstOfRule, 200, `{"error": {"message": "jwt expired"}}`, []string{"Content-Type", "text/plain"}, false},
+		{"whole, trimmed", wholeRule, 200, `{"error": {"message": " JWT expired\n"}}`, nil, true},
+		{"prefix, trimmed", xpayRule, 200, `{"error": {"message": "\tjwt audience invalid. expected: urn:xpay"}}`, nil, true},
 		{"whole document", wholeRule, 200, `{"success": {}, "error": {"message": "jwt expired"}}`, nil, true},
 
 		{"text", textRule, 200, " \tFails.\r\n", nil, true},

@@ -528,20 +528,14 @@ func (c *client) expiry(r *wire.Response, doc any) (time.Time, error) {
 	if math.IsNaN(n) || n <= 0 || n >= 1e15 { // 1e15 s is 31 million years; 1e15 ms 31 thousand
 		return time.Time{}, nil
 	}
-	var at time.Time
 	switch {
 	case field == "expires_in":
-		at = c.clock().Add(time.Duration(n * float64(s.expiresInUnit)))
+		return c.clock().Add(time.Duration(n * float64(s.expiresInUnit))), nil
 	case s.expiresAtUnit == "ms" && n >= 1e11: // below: too small for milliseconds since 1973, taken as seconds
-		at = time.UnixMilli(int64(n))
-	default:
-		sec, frac := math.Modf(n)
-		at = time.Unix(int64(sec), int64(frac*1e9))
+		return time.UnixMilli(int64(n)), nil
 	}
-	if at.Year() > 9999 { // no Store could encode it
-		return time.Time{}, nil
-	}
-	return at, nil
+	sec, frac := math.Modf(n)
+	return time.Unix(int64(sec), int64(frac*1e9)), nil
 }
 
 // kind names the JSON type of a decoded value.
