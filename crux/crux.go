@@ -25,6 +25,12 @@
 // documented ones, and the service may have moved them since. If the
 // login answers 404, the error says so: set [Config.LoginPath] to the
 // path the API serves now.
+//
+// The login is data: the [jsonlogin] description crux.json, embedded and
+// run by the same engine as any description; the Config fills its
+// variables and overrides its login path. Go remains for what a
+// description cannot say: the 404 hint, and the message made of Django
+// REST Framework's field errors.
 package crux
 
 import (

@@ -24,6 +24,13 @@
 // the token stays in use. [Signup] creates an account and returns a
 // Source that already holds its token.
 //
+// The login is data: the [jsonlogin] description xano.json, embedded and
+// run by the same engine as any description; the Config fills its
+// variables, and [Config.TokenField] and [Config.AuthHeader] override
+// where the token is read and which header carries it. Go remains for
+// what a description cannot say: [Signup], a call made once before the
+// Source takes over, and [ParamError], decoded from an error answer.
+//
 // See https://docs.xano.com/building-backend-features/user-authentication-and-user-data
 // for Xano's authentication.
 package xano

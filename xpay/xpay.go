@@ -48,6 +48,11 @@
 // from its first key, and only an error envelope is read to its end,
 // never past 16 KiB and one byte (which tells that the body goes on). The
 // caller reads the whole body all the same.
+//
+// The login and the refusal rule are data: the [jsonlogin] description
+// xpay.json, embedded and run by the same engine as any description, of
+// which [DefaultRefused] is the refused rule; the Config fills its
+// variables.
 package xpay
 
 import (
