@@ -58,7 +58,8 @@
 // field ({"header": "X-Subject-Token"}), a cookie that the answer sets
 // ({"cookie": "SID"}), for expires_at that cookie's Max-Age or Expires
 // ({"cookie_expires": "SID"}), or a list of these of which the first
-// that holds a value wins. When a description reads a header or a
+// that holds a value wins (for token and refresh_token, the first that
+// holds a string; another type is an error only when none does). When a description reads a header or a
 // cookie, its login and refresh calls do not follow redirects, so that
 // the Set-Cookie of a form login's 302 is read, and a 3xx answer is a
 // success; an answer that is not JSON, such as "Ok.", is then no error
