@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"golang.org/x/oauth2"
@@ -157,16 +158,7 @@ func (rq *request) with(o Overrides) (*request, error) {
 // carriesToken reports whether a field of h names {{token}}.
 func carriesToken(h map[string]string) bool {
 	for _, t := range h {
-		if ns, _ := names(t); containsName(ns, nameToken) {
-			return true
-		}
-	}
-	return false
-}
-
-func containsName(ns []string, n string) bool {
-	for _, x := range ns {
-		if x == n {
+		if ns, _ := names(t); slices.Contains(ns, nameToken) {
 			return true
 		}
 	}
@@ -193,12 +185,23 @@ func (s *Spec) Login(ctx context.Context, vars map[string]string, opts loginauth
 	return tok, nil
 }
 
-// scrubbed returns err with the values of the secret variables replaced.
+// scrubbed returns err with the values of the secret variables replaced:
+// a *loginauth.LoginError stays one, with its Code, Message and cause
+// scrubbed.
 func (c *client) scrubbed(err error) error {
-	if msg := c.scrub.String(err.Error()); msg != err.Error() {
-		return fmt.Errorf("%s", msg)
+	le, ok := err.(*loginauth.LoginError)
+	if !ok {
+		if c.scrub.Contains(err.Error()) {
+			return errors.New(c.scrub.String(err.Error()))
+		}
+		return err
 	}
-	return err
+	out := *le
+	out.Code, out.Message = c.scrub.String(le.Code), c.scrub.String(le.Message)
+	if le.Err != nil && c.scrub.Contains(le.Err.Error()) {
+		out.Err = errors.New(c.scrub.String(le.Err.Error()))
+	}
+	return &out
 }
 
 // isRefused returns the refusal check: the description's refused rules,

@@ -87,15 +87,16 @@ func TestWithLoginPathAndBody(t *testing.T) {
 
 func TestWithLoginOp(t *testing.T) {
 	is := is.New(t)
-	srv := &answerer{status: 401, body: `{"code": "TAKEN", "message": "address in use"}`}
+	srv := &answerer{status: 401, body: `{"code": "TAKEN", "message": "address in use, password s3cret-pass"}`}
 	spec := with(t, srv, jsonlogin.Overrides{LoginOp: "signup"})
 	_, err := spec.Login(context.Background(), loginVars, loginauth.Options{})
 	var le *loginauth.LoginError
 	is.True(errors.As(err, &le))
 	is.Equal(le.Op, "signup")
 	is.Equal(le.Code, "TAKEN")
-	is.True(!le.BadCredentials) // only a login refuses the credentials
-	is.True(!strings.Contains(err.Error(), "s3cret-pass"))
+	is.True(!le.BadCredentials)                            // only a login refuses the credentials
+	is.True(!strings.Contains(err.Error(), "s3cret-pass")) // the echoed secret scrubbed
+	is.True(strings.HasPrefix(le.Message, "address in use"))
 }
 
 func TestWithToken(t *testing.T) {

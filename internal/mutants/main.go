@@ -114,6 +114,7 @@ var mutants = []mutant{
 	{"override-wrap-login", "./xano", "TestSignup", []edit{{"jsonlogin/source.go", "cfg.Login = s.hooks.wrapLogin(c.login)", "_ = s.hooks.wrapLogin(c.login)"}}},
 	{"token-first-string", "./jsonlogin", "TestWithToken", []edit{{"jsonlogin/source.go", "\t\t\tcontinue\n\t\tcase strings.ContainsAny(s, ", "\t\t\treturn \"\", other\n\t\tcase strings.ContainsAny(s, "}}},
 	{"token-not-an-object", "./jsonlogin", "TestWithToken", []edit{{"jsonlogin/source.go", "doc != nil && !object && s.token.inBody()", "false && !object"}}},
+	{"login-once-scrubbed", "./jsonlogin", "TestWithLoginOp", []edit{{"jsonlogin/override.go", "\t\treturn nil, c.scrubbed(err)\n", "\t\treturn nil, err\n"}}},
 	{"expires-at-seconds", "./jsonlogin", "TestExpiresAtMillisecondsToleratesSeconds", []edit{{"jsonlogin/source.go", "s.expiresAtUnit == \"ms\" && n >= 1e11", "s.expiresAtUnit == \"ms\""}}},
 	// jsonlogin: strict descriptions and the origins of its calls.
 	{"jsonlogin-strict", "./jsonlogin", "TestParseStrict", []edit{{"jsonlogin/spec.go", "\tdec.DisallowUnknownFields()\n", ""}}},
