@@ -198,7 +198,7 @@ func TestParseRuleErrors(t *testing.T) {
 // TestXPayDescriptionRefusals checks the refusals of the xPay description
 // that package xpay embeds (its DefaultRefused is this rule).
 func TestXPayDescriptionRefusals(t *testing.T) {
-	b, err := os.ReadFile("testdata/xpay.json")
+	b, err := os.ReadFile("../xpay/xpay.json")
 	if err != nil {
 		t.Fatal(err)
 	}
