@@ -3,11 +3,12 @@ package crux_test
 import (
 	"testing"
 
+	"github.com/loginauth/loginauth/crux/cruxtest"
 	"github.com/loginauth/loginauth/internal/sourcetest"
 )
 
 // TestConformance runs the suite that every provider passes against its
-// fake; internal/sourcetest describes this provider to it.
+// fake, with this provider's own registry entry.
 func TestConformance(t *testing.T) {
-	sourcetest.Run(t, sourcetest.Lookup("crux"))
+	sourcetest.Run(t, cruxtest.Provider)
 }

@@ -25,10 +25,16 @@
 // documented ones, and the service may have moved them since. If the
 // login answers 404, the error says so: set [Config.LoginPath] to the
 // path the API serves now.
+//
+// The login is data: the [jsonlogin] description crux.json, embedded and
+// run by the same engine as any description; the Config fills its
+// variables and overrides its login path. Go remains for what a
+// description cannot say: the 404 hint, and the message made of Django
+// REST Framework's field errors.
 package crux
 
 import (
-	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -37,12 +43,20 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/oauth2"
-
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/embedded"
 	"github.com/loginauth/loginauth/internal/redact"
 	"github.com/loginauth/loginauth/internal/wire"
+	"github.com/loginauth/loginauth/jsonlogin"
 )
+
+// description is CruxConnect's login API as a [jsonlogin] description,
+// which every Source runs; the Config fills its variables and overrides.
+//
+//go:embed crux.json
+var description []byte
+
+var spec = embedded.Parse(description)
 
 // The documented hosts, for [Config.BaseURL].
 const (
@@ -118,114 +132,27 @@ func (c *Config) check() error {
 // fails: when cfg lacks a required field, every call of the Source fails
 // with an error that names it.
 //
-// The token's Extra fields hold the rest of the login answer, such as
-// "org_uuid", "user_uuid", "org_type" and "permission_assignments".
+// The token's Extra fields hold values of the login answer: "org_uuid",
+// "user_uuid", "retailer_uuid", "supplier_uuid", "org_type" and
+// "permission_assignments".
 func NewSource(cfg Config) *loginauth.Source {
-	c := &client{username: cfg.Username, password: cfg.Password, http: wire.Client(cfg.HTTPClient), path: cfg.LoginPath, now: cfg.Now}
-	if c.path == "" {
-		c.path = LoginPath
+	path := cfg.LoginPath
+	if path == "" {
+		path = LoginPath
 	}
-	c.url = wire.Base(cfg.BaseURL) + c.path
-	var key string // needed only with a Store
-	if cfg.Store != nil {
-		key = wire.StoreKey("crux", c.url, cfg.Username)
+	o := jsonlogin.Overrides{
+		LoginPath: cfg.LoginPath,
+		StoreKey:  wire.StoreKey("crux", wire.Base(cfg.BaseURL)+path, cfg.Username),
+		Check:     cfg.check,
+		Error: func(le *loginauth.LoginError, body []byte) {
+			fieldErrors(le, body)
+			if le.Status == http.StatusNotFound {
+				le.Err = moved(le.Err, path)
+			}
+		},
 	}
-	return loginauth.New(loginauth.Config{
-		Provider:        "crux",
-		Login:           c.login,
-		Scheme:          tokenScheme,
-		Origins:         []string{cfg.BaseURL},
-		StoreKey:        key,
-		DefaultLifetime: DefaultLifetime,
-		KeepExtra:       extraFields,
-		Secrets:         redact.Values(cfg, secretFields...),
-		Users:           []string{cfg.Username},
-		Options:         cfg.Options,
-		Err:             cfg.check(),
-	})
-}
-
-// extraFields are the Extra fields of a token that an [loginauth.Options.Store] keeps.
-var extraFields = []string{"org_uuid", "user_uuid", "retailer_uuid", "supplier_uuid", "org_type", "permission_assignments"}
-
-// tokenScheme is loginauth.TokenScheme as a Scheme, converted once, so
-// that every Source shares it.
-var tokenScheme loginauth.Scheme = loginauth.TokenScheme
-
-// client makes the login calls of one Config. It keeps only what they
-// need, as every Source keeps its client.
-type client struct {
-	username string
-	password string
-	path     string // of the login endpoint, under BaseURL
-	url      string // of the login endpoint
-	http     *http.Client
-	now      func() time.Time // the Source's clock, for Retry-After dates
-}
-
-func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
-	r, err := wire.Do(ctx, wire.Call{
-		Provider:    "crux",
-		Op:          "login",
-		Client:      c.http,
-		URL:         c.url,
-		ContentType: ContentType,
-		Now:         c.now,
-		Body: struct {
-			Username string `json:"username"`
-			Password string `json:"password"`
-		}{c.username, c.password},
-	})
-	if err != nil {
-		return nil, err
-	}
-	if !r.OK() {
-		le := apiError(r)
-		if r.Status == http.StatusNotFound {
-			le.Err = moved(le.Err, c.path)
-		}
-		return nil, le
-	}
-	var v struct {
-		AuthToken string `json:"auth_token"`
-	}
-	if err := r.Decode(&v); err != nil {
-		return nil, err
-	}
-	if v.AuthToken == "" {
-		return nil, r.Missing("auth_token")
-	}
-	var extra map[string]any
-	if err := r.Decode(&extra); err != nil {
-		return nil, err
-	}
-	delete(extra, "auth_token")
-	tok := &oauth2.Token{AccessToken: v.AuthToken}
-	if len(extra) == 0 {
-		return tok, nil // no empty map to keep
-	}
-	return tok.WithExtra(extra), nil
-}
-
-// apiError turns a CruxConnect error answer into a LoginError. The body
-// is taken to be Django REST Framework's: {"detail": "..."} (with an
-// optional "code"), or field errors such as
-// {"username": ["This field is required."]}, which become the Message
-// "username: This field is required.". A 401 refuses the credentials.
-func apiError(r *wire.Response) *loginauth.LoginError {
-	var body map[string]json.RawMessage
-	if json.Unmarshal(r.Body, &body) != nil {
-		return r.Unexpected()
-	}
-	var code, msg string
-	json.Unmarshal(body["code"], &code)
-	if json.Unmarshal(body["detail"], &msg) != nil || msg == "" {
-		msg = fieldErrors(body)
-	}
-	if code == "" && msg == "" {
-		return r.Unexpected()
-	}
-	return r.ProviderError(code, msg, r.Status == http.StatusUnauthorized)
+	vars := map[string]string{"base_url": cfg.BaseURL, "username": cfg.Username, "password": cfg.Password}
+	return embedded.Source(spec, o, vars, cfg.HTTPClient, cfg.Options)
 }
 
 // moved adds to the cause of a 404 at login that the path may have moved,
@@ -238,14 +165,19 @@ func moved(cause error, path string) error {
 	return fmt.Errorf("%w; "+hint, cause, path)
 }
 
-// fieldErrors joins DRF field errors, {"field": ["message", ...]}, as
+// fieldErrors gives an error answer without a "detail" the Message of
+// Django REST Framework's field errors, {"field": ["message", ...]}:
 // "field: message; ...", sorted by field; "non_field_errors" are given
 // without a field name.
-func fieldErrors(body map[string]json.RawMessage) string {
+func fieldErrors(le *loginauth.LoginError, body []byte) {
+	var fields map[string]json.RawMessage
+	if le.Message != "" || json.Unmarshal(body, &fields) != nil {
+		return
+	}
 	var parts []string
-	for _, k := range slices.Sorted(maps.Keys(body)) {
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
 		var msgs []string
-		if json.Unmarshal(body[k], &msgs) != nil || len(msgs) == 0 {
+		if json.Unmarshal(fields[k], &msgs) != nil || len(msgs) == 0 {
 			continue
 		}
 		m := strings.Join(msgs, " ")
@@ -254,5 +186,7 @@ func fieldErrors(body map[string]json.RawMessage) string {
 		}
 		parts = append(parts, m)
 	}
-	return strings.Join(parts, "; ")
+	if len(parts) > 0 {
+		le.Message, le.Err = strings.Join(parts, "; "), nil
+	}
 }

@@ -38,7 +38,7 @@ func TestLogin(t *testing.T) {
 	srv := cruxtest.NewServer()
 	defer srv.Close()
 	var loginType string
-	cfg := sourcetest.CruxConfig(srv)
+	cfg := sourcetest.Config[crux.Config](cruxtest.Provider, srv)
 	cfg.HTTPClient = &http.Client{Transport: loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 		loginType = r.Header.Get("Content-Type")
 		return http.DefaultTransport.RoundTrip(r)
@@ -70,7 +70,7 @@ func TestLoginPathV1(t *testing.T) {
 	is := is.New(t)
 	srv := cruxtest.NewServer()
 	defer srv.Close()
-	cfg := sourcetest.CruxConfig(srv)
+	cfg := sourcetest.Config[crux.Config](cruxtest.Provider, srv)
 	cfg.LoginPath = crux.LoginPathV1
 	status, _, err := permissions(t, srv, crux.NewSource(cfg), nil)
 	is.NoErr(err)
@@ -82,7 +82,7 @@ func TestBadCredentials(t *testing.T) {
 	srv := cruxtest.NewServer()
 	defer srv.Close()
 	const wrong = "wrong-password-123"
-	cfg := sourcetest.CruxConfig(srv)
+	cfg := sourcetest.Config[crux.Config](cruxtest.Provider, srv)
 	cfg.Password = wrong
 	src := crux.NewSource(cfg)
 	_, _, err := permissions(t, srv, src, nil)
@@ -104,7 +104,7 @@ func TestLoginPathMoved(t *testing.T) {
 	is := is.New(t)
 	srv := cruxtest.NewServer()
 	defer srv.Close()
-	cfg := sourcetest.CruxConfig(srv)
+	cfg := sourcetest.Config[crux.Config](cruxtest.Provider, srv)
 	cfg.LoginPath = "/api" + crux.LoginPath // as before 2018's "Remove 'api' from urls"
 	_, err := crux.NewSource(cfg).Token()
 	var le *loginauth.LoginError
@@ -123,7 +123,7 @@ func TestUnsupportedMediaType(t *testing.T) {
 	is := is.New(t)
 	srv := cruxtest.NewServer()
 	defer srv.Close()
-	src := crux.NewSource(sourcetest.CruxConfig(srv))
+	src := crux.NewSource(sourcetest.Config[crux.Config](cruxtest.Provider, srv))
 	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
 	for _, tt := range []struct {
 		contentType string
@@ -166,4 +166,19 @@ func FuzzLoginResponse(f *testing.F) {
 	sourcetest.FuzzLogin(f, "crux", seeds, func(hc *http.Client) *loginauth.Source {
 		return crux.NewSource(crux.Config{BaseURL: "https://crux.example", Username: "alice", Password: sourcetest.FuzzPassword, HTTPClient: hc, Options: sourcetest.FuzzOptions})
 	}, sourcetest.FuzzPassword)
+}
+
+// TestStoreKeyKept checks that a token stored by an earlier version, under
+// the key it wrote, is found: the keys below are what crux wrote before it
+// became a description. They name the login URL.
+func TestStoreKeyKept(t *testing.T) {
+	for _, tt := range []struct{ path, key string }{
+		{"", "crux https://api.cruxconnect.com/timp/organizations/user-login/ alice"},
+		{crux.LoginPathV1, "crux https://api.cruxconnect.com/organizations/user-login/ alice"},
+		{"/v3/login/", "crux https://api.cruxconnect.com/v3/login/ alice"},
+	} {
+		sourcetest.FindsStored(t, tt.key, func(hc *http.Client, o loginauth.Options) *loginauth.Source {
+			return crux.NewSource(crux.Config{BaseURL: crux.ProductionURL + "/", Username: "alice", Password: "pw", LoginPath: tt.path, HTTPClient: hc, Options: o})
+		})
+	}
 }

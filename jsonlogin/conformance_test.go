@@ -16,13 +16,13 @@ import (
 )
 
 // described is the conformance entry of a built-in provider, with its
-// Source made from the description in testdata instead: vars names the
+// Source made from the description that its package embeds, run on its
+// own, without the Go façade: vars names the
 // variable of the user and the secret; missing is where the description
 // looks for the token, as a login answer without one says.
-func described(t *testing.T, name, userVar, user, secretVar, missing string) sourcetest.Provider {
+func described(t *testing.T, p sourcetest.Provider, userVar, user, secretVar, missing string) sourcetest.Provider {
 	t.Helper()
-	spec := load(t, name)
-	p := sourcetest.Lookup(name)
+	spec := load(t, p.Name)
 	p.Config = func(base, secret string, hc *http.Client, opts loginauth.Options) any {
 		return &descConfig{vars: map[string]string{"base_url": base, userVar: user, secretVar: secret}, hc: hc, opts: opts}
 	}
@@ -56,7 +56,7 @@ func (c descConfig) Format(f fmt.State, verb rune) {
 
 func load(t testing.TB, name string) *jsonlogin.Spec {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+	b, err := os.ReadFile(description(name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,15 +68,19 @@ func load(t testing.TB, name string) *jsonlogin.Spec {
 }
 
 // TestConformance runs the suite of the built-in providers against their
-// fakes, with Sources made from the descriptions in testdata.
+// fakes, with Sources made from their embedded descriptions alone.
 func TestConformance(t *testing.T) {
 	t.Run("xano", func(t *testing.T) {
-		sourcetest.Run(t, described(t, "xano", "email", xanotest.Email, "password", `at "/authToken" or at "/auth_token" or at "/token"`))
+		sourcetest.Run(t, described(t, xanotest.Provider, "email", xanotest.Email, "password", `at "/authToken" or at "/auth_token" or at "/token"`))
 	})
 	t.Run("crux", func(t *testing.T) {
-		sourcetest.Run(t, described(t, "crux", "username", cruxtest.Username, "password", `at "/auth_token"`))
+		sourcetest.Run(t, described(t, cruxtest.Provider, "username", cruxtest.Username, "password", `at "/auth_token"`))
 	})
 	t.Run("xpay", func(t *testing.T) {
-		sourcetest.Run(t, described(t, "xpay", "username", xpaytest.Username, "secret_key", `at "/success/data/access_token"`))
+		sourcetest.Run(t, described(t, xpaytest.Provider, "username", xpaytest.Username, "secret_key", `at "/success/data/access_token"`))
 	})
 }
+
+// description is the path of the description that the built-in provider
+// name embeds, such as ../xano/xano.json.
+func description(name string) string { return filepath.Join("..", name, name+".json") }

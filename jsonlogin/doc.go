@@ -9,7 +9,9 @@
 // A description (version 1) names the API's base_url, its variables
 // (vars), the login request and, optionally, a refresh request; the JSON
 // Pointers (RFC 6901) of the token, refresh_token, expiry (expires_in in
-// seconds, or expires_at with expires_at_unit "s", "ms" or "rfc3339") and
+// seconds, or expires_at with expires_at_unit "s", "ms" or "rfc3339"; in
+// "ms", a number below 1e11, too small for milliseconds since 1973, is
+// read as seconds) and
 // extra values in the answer; the header fields that carry them; and
 // rules that recognise a refused token (refused), a failed login
 // (error.when, besides any status that is not 2xx) and wrong credentials
@@ -34,8 +36,9 @@
 // rule, header means the answer's header fields and text its whole body,
 // trimmed; first_of ["/success", "/error"] makes json and present look
 // inside the first of those top-level members to appear. Values compare
-// whole, ignoring the case of strings, or match strings with
-// {"prefix": "…"} or {"contains": "…"}; {"equals": …} compares with an
+// whole, ignoring the case of strings and the white space around them, or
+// match strings with {"prefix": "…"} (after that white space) or
+// {"contains": "…"}; {"equals": …} compares with an
 // object that looks like a matcher. A refused rule reads the body only as
 // far as it needs, at most 16 KiB, and puts it back byte for byte.
 //
@@ -55,7 +58,8 @@
 // field ({"header": "X-Subject-Token"}), a cookie that the answer sets
 // ({"cookie": "SID"}), for expires_at that cookie's Max-Age or Expires
 // ({"cookie_expires": "SID"}), or a list of these of which the first
-// that holds a value wins. When a description reads a header or a
+// that holds a value wins (for token and refresh_token, the first that
+// holds a string; another type is an error only when none does). When a description reads a header or a
 // cookie, its login and refresh calls do not follow redirects, so that
 // the Set-Cookie of a form login's 302 is read, and a 3xx answer is a
 // success; an answer that is not JSON, such as "Ok.", is then no error

@@ -212,3 +212,31 @@ func ExampleParse_rules() {
 	// served with Bearer tok-2
 	// logins: 2
 }
+
+// A Go provider's Config that changes its description: the token read
+// from the field the caller names, carried in another header, under the
+// store key of tokens the provider kept before.
+func ExampleSpec_With() {
+	srv := server(`{"auth": "tok-1", "token": "other"}`, 200)
+	defer srv.Close()
+	spec, _ := jsonlogin.Parse([]byte(`{
+	  "name": "acme",
+	  "base_url": "{{base_url}}",
+	  "vars": {"base_url": {}, "password": {"secret": true}},
+	  "login": {"path": "/login", "json": {"pass": "{{password}}"}},
+	  "token": "/token"
+	}`))
+	spec, err := spec.With(jsonlogin.Overrides{
+		Token:    []string{"/auth"},
+		Header:   map[string]string{"X-Api-Key": "Bearer {{token}}"},
+		StoreKey: "acme " + srv.URL,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	src := spec.NewSource(map[string]string{"base_url": srv.URL, "password": "pw"}, loginauth.Options{})
+	show(&http.Client{Transport: loginauth.NewTransport(src, nil)}, srv.URL+"/me")
+	// Output:
+	// X-Api-Key: Bearer tok-1
+}

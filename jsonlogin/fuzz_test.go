@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,8 +18,7 @@ import (
 // fake client without panicking and whose errors never hold the value of
 // a secret variable.
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
-	for _, name := range files {
+	for _, name := range []string{description("xano"), description("crux"), description("xpay"), description("mic")} {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)

@@ -243,7 +243,7 @@ func (v matcher) match(x any) bool {
 		return false
 	}
 	if v.op == "prefix" {
-		return strings.HasPrefix(strings.ToLower(s), v.low)
+		return strings.HasPrefix(strings.ToLower(strings.TrimSpace(s)), v.low)
 	}
 	return strings.Contains(strings.ToLower(s), v.low)
 }
@@ -363,12 +363,34 @@ func (r *rule) matchJSON(a *answer) bool {
 	if name, ok := obj.FirstOf(r.firstOf...); !ok || name != r.member {
 		return false // another listed member came first: read no further
 	}
+	if len(r.json) == 1 && r.present == nil && len(r.json[0].ptr.tokens) == 2 {
+		return r.matchMember(obj)
+	}
 	raw, ok := obj.Value()
 	if !ok {
 		return false
 	}
 	v, err := decodeValue(raw)
 	return err == nil && r.matchDoc(map[string]any{r.member: v}) && obj.End()
+}
+
+// matchMember evaluates a json part of one pointer into the member
+// (/member/name) that obj is at, reading the member's object only up to
+// the first member called name: an answer that does not match is known
+// there, while the server may still be sending the rest. A match is one
+// only when the whole top-level object is well-formed.
+func (r *rule) matchMember(obj *peek.Object) bool {
+	vr := r.json[0]
+	in := obj.Object()
+	if _, ok := in.FirstOf(vr.ptr.tokens[1]); !ok {
+		return false
+	}
+	raw, ok := in.Value()
+	if !ok {
+		return false
+	}
+	v, err := decodeValue(raw)
+	return err == nil && slices.ContainsFunc(vr.values, func(want matcher) bool { return want.match(v) }) && in.End() && obj.End()
 }
 
 // matchDoc evaluates the json and present parts in doc.
@@ -436,13 +458,14 @@ func decodeValue(b []byte) (any, error) {
 	return v, nil
 }
 
-// equal compares two decoded JSON values: strings whole, ignoring case;
-// numbers by value, as float64; everything else exactly.
+// equal compares two decoded JSON values: strings whole, ignoring case
+// and the white space around them; numbers by value, as float64;
+// everything else exactly.
 func equal(a, b any) bool {
 	switch x := a.(type) {
 	case string:
 		y, ok := b.(string)
-		return ok && strings.EqualFold(x, y)
+		return ok && strings.EqualFold(strings.TrimSpace(x), strings.TrimSpace(y))
 	case json.Number:
 		y, ok := b.(json.Number)
 		if !ok {

@@ -45,11 +45,7 @@ func (s *Spec) NewSource(vars map[string]string, opts loginauth.Options) *logina
 		opts.Lifetime = s.lifetime
 	}
 	opts.AllowHTTP = opts.AllowHTTP || s.allowHTTP
-	c := &client{spec: s, http: wire.Client(s.HTTPClient), now: opts.Now, allowHTTP: opts.AllowHTTP}
-	if c.lastHop = s.readsOutside(); c.lastHop {
-		c.http = lastHop(c.http)
-	}
-	err := c.resolve(vars)
+	c, users, err := s.client(vars, opts)
 	cfg := loginauth.Config{
 		Provider:  s.name,
 		Login:     c.login,
@@ -57,9 +53,12 @@ func (s *Spec) NewSource(vars map[string]string, opts loginauth.Options) *logina
 		Origins:   append([]string{c.base}, s.origins...),
 		KeepExtra: s.common().keepExtra,
 		Secrets:   c.secrets,
-		Users:     c.users,
+		Users:     users,
 		Options:   opts,
 		Err:       err,
+	}
+	if s.hooks.wrapLogin != nil {
+		cfg.Login = s.hooks.wrapLogin(c.login)
 	}
 	if opts.Store != nil {
 		cfg.StoreKey = c.storeKey()
@@ -75,12 +74,27 @@ func (s *Spec) NewSource(vars map[string]string, opts loginauth.Options) *logina
 
 var errNotParsed = errors.New("jsonlogin: Spec not made by Parse")
 
+// client returns the client of a Source with the values vars, the values
+// of its variables that are not secret (any of which may name the
+// account), and the error of its configuration.
+func (s *Spec) client(vars map[string]string, opts loginauth.Options) (*client, []string, error) {
+	c := &client{spec: s, http: wire.Client(s.HTTPClient), now: opts.Now, allowHTTP: opts.AllowHTTP || s.allowHTTP}
+	if c.lastHop = s.readsOutside(); c.lastHop {
+		c.http = lastHop(c.http)
+	}
+	var users []string
+	err := c.resolve(vars, &users)
+	if s.hooks.check != nil {
+		err = s.hooks.check()
+	}
+	return c, users, err
+}
+
 // client makes the login and refresh calls of one Source.
 type client struct {
 	spec      *Spec
 	vals      []string // the variables' values, in the order of common().names
 	secrets   []string // the values of the secret variables
-	users     []string // the values of the others, any of which may name the account
 	base      string   // base_url expanded, without a trailing slash
 	http      *http.Client
 	now       func() time.Time
@@ -122,9 +136,10 @@ func (c *client) val(name string) string {
 	return ""
 }
 
-// resolve takes the variables' values from vars and their defaults, and
-// checks the URLs they make.
-func (c *client) resolve(vars map[string]string) error {
+// resolve takes the variables' values from vars and their defaults,
+// appends those that are not secret to users, and checks the URLs they
+// make.
+func (c *client) resolve(vars map[string]string, users *[]string) error {
 	s := c.spec
 	names := s.common().names
 	c.vals = make([]string, len(names))
@@ -151,11 +166,14 @@ func (c *client) resolve(vars map[string]string) error {
 		if v.secret && val != "" {
 			c.secrets = append(c.secrets, val)
 		} else if val != "" {
-			c.users = append(c.users, val)
+			*users = append(*users, val)
 		}
 	}
 	basicErr := c.basicSecrets()
 	base, baseErr := expandURL(s.baseURL, inScheme, c.val)
+	if baseErr != nil {
+		base, _ = expand(s.baseURL, c.val) // as given, for the origin's error
+	}
 	c.base = strings.TrimSuffix(base, "/")
 	for _, n := range sortedKeys(vars) {
 		if _, ok := s.vars[n]; !ok {
@@ -232,6 +250,9 @@ func (c *client) checkURL(what, raw string) error {
 // storeKey names the description, the base URL and the values of the
 // variables that are not secret, such as the user name.
 func (c *client) storeKey() string {
+	if c.spec.hooks.storeKey != "" {
+		return c.spec.hooks.storeKey
+	}
 	var account []string
 	for i, n := range c.spec.common().names {
 		if !c.spec.vars[n].secret {
@@ -311,7 +332,7 @@ func (c *client) success(r *wire.Response) bool {
 }
 
 func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
-	return c.call(ctx, "login", c.spec.login, nil)
+	return c.call(ctx, c.spec.login.op, c.spec.login, nil)
 }
 
 func (c *client) refresh(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
@@ -375,6 +396,8 @@ func (c *client) call(ctx context.Context, op string, rq *request, old *oauth2.T
 // body returns the JSON body v with its strings expanded.
 func (c *client) body(v any, tok *oauth2.Token) any {
 	switch x := v.(type) {
+	case asIs:
+		return x.v
 	case string:
 		return c.expand(x, tok)
 	case []any:
@@ -417,6 +440,9 @@ func (c *client) apiError(r *wire.Response, doc any, parsed bool) *loginauth.Log
 		le = r.Unexpected()
 	}
 	le.BadCredentials = r.Op == "login" && s.badCredentials.matchLogin(r, doc, parsed)
+	if s.hooks.onError != nil {
+		s.hooks.onError(le, r.Body)
+	}
 	return le
 }
 
@@ -429,6 +455,9 @@ func (c *client) token(r *wire.Response, doc any, old *oauth2.Token) (*oauth2.To
 		return nil, err
 	}
 	if access == "" {
+		if _, object := doc.(map[string]any); doc != nil && !object && s.token.inBody() {
+			return nil, r.Fail(fmt.Errorf("response is a JSON %s, not an object (read %d bytes)", kind(doc), len(r.Body)))
+		}
 		return nil, r.Missing("token " + s.token.String())
 	}
 	tok := &oauth2.Token{AccessToken: access}
@@ -465,21 +494,29 @@ func (c *client) token(r *wire.Response, doc any, old *oauth2.Token) (*oauth2.To
 	return tok, nil
 }
 
-// str returns the string that vs finds in the answer; "" when there is
-// none. A token that no header could carry is an error.
+// str returns the first string that a place of vs holds in the answer;
+// "" when there is none. When no place holds a string, a place that holds
+// a value of another type is an error, and so is a token that no header
+// could carry.
 func (c *client) str(r *wire.Response, field string, vs values, doc any) (string, error) {
-	v, w, ok := vs.find(r, doc, c.clock())
-	if !ok {
-		return "", nil
+	var other error
+	for _, w := range vs {
+		v, _, ok := values{w}.find(r, doc, c.clock())
+		s, isString := v.(string)
+		switch {
+		case !ok:
+			continue
+		case !isString:
+			if other == nil {
+				other = r.Fail(fmt.Errorf("response value %s %s has JSON type %s, want string (read %d bytes)", field, w, kind(v), len(r.Body)))
+			}
+			continue
+		case strings.ContainsAny(s, "\r\n\x00"):
+			return "", r.Fail(fmt.Errorf("response value %s %s holds a line break or NUL, which no header can carry (read %d bytes)", field, w, len(r.Body)))
+		}
+		return s, nil
 	}
-	s, ok := v.(string)
-	if !ok {
-		return "", r.Fail(fmt.Errorf("response value %s %s has JSON type %s, want string (read %d bytes)", field, w, kind(v), len(r.Body)))
-	}
-	if strings.ContainsAny(s, "\r\n\x00") {
-		return "", r.Fail(fmt.Errorf("response value %s %s holds a line break or NUL, which no header can carry (read %d bytes)", field, w, len(r.Body)))
-	}
-	return s, nil
+	return "", other
 }
 
 // expiry reads expires_in or expires_at. An absent value, or one that is
@@ -531,7 +568,7 @@ func (c *client) expiry(r *wire.Response, doc any) (time.Time, error) {
 	switch {
 	case field == "expires_in":
 		return c.clock().Add(time.Duration(n * float64(s.expiresInUnit))), nil
-	case s.expiresAtUnit == "ms":
+	case s.expiresAtUnit == "ms" && n >= 1e11: // below: too small for milliseconds since 1973, taken as seconds
 		return time.UnixMilli(int64(n)), nil
 	}
 	sec, frac := math.Modf(n)
@@ -563,9 +600,9 @@ func kind(v any) string {
 func (c *client) scheme() loginauth.Scheme {
 	s := c.spec
 	if len(s.cookie) > 0 || len(s.query) > 0 {
-		return &scheme{c: c, refused: s.refused}
+		return &scheme{c: c, refused: s.isRefused()}
 	}
-	h := loginauth.HeaderScheme{IsRefused: s.refused.refused}
+	h := loginauth.HeaderScheme{IsRefused: s.isRefused()}
 	simple, tokenField := true, ""
 	for _, k := range sortedKeys(s.header) {
 		parts, _ := parseTemplate(s.header[k])
@@ -601,7 +638,7 @@ func (c *client) scheme() loginauth.Scheme {
 		}
 		return h
 	}
-	return &scheme{c: c, refused: s.refused}
+	return &scheme{c: c, refused: s.isRefused()}
 }
 
 func reserved(name string) bool {
@@ -613,7 +650,7 @@ func reserved(name string) bool {
 // field.
 type scheme struct {
 	c       *client
-	refused rules
+	refused loginauth.RefusalFunc
 }
 
 // Credentials expands every field of the description's header for tok;
@@ -629,7 +666,7 @@ func (s *scheme) Credentials(tok *oauth2.Token) http.Header {
 }
 
 // Refused reports whether resp matches the description's refused rules.
-func (s *scheme) Refused(resp *http.Response) bool { return s.refused.refused(resp) }
+func (s *scheme) Refused(resp *http.Response) bool { return s.refused(resp) }
 
 // CredentialHeaders returns the names of the header's fields, sorted.
 func (s *scheme) CredentialHeaders() []string {

@@ -48,6 +48,7 @@ type Spec struct {
 	lifetime       time.Duration
 	allowHTTP      bool
 	session                // cookie, query, logout and refresh.needs_valid_token
+	hooks                  // set from Go: see Spec.With
 	shared         *common // what its Sources share: see Spec.common
 }
 

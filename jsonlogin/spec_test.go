@@ -74,7 +74,7 @@ func TestParseStrict(t *testing.T) {
 	is.New(t).NoErr(func() error { _, err := jsonlogin.Parse([]byte(strings.Replace(base, "MORE", "", 1))); return err }()) // the base is valid
 }
 
-// TestParseTestdata checks that the descriptions in testdata parse, and
+// TestParseTestdata checks that the built-in providers' descriptions parse, and
 // the variables they declare.
 func TestParseTestdata(t *testing.T) {
 	is := is.New(t)

@@ -4,10 +4,11 @@ import (
 	"testing"
 
 	"github.com/loginauth/loginauth/internal/sourcetest"
+	"github.com/loginauth/loginauth/mic/mictest"
 )
 
 // TestConformance runs the suite that every provider passes against its
-// fake; internal/sourcetest describes this provider to it.
+// fake, with this provider's own registry entry.
 func TestConformance(t *testing.T) {
-	sourcetest.Run(t, sourcetest.Lookup("mic"))
+	sourcetest.Run(t, mictest.Provider)
 }

@@ -12,10 +12,10 @@
 // MIC needs three header fields on every authenticated call:
 // Authorization with the raw token (no "Bearer" or other type),
 // identityId, and x-api-key. Only a [loginauth.Transport] serves MIC.
-// [oauth2.NewClient] and [oauth2.Transport] cannot: they send one
+// [golang.org/x/oauth2.NewClient] and [golang.org/x/oauth2.Transport] cannot: they send one
 // Authorization header with a token type ("Bearer <token>") and neither
 // identityId nor the API key, and MIC refuses the request. The Source is
-// still an [oauth2.TokenSource], for code that needs the token itself.
+// still an [golang.org/x/oauth2.TokenSource], for code that needs the token itself.
 //
 // The token is a Cognito ID token (a JWT). The Source renews it with the
 // refresh token shortly before its exp claim says it expires, keeps the
@@ -26,11 +26,29 @@
 // base URL and API key of a stack from the host name of its web
 // application.
 //
+// # A description with Go hooks
+//
+// The login, the refresh and the three header fields are data: an
+// embedded [jsonlogin] description (mic.json) that the one engine runs,
+// as it runs xano's, crux's and xpay's. Three things stay Go, as hooks
+// the engine calls, because a rule cannot say them:
+//
+//   - the error object of the older direct-Lambda route, JSON encoded
+//     inside a JSON string ({"errorMessage": "{\"messageKey\": ...}"}):
+//     a rule's pointers reach into objects, not into text that holds
+//     one, so an error hook ([jsonlogin.Overrides] Error) decodes it;
+//   - [DefaultRefused], which reads that same error object, in either
+//     form, out of a 403; the description's refused rule reads the plain
+//     form only, for the description run on its own;
+//   - [Discover], which is no login at all: two GETs before there is an
+//     account to log in with.
+//
 // See https://docs.telenorconnexion.com/mic/rest-api/ for the API.
 package mic
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,12 +57,22 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/oauth2"
-
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/embedded"
 	"github.com/loginauth/loginauth/internal/redact"
 	"github.com/loginauth/loginauth/internal/wire"
+	"github.com/loginauth/loginauth/jsonlogin"
 )
+
+// description is MIC's login, refresh and credential header as a
+// [jsonlogin] description, which every Source runs; the Config fills its
+// variables and overrides. Go hooks decode what data cannot: see the
+// package documentation.
+//
+//go:embed mic.json
+var description []byte
+
+var spec = embedded.Parse(description)
 
 // Endpoints of a stack, relative to [Config.BaseURL]. See
 // https://docs.telenorconnexion.com/mic/rest-api/api-workshop-1/authenticate-api-call/.
@@ -128,125 +156,43 @@ func (c *Config) check() error {
 //
 // The token's Extra field "identityId" holds the identityId of the login.
 func NewSource(cfg Config) *loginauth.Source {
-	c := &client{cfg: cfg, base: wire.Base(cfg.BaseURL), http: wire.Client(cfg.HTTPClient)}
 	refused := cfg.Refused
 	if refused == nil {
 		refused = DefaultRefused
 	}
-	var key string // needed only with a Store
-	if cfg.Store != nil {
-		key = wire.StoreKey("mic", c.base, cfg.Username)
+	o := jsonlogin.Overrides{
+		StoreKey: wire.StoreKey("mic", wire.Base(cfg.BaseURL), cfg.Username),
+		Check:    cfg.check,
+		Refused:  refused,
+		Error:    decodeError,
 	}
-	return loginauth.New(loginauth.Config{
-		Provider: "mic",
-		Login:    c.login,
-		Refresh:  c.refresh,
-		Scheme: loginauth.HeaderScheme{
-			Header:    http.Header{"X-Api-Key": {cfg.APIKey}},
-			FromExtra: fromExtra,
-			IsRefused: refused,
-		},
-		Origins:         []string{cfg.BaseURL},
-		StoreKey:        key,
-		DefaultLifetime: DefaultLifetime,
-		KeepExtra:       keepExtra,
-		Secrets:         redact.Values(cfg, secretFields...),
-		Users:           []string{cfg.Username},
-		Options:         cfg.Options,
-		Err:             cfg.check(),
-	})
+	vars := map[string]string{"base_url": cfg.BaseURL, "api_key": cfg.APIKey, "username": cfg.Username, "password": cfg.Password}
+	return embedded.Source(spec, o, vars, cfg.HTTPClient, cfg.Options)
 }
 
-// The Extra field of a token that its Scheme sends, and that a Store
-// keeps: the same for every Source, so shared. Never modified.
-var (
-	fromExtra = map[string]string{"identityId": "identityId"}
-	keepExtra = []string{"identityId"}
-)
-
-// client makes the login and refresh calls of one Config.
-type client struct {
-	cfg  Config
-	base string // BaseURL without a trailing slash
-	http *http.Client
-}
-
-// credentials is the answer to a login or a refresh.
-type credentials struct {
-	Credentials struct {
-		IdentityID   string `json:"identityId"`
-		Token        string `json:"token"`
-		RefreshToken string `json:"refreshToken"`
-	} `json:"credentials"`
-}
-
-func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
-	body := struct {
-		UserName string `json:"userName"`
-		Password string `json:"password"`
-	}{c.cfg.Username, c.cfg.Password}
-	return c.call(ctx, "login", LoginPath, body, "")
-}
-
-// refresh renews old, keeping its identityId when the answer has none.
-// The answer's refreshToken, when it has one, replaces old's: Telenor's
-// own clients store it. When it has none, the Source keeps old's.
-func (c *client) refresh(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
-	body := struct {
-		RefreshToken string `json:"refreshToken"`
-	}{old.RefreshToken}
-	id, _ := old.Extra("identityId").(string)
-	return c.call(ctx, "refresh", RefreshPath, body, id)
-}
-
-func (c *client) call(ctx context.Context, op, path string, body any, identityID string) (*oauth2.Token, error) {
-	r, err := wire.Do(ctx, wire.Call{
-		Provider: "mic",
-		Op:       op,
-		Client:   c.http,
-		URL:      c.base + path,
-		Header:   http.Header{"X-Api-Key": {c.cfg.APIKey}},
-		Body:     body,
-		Now:      c.cfg.Now,
-	})
-	if err != nil {
-		return nil, err
-	}
-	if !r.OK() {
-		return nil, apiError(r)
-	}
-	var v credentials
-	if err := r.Decode(&v); err != nil {
-		return nil, err
-	}
-	cr := v.Credentials
-	if cr.Token == "" {
-		if code, msg := errorMessage(r.Body); code != "" || msg != "" {
-			return nil, apiError(r)
-		}
-		return nil, r.Missing("credentials.token")
-	}
-	if cr.IdentityID != "" {
-		identityID = cr.IdentityID
-	}
-	tok := &oauth2.Token{AccessToken: cr.Token, RefreshToken: cr.RefreshToken}
-	if identityID != "" {
-		tok = tok.WithExtra(map[string]any{"identityId": identityID})
-	}
-	return tok, nil
-}
-
-// apiError turns a MIC error answer into a LoginError. At login,
-// INVALID_LOGIN (a wrong user name or password), a 401, and a 403 (the API
-// gateway's answer to a wrong API key) refuse the credentials: retrying
-// will not change them.
+// apiError turns a MIC error answer of a discovery call into a
+// LoginError; see decodeError.
 func apiError(r *wire.Response) error {
-	code, msg := errorMessage(r.Body)
+	le := r.Unexpected()
+	decodeError(le, r.Body)
+	return le
+}
+
+// decodeError gives a LoginError the messageKey and message of a MIC
+// error answer, which may be an error object inside a JSON string (see
+// errorMessage); an answer that holds neither stays an unexpected one.
+// At login, INVALID_LOGIN (a wrong user name or password), a 401, and a
+// 403 (the API gateway's answer to a wrong API key) refuse the
+// credentials: retrying will not change them.
+func decodeError(le *loginauth.LoginError, body []byte) {
+	code, msg := errorMessage(body)
 	if code == "" && msg == "" {
-		return r.Unexpected()
+		le.BadCredentials = false
+		return
 	}
-	return r.ProviderError(code, msg, r.Op == "login" &&
-		(code == "INVALID_LOGIN" || r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden))
+	le.Code, le.Message, le.Err = code, msg, nil
+	le.BadCredentials = le.Op == "login" &&
+		(code == "INVALID_LOGIN" || le.Status == http.StatusUnauthorized || le.Status == http.StatusForbidden)
 }
 
 // errorMessage returns the messageKey and message of a MIC error body,

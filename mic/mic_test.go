@@ -48,7 +48,7 @@ func TestLogin(t *testing.T) {
 	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
-	src := mic.NewSource(sourcetest.MICConfig(srv))
+	src := mic.NewSource(sourcetest.Config[mic.Config](mictest.Provider, srv))
 
 	// The fake checks x-api-key, a raw Authorization and identityId.
 	status, body, err := get(t, src, nil, srv.BaseURL()+"/users/"+mictest.Username)
@@ -79,7 +79,7 @@ func TestOAuth2Transport(t *testing.T) {
 	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
-	src := mic.NewSource(sourcetest.MICConfig(srv))
+	src := mic.NewSource(sourcetest.Config[mic.Config](mictest.Provider, srv))
 	tok, err := src.Token()
 	is.NoErr(err)
 
@@ -117,7 +117,7 @@ func TestBadCredentials(t *testing.T) {
 			srv := mictest.NewServer()
 			defer srv.Close()
 			srv.ErrorWrapper = w
-			cfg := sourcetest.MICConfig(srv)
+			cfg := sourcetest.Config[mic.Config](mictest.Provider, srv)
 			cfg.Password = wrong
 			src := mic.NewSource(cfg)
 
@@ -145,7 +145,7 @@ func TestWrongAPIKey(t *testing.T) {
 	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
-	cfg := sourcetest.MICConfig(srv)
+	cfg := sourcetest.Config[mic.Config](mictest.Provider, srv)
 	cfg.APIKey = "not-the-key"
 	_, err := mic.NewSource(cfg).Token()
 	var le *loginauth.LoginError
@@ -172,7 +172,7 @@ func renewalFromExp(t *testing.T, srv *mictest.Server) {
 	is := is.New(t)
 	srv.SetLifetime(20 * time.Minute)
 	refreshed := make(chan struct{}, 1)
-	cfg := sourcetest.MICConfig(srv)
+	cfg := sourcetest.Config[mic.Config](mictest.Provider, srv)
 	cfg.HTTPClient = &http.Client{Transport: srv.Transport()}
 	cfg.OnEvent = func(ev loginauth.Event) {
 		if ev.Kind == loginauth.EventRefresh {
@@ -245,7 +245,7 @@ func TestRefreshToken(t *testing.T) {
 			srv := mictest.NewServer()
 			defer srv.Close()
 			srv.OmitRefreshToken, srv.RotateRefreshToken = tc.omit, tc.rotate
-			src := mic.NewSource(sourcetest.MICConfig(srv))
+			src := mic.NewSource(sourcetest.Config[mic.Config](mictest.Provider, srv))
 			first, err := src.Token()
 			is.NoErr(err)
 
@@ -275,7 +275,7 @@ func TestRefreshFailsThenLogin(t *testing.T) {
 	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
-	src := mic.NewSource(sourcetest.MICConfig(srv))
+	src := mic.NewSource(sourcetest.Config[mic.Config](mictest.Provider, srv))
 	_, err := src.Token()
 	is.NoErr(err)
 	srv.RevokeRefreshTokens()
@@ -345,7 +345,7 @@ func TestRefusals(t *testing.T) {
 			srv := mictest.NewServer()
 			defer srv.Close()
 			srv.AddUser("bob", "bobs-password")
-			cfg := sourcetest.MICConfig(srv)
+			cfg := sourcetest.Config[mic.Config](mictest.Provider, srv)
 			if tc.frozen {
 				now := srv.Now()
 				cfg.Now = func() time.Time { return now }
@@ -415,7 +415,7 @@ func TestCredential403Retried(t *testing.T) {
 			is := is.New(t)
 			srv := mictest.NewServer()
 			defer srv.Close()
-			src := mic.NewSource(sourcetest.MICConfig(srv))
+			src := mic.NewSource(sourcetest.Config[mic.Config](mictest.Provider, srv))
 			var n atomic.Int32
 			base := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 				if n.Add(1) == 1 {
@@ -443,7 +443,7 @@ func TestRefusedConfigurable(t *testing.T) {
 	srv := mictest.NewServer()
 	defer srv.Close()
 	srv.AddUser("bob", "bobs-password")
-	cfg := sourcetest.MICConfig(srv)
+	cfg := sourcetest.Config[mic.Config](mictest.Provider, srv)
 	var calls atomic.Int32
 	cfg.Refused = func(resp *http.Response) bool {
 		calls.Add(1)
@@ -493,7 +493,7 @@ func TestStoreKeepsIdentityID(t *testing.T) {
 	is := is.New(t)
 	srv := mictest.NewServer()
 	defer srv.Close()
-	cfg := sourcetest.MICConfig(srv)
+	cfg := sourcetest.Config[mic.Config](mictest.Provider, srv)
 	cfg.Store = &loginauth.MemoryStore{Now: srv.Now}
 	_, err := mic.NewSource(cfg).Token()
 	is.NoErr(err)
@@ -540,14 +540,14 @@ func refreshFailure(cfg *mic.Config) func() error {
 // timeout, and once the endpoints work the kept refresh token renews the
 // token. The timeouts run in a synctest bubble.
 func TestRefreshFaults(t *testing.T) {
-	p := sourcetest.Lookup("mic")
+	p := mictest.Provider
 	for _, fc := range sourcetest.FaultCases {
 		t.Run(fc.Fault.String(), func(t *testing.T) {
 			srv := mictest.NewServer()
 			t.Cleanup(srv.Close)
 			sourcetest.InBubble(t, srv, fc.Timeout > 0, func(t *testing.T, base http.RoundTripper) {
 				is := is.New(t)
-				cfg := sourcetest.MICConfig(srv)
+				cfg := sourcetest.Config[mic.Config](mictest.Provider, srv)
 				cfg.HTTPClient = &http.Client{Transport: base}
 				cfg.LoginTimeout = fc.Timeout
 				refreshErr := refreshFailure(&cfg)
@@ -615,7 +615,7 @@ func TestRefreshRedirectRefused(t *testing.T) {
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
 
-	cfg := sourcetest.MICConfig(fake)
+	cfg := sourcetest.Config[mic.Config](mictest.Provider, fake)
 	cfg.BaseURL = front.URL + "/" + mictest.StackName
 	cfg.HTTPClient = &http.Client{Transport: tr}
 	refreshErr := refreshFailure(&cfg)
@@ -859,5 +859,13 @@ func FuzzErrorMessage(f *testing.F) {
 		if mic.TokenRefusal(body) && !slices.ContainsFunc(held, func(s string) bool { return strings.Contains(strings.ToLower(s), "token") }) {
 			t.Fatalf("%q taken for a token refusal, though no string of it says token", body)
 		}
+	})
+}
+
+// TestStoreKeyKept checks that a token stored by an earlier version, under
+// the key it wrote, is found.
+func TestStoreKeyKept(t *testing.T) {
+	sourcetest.FindsStored(t, "mic https://abc123.execute-api.eu-west-1.amazonaws.com/prod alice", func(hc *http.Client, o loginauth.Options) *loginauth.Source {
+		return mic.NewSource(mic.Config{BaseURL: "https://abc123.execute-api.eu-west-1.amazonaws.com/prod/", APIKey: "k", Username: "alice", Password: "pw", HTTPClient: hc, Options: o})
 	})
 }

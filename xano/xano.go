@@ -24,13 +24,20 @@
 // the token stays in use. [Signup] creates an account and returns a
 // Source that already holds its token.
 //
+// The login is data: the [jsonlogin] description xano.json, embedded and
+// run by the same engine as any description; the Config fills its
+// variables, and [Config.TokenField] and [Config.AuthHeader] override
+// where the token is read and which header carries it. Go remains for
+// what a description cannot say: [Signup], a call made once before the
+// Source takes over, and [ParamError], decoded from an error answer.
+//
 // See https://docs.xano.com/building-backend-features/user-authentication-and-user-data
 // for Xano's authentication.
 package xano
 
 import (
-	"bytes"
 	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -41,9 +48,19 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/embedded"
 	"github.com/loginauth/loginauth/internal/redact"
 	"github.com/loginauth/loginauth/internal/wire"
+	"github.com/loginauth/loginauth/jsonlogin"
 )
+
+// description is Xano's login API as a [jsonlogin] description, which
+// every Source runs; the Config fills its variables and overrides.
+//
+//go:embed xano.json
+var description []byte
+
+var spec = embedded.Parse(description)
 
 // Endpoints of the authentication API group, relative to
 // [Config.BaseURL], as Xano's pre-built authentication endpoints define
@@ -137,26 +154,6 @@ func (c *Config) check() error {
 	return wire.RequiredSecret("xano", "Password", c.Password)
 }
 
-// bearer is loginauth.BearerScheme as a Scheme, converted once, so that
-// the Sources that send the token in Authorization share it.
-var bearer loginauth.Scheme = loginauth.BearerScheme
-
-// scheme returns how requests carry the token: as "Bearer <token>" in the
-// header field that AuthHeader names.
-func (c *Config) scheme() loginauth.Scheme {
-	s := loginauth.BearerScheme
-	switch h := http.CanonicalHeaderKey(c.AuthHeader); h {
-	case "", "Authorization":
-		return bearer
-	case AuthorizationHeader, AuthorizationOnlyHeader:
-		s.TokenHeader = AuthorizationHeader
-		s.Header = http.Header{AuthorizationOnlyHeader: {"true"}}
-	default:
-		s.TokenHeader = h
-	}
-	return s
-}
-
 // fieldName reports whether s is a header field name: a token of RFC 9110.
 func fieldName(s string) bool {
 	for _, r := range s {
@@ -172,8 +169,34 @@ func fieldName(s string) bool {
 // cfg lacks a required field, every call of the Source fails with an
 // error that names it.
 func NewSource(cfg Config) *loginauth.Source {
-	c := newClient(cfg)
-	return c.source(cfg, c.login)
+	return embedded.Source(spec, cfg.overrides(), cfg.vars(), cfg.HTTPClient, cfg.Options)
+}
+
+// vars returns the description's variables.
+func (c *Config) vars() map[string]string {
+	return map[string]string{"base_url": c.BaseURL, "email": c.Email, "password": c.Password}
+}
+
+// overrides returns what c sets of the description: where the token is,
+// the header that carries it, the store key of today's tokens and the
+// check of c; and the decoding of an error's param.
+func (c *Config) overrides() jsonlogin.Overrides {
+	o := jsonlogin.Overrides{
+		StoreKey: wire.StoreKey("xano", wire.Base(c.BaseURL), c.Email),
+		Check:    c.check,
+		Error:    paramError,
+	}
+	if c.TokenField != "" {
+		o.Token = []string{"/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(c.TokenField)}
+	}
+	switch h := http.CanonicalHeaderKey(c.AuthHeader); h {
+	case "", "Authorization":
+	case AuthorizationHeader, AuthorizationOnlyHeader:
+		o.Header = map[string]string{AuthorizationHeader: "Bearer {{token}}", AuthorizationOnlyHeader: "true"}
+	default:
+		o.Header = map[string]string{h: "Bearer {{token}}"}
+	}
+	return o
 }
 
 // Signup creates the account cfg.Email with cfg.Password and the given
@@ -185,25 +208,29 @@ func Signup(ctx context.Context, cfg Config, name string) (*loginauth.Source, er
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	c := newClient(cfg)
-	body := struct {
-		Name     string `json:"name"`
-		Email    string `json:"email"`
-		Password string `json:"password"`
-	}{name, cfg.Email, cfg.Password}
-	tok, err := c.call(ctx, "signup", SignupPath, body)
+	o := cfg.overrides()
+	o.LoginPath, o.LoginOp, o.LoginJSON = SignupPath, "signup", map[string]any{"name": name}
+	signup, err := embedded.Spec(spec, o, cfg.HTTPClient)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := signup.Login(ctx, cfg.vars(), cfg.Options)
 	if err != nil {
 		return nil, err
 	}
 	// The Source's first login hands out the signup token; later ones log in.
 	var first atomic.Pointer[oauth2.Token]
 	first.Store(tok)
-	src := c.source(cfg, func(ctx context.Context) (*oauth2.Token, error) {
-		if t := first.Swap(nil); t != nil {
-			return t, nil
+	o = cfg.overrides()
+	o.WrapLogin = func(login loginauth.LoginFunc) loginauth.LoginFunc {
+		return func(ctx context.Context) (*oauth2.Token, error) {
+			if t := first.Swap(nil); t != nil {
+				return t, nil
+			}
+			return login(ctx)
 		}
-		return c.login(ctx)
-	})
+	}
+	src := embedded.Source(spec, o, cfg.vars(), cfg.HTTPClient, cfg.Options)
 	_, err = src.TokenContext(ctx)
 	first.Store(nil) // unused when a Store held a token: never hand it out later
 	if err != nil {
@@ -212,146 +239,19 @@ func Signup(ctx context.Context, cfg Config, name string) (*loginauth.Source, er
 	return src, nil
 }
 
-// client makes the login and signup calls of one Config. It keeps only
-// what they need, as every Source keeps its client.
-type client struct {
-	email, password, tokenField string
-	base                        string // BaseURL without a trailing slash
-	http                        *http.Client
-	now                         func() time.Time // the Source's clock, for Retry-After dates
-}
-
-func newClient(cfg Config) *client {
-	return &client{email: cfg.Email, password: cfg.Password, tokenField: cfg.TokenField, base: wire.Base(cfg.BaseURL), http: wire.Client(cfg.HTTPClient), now: cfg.Now}
-}
-
-// source returns the Source of cfg that logs in with login. The store
-// key is built only for a Store.
-func (c *client) source(cfg Config, login loginauth.LoginFunc) *loginauth.Source {
-	var key string
-	if cfg.Store != nil {
-		key = wire.StoreKey("xano", c.base, cfg.Email)
-	}
-	return loginauth.New(loginauth.Config{
-		Provider:        "xano",
-		Login:           login,
-		Scheme:          cfg.scheme(),
-		Origins:         []string{cfg.BaseURL},
-		StoreKey:        key,
-		DefaultLifetime: DefaultLifetime,
-		Secrets:         redact.Values(cfg, secretFields...),
-		Users:           []string{cfg.Email},
-		Options:         cfg.Options,
-		Err:             cfg.check(),
-	})
-}
-
-func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
-	body := struct {
-		Email    string `json:"email"`
-		Password string `json:"password"`
-	}{c.email, c.password}
-	return c.call(ctx, "login", LoginPath, body)
-}
-
-func (c *client) call(ctx context.Context, op, path string, body any) (*oauth2.Token, error) {
-	r, err := wire.Do(ctx, wire.Call{Provider: "xano", Op: op, Client: c.http, URL: c.base + path, Body: body, Now: c.now})
-	if err != nil {
-		return nil, err
-	}
-	if !r.OK() {
-		return nil, apiError(r)
-	}
-	tok, err := c.token(r)
-	if err != nil {
-		return nil, err
-	}
-	return &oauth2.Token{AccessToken: tok}, nil
-}
-
-// tokenFields are the fields that may hold the token when
-// Config.TokenField is empty, in the order they are read.
-var tokenFields = []string{"authToken", "auth_token", "token"}
-
-// token returns the token of a login or signup answer: the first
-// non-empty string among the fields it may be in.
-func (c *client) token(r *wire.Response) (string, error) {
-	var raw json.RawMessage
-	if err := r.Decode(&raw); err != nil {
-		return "", err
-	}
-	var body map[string]json.RawMessage
-	if json.Unmarshal(raw, &body) != nil {
-		return "", r.Fail(fmt.Errorf("response is a JSON %s, not an object (read %d bytes)", kind(raw), len(r.Body)))
-	}
-	names := tokenFields
-	if c.tokenField != "" {
-		names = []string{c.tokenField}
-	}
-	for _, n := range names {
-		var s string
-		if json.Unmarshal(body[n], &s) == nil && s != "" {
-			return s, nil
-		}
-	}
-	for _, n := range names {
-		if k := kind(body[n]); k != "" && k != "string" && k != "null" {
-			return "", r.Fail(fmt.Errorf("response field %q has JSON type %s, want string (read %d bytes)", n, k, len(r.Body)))
-		}
-	}
-	return "", r.Missing(oneOf(names))
-}
-
-// kind names the JSON type of a valid JSON value, as encoding/json's
-// errors do; "" for no value.
-func kind(v json.RawMessage) string {
-	v = bytes.TrimSpace(v)
-	if len(v) == 0 {
-		return ""
-	}
-	switch v[0] {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "bool"
-	case 'n':
-		return "null"
-	}
-	return "number"
-}
-
-// oneOf lists names as "a", "a or b", "a, b or c".
-func oneOf(names []string) string {
-	if len(names) == 1 {
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
-}
-
-// apiError turns a Xano error answer, {"code", "message", "payload"},
-// into a LoginError. ERROR_CODE_ACCESS_DENIED at login refuses the
-// credentials; no other code does, not even ERROR_FATAL with Xano's
-// "Invalid Credentials." message. A param, under payload or at the top
-// level, becomes the LoginError's Err, a *[ParamError].
-func apiError(r *wire.Response) error {
+// paramError makes a param of a Xano error answer, under payload or at
+// the top level, the LoginError's Err: a *[ParamError]. An answer
+// without a code or a message is an unexpected one, whatever its param.
+func paramError(le *loginauth.LoginError, body []byte) {
 	var e struct {
-		Code    string          `json:"code"`
-		Message string          `json:"message"`
 		Param   json.RawMessage `json:"param"`
 		Payload json.RawMessage `json:"payload"`
 	}
-	if json.Unmarshal(r.Body, &e) != nil || (e.Code == "" && e.Message == "") {
-		return r.Unexpected()
+	if (le.Code != "" || le.Message != "") && json.Unmarshal(body, &e) == nil {
+		if p := param(e.Payload, e.Param); p != "" {
+			le.Err = &ParamError{Param: p}
+		}
 	}
-	le := r.ProviderError(e.Code, e.Message, r.Op == "login" && e.Code == "ERROR_CODE_ACCESS_DENIED")
-	if p := param(e.Payload, e.Param); p != "" {
-		le.Err = &ParamError{Param: p}
-	}
-	return le
 }
 
 // param returns the string payload.param, or else the string top-level

@@ -41,7 +41,7 @@ func TestLogin(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()
 	defer srv.Close()
-	src := xano.NewSource(sourcetest.XanoConfig(srv))
+	src := xano.NewSource(sourcetest.Config[xano.Config](xanotest.Provider, srv))
 
 	var auth string
 	base := loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
@@ -67,7 +67,7 @@ func TestLifetime(t *testing.T) {
 	srv := xanotest.NewServer()
 	defer srv.Close()
 	srv.SetLifetime(time.Hour) // a login endpoint configured for an hour
-	cfg := sourcetest.XanoConfig(srv)
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.Lifetime = time.Hour
 	src := xano.NewSource(cfg)
 	_, err := src.Token()
@@ -86,7 +86,7 @@ func TestBadCredentials(t *testing.T) {
 	srv := xanotest.NewServer()
 	defer srv.Close()
 	const wrong = "wrong-password-123"
-	cfg := sourcetest.XanoConfig(srv)
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.Password = wrong
 	src := xano.NewSource(cfg)
 
@@ -108,7 +108,7 @@ func TestSignup(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()
 	defer srv.Close()
-	cfg := sourcetest.XanoConfig(srv)
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.Email, cfg.Password = "zed@example.test", "zeds-password"
 
 	src, err := xano.Signup(context.Background(), cfg, "Zed")
@@ -145,12 +145,12 @@ func TestSignupFault(t *testing.T) {
 	srv := xanotest.NewServer()
 	defer srv.Close()
 	srv.SetFault(loginauthtest.FaultNoToken)
-	cfg := sourcetest.XanoConfig(srv)
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.Email = "zed@example.test"
 	_, err := xano.Signup(context.Background(), cfg, "Zed")
 	is.True(err != nil)
 	is.True(strings.HasPrefix(err.Error(), "xano: signup failed")) // names the call
-	is.True(strings.Contains(err.Error(), "no authToken"))
+	is.True(strings.Contains(err.Error(), `no token at "/authToken"`))
 }
 
 func TestTokenField(t *testing.T) {
@@ -161,11 +161,11 @@ func TestTokenField(t *testing.T) {
 			defer srv.Close()
 			srv.TokenField = field // a project's own login endpoint
 
-			status, _, err := me(t, srv, xano.NewSource(sourcetest.XanoConfig(srv)), nil)
+			status, _, err := me(t, srv, xano.NewSource(sourcetest.Config[xano.Config](xanotest.Provider, srv)), nil)
 			is.NoErr(err)                   // found without configuration
 			is.Equal(status, http.StatusOK) // and accepted
 
-			cfg := sourcetest.XanoConfig(srv)
+			cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 			cfg.TokenField = field
 			status, _, err = me(t, srv, xano.NewSource(cfg), nil)
 			is.NoErr(err) // the field configured
@@ -179,17 +179,17 @@ func TestTokenFieldConfigured(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer() // answers authToken
 	defer srv.Close()
-	cfg := sourcetest.XanoConfig(srv)
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.TokenField = "token"
 	_, err := xano.NewSource(cfg).Token()
 	is.True(err != nil) // the configured field is the only one read
-	is.True(strings.HasPrefix(err.Error(), "xano: login failed: HTTP 200: response has no token ("))
+	is.True(strings.HasPrefix(err.Error(), `xano: login failed: HTTP 200: response has no token at "/token" (`))
 
 	srv.TokenField = "auth_token"
 	cfg.TokenField = "authToken"
 	_, err = xano.NewSource(cfg).Token()
 	is.True(err != nil) // no fallback on the other names
-	is.True(strings.Contains(err.Error(), "response has no authToken ("))
+	is.True(strings.Contains(err.Error(), `response has no token at "/authToken" (`))
 }
 
 // answer returns a Source whose login gets status and body.
@@ -209,11 +209,11 @@ func TestTokenFieldOrder(t *testing.T) {
 		{body: `{"authToken":null,"token":"c"}`, token: "c"},
 		{body: `{"authToken":5,"token":"c"}`, token: "c"},
 		{body: `{"user":{"id":1},"auth_token":"b"}`, token: "b"},
-		{body: `{"authToken":5}`, err: `response field "authToken" has JSON type number, want string`},
-		{body: `{"auth_token":{"v":"b"}}`, err: `response field "auth_token" has JSON type object, want string`},
-		{body: `{}`, err: "response has no authToken, auth_token or token ("},
-		{body: `{"AuthToken":"a","TOKEN":"c"}`, err: "response has no authToken, auth_token or token ("}, // names match exactly
-		{body: `null`, err: "response has no authToken, auth_token or token ("},
+		{body: `{"authToken":5}`, err: `response value token at "/authToken" has JSON type number, want string`},
+		{body: `{"auth_token":{"v":"b"}}`, err: `response value token at "/auth_token" has JSON type object, want string`},
+		{body: `{}`, err: `response has no token at "/authToken" or at "/auth_token" or at "/token" (`},
+		{body: `{"AuthToken":"a","TOKEN":"c"}`, err: `response has no token at "/authToken" or at "/auth_token" or at "/token" (`}, // names match exactly
+		{body: `null`, err: `response has no token at "/authToken" or at "/auth_token" or at "/token" (`},
 		{body: `["a"]`, err: "response is a JSON array, not an object ("},
 		{body: `"a"`, err: "response is a JSON string, not an object ("},
 	} {
@@ -235,7 +235,7 @@ func TestAuthHeader(t *testing.T) {
 			is := is.New(t)
 			srv := xanotest.NewServer()
 			defer srv.Close()
-			cfg := sourcetest.XanoConfig(srv)
+			cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 			cfg.AuthHeader = name
 			src := xano.NewSource(cfg)
 			is.Equal(src.CredentialHeaders(), []string{"X-Xano-Authorization", "X-Xano-Authorization-Only"}) // before any login
@@ -262,8 +262,8 @@ func TestAuthHeader(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()
 	defer srv.Close()
-	is.Equal(xano.NewSource(sourcetest.XanoConfig(srv)).CredentialHeaders(), []string{"Authorization"}) // by default
-	cfg := sourcetest.XanoConfig(srv)
+	is.Equal(xano.NewSource(sourcetest.Config[xano.Config](xanotest.Provider, srv)).CredentialHeaders(), []string{"Authorization"}) // by default
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.AuthHeader = "X-Forwarded-Token" // for a proxy that moves it
 	is.Equal(xano.NewSource(cfg).CredentialHeaders(), []string{"X-Forwarded-Token"})
 }
@@ -285,7 +285,7 @@ func TestAuthHeaderBehindProxy(t *testing.T) {
 		proxied.Add(1)
 		return http.DefaultTransport.RoundTrip(r)
 	})
-	cfg := sourcetest.XanoConfig(srv)
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.AuthHeader = xano.AuthorizationHeader
 	src := xano.NewSource(cfg)
 	client := &http.Client{Transport: loginauth.NewTransport(src, proxy)}
@@ -307,7 +307,7 @@ func TestAuthHeaderInvalid(t *testing.T) {
 	is := is.New(t)
 	srv := xanotest.NewServer()
 	defer srv.Close()
-	cfg := sourcetest.XanoConfig(srv)
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.AuthHeader = "X-Xano Authorization"
 	_, err := xano.NewSource(cfg).Token()
 	is.True(err != nil)
@@ -322,7 +322,7 @@ func TestErrorEmptyMessage(t *testing.T) {
 	srv := xanotest.NewServer()
 	defer srv.Close()
 	srv.InvalidCredentials = xanotest.Error{Status: http.StatusForbidden, Code: xanotest.CodeAccessDenied}
-	cfg := sourcetest.XanoConfig(srv)
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.Password = "wrong-password-123"
 	_, err := xano.NewSource(cfg).Token()
 	var le *loginauth.LoginError
@@ -341,7 +341,7 @@ func TestErrorFatalIsNotBadCredentials(t *testing.T) {
 	// A login endpoint whose credentials check is a precondition without
 	// an error type.
 	srv.InvalidCredentials = xanotest.Error{Status: http.StatusInternalServerError, Code: xanotest.CodeFatal, Message: "Invalid Credentials.", Payload: ""}
-	cfg := sourcetest.XanoConfig(srv)
+	cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 	cfg.Password = "wrong-password-123"
 	_, err := xano.NewSource(cfg).Token()
 	var le *loginauth.LoginError
@@ -361,7 +361,7 @@ func TestErrorParam(t *testing.T) {
 			srv := xanotest.NewServer()
 			defer srv.Close()
 			srv.TopLevelParam = top
-			cfg := sourcetest.XanoConfig(srv)
+			cfg := sourcetest.Config[xano.Config](xanotest.Provider, srv)
 			cfg.Email = "zed@example.test"
 			_, err := xano.Signup(context.Background(), cfg, "") // no name
 			var le *loginauth.LoginError
@@ -420,7 +420,7 @@ func TestRequestErrorNotRefusal(t *testing.T) {
 			srv := xanotest.NewServer()
 			defer srv.Close()
 			srv.RequestError = e
-			src := xano.NewSource(sourcetest.XanoConfig(srv))
+			src := xano.NewSource(sourcetest.Config[xano.Config](xanotest.Provider, srv))
 			status, body, err := me(t, srv, src, nil)
 			is.NoErr(err)
 			is.Equal(status, e.Status) // handed to the caller
@@ -456,4 +456,15 @@ func FuzzLoginResponse(f *testing.F) {
 	sourcetest.FuzzLogin(f, "xano", seeds, func(hc *http.Client) *loginauth.Source {
 		return xano.NewSource(xano.Config{BaseURL: "https://x.example/api:test", Email: "alice@example.test", Password: sourcetest.FuzzPassword, HTTPClient: hc, Options: sourcetest.FuzzOptions})
 	}, sourcetest.FuzzPassword)
+}
+
+// TestStoreKeyKept checks that a token stored by an earlier version, under
+// the key it wrote, is found: the keys below are what xano wrote before it
+// became a description.
+func TestStoreKeyKept(t *testing.T) {
+	for _, base := range []string{"https://x1a2-b3c4.n7.xano.io/api:AbCdEfGh", "https://x1a2-b3c4.n7.xano.io/api:AbCdEfGh/"} {
+		sourcetest.FindsStored(t, "xano https://x1a2-b3c4.n7.xano.io/api:AbCdEfGh alice@example.com", func(hc *http.Client, o loginauth.Options) *loginauth.Source {
+			return xano.NewSource(xano.Config{BaseURL: base, Email: "alice@example.com", Password: "pw", HTTPClient: hc, Options: o})
+		})
+	}
 }

@@ -3,6 +3,7 @@ package xpay_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -77,7 +78,7 @@ func referenceRefusal(body []byte) bool {
 			for i, k := range keys {
 				if k == "message" {
 					var msg string
-					return json.Unmarshal(vals[i], &msg) == nil && xpay.RefusesToken(msg)
+					return json.Unmarshal(vals[i], &msg) == nil && refusesToken(msg)
 				}
 			}
 			return false
@@ -146,4 +147,67 @@ func fuzzFakeAnswers(f *testing.F) [][]byte {
 	out = append(out, post(xpay.BillsSavePath, tok, `{"amount":"1"}`))
 	srv.RevokeAll()
 	return append(out, post(xpay.BillsSavePath, tok, `{"amount":"1"}`))
+}
+
+// tokenRefusals are the messages with which Node's JWT middleware refuses
+// a token: jsonwebtoken's verify, express-jwt and passport-jwt, as the
+// package documentation lists them.
+var tokenRefusals = []string{
+	"jwt must be provided", "jwt must be a string", "jwt malformed",
+	"jwt signature is required", "invalid token", "invalid algorithm",
+	"invalid signature", "invalid nbf value", "jwt not active",
+	"invalid exp value", "jwt expired", "maxAge exceeded",
+	"iat required when maxAge is specified",
+	"No authorization token was found", "Format is Authorization: Bearer [token]",
+	"The token has been revoked.",
+	"No auth token",
+}
+
+// claimRefusals are jsonwebtoken's messages for a claim that does not
+// match, which go on with ". expected: <the value>".
+var claimRefusals = []string{
+	"jwt audience invalid", "jwt issuer invalid", "jwt subject invalid",
+	"jwt jwtid invalid", "jwt nonce invalid",
+}
+
+// refusesToken is the reference of the package documentation: msg,
+// trimmed and ignoring case, is one of the messages of tokenRefusals or
+// claimRefusals, whole.
+func refusesToken(msg string) bool {
+	m := strings.TrimSpace(msg)
+	for _, r := range append(tokenRefusals, claimRefusals...) {
+		if strings.EqualFold(m, r) {
+			return true
+		}
+	}
+	for _, c := range claimRefusals {
+		if strings.HasPrefix(strings.ToLower(m), c+". expected: ") {
+			return true
+		}
+	}
+	return false
+}
+
+// FuzzRefusesToken checks that DefaultRefused takes a message for a
+// refusal only whole (the same message after a word never is), whatever
+// its case and surrounding space, as the reference does.
+func FuzzRefusesToken(f *testing.F) {
+	for _, m := range tokenRefusals {
+		f.Add(m)
+	}
+	f.Add("jwt audience invalid. expected: urn:xpay")
+	f.Add("destination token account is closed")
+	f.Fuzz(func(t *testing.T, msg string) {
+		refused := func(m string) bool {
+			b, _ := json.Marshal(map[string]map[string]string{"error": {"message": m}})
+			resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(b)), ContentLength: int64(len(b))}
+			return xpay.DefaultRefused(resp)
+		}
+		if refused("destination " + msg) {
+			t.Fatalf("%q refuses the token", "destination "+msg)
+		}
+		if len(msg) < 1000 && refused(msg) != refusesToken(msg) {
+			t.Fatalf("%q: DefaultRefused = %v, the reference = %v", msg, refused(msg), refusesToken(msg))
+		}
+	})
 }

@@ -48,25 +48,35 @@
 // from its first key, and only an error envelope is read to its end,
 // never past 16 KiB and one byte (which tells that the body goes on). The
 // caller reads the whole body all the same.
+//
+// The login and the refusal rule are data: the [jsonlogin] description
+// xpay.json, embedded and run by the same engine as any description, of
+// which [DefaultRefused] is the refused rule; the Config fills its
+// variables.
 package xpay
 
 import (
-	"context"
-	"encoding/json"
+	_ "embed"
 	"fmt"
-	"io"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
-	"golang.org/x/oauth2"
-
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/embedded"
 	"github.com/loginauth/loginauth/internal/peek"
 	"github.com/loginauth/loginauth/internal/redact"
 	"github.com/loginauth/loginauth/internal/wire"
+	"github.com/loginauth/loginauth/jsonlogin"
 )
+
+// description is xPay's login API as a [jsonlogin] description, which
+// every Source runs, its refusal rule included; the Config fills its
+// variables and overrides.
+//
+//go:embed xpay.json
+var description []byte
+
+var spec = embedded.Parse(description)
 
 // ProductionURL is the documented API host, for [Config.BaseURL].
 const ProductionURL = "https://apis.xpay.stream"
@@ -152,127 +162,13 @@ func (c *Config) check() error {
 // answer's expiresAt. It never fails: when cfg lacks a required field,
 // every call of the Source fails with an error that names it.
 func NewSource(cfg Config) *loginauth.Source {
-	base := wire.Base(cfg.BaseURL)
-	c := &client{username: cfg.Username, secretKey: cfg.SecretKey, url: base + AuthenticatePath, http: wire.Client(cfg.HTTPClient), now: cfg.Now}
-	scheme := defaultScheme
-	if cfg.Refused != nil {
-		scheme = loginauth.HeaderScheme{Prefix: "Bearer", IsRefused: cfg.Refused}
+	o := jsonlogin.Overrides{
+		StoreKey: wire.StoreKey("xpay", wire.Base(cfg.BaseURL), cfg.Username),
+		Check:    cfg.check,
+		Refused:  cfg.Refused,
 	}
-	var key string // needed only with a Store
-	if cfg.Store != nil {
-		key = wire.StoreKey("xpay", base, cfg.Username)
-	}
-	return loginauth.New(loginauth.Config{
-		Provider:        "xpay",
-		Login:           c.login,
-		Scheme:          scheme,
-		Origins:         []string{cfg.BaseURL},
-		StoreKey:        key,
-		DefaultLifetime: DefaultLifetime,
-		Secrets:         redact.Values(cfg, secretFields...),
-		Users:           []string{cfg.Username},
-		Options:         cfg.Options,
-		Err:             cfg.check(),
-	})
-}
-
-// defaultScheme is the scheme of a Config without Refused, made once, so
-// that every such Source shares it.
-var defaultScheme loginauth.Scheme = loginauth.HeaderScheme{Prefix: "Bearer", IsRefused: DefaultRefused}
-
-// client makes the login calls of one Config. It keeps only what they
-// need, as every Source keeps its client.
-type client struct {
-	username  string
-	secretKey string
-	url       string // of the login endpoint
-	http      *http.Client
-	now       func() time.Time // the Source's clock, for Retry-After dates
-}
-
-// envelope is an xPay answer: a success or an error.
-type envelope struct {
-	Success *struct {
-		Data struct {
-			AccessToken string  `json:"access_token"`
-			ExpiresAt   float64 `json:"expiresAt"` // Unix epoch in milliseconds
-		} `json:"data"`
-	} `json:"success"`
-	Error *apiError `json:"error"`
-}
-
-// apiError is the error envelope's content.
-type apiError struct {
-	Message string          `json:"message"`
-	Data    json.RawMessage `json:"data"`
-	Tag     string          `json:"tag"`
-}
-
-func (c *client) login(ctx context.Context) (*oauth2.Token, error) {
-	r, err := wire.Do(ctx, wire.Call{
-		Provider: "xpay",
-		Op:       "login",
-		Client:   c.http,
-		URL:      c.url,
-		Now:      c.now,
-		Body: struct {
-			Username  string `json:"username"`
-			SecretKey string `json:"secretKey"`
-			IsAPI     bool   `json:"isAPI"`
-		}{c.username, c.secretKey, true},
-	})
-	if err != nil {
-		return nil, err
-	}
-	var v envelope
-	if !r.OK() {
-		if json.Unmarshal(r.Body, &v) == nil && v.Error != nil {
-			return nil, v.Error.loginError(r)
-		}
-		return nil, r.Unexpected()
-	}
-	if err := r.Decode(&v); err != nil {
-		return nil, err
-	}
-	switch {
-	case v.Error != nil:
-		return nil, v.Error.loginError(r)
-	case v.Success == nil || v.Success.Data.AccessToken == "":
-		return nil, r.Missing("success.data.access_token")
-	}
-	d := v.Success.Data
-	return &oauth2.Token{AccessToken: d.AccessToken, Expiry: epoch(d.ExpiresAt)}, nil
-}
-
-// maxEpochMilli is the first millisecond after year 9999.
-const maxEpochMilli = 253402300800000
-
-// epoch converts expiresAt, documented as milliseconds since the Unix
-// epoch, to a time; a value too small to be milliseconds of this century
-// is taken as seconds. Zero (absent) gives the zero time.
-func epoch(v float64) time.Time {
-	switch {
-	case v <= 0 || v >= maxEpochMilli:
-		return time.Time{} // absurd: let the Source fall back to the JWT or Lifetime
-	case v < 1e11:
-		return time.Unix(int64(v), 0)
-	}
-	return time.UnixMilli(int64(v))
-}
-
-// loginError turns an error envelope into a LoginError whose Code is the
-// envelope's tag. "invalid credentials", or data.invalid, refuses the
-// credentials.
-func (e *apiError) loginError(r *wire.Response) *loginauth.LoginError {
-	var data struct {
-		Invalid bool `json:"invalid"`
-	}
-	json.Unmarshal(e.Data, &data)
-	le := r.ProviderError(e.Tag, e.Message, data.Invalid || strings.Contains(strings.ToLower(e.Message), "invalid credentials"))
-	if le.Message == "" && le.Code == "" {
-		le.Err = fmt.Errorf("response is an error envelope without a message (read %d bytes)", len(r.Body))
-	}
-	return le
+	vars := map[string]string{"base_url": cfg.BaseURL, "username": cfg.Username, "secret_key": cfg.SecretKey}
+	return embedded.Source(spec, o, vars, cfg.HTTPClient, cfg.Options)
 }
 
 // DefaultRefused reports whether resp refuses xPay credentials: a 401 or
@@ -282,73 +178,6 @@ func (e *apiError) loginError(r *wire.Response) *loginauth.LoginError {
 // far as it must: up to the first of the top-level keys "success" and
 // "error", and, for a refusal, to the end of the envelope; never more than
 // 16 KiB and one byte. It then puts back what it read, so that the caller
-// reads the whole body, byte for byte, as the server sent it.
-func DefaultRefused(resp *http.Response) bool {
-	switch resp.StatusCode {
-	case http.StatusUnauthorized, http.StatusForbidden:
-		return true
-	case http.StatusOK:
-		if !wire.JSONOrAbsent(resp.Header) {
-			return false
-		}
-		return peek.Judge(resp, peekLimit, func(b *peek.Body) bool { return refusal(b.Reader()) })
-	}
-	return false
-}
-
-// refusal reads an xPay envelope from r as far as it must to tell whether
-// it refuses the token: the first of its top-level members "success" and
-// "error" decides, other members ("uuid") are skipped. It is a refusal
-// when "error" is an object whose first "message" is a string that
-// refuses the token (refusesToken), and only when the whole envelope is
-// well-formed JSON: a refusal costs a login and re-sends the request, so
-// a body that is cut short or too long to read is never one.
-func refusal(r io.Reader) bool {
-	env := peek.OpenObject(r)
-	if name, ok := env.FirstOf("success", "error"); !ok || name != "error" {
-		return false
-	}
-	e := env.Object()
-	if _, ok := e.FirstOf("message"); !ok {
-		return false
-	}
-	msg, ok := e.Value()
-	var m string
-	return ok && json.Unmarshal(msg, &m) == nil && refusesToken(m) && e.End() && env.End()
-}
-
-// tokenRefusals are the messages with which Node's JWT middleware refuses
-// a token, lower-cased: jsonwebtoken's verify, express-jwt and
-// passport-jwt.
-var tokenRefusals = []string{
-	"jwt must be provided", "jwt must be a string", "jwt malformed",
-	"jwt signature is required", "invalid token", "invalid algorithm",
-	"invalid signature", "invalid nbf value", "jwt not active",
-	"invalid exp value", "jwt expired", "maxage exceeded",
-	"iat required when maxage is specified",
-	"no authorization token was found", "format is authorization: bearer [token]",
-	"the token has been revoked.",
-	"no auth token",
-}
-
-// claimRefusals are jsonwebtoken's messages for a claim that does not
-// match, lower-cased, which go on with ". expected: <the value>".
-var claimRefusals = []string{
-	"jwt audience invalid", "jwt issuer invalid", "jwt subject invalid",
-	"jwt jwtid invalid", "jwt nonce invalid",
-}
-
-// refusesToken reports whether msg, trimmed and ignoring case, is one of
-// the messages of tokenRefusals or claimRefusals, whole.
-func refusesToken(msg string) bool {
-	m := strings.ToLower(strings.TrimSpace(msg))
-	if slices.Contains(tokenRefusals, m) {
-		return true
-	}
-	for _, c := range claimRefusals {
-		if rest, ok := strings.CutPrefix(m, c); ok && (rest == "" || strings.HasPrefix(rest, ". expected: ")) {
-			return true
-		}
-	}
-	return false
-}
+// reads the whole body, byte for byte, as the server sent it. It is the
+// refused rule of the embedded description.
+func DefaultRefused(resp *http.Response) bool { return spec.Refused(resp) }

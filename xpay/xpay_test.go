@@ -78,7 +78,7 @@ func TestLogin(t *testing.T) {
 	is := is.New(t)
 	srv := xpaytest.NewServer()
 	defer srv.Close()
-	src := xpay.NewSource(sourcetest.XPayConfig(srv))
+	src := xpay.NewSource(sourcetest.Config[xpay.Config](xpaytest.Provider, srv))
 
 	rec := new(recorder)
 	status, body, err := bill(t, srv, src, rec)
@@ -103,7 +103,7 @@ func TestExpiryMilliseconds(t *testing.T) {
 	now := time.UnixMilli(1783074277510)
 	srv.SetNow(func() time.Time { return now })
 	rec := new(recorder)
-	cfg := sourcetest.XPayConfig(srv)
+	cfg := sourcetest.Config[xpay.Config](xpaytest.Provider, srv)
 	cfg.HTTPClient = &http.Client{Transport: rec}
 	tok, err := xpay.NewSource(cfg).Token()
 	is.NoErr(err)
@@ -127,7 +127,7 @@ func TestEnvelopeRefusalRetried(t *testing.T) {
 			srv := xpaytest.NewServer()
 			defer srv.Close()
 			srv.RefuseWith401 = with401
-			src := xpay.NewSource(sourcetest.XPayConfig(srv))
+			src := xpay.NewSource(sourcetest.Config[xpay.Config](xpaytest.Provider, srv))
 			_, err := src.Token()
 			is.NoErr(err)
 
@@ -154,7 +154,7 @@ func TestBusinessErrorNotRefused(t *testing.T) {
 	srv := xpaytest.NewServer()
 	defer srv.Close()
 	srv.BusinessError = "destination token account is closed"
-	src := xpay.NewSource(sourcetest.XPayConfig(srv))
+	src := xpay.NewSource(sourcetest.Config[xpay.Config](xpaytest.Provider, srv))
 	client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
 	for i := range 10 {
 		status, body, err := payout(t, srv, client, fmt.Sprint("payout-", i))
@@ -175,7 +175,7 @@ func TestExpiredTokenRefused(t *testing.T) {
 	srv := xpaytest.NewServer()
 	defer srv.Close()
 	start := srv.Now()
-	cfg := sourcetest.XPayConfig(srv)
+	cfg := sourcetest.Config[xpay.Config](xpaytest.Provider, srv)
 	cfg.Now = func() time.Time { return start } // the client's clock stands still
 	src := xpay.NewSource(cfg)
 	_, err := src.Token()
@@ -297,7 +297,7 @@ func TestNonRefusalUntouched(t *testing.T) {
 			is := is.New(t)
 			srv := xpaytest.NewServer()
 			defer srv.Close()
-			src := xpay.NewSource(sourcetest.XPayConfig(srv))
+			src := xpay.NewSource(sourcetest.Config[xpay.Config](xpaytest.Provider, srv))
 			status, body, err := bill(t, srv, src, envelope(tt.ct, tt.body, tt.declared))
 			is.NoErr(err)
 			is.Equal(status, http.StatusOK)
@@ -313,7 +313,7 @@ func TestBadCredentials(t *testing.T) {
 	srv := xpaytest.NewServer()
 	defer srv.Close()
 	const wrong = "wrong-secret-key-123"
-	cfg := sourcetest.XPayConfig(srv)
+	cfg := sourcetest.Config[xpay.Config](xpaytest.Provider, srv)
 	cfg.SecretKey = wrong
 	src := xpay.NewSource(cfg)
 
@@ -334,7 +334,7 @@ func TestRefusedConfigurable(t *testing.T) {
 	is := is.New(t)
 	srv := xpaytest.NewServer()
 	defer srv.Close()
-	cfg := sourcetest.XPayConfig(srv)
+	cfg := sourcetest.Config[xpay.Config](xpaytest.Provider, srv)
 	var calls atomic.Int32
 	cfg.Refused = func(resp *http.Response) bool {
 		calls.Add(1)
@@ -362,7 +362,7 @@ func TestUUIDPlacement(t *testing.T) {
 			srv := xpaytest.NewServer()
 			defer srv.Close()
 			srv.UUIDInSuccess = inSuccess
-			src := xpay.NewSource(sourcetest.XPayConfig(srv))
+			src := xpay.NewSource(sourcetest.Config[xpay.Config](xpaytest.Provider, srv))
 			client := &http.Client{Transport: loginauth.NewTransport(src, nil)}
 
 			_, body, err := payout(t, srv, client, "first")
@@ -564,4 +564,13 @@ func TestDefaultRefusedBodyIntact(t *testing.T) {
 			is.True(body.Closed) // the original is closed
 		})
 	}
+}
+
+// TestStoreKeyKept checks that a token stored by an earlier version, under
+// the key it wrote, is found: the key below is what xpay wrote before it
+// became a description.
+func TestStoreKeyKept(t *testing.T) {
+	sourcetest.FindsStored(t, "xpay https://apis.xpay.stream alice@example.com", func(hc *http.Client, o loginauth.Options) *loginauth.Source {
+		return xpay.NewSource(xpay.Config{BaseURL: xpay.ProductionURL, Username: "alice@example.com", SecretKey: "sk", HTTPClient: hc, Options: o})
+	})
 }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/loginauth/loginauth"
 	"github.com/loginauth/loginauth/crux/cruxtest"
+	"github.com/loginauth/loginauth/internal/registry/builtin"
 	"github.com/loginauth/loginauth/internal/sourcetest"
 	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/loginauth/loginauth/mic/mictest"
@@ -51,7 +52,7 @@ func providerRequest(t *testing.T, p sourcetest.Provider, u string, header http.
 }
 
 func TestForwardSharesOneLogin(t *testing.T) {
-	for _, p := range sourcetest.Providers {
+	for _, p := range builtin.Providers {
 		t.Run(p.Name, func(t *testing.T) {
 			is := is.New(t)
 			f, u := providerProxy(t, p, Config{})
@@ -73,7 +74,7 @@ func TestForwardSharesOneLogin(t *testing.T) {
 }
 
 func TestRevokeReloginResendsBody(t *testing.T) {
-	for _, p := range sourcetest.Providers {
+	for _, p := range builtin.Providers {
 		t.Run(p.Name, func(t *testing.T) {
 			is := is.New(t)
 			f, u := providerProxy(t, p, Config{})
@@ -183,7 +184,7 @@ func mustStatus(t *testing.T, method, url string, body io.Reader) int {
 }
 
 func TestInboundCredentialsReplaced(t *testing.T) {
-	for _, p := range sourcetest.Providers {
+	for _, p := range builtin.Providers {
 		t.Run(p.Name, func(t *testing.T) {
 			is := is.New(t)
 			f, u := providerProxy(t, p, Config{})
@@ -205,7 +206,7 @@ func TestInboundCredentialsReplaced(t *testing.T) {
 		mic := mictest.NewServer()
 		t.Cleanup(mic.Close)
 		a := newAPI(t)
-		p := sourcetest.Lookup("mic")
+		p := mictest.Provider
 		src := p.Source(p.BaseURL(mic), p.Secret, nil, loginauth.Options{})
 		u := serve(t, Config{Source: src, BaseURL: a.front.URL})
 		status, got := do(t, "GET", u+"/headers", "", http.Header{

@@ -1,5 +1,6 @@
 // Package sourcetest is the conformance suite that every provider package
-// runs against its fake server: one login under a cold stampede, one
+// runs against its fake server, given the provider's own registry entry
+// (xanotest.Provider), so that its tests compile no other provider: one login under a cold stampede, one
 // re-login after revocation with every refused request re-sent, refresh
 // ahead of expiry, wrong credentials, credentials kept from other hosts
 // across redirects and from every other origin, plain http refused, login
@@ -15,7 +16,8 @@
 // fake's in-memory transport.
 //
 // It also holds the helpers that only the provider packages' tests need:
-// each fake's Config ([MICConfig], ...), [FaultCases], [InBubble], the
+// a fake's Config ([Config]), a token stored under an earlier store key
+// ([FindsStored]), [FaultCases], [InBubble], the
 // fuzz plumbing ([FuzzLogin], [CheckRefused]), an [Endless] body, and the
 // encoded forms of an echoed secret ([EchoForms], [EchoLeaks]).
 package sourcetest

@@ -1,15 +1,29 @@
-package crux
+package crux_test
 
 import (
 	"errors"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/matryer/is"
 
 	"github.com/loginauth/loginauth"
-	"github.com/loginauth/loginauth/internal/wire"
+	"github.com/loginauth/loginauth/crux"
+	"github.com/loginauth/loginauth/loginauthtest"
 )
+
+// loginAnswer returns the error of a login that gets status and body.
+func loginAnswer(status int, ct, body string) error {
+	hc := &http.Client{Transport: loginauthtest.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		r.Body.Close()
+		return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {ct}},
+			Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+	})}
+	_, err := crux.NewSource(crux.Config{BaseURL: "https://crux.example", Username: "u", Password: "pw-secret", HTTPClient: hc}).Token()
+	return err
+}
 
 func TestAPIError(t *testing.T) {
 	for _, tt := range []struct {
@@ -25,15 +39,16 @@ func TestAPIError(t *testing.T) {
 		{415, `{"detail":"Unsupported media type \"text/plain\" in request."}`, "", `Unsupported media type "text/plain" in request.`, false},
 	} {
 		is := is.New(t)
-		r := &wire.Response{Provider: "crux", Op: "login", Status: tt.status, Header: http.Header{}, Body: []byte(tt.body)}
 		var le *loginauth.LoginError
-		is.True(errors.As(apiError(r), &le))
+		is.True(errors.As(loginAnswer(tt.status, "application/json", tt.body), &le))
 		is.Equal(le.Code, tt.code)
 		is.Equal(le.Message, tt.msg)
 		is.Equal(le.BadCredentials, tt.bad)
 		is.Equal(le.Status, tt.status)
+		is.Equal(le.Err, nil) // the provider's own error
 	}
 	is := is.New(t)
-	r := &wire.Response{Provider: "crux", Op: "login", Status: 500, Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte("oops")}
-	is.True(apiError(r) != nil) // not JSON: an unexpected answer
+	var le *loginauth.LoginError
+	is.True(errors.As(loginAnswer(500, "text/plain", "oops"), &le)) // not JSON: an unexpected answer
+	is.True(le.Err != nil)
 }
