@@ -46,6 +46,7 @@ type Spec struct {
 	badCredentials rules
 	lifetime       time.Duration
 	allowHTTP      bool
+	raw            []byte // the description as given, for Fingerprint
 }
 
 // variable is a declared variable.
@@ -187,7 +188,7 @@ func Parse(data []byte) (*Spec, error) {
 	if err := strictDecode("", data, &sj); err != nil {
 		return nil, err
 	}
-	s := &Spec{parsed: true, name: "jsonlogin", vars: map[string]variable{}}
+	s := &Spec{parsed: true, name: "jsonlogin", vars: map[string]variable{}, raw: bytes.Clone(data)}
 	if present(sj.Version) {
 		var v json.Number
 		if json.Unmarshal(sj.Version, &v) != nil || v != "1" {
