@@ -20,6 +20,7 @@ import (
 	"sync"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/redact"
 )
 
 // callFlags are the curl-like flags of call.
@@ -160,23 +161,16 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 				return a
 			},
 		})})
-		base = &verboseTransport{base: base, w: c.stderr}
 	}
 	src := a.source(af, opts)
+	scrub := &headerScrub{src: src, a: a}
+	if f.verbose {
+		base = &verboseTransport{base: base, w: c.stderr, scrub: scrub}
+	}
 	client := &http.Client{Transport: loginauth.NewTransport(src, base)}
 	if !f.location {
 		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	}
-	if sameOrigin(u, a.base()) {
-		for _, k := range src.CredentialHeaders() {
-			if hdr.Get(k) != "" {
-				c.warnf("your -H %s is replaced by the credentials of %s", k, a.who())
-			}
-		}
-	} else {
-		c.warnf("%s is not at the origin of the base URL %s: it goes without credentials", redactURL(u), redactURL(a.base()))
-	}
-
 	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
 	if err != nil {
 		return usagef("%v", err)
@@ -198,6 +192,16 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 	if hdr.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", userAgent)
 	}
+	// The Transport's own decision, not a guess from the base URL.
+	if src.Owns(req) {
+		for _, k := range src.CredentialHeaders() {
+			if hdr.Get(k) != "" {
+				c.warnf("your -H %s is replaced by the credentials of %s", k, a.who())
+			}
+		}
+	} else {
+		c.warnf("%s is not at an origin of %s's credentials (the base URL %s, or the description's origins): it goes without credentials", redactURL(u), a.p.name, redactURL(a.base()))
+	}
 
 	resp, err := client.Do(req)
 	if err != nil {
@@ -210,12 +214,12 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 		return explain(a, err)
 	}
 	defer resp.Body.Close()
-	return c.writeResponse(a, f, method, u, resp)
+	return c.writeResponse(a, f, method, u, resp, scrub)
 }
 
 // writeResponse writes the response as the flags ask, and returns an
 // error when the call failed.
-func (c *cli) writeResponse(a *account, f *callFlags, method, u string, resp *http.Response) error {
+func (c *cli) writeResponse(a *account, f *callFlags, method, u string, resp *http.Response, scrub *headerScrub) error {
 	out := c.stdout
 	if f.output != "" && f.output != "-" {
 		file, err := os.Create(f.output)
@@ -228,9 +232,9 @@ func (c *cli) writeResponse(a *account, f *callFlags, method, u string, resp *ht
 	if f.include {
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s %s\n", resp.Proto, resp.Status)
-		writeHeader(&b, "", resp.Header)
+		writeHeader(&b, "", resp.Header, scrub.names())
 		b.WriteString("\n")
-		io.WriteString(out, b.String())
+		io.WriteString(out, scrub.secrets().String(b.String()))
 	}
 	const keep = 1 << 20 // of the body, for the error envelope and the pretty print
 	var head bytes.Buffer
@@ -326,13 +330,6 @@ func resolveURL(base, target string) (string, error) {
 	return u, nil
 }
 
-// sameOrigin reports whether the URLs a and b have one origin.
-func sameOrigin(a, b string) bool {
-	ua, err1 := url.Parse(a)
-	ub, err2 := url.Parse(b)
-	return err1 == nil && err2 == nil && strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host)
-}
-
 // userAgent is sent on the requests of the call command.
 const userAgent = "loginauth-cli (+https://github.com/loginauth/loginauth)"
 
@@ -359,7 +356,8 @@ func (h dropBackoff) WithGroup(name string) slog.Handler {
 	return dropBackoff{h.Handler.WithGroup(name)}
 }
 
-// secretHeaders are the fields whose values -v and -i never print.
+// secretHeaders are the fields whose values -v and -i never print,
+// besides the Source's [loginauth.Source.CredentialHeaders].
 var secretHeaders = []string{"Authorization", "Proxy-Authorization", "X-Api-Key", "Identityid", "Cookie", "Set-Cookie", "X-Xano-Authorization"}
 
 // redacted replaces a secret value in -v and -i output.
@@ -369,9 +367,10 @@ const redacted = "[redacted]"
 // library made it, and each response, as curl -v does: headers only, the
 // values of credentials redacted.
 type verboseTransport struct {
-	base http.RoundTripper
-	mu   sync.Mutex // serialises writes to w
-	w    io.Writer
+	base  http.RoundTripper
+	mu    sync.Mutex // serialises writes to w
+	w     io.Writer
+	scrub *headerScrub
 }
 
 // RoundTrip writes req, sends it, and writes the response's status and
@@ -380,9 +379,9 @@ func (t *verboseTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	var b strings.Builder
 	fmt.Fprintf(&b, "> %s %s %s\n", req.Method, req.URL.RequestURI(), "HTTP/1.1")
 	fmt.Fprintf(&b, "> Host: %s\n", req.URL.Host)
-	writeHeader(&b, "> ", req.Header)
+	writeHeader(&b, "> ", req.Header, t.scrub.names())
 	b.WriteString(">\n")
-	t.write(b.String())
+	t.write(t.scrub.secrets().String(b.String()))
 
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
@@ -390,9 +389,9 @@ func (t *verboseTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	b.Reset()
 	fmt.Fprintf(&b, "< %s %s\n", resp.Proto, resp.Status)
-	writeHeader(&b, "< ", resp.Header)
+	writeHeader(&b, "< ", resp.Header, t.scrub.names())
 	b.WriteString("<\n")
-	t.write(b.String())
+	t.write(t.scrub.secrets().String(b.String()))
 	return resp, nil
 }
 
@@ -402,11 +401,11 @@ func (t *verboseTransport) write(s string) {
 	io.WriteString(t.w, s)
 }
 
-// writeHeader writes h sorted by name, with the values of secretHeaders
-// redacted.
-func writeHeader(b *strings.Builder, prefix string, h http.Header) {
+// writeHeader writes h sorted by name, with the values of the fields
+// named in secret redacted.
+func writeHeader(b *strings.Builder, prefix string, h http.Header, secret []string) {
 	for _, k := range slices.Sorted(maps.Keys(h)) {
-		secret := slices.ContainsFunc(secretHeaders, func(s string) bool { return strings.EqualFold(s, k) })
+		secret := slices.ContainsFunc(secret, func(s string) bool { return strings.EqualFold(s, k) })
 		for _, v := range h[k] {
 			if secret {
 				v = redacted
@@ -414,4 +413,42 @@ func writeHeader(b *strings.Builder, prefix string, h http.Header) {
 			fmt.Fprintf(b, "%s%s: %s\n", prefix, k, v)
 		}
 	}
+}
+
+// headerScrub is what -v and -i keep out of the headers they print: the
+// values of the credential fields, by name, and the token, refresh token
+// and secret variables wherever they appear, in the forms the library
+// scrubs (see [redact.Secrets]).
+type headerScrub struct {
+	src  *loginauth.Source
+	a    *account
+	mu   sync.Mutex
+	seen []string // every token and refresh token cached so far
+}
+
+// names are the fields whose values are never printed.
+func (s *headerScrub) names() []string {
+	return append(slices.Clone(secretHeaders), s.src.CredentialHeaders()...)
+}
+
+// secrets are the values never printed: the secret variables, and the
+// tokens and refresh tokens the Source has cached, a refused one too.
+func (s *headerScrub) secrets() *redact.Secrets {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var vals []string
+	for _, v := range s.a.p.vars {
+		if v.secret {
+			vals = append(vals, s.a.vals[v.name])
+		}
+	}
+	// A done context: the cached token, never a login.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if tok, err := s.src.TokenContext(ctx); err == nil {
+		if !slices.Contains(s.seen, tok.AccessToken) {
+			s.seen = append(s.seen, tok.AccessToken, tok.RefreshToken)
+		}
+	}
+	return redact.NewSecrets(append(slices.Clip(s.seen), vals...)...)
 }

@@ -39,6 +39,8 @@ else it is asked for, without echo, when stdin is a terminal.
 				defer a.closeStore()
 				ctx, cancel := context.WithTimeout(ctx, af.timeout)
 				defer cancel()
+				a.purge = true
+				a.saved.report = nil // a failed save fails the login: reported once, below
 				src := a.source(&af, loginauth.Options{})
 				// A fresh login: a stored token may belong to another password.
 				if _, err := src.Forget(ctx); err != nil {
@@ -47,6 +49,9 @@ else it is asked for, without echo, when stdin is a terminal.
 				tok, err := src.TokenContext(ctx)
 				if err != nil {
 					return explain(a, err)
+				}
+				if err := a.saved.failed(); err != nil {
+					return fmt.Errorf("logged in to %s, but the token could not be stored: %w\n(%s; until then every command needs the password)", a.who(), err, a.storeFix(err))
 				}
 				until := "no stated expiry"
 				if !tok.Expiry.IsZero() {

@@ -31,6 +31,7 @@ the flags, the environment or the store.
 				defer a.closeStore()
 				ctx, cancel := context.WithTimeout(ctx, af.timeout)
 				defer cancel()
+				a.purge = true // the account goes too, as a refused token's
 				forgot, err := a.source(&af, loginauth.Options{}).Forget(ctx)
 				if err != nil {
 					return err

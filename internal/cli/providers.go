@@ -62,6 +62,31 @@ type provider struct {
 	// must adapt oauth2's requests as a user of it would.
 	tokenType string
 	raw       bool
+
+	// specPath is the --spec FILE the provider came from; "" for a
+	// built-in one or a description of the providers directory, which
+	// its name gives.
+	specPath string
+	// fingerprint is the description's [jsonlogin.Spec.Fingerprint]:
+	// the label that binds its stored tokens to where it sends
+	// credentials. "" for a built-in provider.
+	fingerprint string
+}
+
+// arg is how a command line names p: its name, or --spec FILE.
+func (p *provider) arg() string {
+	if p.specPath != "" {
+		return "--spec " + argQuote(p.specPath)
+	}
+	return p.name
+}
+
+// argQuote quotes s for a shell when it needs it.
+func argQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@%+=,") == "" {
+		return s
+	}
+	return shellQuote(s)
 }
 
 // variable is a value an account needs: its name, the environment
@@ -254,7 +279,11 @@ func (c *cli) findProvider(name, spec string) (*provider, error) {
 		if name != "" {
 			return nil, usagef("give a provider name or --spec, not both")
 		}
-		return loadSpec(spec)
+		p, err := loadSpec(spec)
+		if p != nil {
+			p.specPath = spec
+		}
+		return p, err
 	}
 	if name == "" {
 		return nil, usagef("missing provider: want %s, a description's name, or --spec FILE", names())
@@ -295,9 +324,10 @@ func loadSpec(path string) (*provider, error) {
 		return nil, usagef("%s: the name %q is taken by a built-in provider; give the description another name", path, name)
 	}
 	p := &provider{
-		name:     name,
-		baseHint: "the base_url of the description",
-		base:     spec.BaseURL,
+		name:        name,
+		fingerprint: spec.Fingerprint(),
+		baseHint:    "the base_url of the description",
+		base:        spec.BaseURL,
 		source: func(v map[string]string, hc *http.Client, o loginauth.Options) *loginauth.Source {
 			spec.HTTPClient = hc
 			return spec.NewSource(v, o)

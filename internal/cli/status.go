@@ -21,6 +21,10 @@ stored token, its provider, account, base URL, expiry, and whether it can
 be refreshed. Never a token, nor the API key stored with it. PROVIDER, or
 --spec FILE, lists that provider's tokens only.
 
+An account whose token the API refused is listed as "no token
+(refused)": its next login needs no account flags. The exit status is 1
+when no entry holds a token.
+
 Tokens written by loginauth before the cache kept its accounts are listed
 as "(unknown)"; 'loginauth login' labels them again.
 `,
@@ -45,10 +49,12 @@ as "(unknown)"; 'loginauth login' labels them again.
 					}
 					only = p.name
 				}
-				_, file, _, err := c.openStore(ctx, &af)
+				// Never created here: status only reads.
+				dir, err := c.cacheDir(&af)
 				if err != nil {
 					return err
 				}
+				file := &loginauth.FileStore{Dir: dir}
 				list, err := file.List(ctx)
 				if err != nil {
 					return err
@@ -57,18 +63,24 @@ as "(unknown)"; 'loginauth login' labels them again.
 				if output == "json" {
 					enc := json.NewEncoder(c.stdout)
 					enc.SetIndent("", "  ")
-					return enc.Encode(rows)
+					if err := enc.Encode(rows); err != nil {
+						return err
+					}
+					return noToken(rows)
 				}
 				if len(rows) == 0 {
 					fmt.Fprintf(c.stderr, "No stored tokens in %s. Run 'loginauth login PROVIDER' to store one.\n", file.Dir)
-					return nil
+					return errSilent
 				}
 				tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 				fmt.Fprintln(tw, "PROVIDER\tACCOUNT\tBASE URL\tEXPIRES\tREFRESH")
 				for _, r := range rows {
 					exp := "never"
-					if r.Expiry != nil {
-						exp = r.Expiry.Local().Format("2006-01-02 15:04")
+					switch {
+					case r.Refused:
+						exp = "no token (refused)"
+					case r.Expiry != nil:
+						exp = r.Expiry.Local().Format("2006-01-02 15:04 MST")
 						if !r.Usable {
 							exp += " (expired)"
 						}
@@ -79,7 +91,10 @@ as "(unknown)"; 'loginauth login' labels them again.
 					}
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Provider, r.Account, r.BaseURL, exp, refresh)
 				}
-				return tw.Flush()
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				return noToken(rows)
 			}
 		},
 	})
@@ -93,6 +108,20 @@ type statusRow struct {
 	Expiry      *time.Time `json:"expiry"` // null: no stated expiry
 	Usable      bool       `json:"usable"` // not expired
 	Refreshable bool       `json:"refreshable"`
+	// Refused reports an account whose token the API refused: the entry
+	// keeps the account for the next login, and holds no token.
+	Refused bool `json:"refused"`
+}
+
+// noToken is the exit of status: a failure, as gh auth status has it,
+// when no row holds a token.
+func noToken(rows []statusRow) error {
+	for _, r := range rows {
+		if !r.Refused {
+			return nil
+		}
+	}
+	return errSilent
 }
 
 // statusRows describes the entries of list, of the provider only if not
@@ -110,6 +139,11 @@ func statusRows(list []loginauth.FileEntry, only string, now time.Time) []status
 			}
 		}
 		if only != "" && r.Provider != only {
+			continue
+		}
+		if e.Labels[labelToken] == "refused" {
+			r.Refused, r.Refreshable = true, false
+			rows = append(rows, r)
 			continue
 		}
 		exp := e.TokenExpiry

@@ -67,7 +67,9 @@ func TestStatus(t *testing.T) {
 
 	empty := map[string]string{"LOGINAUTH_CACHE_DIR": filepath.Join(t.TempDir(), "none")}
 	r = run(t, empty, "", nil, "status")
-	is.Equal(r.code, 0)                                     // r
+	is.Equal(r.code, 1)                                     // as gh auth status: r
 	is.True(strings.Contains(r.stderr, "No stored tokens")) // says so, on stderr
 	is.Equal(r.stdout, "")
+	_, err := os.Stat(empty["LOGINAUTH_CACHE_DIR"])
+	is.True(os.IsNotExist(err)) // status never creates the cache directory
 }
