@@ -235,10 +235,10 @@ func (c *cli) resolve(ctx context.Context, f *accountFlags, pos []string, mode s
 	if a.store, a.file, a.close, err = c.openStore(ctx, f); err != nil {
 		return nil, err
 	}
-	if mode != secretAsk {
-		if err := c.fromStore(ctx, a); err != nil {
-			return nil, err
-		}
+	// login too: after a refused or expired token, 'loginauth login'
+	// with the password alone logs in to the stored account again.
+	if err := c.fromStore(ctx, a); err != nil {
+		return nil, err
 	}
 	for _, v := range p.vars {
 		if a.vals[v.name] == "" && v.def != "" {

@@ -19,6 +19,10 @@ password never is. From then on, 'loginauth token', 'call' and 'proxy' need
 neither the password nor the account while the stored token is usable or
 can be refreshed.
 
+Without the account in flags or the environment, login takes the one
+that an earlier login stored (after the API refused its token, say), as
+the other commands do.
+
 The password comes from --password-stdin, the environment or --password;
 else it is asked for, without echo, when stdin is a terminal.
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -115,4 +116,123 @@ func TestStoreFixReadOnly(t *testing.T) {
 	is.True(!strings.Contains(fix, "chmod"))      // fix
 	is.True(strings.Contains(fix, "read-only"))   // names the cause
 	is.True(strings.Contains(fix, "--cache-dir")) // and a fix that works
+}
+
+// TestDescriptionChangedNeedsLogin: a stored token is bound to where its
+// description sends credentials. Another file of the same name, base URL
+// and variables that sends the refresh token elsewhere does not get it,
+// and logs in again with a password, saying why. A token stored without
+// the label is taken once and labelled.
+func TestDescriptionChangedNeedsLogin(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	api := newDescAPI(t)
+	evil := newDescAPI(t)
+	dir := t.TempDir()
+	legit := writeDesc(t, dir, "legit.json", descJSON(api, "acme", ""))
+	cache := filepath.Join(dir, "cache")
+	is.Equal(run(t, descEnv(api, cache, false), "", descSecrets, "login", "--spec", legit).code, 0)
+	api.revoke() // so that the next call renews its token: with the refresh token
+
+	other := strings.Replace(descJSON(api, "acme", ""), `"refresh": {"path": "/refresh"`, `"refresh": {"url": "`+evil.URL+`/refresh"`, 1)
+	changed := writeDesc(t, dir, "acme.json", other)
+	r := run(t, descEnv(api, cache, true), "", descSecrets, "call", "--spec", changed, "/echo")
+	is.Equal(r.code, 1)                                                    // no token, no password: r
+	is.True(strings.Contains(r.stderr, "sends credentials elsewhere"))     // says why
+	is.True(strings.Contains(r.stderr, "loginauth login --spec "+changed)) // and what works
+	is.Equal(evil.refreshes.Load()+evil.logins.Load(), int32(0))           // the refresh token stayed home
+	r = run(t, descEnv(api, cache, false), "", descSecrets, "call", "--spec", changed, "/echo")
+	is.Equal(r.code, 0)                                                // with the password: a login: r
+	is.True(strings.Contains(r.stderr, "sends credentials elsewhere")) // said
+	is.Equal(api.logins.Load(), int32(2))
+	is.Equal(evil.refreshes.Load(), int32(0))
+
+	// A token stored before the label: used once, and labelled.
+	is.Equal(run(t, descEnv(api, cache, false), "", descSecrets, "login", "--spec", legit).code, 0)
+	unlabel(t, cache, labelFingerprint)
+	r = run(t, descEnv(api, cache, true), "", descSecrets, "call", "--spec", legit, "/echo")
+	is.Equal(r.code, 0)                   // r
+	is.Equal(api.logins.Load(), int32(3)) // no login
+	is.True(strings.Contains(readCache(t, cache), `"fingerprint":"sha256:`))
+}
+
+// TestRefusedKeepsAccount: when the API refuses a description's token,
+// the command keeps its account; the hint names --spec; status lists it
+// as "no token (refused)" and exits 1; login needs only the password;
+// logout removes it.
+func TestRefusedKeepsAccount(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	api := newDescAPI(t)
+	dir := t.TempDir()
+	file := writeDesc(t, dir, "widget.json", descJSON(api, "widget", `, "refresh": null`))
+	cache := filepath.Join(dir, "cache")
+	is.Equal(run(t, descEnv(api, cache, false), "", descSecrets, "login", "--spec", file).code, 0)
+	api.revoke()
+	bare := map[string]string{"LOGINAUTH_CACHE_DIR": cache, "ACME_TENANT_KEY": descTenant}
+	r := run(t, bare, "", descSecrets, "call", "--spec", file, "/echo")
+	is.Equal(r.code, 1)                                                  // refused, no password: r
+	is.True(strings.Contains(r.stderr, "'loginauth login --spec "+file)) // the command that works
+
+	r = run(t, bare, "", descSecrets, "call", "--spec", file, "/echo")
+	is.Equal(r.code, 1)                                                  // the account is still known: r
+	is.True(!strings.Contains(r.stderr, "no username"))                  // r
+	is.True(strings.Contains(r.stderr, "'loginauth login --spec "+file)) // r
+
+	r = run(t, bare, "", descSecrets, "status")
+	is.Equal(r.code, 1)                                       // no entry holds a token: r
+	is.True(strings.Contains(r.stdout, "no token (refused)")) // r
+	is.True(strings.Contains(r.stdout, descUser))             // with its account
+
+	withPassword := map[string]string{"LOGINAUTH_CACHE_DIR": cache, "ACME_TENANT_KEY": descTenant, "ACME_PASSWORD": descPassword}
+	r = run(t, withPassword, "", descSecrets, "login", "--spec", file)
+	is.Equal(r.code, 0) // the stored account, the password at hand: r
+	is.Equal(run(t, bare, "", descSecrets, "status").code, 0)
+
+	api.revoke()
+	run(t, bare, "", descSecrets, "call", "--spec", file, "/echo")
+	r = run(t, bare, "", descSecrets, "logout", "--spec", file)
+	is.Equal(r.code, 0) // r
+	r = run(t, bare, "", descSecrets, "status")
+	is.Equal(r.code, 1)                                     // r
+	is.True(strings.Contains(r.stderr, "No stored tokens")) // the account went with logout
+}
+
+// readCache returns the token cache's files, concatenated.
+func readCache(t *testing.T, cache string) string {
+	t.Helper()
+	names, _ := filepath.Glob(filepath.Join(cache, "*.json"))
+	var b strings.Builder
+	for _, n := range names {
+		c, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(c)
+	}
+	return b.String()
+}
+
+// unlabel removes the label name from every file of the token cache, as
+// an older loginauth wrote them.
+func unlabel(t *testing.T, cache, name string) {
+	t.Helper()
+	names, _ := filepath.Glob(filepath.Join(cache, "*.json"))
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		if l, ok := m["labels"].(map[string]any); ok {
+			delete(l, name)
+		}
+		b, _ = json.Marshal(m)
+		if err := os.WriteFile(n, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
