@@ -485,9 +485,6 @@ func explain(a *account, err error) error {
 			return fmt.Errorf("%w\n(the login URL under the base URL %s does not exist: check the base URL; one of %s looks like %s)", err, redactURL(a.base()), p.name, p.baseHint)
 		}
 	}
-	if strings.Contains(err.Error(), "with AllowHTTP") {
-		return fmt.Errorf("%w\n(use --allow-http to allow it)", err)
-	}
 	var ne *net.OpError
 	var de *net.DNSError
 	if errors.As(err, &ne) || errors.As(err, &de) {

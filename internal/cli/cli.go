@@ -204,17 +204,17 @@ func (c *cli) exit(cmd string, err error) int {
 	case errors.Is(err, errSilent):
 		return exitFail
 	case errors.As(err, &u):
-		fmt.Fprintf(c.stderr, "loginauth %s: %v\nRun 'loginauth %s -h' for usage.\n", cmd, u.err, cmd)
+		fmt.Fprintf(c.stderr, "loginauth %s: %s\nRun 'loginauth %s -h' for usage.\n", cmd, commandWords(u.err.Error()), cmd)
 		return exitUsage
 	}
-	fmt.Fprintf(c.stderr, "loginauth %s: %v\n", cmd, err)
+	fmt.Fprintf(c.stderr, "loginauth %s: %s\n", cmd, commandWords(err.Error()))
 	return exitFail
 }
 
 // warnf writes a warning on stderr, unless -s asked for silence.
 func (c *cli) warnf(format string, args ...any) {
 	if !c.quiet {
-		fmt.Fprintf(c.stderr, "loginauth: "+format+"\n", args...)
+		fmt.Fprintf(c.stderr, "loginauth: %s\n", commandWords(fmt.Sprintf(format, args...)))
 	}
 }
 
