@@ -24,7 +24,8 @@
 // $XDG_CONFIG_HOME/loginauth/providers/NAME.json that makes NAME a
 // provider name. Run 'loginauth <command> -h' for the flags and the
 // environment of a command. The exit status is 0 on success, 1 on
-// failure and 2 on a usage error.
+// failure, 2 on a usage error, 22 for an HTTP error of 'call -f', and 130
+// when interrupted (Ctrl-C).
 //
 // This command keeps tokens in a FileStore. The loginauth command of the
 // redisstore module (github.com/loginauth/loginauth/redisstore/cmd/loginauth)
@@ -42,6 +43,13 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// The first signal ends the work gracefully (a proxy lets the
+		// requests in flight end); stop hands the second to the default
+		// handler, which ends the process at once.
+		<-ctx.Done()
+		stop()
+	}()
 	code := cli.Main(ctx, os.Args[1:], cli.OSEnv())
 	stop()
 	os.Exit(code)

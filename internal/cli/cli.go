@@ -25,6 +25,11 @@ const (
 	exitOK    = 0
 	exitFail  = 1
 	exitUsage = 2
+	// exitHTTP is curl's status for an HTTP error with -f (--fail).
+	exitHTTP = 22
+	// exitInterrupt is the status of a command ended by Ctrl-C, as
+	// shells give a process that SIGINT ended: 128+2.
+	exitInterrupt = 130
 )
 
 // Env is what one run of the command works with: its streams, its
@@ -145,7 +150,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 	if err == nil {
 		err = run(ctx, c, pos)
 	}
-	return c.exit(cmd.name, err)
+	return c.exit(ctx, cmd.name, err)
 }
 
 // mainUsage is the help of the command itself, from the table.
@@ -195,12 +200,16 @@ func help(cmd *command, fs *flagSet) string {
 	return b.String()
 }
 
-// exit reports err on stderr and returns its exit status.
-func (c *cli) exit(cmd string, err error) int {
+// exit reports err on stderr and returns its exit status. Work that an
+// interrupt ended (ctx is done) exits 130 without a word, as shells
+// expect of Ctrl-C.
+func (c *cli) exit(ctx context.Context, cmd string, err error) int {
 	var u *usageError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case ctx.Err() != nil && errors.Is(err, context.Canceled):
+		return exitInterrupt
 	case errors.Is(err, errSilent):
 		return exitFail
 	case errors.As(err, &u):

@@ -22,6 +22,10 @@ type descAPI struct {
 	logins, refreshes, calls atomic.Int32
 	mu                       sync.Mutex
 	valid                    map[string]bool // the tokens not revoked
+	// hung receives a request for /hang, which then waits for the test
+	// to end or its client to go.
+	hung    chan struct{}
+	release chan struct{}
 }
 
 // Values of the account of a descAPI.
@@ -32,9 +36,9 @@ const (
 )
 
 func newDescAPI(t *testing.T) *descAPI {
-	api := &descAPI{valid: map[string]bool{}}
+	api := &descAPI{valid: map[string]bool{}, hung: make(chan struct{}, 8), release: make(chan struct{})}
 	api.Server = httptest.NewServer(http.HandlerFunc(api.serve))
-	t.Cleanup(api.Close)
+	t.Cleanup(func() { close(api.release); api.Close() })
 	return api
 }
 
@@ -67,6 +71,14 @@ func (api *descAPI) serve(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			w.WriteHeader(http.StatusUnauthorized)
 			fmt.Fprint(w, `{"message": "no session"}`)
+			return
+		}
+		if r.URL.Path == "/hang" {
+			api.hung <- struct{}{}
+			select {
+			case <-api.release:
+			case <-r.Context().Done():
+			}
 			return
 		}
 		w.Header().Set("X-Echo", "session="+tok)

@@ -45,7 +45,7 @@ func TestNoLibraryFieldNames(t *testing.T) {
 			r := run(t, c.env, "", append(xano.secrets(), "pw-x", "not-it"), c.args...)
 			is.True(r.code != 0) // a failure case: r
 			out := r.stdout + r.stderr
-			is.True(!goField.MatchString(out))    // no Go field name: r
+			is.True(!goField.MatchString(out))     // no Go field name: r
 			is.True(strings.Contains(out, c.want)) // the command's words: r
 		})
 	}
