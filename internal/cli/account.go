@@ -257,7 +257,7 @@ func (c *cli) resolve(ctx context.Context, f *accountFlags, pos []string, mode s
 			if v := p.variable(varBase); v != nil {
 				check = v.env + " or --base-url"
 			}
-			return nil, usagef("%s: base URL %q is not an absolute http or https URL (check %s)", p.name, redactURL(b), check)
+			return nil, usagef("%s: base URL %q is not an absolute http or https URL%s (check %s)", p.name, typedURL(b), baseURLFix(b), check)
 		}
 	}
 	if mode == secretAsk && sv != nil && a.vals[sv.name] == "" {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"net"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -59,4 +60,41 @@ func TestCommandWords(t *testing.T) {
 	is.Equal(commandWords("xano: Config.BaseURL is required"), "xano: the base url (XANO_BASE_URL or --base-url) is required")
 	is.Equal(commandWords("x: allow it explicitly with AllowHTTP"), "x: allow it explicitly with --allow-http")
 	is.True(!goField.MatchString(commandWords("acme: Config.Origins is required")))
+}
+
+// TestBaseURLWithoutScheme: the base URL as typed, and the fix.
+func TestBaseURLWithoutScheme(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	for typed, want := range map[string]string{
+		"127.0.0.1:44925":        "http://127.0.0.1:44925",
+		"localhost:8080/api":     "http://localhost:8080/api",
+		"x1.n7.xano.io/api:AbCd": "https://x1.n7.xano.io/api:AbCd",
+	} {
+		r := run(t, map[string]string{"XANO_PASSWORD": "pw"}, "", []string{"pw"}, "token", "xano", "--base-url", typed, "--username", "a@example.test")
+		is.Equal(r.code, 2)                                // r
+		is.True(strings.Contains(r.stderr, `"`+typed+`"`)) // echoed: r
+		is.True(strings.Contains(r.stderr, "did you mean "+want+"?"))
+	}
+}
+
+// TestProxyListenWords: the proxy's listen errors in the command's words.
+func TestProxyListenWords(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	is.NoErr(err)
+	defer busy.Close()
+	env := map[string]string{"CRUX_BASE_URL": "http://127.0.0.1:1", "CRUX_USERNAME": "a", "LOGINAUTH_CACHE_DIR": filepath.Join(t.TempDir(), "c")}
+	addr := busy.Addr().String()
+	r := run(t, env, "", nil, "proxy", "crux", "--listen", addr)
+	is.Equal(r.code, 1) // r
+	is.Equal(r.stderr, "loginauth proxy: listen "+addr+": address already in use; pick another with --listen\n")
+
+	r = run(t, env, "", nil, "proxy", "crux", "--listen", "0.0.0.0:0")
+	is.Equal(r.code, 2) // r
+	for _, flag := range []string{"--inbound-token-file", "--tls-cert", "--tls-key"} {
+		is.True(strings.Contains(r.stderr, flag)) // names the flags it needs: r
+	}
+	is.True(!strings.Contains(r.stderr, "proxy: proxy:")) // one prefix
 }
