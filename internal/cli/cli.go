@@ -80,7 +80,7 @@ func register(cmd *command) {
 
 // listOrder is the order of the list of commands: the everyday ones
 // first. A command not in it goes last.
-var listOrder = []string{"login", "token", "call", "proxy", "status", "logout", "fake", "demo"}
+var listOrder = []string{"login", "token", "call", "proxy", "status", "logout", "fake", "demo", "completion", "version"}
 
 func order(name string) int {
 	if i := slices.Index(listOrder, name); i >= 0 {
@@ -126,6 +126,11 @@ func Main(ctx context.Context, args []string, env Env) int {
 	}
 	name, rest := args[0], args[1:]
 	switch name {
+	case completeCommand:
+		c.complete(rest)
+		return exitOK
+	case "--version", "-version":
+		name = "version"
 	case "-h", "-help", "--help", "help":
 		if name == "help" && len(rest) > 0 {
 			return Main(ctx, []string{rest[0], "-h"}, env)
@@ -141,7 +146,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 			fmt.Fprintf(c.stderr, "loginauth: unknown flag %s: flags come after the command\nRun 'loginauth -h' for the commands.\n", flagName)
 			return exitUsage
 		}
-		fmt.Fprintf(c.stderr, "loginauth: unknown command %q\nRun 'loginauth -h' for the commands.\n", name)
+		fmt.Fprintf(c.stderr, "loginauth: unknown command %q%s\nRun 'loginauth -h' for the commands.\n", name, didYouMean(name, commandNames(), plain))
 		return exitUsage
 	}
 	fs := newFlagSet(cmd.name)
@@ -257,7 +262,11 @@ func (c *cli) parse(cmd *command, fs *flagSet, args []string) ([]string, error) 
 				fmt.Fprint(c.stdout, help(cmd, fs))
 				return nil, err
 			}
-			return nil, &usageError{errors.New(asWritten(err.Error(), args))}
+			msg := asWritten(err.Error(), args)
+			if typed, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+				msg = "unknown flag " + typed + didYouMean(strings.TrimLeft(typed, "-"), flagNames(fs), dashed)
+			}
+			return nil, &usageError{errors.New(msg)}
 		}
 		rest := fs.Args()
 		if used := n - len(rest); used > 0 && args[used-1] == "--" {

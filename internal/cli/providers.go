@@ -288,17 +288,14 @@ func (c *cli) findProvider(name, spec string) (*provider, error) {
 	if name == "" {
 		return nil, usagef("missing provider: want %s, a description's name, or --spec FILE", names())
 	}
-	if p := builtin(name); p != nil {
+	if p := builtin(strings.ToLower(name)); p != nil {
 		return p, nil
 	}
-	dir, err := c.providersDir()
-	if err == nil && validName(name) {
-		path := filepath.Join(dir, name+".json")
-		if _, err := os.Stat(path); err == nil {
-			return loadSpec(path)
-		}
+	if path := c.catalogFile(name); path != "" {
+		return loadSpec(path)
 	}
-	return nil, usagef("unknown provider %q: want %s, a description in %s, or --spec FILE", name, names(), dir)
+	dir, _ := c.providersDir()
+	return nil, usagef("unknown provider %q%s\n(want %s, a description in %s, or --spec FILE)", name, didYouMean(name, c.providerNames(), plain), names(), dir)
 }
 
 // validName reports whether name can name a description file.
