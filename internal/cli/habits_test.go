@@ -49,7 +49,7 @@ func TestVersion(t *testing.T) {
 	t.Parallel()
 	is := is.New(t)
 	r := run(t, nil, "", nil, "version")
-	is.Equal(r.code, 0) // r
+	is.Equal(r.code, 0)                                        // r
 	is.True(strings.HasPrefix(r.stdout, "loginauth (devel) ")) // built in its repository
 	is.True(strings.Contains(r.stdout, runtime.Version()))
 	is.Equal(run(t, nil, "", nil, "--version").stdout, r.stdout)
@@ -96,6 +96,9 @@ func TestCompletionBash(t *testing.T) {
 	is.Equal(complete("loginauth", "call", "xano", "--inc"), []string{"--include"})
 	is.True(!slices.Contains(complete("loginauth", "call", "xano", ""), "xano")) // one provider
 	is.Equal(complete("loginauth", "completion", "z"), []string{"zsh"})
+	is.Equal(len(complete("loginauth", "call", "--spec", "")), 0)                            // a flag's value: bash completes files
+	is.True(slices.Contains(complete("loginauth", "call", "--cache-dir", "/c", ""), "xano")) // a value is not the provider
+
 }
 
 // TestCompletionSyntax checks the zsh and fish scripts with the shells'
