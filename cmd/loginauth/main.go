@@ -10,14 +10,16 @@
 //
 // The commands are:
 //
-//	login    log in once and store the token, so that later commands need no password
-//	token    print a valid access token, for scripts
-//	call     make one authenticated request and print the response body, with curl's flags
-//	proxy    serve the API on a local port with the account's credentials, for any client or tool
-//	status   list the stored tokens: provider, account, base URL, expiry; never a token
-//	logout   forget the stored token of an account
-//	fake     run a provider's fake server, for trying the commands, or tests in any language
-//	demo     show the library against the four fakes, beside golang.org/x/oauth2 (no account, no network)
+//	login      log in once and store the token, so that later commands need no password
+//	token      print a valid access token, for scripts
+//	call       make one authenticated request and print the response body, with curl's flags
+//	proxy      serve the API on a local port with the account's credentials, for any client or tool
+//	status     list the stored tokens: provider, account, base URL, expiry; never a token
+//	logout     forget the stored token of an account
+//	fake       run a provider's fake server, for trying the commands, or tests in any language
+//	demo       show the library against the four fakes, beside golang.org/x/oauth2 (no account, no network)
+//	completion print a shell script that completes commands, flags and provider names
+//	version    print the module version, the VCS revision and the Go version it was built with
 //
 // Providers are mic, xano, crux and xpay, and those that a jsonlogin
 // description declares: --spec FILE, or a FILE in

@@ -25,10 +25,11 @@ import (
 
 // callFlags are the curl-like flags of call.
 type callFlags struct {
-	method, data, json, output string
-	headers                    stringList
-	include, silent, location  bool
-	verbose                    bool
+	method, json, output, writeOut string
+	data, dataURLEncode, headers   stringList
+	include, silent, location      bool
+	verbose, fail, showError       bool
+	head, get, compressed          bool
 }
 
 func init() {
@@ -45,11 +46,16 @@ The token comes from the token cache; the command logs in only when the
 cache has none that is usable, or the API refuses it, and only with a
 password at hand. The exit status is 1 when the call failed: a status of
 400 or more, or an error envelope in a 200 (xpay). The body is printed
-anyway.
+anyway, as 'gh api' does; with -f (--fail), as curl's, it is not, and the
+exit status is 22.
 
-The flags are curl's, but each one apart: Go's flag package cannot read
--sSL, so write -s -L. -o is curl's output FILE here; in the other commands
--o is an output format (-o json).
+The flags are curl's, and combine as curl's do: -sSL, -fsSL, -XPOST,
+-d@file. -o is curl's output FILE here; in the other commands -o is an
+output format (-o json). Refused: -k (--insecure), since the credentials
+would go over TLS that nobody verified, and -u (--user), since the
+command authenticates with the account's token: log in with 'loginauth
+login'. Other curl flags are not supported; the list is below. HTTPie's
+name=value items are not supported either: send JSON with --json.
 
   loginauth call xano /auth/me
   loginauth call xpay POST /client/bills/save --json '{"amount":"1000000"}'
@@ -60,14 +66,24 @@ The flags are curl's, but each one apart: Go's flag package cannot read
 			var af accountFlags
 			fs.stringFlag(&f.method, "request", "X", "", "the request `METHOD`, such as PUT")
 			fs.varFlag(&f.headers, "header", "H", "add the request header `'NAME: VALUE'` (repeatable); one that carries the credentials is replaced, with a warning")
-			fs.stringFlag(&f.data, "data", "d", "", "send `BODY`; @FILE sends the file, @- reads stdin (after the line of --password-stdin). Content-Type is the provider's JSON unless -H sets one")
+			fs.varFlag(&f.data, "data", "d", "send `BODY`; @FILE sends the file, @- reads stdin (after the line of --password-stdin). Repeated, the bodies join with &. Content-Type is the provider's JSON unless -H sets one")
+			fs.varFlag(&f.dataURLEncode, "data-urlencode", "", "send `DATA` percent-encoded, as curl: CONTENT, NAME=CONTENT, @FILE or NAME@FILE (repeatable; joins -d with &)")
+			fs.boolFlag(&f.get, "get", "G", "send the data of -d and --data-urlencode in the URL's query, with GET")
 			fs.stringFlag(&f.json, "json", "", "", "send the JSON `BODY` (@FILE, @- as with -d) with Content-Type and Accept application/json")
 			fs.boolFlag(&f.include, "include", "i", "print the response status and headers before the body (credentials redacted)")
-			fs.boolFlag(&f.silent, "silent", "s", "print no warnings or notes on stderr; errors still print")
+			fs.boolFlag(&f.head, "head", "I", "send HEAD and print the response status and headers")
+			fs.boolFlag(&f.fail, "fail", "f", "on an HTTP status of 400 or more, print no body and exit 22, as curl")
+			fs.boolFlag(&f.silent, "silent", "s", "print no warnings or notes on stderr, nor the error of -f; other errors still print")
+			fs.boolFlag(&f.showError, "show-error", "S", "with -s, print the error of -f all the same")
+			fs.stringFlag(&f.writeOut, "write-out", "w", "", "after the body, print `FORMAT` on stdout with %{http_code}, %{content_type}, %{method}, %{size_download}, %{url_effective}, %{num_redirects} filled in, and \\n as a newline")
+			fs.boolFlag(&f.compressed, "compressed", "", "accept a compressed answer and decode it (always done: the command asks for gzip)")
 			fs.stringFlag(&f.output, "output", "o", "", "write the body to `FILE` in place of stdout, as curl does")
 			fs.boolFlag(&f.location, "location", "L", "follow redirects (off by default, as in curl); credentials never follow to another origin")
 			fs.boolFlag(&f.verbose, "verbose", "v", "show the request and response headers on stderr, credentials redacted, and the library's debug log")
 			af.register(fs, secretAtHand)
+			fs.refuse("the credentials would go over TLS that nobody verified; trust the API's certificate authority in the system's store instead", "k", "insecure")
+			fs.refuse("the command authenticates with the account's token: run 'loginauth login PROVIDER' once, then call", "u", "user")
+			fs.unknownHint = "call has the curl flags listed in 'loginauth call -h'"
 			return func(ctx context.Context, c *cli, pos []string) error {
 				return c.call(ctx, &f, &af, pos, fs)
 			}
@@ -82,21 +98,16 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 	c.quiet = f.silent
 	given := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
-	hasData, hasJSON := given["d"] || given["data"], given["json"]
+	hasData, hasJSON := len(f.data) > 0 || len(f.dataURLEncode) > 0, given["json"]
 	if hasData && hasJSON {
 		return usagef("-d and --json: give one")
 	}
-	var target, method string
-	switch {
-	case af.spec != "" && len(pos) == 1, af.spec == "" && len(pos) == 2:
-		target = pos[len(pos)-1]
-	case af.spec != "" && len(pos) == 2, af.spec == "" && len(pos) == 3:
-		method, target = pos[len(pos)-2], pos[len(pos)-1]
-		if !methodRE.MatchString(method) {
-			return usagef("%q is not an HTTP method such as GET or POST", method)
-		}
-	default:
-		return usagef("want a provider (or --spec), an optional method and a path or URL, got %d arguments", len(pos))
+	if err := checkWriteOut(f.writeOut); err != nil {
+		return err
+	}
+	method, target, err := callTarget(af.spec != "", pos)
+	if err != nil {
+		return err
 	}
 	if f.method != "" {
 		if !methodRE.MatchString(f.method) {
@@ -124,26 +135,15 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 		return err
 	}
 	defer a.closeStore()
-	var body []byte
-	switch {
-	case hasData:
-		body, err = c.readData("-d", f.data)
-	case hasJSON:
-		body, err = c.readData("--json", f.json)
-		hdr.Set("Content-Type", "application/json")
-		hdr.Set("Accept", "application/json")
-	}
+	body, err := c.callBody(f, hdr, hasJSON)
 	if err != nil {
 		return err
 	}
-	if method == "" {
-		method = http.MethodGet
-		if hasData || hasJSON {
-			method = http.MethodPost
-		}
-	}
 	u, err := resolveURL(a.base(), target)
 	if err != nil {
+		return err
+	}
+	if method, u, body, err = curlMethod(f, method, u, body); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, af.timeout)
@@ -168,8 +168,16 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 		base = &verboseTransport{base: base, w: c.stderr, scrub: scrub}
 	}
 	client := &http.Client{Transport: loginauth.NewTransport(src, base)}
-	if !f.location {
-		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	redirects := 0
+	client.CheckRedirect = func(_ *http.Request, via []*http.Request) error {
+		switch {
+		case !f.location:
+			return http.ErrUseLastResponse
+		case len(via) >= 10:
+			return errors.New("stopped after 10 redirects")
+		}
+		redirects = len(via)
+		return nil
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
 	if err != nil {
@@ -214,12 +222,12 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 		return explain(a, err)
 	}
 	defer resp.Body.Close()
-	return c.writeResponse(a, f, method, u, resp, scrub)
+	return c.writeResponse(a, f, method, u, resp, scrub, redirects)
 }
 
 // writeResponse writes the response as the flags ask, and returns an
 // error when the call failed.
-func (c *cli) writeResponse(a *account, f *callFlags, method, u string, resp *http.Response, scrub *headerScrub) error {
+func (c *cli) writeResponse(a *account, f *callFlags, method, u string, resp *http.Response, scrub *headerScrub, redirects int) error {
 	out := c.stdout
 	if f.output != "" && f.output != "-" {
 		file, err := os.Create(f.output)
@@ -229,7 +237,7 @@ func (c *cli) writeResponse(a *account, f *callFlags, method, u string, resp *ht
 		defer file.Close()
 		out = file
 	}
-	if f.include {
+	if f.include || f.head {
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s %s\n", resp.Proto, resp.Status)
 		writeHeader(&b, "", resp.Header, scrub.names())
@@ -240,7 +248,12 @@ func (c *cli) writeResponse(a *account, f *callFlags, method, u string, resp *ht
 	var head bytes.Buffer
 	pretty := out == c.stdout && isTerminalWriter(out) && isJSON(resp.Header.Get("Content-Type"))
 	var err error
-	if pretty {
+	failed := resp.StatusCode >= 400 && f.fail
+	var size int64
+	switch {
+	case failed || f.head:
+		size, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 16<<20)) // no body, as curl -f and -I
+	case pretty:
 		b, rerr := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 		head.Write(b)
 		var ind bytes.Buffer
@@ -248,15 +261,22 @@ func (c *cli) writeResponse(a *account, f *callFlags, method, u string, resp *ht
 			ind.WriteByte('\n')
 			b = ind.Bytes()
 		}
+		size = int64(len(head.Bytes()))
 		_, err = out.Write(b)
 		if err == nil {
 			err = rerr
 		}
-	} else {
-		_, err = io.Copy(out, io.TeeReader(resp.Body, &limitedBuffer{buf: &head, n: keep}))
+	default:
+		size, err = io.Copy(out, io.TeeReader(resp.Body, &limitedBuffer{buf: &head, n: keep}))
 	}
 	if err != nil {
 		return fmt.Errorf("reading the response: %w", err)
+	}
+	if f.writeOut != "" {
+		io.WriteString(c.stdout, writeOut(f.writeOut, resp, method, size, redirects))
+	}
+	if failed {
+		return &exitError{code: exitHTTP, silent: f.silent && !f.showError, err: fmt.Errorf("%s %s: HTTP %s", method, redactURL(u), resp.Status)}
 	}
 	if resp.StatusCode >= 400 {
 		return fmt.Errorf("%s %s: HTTP %s", method, redactURL(u), resp.Status)

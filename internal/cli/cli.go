@@ -183,8 +183,12 @@ Exit status: 0 success, 1 failure, 2 usage error.
 // the list of the help and of the package doc of cmd/loginauth.
 func commandList(indent string) string {
 	var b strings.Builder
+	width := 0
 	for _, c := range commands {
-		fmt.Fprintf(&b, "%s%-8s %s\n", indent, c.name, c.short)
+		width = max(width, len(c.name))
+	}
+	for _, c := range commands {
+		fmt.Fprintf(&b, "%s%-*s %s\n", indent, width, c.name, c.short)
 	}
 	return b.String()
 }
@@ -210,6 +214,7 @@ func help(cmd *command, fs *flagSet) string {
 // expect of Ctrl-C.
 func (c *cli) exit(ctx context.Context, cmd string, err error) int {
 	var u *usageError
+	var ee *exitError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
@@ -217,6 +222,11 @@ func (c *cli) exit(ctx context.Context, cmd string, err error) int {
 		return exitInterrupt
 	case errors.Is(err, errSilent):
 		return exitFail
+	case errors.As(err, &ee) && ee.silent:
+		return ee.code
+	case errors.As(err, &ee):
+		fmt.Fprintf(c.stderr, "loginauth %s: %s\n", cmd, commandWords(err.Error()))
+		return ee.code
 	case errors.As(err, &u):
 		fmt.Fprintf(c.stderr, "loginauth %s: %s\nRun 'loginauth %s -h' for usage.\n", cmd, commandWords(u.err.Error()), cmd)
 		return exitUsage
@@ -246,6 +256,20 @@ func usagef(format string, args ...any) error {
 	return &usageError{fmt.Errorf(format, args...)}
 }
 
+// exitError is a failure with an exit status of its own, such as curl's
+// 22 for an HTTP error with -f; silent when -s asked for no word of it.
+type exitError struct {
+	code   int
+	silent bool
+	err    error
+}
+
+// Error returns the message of the error.
+func (e *exitError) Error() string { return e.err.Error() }
+
+// Unwrap returns the error.
+func (e *exitError) Unwrap() error { return e.err }
+
 // errSilent is a failure that was already reported: exit status 1.
 var errSilent = errors.New("failed")
 
@@ -255,6 +279,10 @@ var errSilent = errors.New("failed")
 // the user wrote it (--include, not -include).
 func (c *cli) parse(cmd *command, fs *flagSet, args []string) ([]string, error) {
 	var pos []string
+	args, err := expandClusters(fs, args)
+	if err != nil {
+		return nil, err
+	}
 	for {
 		n := len(args)
 		if err := fs.Parse(args); err != nil {
@@ -265,6 +293,9 @@ func (c *cli) parse(cmd *command, fs *flagSet, args []string) ([]string, error) 
 			msg := asWritten(err.Error(), args)
 			if typed, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
 				msg = "unknown flag " + typed + didYouMean(strings.TrimLeft(typed, "-"), flagNames(fs), dashed)
+				if fs.unknownHint != "" {
+					msg += " (" + fs.unknownHint + ")"
+				}
 			}
 			return nil, &usageError{errors.New(msg)}
 		}

@@ -3,10 +3,12 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -82,7 +84,14 @@ func (api *descAPI) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("X-Echo", "session="+tok)
-		fmt.Fprintf(w, `{"path": %q}`, r.URL.Path)
+		if code, ok := strings.CutPrefix(r.URL.Path, "/status/"); ok {
+			n, _ := strconv.Atoi(code)
+			w.WriteHeader(n)
+			fmt.Fprint(w, `{"error": "status-body"}`)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		json.NewEncoder(w).Encode(map[string]string{"path": r.URL.Path, "method": r.Method, "query": r.URL.RawQuery, "body": string(body), "content_type": r.Header.Get("Content-Type")})
 	}
 }
 

@@ -47,8 +47,10 @@ func listenWords(err error, addr string) error {
 	switch msg := strings.TrimPrefix(err.Error(), "proxy: "); {
 	case errors.Is(err, syscall.EADDRINUSE):
 		return fmt.Errorf("listen %s: address already in use; pick another with --listen", addr)
+	case strings.Contains(msg, "beyond loopback") && strings.Contains(msg, "open relay"):
+		return fmt.Errorf("listening on %s, beyond loopback, needs an inbound token (--inbound-token-file FILE) and TLS (--tls-cert FILE and --tls-key FILE): without a token, anyone who reaches the address uses the account (an open relay); or listen on loopback, such as --listen 127.0.0.1:8787", addr)
 	case strings.Contains(msg, "beyond loopback"):
-		return fmt.Errorf("listening on %s, beyond loopback, needs --inbound-token-file FILE (the token that clients must send) and TLS (--tls-cert FILE and --tls-key FILE): without them anyone who reaches the address uses the account; or listen on loopback, such as --listen 127.0.0.1:8787", addr)
+		return fmt.Errorf("listening on %s, beyond loopback, needs TLS (--tls-cert FILE and --tls-key FILE) besides --inbound-token-file: without it, the inbound token and the API's answers cross the network in clear text", addr)
 	default:
 		return errors.New(msg)
 	}
