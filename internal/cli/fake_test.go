@@ -45,6 +45,9 @@ func TestFake(t *testing.T) {
 	is.NoErr(cmd.Wait())                 // SIGTERM: exit 0
 	is.Equal(stdout.String(), string(b)) // the same lines on stdout
 	is.True(strings.Contains(stderr.String(), "stopped"))
+	for _, e := range []string{"POST /auth/login", "GET /users/{userName}", "GET  /_fake/stats", "POST /_fake/fault", "try: loginauth call mic GET /users/"} {
+		is.True(strings.Contains(stderr.String(), e)) // the banner lists the endpoints: e
+	}
 
 	r := run(t, nil, "", nil, "fake", "nope")
 	is.Equal(r.code, 2) // an unknown provider

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -120,4 +122,61 @@ func TestCompletionSyntax(t *testing.T) {
 			is.Equal(string(out), "")
 		})
 	}
+}
+
+// snakeKey matches a JSON key in snake_case.
+var snakeKey = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// keys returns the keys of the JSON object or array of objects in s.
+func keys(t *testing.T, s string) []string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, s)
+	}
+	objs, ok := v.([]any)
+	if !ok {
+		objs = []any{v}
+	}
+	var out []string
+	for _, o := range objs {
+		for k := range o.(map[string]any) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// TestJSONOutputs: --json (and -o json) on login, token, status and
+// logout, with snake_case keys, as the fake's /_fake/stats has them.
+func TestJSONOutputs(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f := startFake(t, "mic")
+	cache := filepath.Join(t.TempDir(), "cache")
+	env := f.account(t, cache, false)
+	r := run(t, env, "", f.secrets(), "login", "mic", "--json")
+	is.Equal(r.code, 0) // r
+	for _, k := range []string{"provider", "account", "base_url", "expiry", "refreshable"} {
+		is.True(slices.Contains(keys(t, r.stdout), k)) // login: k
+	}
+	tok := run(t, env, "", f.secrets(), "token", "mic")
+	secrets := append(f.secrets(), strings.TrimSpace(tok.stdout))
+	for _, args := range [][]string{{"status", "--json"}, {"status", "-o", "json"}, {"logout", "mic", "--json"}} {
+		r = run(t, env, "", secrets, args...)
+		is.Equal(r.code, 0) // r
+		for _, k := range keys(t, r.stdout) {
+			is.True(snakeKey.MatchString(k)) // snake_case: k
+		}
+	}
+	is.True(strings.Contains(r.stdout, `"forgot": true`)) // logout says what it did
+	r = run(t, env, "", f.secrets(), "token", "mic", "--json")
+	is.Equal(r.code, 0) // logged in again with the password at hand: r
+	is.True(slices.Contains(keys(t, r.stdout), "access_token"))
+	for _, k := range keys(t, f.control(t, "GET", "stats")) {
+		is.True(snakeKey.MatchString(k)) // /_fake/stats: k
+	}
+	r = run(t, env, "", nil, "status", "-o", "jsn")
+	is.Equal(r.code, 2)                                       // r
+	is.True(strings.Contains(r.stderr, "did you mean json?")) // r
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/loginauth/loginauth"
 )
@@ -31,8 +32,13 @@ else it is asked for, without echo, when stdin is a terminal.
 `,
 		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
 			var af accountFlags
+			var output string
+			outputFlags(fs, &output, `{"provider", "account", "base_url", "expiry", "refreshable"} on stdout; never a token`, "text", "json")
 			af.register(fs, secretAsk)
 			return func(ctx context.Context, c *cli, pos []string) error {
+				if err := checkOutput(output, "text", "json"); err != nil {
+					return err
+				}
 				if len(pos) > 1 {
 					return usagef("want one provider, got %d arguments", len(pos))
 				}
@@ -66,10 +72,25 @@ else it is asked for, without echo, when stdin is a terminal.
 					refresh = ", renewable with its refresh token"
 				}
 				fmt.Fprintf(c.stderr, "Logged in to %s; token stored (%s%s).\n", a.who(), until, refresh)
+				if output == "json" {
+					refreshable := tok.RefreshToken != ""
+					return writeJSON(c.stdout, accountJSON{Provider: a.p.name, Account: a.user(), BaseURL: redactURL(a.base()), Expiry: tok.Expiry, Refreshable: &refreshable})
+				}
 				return nil
 			}
 		},
 	})
+}
+
+// accountJSON is what login and logout print with -o json: the account,
+// never a token.
+type accountJSON struct {
+	Provider    string    `json:"provider"`
+	Account     string    `json:"account,omitempty"`
+	BaseURL     string    `json:"base_url,omitempty"`
+	Expiry      time.Time `json:"expiry,omitzero"`       // login: zero for no stated expiry
+	Refreshable *bool     `json:"refreshable,omitempty"` // login
+	Forgot      *bool     `json:"forgot,omitempty"`      // logout: whether a token was stored
 }
 
 // closeStore closes the store that --store opened, if any.

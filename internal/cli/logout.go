@@ -19,8 +19,13 @@ the flags, the environment or the store.
 `,
 		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
 			var af accountFlags
+			var output string
+			outputFlags(fs, &output, `{"provider", "account", "base_url", "forgot"} on stdout`, "text", "json")
 			af.register(fs, secretNone)
 			return func(ctx context.Context, c *cli, pos []string) error {
+				if err := checkOutput(output, "text", "json"); err != nil {
+					return err
+				}
 				if len(pos) > 1 {
 					return usagef("want one provider, got %d arguments", len(pos))
 				}
@@ -35,6 +40,9 @@ the flags, the environment or the store.
 				forgot, err := a.source(&af, loginauth.Options{}).Forget(ctx)
 				if err != nil {
 					return err
+				}
+				if output == "json" {
+					return writeJSON(c.stdout, accountJSON{Provider: a.p.name, Account: a.user(), BaseURL: redactURL(a.base()), Forgot: &forgot})
 				}
 				if !forgot {
 					fmt.Fprintf(c.stderr, "No stored token for %s.\n", a.who())

@@ -53,6 +53,9 @@ type provider struct {
 	// sample is a protected call of the fake's demo account: method,
 	// path and body.
 	sample [3]string
+	// endpoints are the fake's API endpoints, under the base URL, for
+	// the banner of the fake command.
+	endpoints []string
 	// refresh reports that the provider renews a token with a refresh
 	// call rather than a login.
 	refresh bool
@@ -136,9 +139,10 @@ var builtins = []*provider{
 				return map[string]string{varBase: s.BaseURL(), varAPIKey: mictest.APIKey, varUser: mictest.Username, varPass: mictest.Password}
 			}
 		},
-		sample:  [3]string{http.MethodGet, "/users/" + mictest.Username},
-		refresh: true,
-		raw:     true,
+		sample:    [3]string{http.MethodGet, "/users/" + mictest.Username},
+		endpoints: []string{"POST /auth/login", "POST /auth/refresh", "GET /users/{userName}", "GET /metadata/manifest"},
+		refresh:   true,
+		raw:       true,
 	},
 	{
 		name: "xano",
@@ -158,7 +162,8 @@ var builtins = []*provider{
 				return map[string]string{varBase: s.BaseURL(), varEmail: xanotest.Email, varPass: xanotest.Password}
 			}
 		},
-		sample: [3]string{http.MethodGet, xano.MePath},
+		sample:    [3]string{http.MethodGet, xano.MePath},
+		endpoints: []string{"POST /auth/login", "POST /auth/signup", "GET " + xano.MePath},
 	},
 	{
 		name: "crux",
@@ -180,6 +185,7 @@ var builtins = []*provider{
 			}
 		},
 		sample:    [3]string{http.MethodGet, cruxtest.PermissionsPath},
+		endpoints: []string{"POST " + cruxtest.LoginPath, "POST " + cruxtest.LoginPathV1, "GET or POST " + cruxtest.PermissionsPath},
 		tokenType: "Token",
 	},
 	{
@@ -201,7 +207,8 @@ var builtins = []*provider{
 				return map[string]string{varBase: s.URL, varUser: xpaytest.Username, varSecret: xpaytest.SecretKey}
 			}
 		},
-		sample: [3]string{http.MethodPost, xpaytest.BillsSavePath, `{"amount":"1000000"}`},
+		sample:    [3]string{http.MethodPost, xpaytest.BillsSavePath, `{"amount":"1000000"}`},
+		endpoints: []string{"POST " + xpaytest.AuthenticatePath, "POST " + xpaytest.BillsSavePath, "POST " + xpaytest.BillsViewPath},
 	},
 }
 

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -30,13 +29,13 @@ as "(unknown)"; 'loginauth login' labels them again.
 `,
 		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
 			var af accountFlags
-			output := "table"
-			fs.stringFlag(&output, "output", "o", "table", "the output `FORMAT`: table or json (an array of {\"provider\", \"account\", \"base_url\", \"expiry\", \"usable\", \"refreshable\"})")
+			var output string
+			outputFlags(fs, &output, `an array of {"provider", "account", "base_url", "expiry", "usable", "refreshable", "refused"}`, "table", "json")
 			fs.stringFlag(&af.spec, "spec", "", "", "list the accounts of the jsonlogin description in `FILE`")
 			fs.stringFlag(&af.cacheDir, "cache-dir", "", "", "the token cache `DIR` (default $LOGINAUTH_CACHE_DIR, else loginauth in the user cache directory)")
 			return func(ctx context.Context, c *cli, pos []string) error {
-				if output != "table" && output != "json" {
-					return usagef("-o %q: want table or json", output)
+				if err := checkOutput(output, "table", "json"); err != nil {
+					return err
 				}
 				if len(pos) > 1 {
 					return usagef("want at most one provider, got %d arguments", len(pos))
@@ -61,9 +60,7 @@ as "(unknown)"; 'loginauth login' labels them again.
 				}
 				rows := statusRows(list, only, time.Now())
 				if output == "json" {
-					enc := json.NewEncoder(c.stdout)
-					enc.SetIndent("", "  ")
-					if err := enc.Encode(rows); err != nil {
+					if err := writeJSON(c.stdout, rows); err != nil {
 						return err
 					}
 					return noToken(rows)
