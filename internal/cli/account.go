@@ -107,6 +107,9 @@ type account struct {
 	// changed says that the stored token was stored for a description
 	// that sends credentials elsewhere.
 	changed func()
+	// asked reports that the secret was asked for on the terminal: a
+	// refused one may be asked for again.
+	asked bool
 }
 
 // base returns the account's base URL, or "".
@@ -245,6 +248,11 @@ func (c *cli) resolve(ctx context.Context, f *accountFlags, pos []string, mode s
 			a.vals[v.name] = v.def
 		}
 	}
+	if mode == secretAsk {
+		if err := c.askMissing(ctx, a); err != nil {
+			return nil, err
+		}
+	}
 	for _, v := range p.vars {
 		if a.vals[v.name] != "" || v.def != "" || (v.secret && !v.keep) || v.optional {
 			continue
@@ -306,6 +314,7 @@ func (c *cli) ask(ctx context.Context, a *account, sv *variable) error {
 		return usagef("%s: no %s given", a.p.name, sv.name)
 	}
 	a.vals[sv.name] = s
+	a.asked = true
 	return nil
 }
 

@@ -2,10 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/loginauth/loginauth"
+	"golang.org/x/oauth2"
 )
 
 func init() {
@@ -47,18 +49,11 @@ else it is asked for, without echo, when stdin is a terminal.
 					return err
 				}
 				defer a.closeStore()
-				ctx, cancel := context.WithTimeout(ctx, af.timeout)
-				defer cancel()
 				a.purge = true
 				a.saved.report = nil // a failed save fails the login: reported once, below
-				src := a.source(&af, loginauth.Options{})
-				// A fresh login: a stored token may belong to another password.
-				if _, err := src.Forget(ctx); err != nil {
-					return err
-				}
-				tok, err := src.TokenContext(ctx)
+				tok, err := c.login(ctx, a, &af)
 				if err != nil {
-					return explain(a, err)
+					return err
 				}
 				if err := a.saved.failed(); err != nil {
 					return fmt.Errorf("logged in to %s, but the token could not be stored: %w\n(%s; until then every command needs the password)", a.who(), err, a.storeFix(err))
@@ -80,6 +75,43 @@ else it is asked for, without echo, when stdin is a terminal.
 			}
 		},
 	})
+}
+
+// loginTries is how many times login asks for a password that the API
+// refuses, as 'gh auth login' does.
+const loginTries = 3
+
+// login logs in to a afresh. A password asked for on the terminal and
+// refused is asked for again, up to loginTries times in all, each time
+// with a new Source: a refused password starts the backoff of its Source.
+func (c *cli) login(ctx context.Context, a *account, af *accountFlags) (*oauth2.Token, error) {
+	for try := 1; ; try++ {
+		tok, err := c.loginOnce(ctx, a, af)
+		var le *loginauth.LoginError
+		if err == nil || !a.asked || try == loginTries || !errors.As(err, &le) || !le.BadCredentials {
+			return tok, err
+		}
+		fmt.Fprintf(c.stderr, "%s\nTry again (%d of %d).\n", commandWords(le.Error()), try+1, loginTries)
+		if err := c.ask(ctx, a, a.p.secretVar()); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// loginOnce logs in with a new Source of a, within --timeout, forgetting
+// first the stored token: it may belong to another password.
+func (c *cli) loginOnce(ctx context.Context, a *account, af *accountFlags) (*oauth2.Token, error) {
+	ctx, cancel := context.WithTimeout(ctx, af.timeout)
+	defer cancel()
+	src := a.source(af, loginauth.Options{})
+	if _, err := src.Forget(ctx); err != nil {
+		return nil, err
+	}
+	tok, err := src.TokenContext(ctx)
+	if err != nil {
+		return nil, explain(a, err)
+	}
+	return tok, nil
 }
 
 // accountJSON is what login and logout print with -o json: the account,
