@@ -174,7 +174,8 @@ Commands:
 	b.WriteString(`
 Run 'loginauth <command> -h' for the flags and environment of a command.
 
-Exit status: 0 success, 1 failure, 2 usage error.
+Exit status: 0 success, 1 failure, 2 usage error, 22 an HTTP error of
+'call -f' (as curl's), 130 interrupted (Ctrl-C).
 `)
 	return b.String()
 }
@@ -205,7 +206,11 @@ func help(cmd *command, fs *flagSet) string {
 	if fs.account {
 		b.WriteString("\n" + environmentHelp())
 	}
-	b.WriteString("\nExit status: 0 success, 1 failure, 2 usage error.\n")
+	b.WriteString("\nExit status: 0 success, 1 failure, 2 usage error, ")
+	if cmd.name == "call" {
+		b.WriteString("22 an HTTP error with -f, ")
+	}
+	b.WriteString("130 interrupted (Ctrl-C).\n")
 	return b.String()
 }
 
