@@ -38,7 +38,7 @@ var mutants = []mutant{
 	{"ctx-check", ".", "TestCancelledCallerStartsNoLogin", []edit{{"source.go", "\tif err := ctx.Err(); err != nil {\n\t\treturn nil, fmt.Errorf(\"%s: not waiting for login: %w\", s.cfg.Provider, err)\n\t}\n", ""}}},
 	{"invalidate-compare", ".", "TestInvalidateComparesFirst", []edit{{"source.go", "if e == nil || e.revoked || e.tok.AccessToken != tok.AccessToken {", "if e == nil || e.revoked {"}}},
 	{"invalidate-revoked", ".", "TestInvalidateComparesFirst|TestTransport401StormOneRelogin|TestTransportFreshTokenRefusedBacksOff", []edit{{"source.go", "if e == nil || e.revoked || e.tok.AccessToken != tok.AccessToken {", "if e == nil || e.tok.AccessToken != tok.AccessToken {"}}},
-	{"origin-check", ".", "TestTransportOriginScoping", []edit{{"transport.go", "if s.err == nil && !s.owns(req.URL, req.Host) {", "if false {"}}},
+	{"origin-check", ".", "TestTransportOriginScoping", []edit{{"transport.go", "if s.err == nil && !s.Owns(req) {", "if false {"}}},
 	{"host-check", ".", "TestTransportOriginScoping|TestTransportHostOfAnotherVirtualHostGetsNoCredentials", []edit{{"origin.go", "if u == nil || (host != \"\" && !sameHost(u, host)) {", "if u == nil {"}}},
 	{"backoff-record", ".", "TestFailedLoginSharedAndBackedOff", []edit{{"source.go", "\ts.fail.Store(&failure{err: err, until: now.Add(d), n: n, rateLimited: limited})\n", "\t_ = limited\n"}}},
 	{"backoff-checks", ".", "TestFailedLoginSharedAndBackedOff", []edit{{"source.go", "\tif err := s.backoff(s.now()); err != nil {\n\t\treturn nil, err\n\t}\n", ""}, {"source.go", "\tif err := s.backoff(now); err != nil {\n\t\treturn nil, err\n\t}\n", ""}}},
@@ -115,7 +115,16 @@ var mutants = []mutant{
 	// A missing secret fails only the login, and the command built on it.
 	{"no-credentials-store-first", ".", "TestNoCredentials.*", []edit{{"source.go", "\tif errors.Is(cfg.Err, ErrNoCredentials) {", "\tif false {"}}},
 	{"no-credentials-login-only", ".", "TestNoCredentials.*", []edit{{"source.go", "\tif tok == nil && s.noLogin != nil {", "\tif false {"}}},
-	{"cli-location-off", "./internal/cli", "TestCallCurlFlags", []edit{{"internal/cli/call.go", "\tif !f.location {", "\tif false {"}}},
+	{"cli-location-off", "./internal/cli", "TestCallCurlFlags", []edit{{"internal/cli/call.go", "\t\tcase !f.location:", "\t\tcase false:"}}},
+	// The command's promises: no false success, no leaked header, a
+	// stored token bound to its description, the account kept.
+	{"cli-login-unstored", "./internal/cli", "TestLoginUnstorable", []edit{{"internal/cli/login.go", "if err := a.saved.failed(); err != nil {", "if err := a.saved.failed(); false && err != nil {"}}},
+	{"cli-redact-credential-fields", "./internal/cli", "TestCallRedactsDescriptionCredentials", []edit{{"internal/cli/call.go", "return append(slices.Clone(secretHeaders), s.src.CredentialHeaders()...)", "return secretHeaders"}}},
+	{"cli-scrub-headers", "./internal/cli", "TestCallRedactsDescriptionCredentials", []edit{{"internal/cli/call.go", "return redact.NewSecrets(append(slices.Clip(s.seen), vals...)...)", "return nil"}}},
+	{"cli-owns-warning", "./internal/cli", "TestCallOwnsDecides", []edit{{"internal/cli/call.go", "\tif src.Owns(req) {", "\tif strings.HasPrefix(u, a.base()) {"}}},
+	{"cli-fingerprint", "./internal/cli", "TestDescriptionChangedNeedsLogin", []edit{{"internal/cli/stored.go", "\tdefault:\n\t\tif s.changed != nil {", "\tcase \"-\":\n\t\tif s.changed != nil {"}}},
+	{"cli-refused-keeps-account", "./internal/cli", "TestRefusedKeepsAccount", []edit{{"internal/cli/stored.go", "\tif err := s.FileStore.Delete(ctx, key, value); err != nil || s.purge {", "\tif err := s.FileStore.Delete(ctx, key, value); true {"}}},
+	{"cli-fail-no-body", "./internal/cli", "TestCallFail", []edit{{"internal/cli/call.go", "\tcase failed || f.head:", "\tcase f.head:"}}},
 	{"cli-cache-dir-repair", "./internal/cli", "TestLooseCacheDirRepaired", []edit{{"internal/cli/account.go", "perm&0o077 != 0 && unixModes()", "false && unixModes()"}}},
 	{"cli-error-envelope", "./internal/cli", "TestXPayErrorEnvelope", []edit{{"internal/cli/call.go", "if a.p.failed != nil && a.p.failed(resp.StatusCode, head.Bytes()) {", "if false {"}}},
 	// What a cache or a caller's own header meets below and above the Transport.
