@@ -230,14 +230,21 @@ func (c *cli) exit(ctx context.Context, cmd string, err error) int {
 	case errors.As(err, &ee) && ee.silent:
 		return ee.code
 	case errors.As(err, &ee):
-		fmt.Fprintf(c.stderr, "loginauth %s: %s\n", cmd, commandWords(err.Error()))
+		fmt.Fprintf(c.stderr, "loginauth %s: %s\n", cmd, message(cmd, err))
 		return ee.code
 	case errors.As(err, &u):
-		fmt.Fprintf(c.stderr, "loginauth %s: %s\nRun 'loginauth %s -h' for usage.\n", cmd, commandWords(u.err.Error()), cmd)
+		fmt.Fprintf(c.stderr, "loginauth %s: %s\nRun 'loginauth %s -h' for usage.\n", cmd, message(cmd, u.err), cmd)
 		return exitUsage
 	}
-	fmt.Fprintf(c.stderr, "loginauth %s: %s\n", cmd, commandWords(err.Error()))
+	fmt.Fprintf(c.stderr, "loginauth %s: %s\n", cmd, message(cmd, err))
 	return exitFail
+}
+
+// message is err in the command's words, without a second "cmd: " after
+// the command's own prefix (an error of internal/proxy in 'loginauth
+// proxy', say).
+func message(cmd string, err error) string {
+	return commandWords(strings.TrimPrefix(err.Error(), cmd+": "))
 }
 
 // warnf writes a warning on stderr, unless -s asked for silence.

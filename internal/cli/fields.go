@@ -7,7 +7,7 @@ import (
 
 // libraryField matches the name of a library setting in an error of the
 // library: "crux: Config.Password", "Config.LoginPath", "AllowHTTP".
-var libraryField = regexp.MustCompile(`\b(?:([a-z][a-z0-9_.-]*): )?Config\.([A-Z][A-Za-z]*)|\bAllowHTTP\b`)
+var libraryField = regexp.MustCompile(`\b(?:([a-z][a-z0-9_.-]*): )?Config\.([A-Z][A-Za-z]*)|\bAllowHTTP\b|\bBaseURL\b`)
 
 // fieldVars maps the Config fields of the built-in providers to their
 // variables; fieldElse says the fields the command has no way to set.
@@ -27,8 +27,11 @@ var (
 // command cannot set it. No output of the command names a Go field.
 func commandWords(msg string) string {
 	return libraryField.ReplaceAllStringFunc(msg, func(m string) string {
-		if m == "AllowHTTP" {
+		switch m {
+		case "AllowHTTP":
 			return "--allow-http"
+		case "BaseURL":
+			return "the base URL"
 		}
 		sub := libraryField.FindStringSubmatch(m)
 		prefix, field := "", sub[2]

@@ -38,6 +38,7 @@ func TestNoLibraryFieldNames(t *testing.T) {
 		{"no password", xano.account(t, filepath.Join(t.TempDir(), "cache"), true), []string{"token", "xano"}, "XANO_PASSWORD"},
 		{"revoked -v", bare, []string{"call", "xano", "/auth/me", "-v"}, "loginauth login xano"},
 		{"wrong password", wrongPassword, []string{"login", "xano"}, "XANO_PASSWORD"},
+		{"proxy base URL with user info", map[string]string{"XANO_BASE_URL": "https://u:pw-x@api.example.test/api:a", "XANO_EMAIL": "a@example.test"}, []string{"proxy", "xano"}, "the base URL"},
 		{"mic without key", map[string]string{"MIC_BASE_URL": "https://x.example", "MIC_USERNAME": "u", "MIC_PASSWORD": "p"}, []string{"token", "mic"}, "MIC_API_KEY"},
 	}
 	for _, c := range cases {
@@ -60,6 +61,7 @@ func TestCommandWords(t *testing.T) {
 	is.Equal(commandWords("xano: Config.BaseURL is required"), "xano: the base url (XANO_BASE_URL or --base-url) is required")
 	is.Equal(commandWords("x: allow it explicitly with AllowHTTP"), "x: allow it explicitly with --allow-http")
 	is.True(!goField.MatchString(commandWords("acme: Config.Origins is required")))
+	is.Equal(commandWords("proxy: BaseURL must have no user information"), "proxy: the base URL must have no user information")
 }
 
 // TestBaseURLWithoutScheme: the base URL as typed, and the fix.
@@ -97,4 +99,15 @@ func TestProxyListenWords(t *testing.T) {
 		is.True(strings.Contains(r.stderr, flag)) // names the flags it needs: r
 	}
 	is.True(!strings.Contains(r.stderr, "proxy: proxy:")) // one prefix
+}
+
+// TestOnePrefix: an error of internal/proxy has the command's prefix once.
+func TestOnePrefix(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	env := map[string]string{"XANO_BASE_URL": "https://u:pw-x@api.example.test/api:a", "XANO_EMAIL": "a@example.test", "LOGINAUTH_CACHE_DIR": filepath.Join(t.TempDir(), "c")}
+	r := run(t, env, "", []string{"pw-x"}, "proxy", "xano")
+	is.True(r.code != 0)                                      // r
+	is.True(strings.HasPrefix(r.stderr, "loginauth proxy: ")) // r
+	is.True(!strings.Contains(r.stderr, "proxy: proxy:"))     // once: r
 }
