@@ -13,15 +13,11 @@ import (
 // curlAccount logs in to a descAPI and returns what call needs.
 func curlAccount(t *testing.T) (*descAPI, map[string]string, []string) {
 	t.Helper()
-	api := newDescAPI(t)
-	dir := t.TempDir()
-	file := writeDesc(t, dir, "acme.json", descJSON(api, "acme", ""))
-	env := descEnv(api, filepath.Join(dir, "cache"), true)
-	login := descEnv(api, env["LOGINAUTH_CACHE_DIR"], false)
+	api, file, login := descAccount(t, "")
 	if r := run(t, login, "", descSecrets, "login", "--spec", file); r.code != 0 {
 		t.Fatalf("login: %s", r)
 	}
-	return api, env, []string{"call", "--spec", file}
+	return api, descEnv(api, login["LOGINAUTH_CACHE_DIR"], true), []string{"call", "--spec", file}
 }
 
 // echoed decodes the answer of a descAPI's echo.

@@ -158,3 +158,15 @@ var descSecrets = []string{descPassword, descTenant}
 func hasToken(s string) bool {
 	return strings.Contains(s, "Xq9Lm2Vt") || strings.Contains(s, "Zp4Wk8Hs")
 }
+
+// descAccount starts a descAPI and writes its description, named acme
+// with extra members, in a directory of t: it returns the API, the
+// description's file and the environment of its account, with the
+// password and a token cache of its own.
+func descAccount(t *testing.T, extra string) (*descAPI, string, map[string]string) {
+	t.Helper()
+	api := newDescAPI(t)
+	dir := t.TempDir()
+	file := writeDesc(t, dir, "acme.json", descJSON(api, "acme", extra))
+	return api, file, descEnv(api, filepath.Join(dir, "cache"), false)
+}

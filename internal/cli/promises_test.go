@@ -21,10 +21,7 @@ import (
 func TestCallRedactsDescriptionCredentials(t *testing.T) {
 	t.Parallel()
 	is := is.New(t)
-	api := newDescAPI(t)
-	dir := t.TempDir()
-	file := writeDesc(t, dir, "acme.json", descJSON(api, "acme", ""))
-	env := descEnv(api, filepath.Join(dir, "cache"), false)
+	_, file, env := descAccount(t, "")
 	r := run(t, env, "", descSecrets, "login", "--spec", file)
 	is.Equal(r.code, 0) // r
 	for _, flag := range []string{"-v", "-i"} {

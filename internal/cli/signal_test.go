@@ -64,10 +64,7 @@ func TestInterruptExits130(t *testing.T) {
 func TestProxySecondInterrupt(t *testing.T) {
 	t.Parallel()
 	is := is.New(t)
-	api := newDescAPI(t)
-	dir := t.TempDir()
-	file := writeDesc(t, dir, "acme.json", descJSON(api, "acme", ""))
-	env := descEnv(api, filepath.Join(dir, "cache"), false)
+	api, file, env := descAccount(t, "")
 	p := startProxy(t, env, descSecrets, "--spec", file, "--shutdown-timeout", "10m")
 	go http.Get(p.url + "/hang")
 	select {
