@@ -169,16 +169,15 @@ func run(t *testing.T, env map[string]string, stdin string, secrets []string, ar
 	return runAs(t, nil, env, stdin, secrets, args...)
 }
 
-// runAs is run as the user of cred; nil means this process's.
-func runAs(t *testing.T, cred *syscall.Credential, env map[string]string, stdin string, secrets []string, args ...string) result {
+// runAs is run with the process attributes sys (such as another user's
+// credentials); nil means none.
+func runAs(t *testing.T, sys *syscall.SysProcAttr, env map[string]string, stdin string, secrets []string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = commandEnv(t, env)
-	if cred != nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	}
+	cmd.SysProcAttr = sys
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
