@@ -143,7 +143,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 		if strings.HasPrefix(name, "-") {
 			// Only the flag's name: its value may be a secret.
 			flagName, _, _ := strings.Cut(name, "=")
-			fmt.Fprintf(c.stderr, "loginauth: unknown flag %s: flags come after the command\nRun 'loginauth -h' for the commands.\n", flagName)
+			fmt.Fprintf(c.stderr, "loginauth: unknown flag %s%s: flags come after the command\nRun 'loginauth -h' for the commands.\n", flagName, didYouMean(strings.TrimLeft(flagName, "-"), []string{"help", "version"}, dashed))
 			return exitUsage
 		}
 		fmt.Fprintf(c.stderr, "loginauth: unknown command %q%s\nRun 'loginauth -h' for the commands.\n", name, didYouMean(name, commandNames(), plain))

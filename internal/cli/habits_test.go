@@ -32,6 +32,7 @@ func TestDidYouMean(t *testing.T) {
 		{[]string{"token", "widgte"}, `unknown provider "widgte"; did you mean widget?`},
 		{[]string{"call", "xano", "/", "--includ"}, `unknown flag --includ; did you mean --include?`},
 		{[]string{"status", "--cahe-dir", "x"}, `unknown flag --cahe-dir; did you mean --cache-dir?`},
+		{[]string{"--verison"}, `unknown flag --verison; did you mean --version?`},
 	} {
 		is := is.New(t)
 		r := run(t, env, "", nil, c.args...)
