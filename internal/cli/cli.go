@@ -201,8 +201,10 @@ func help(cmd *command, fs *flagSet) string {
 	if !strings.HasSuffix(cmd.long, "\n") {
 		b.WriteString("\n")
 	}
-	b.WriteString("\nFlags:\n")
-	fs.writeDefaults(&b)
+	if len(fs.order) > 0 {
+		b.WriteString("\nFlags:\n")
+		fs.writeDefaults(&b)
+	}
 	if fs.account {
 		b.WriteString("\n" + environmentHelp())
 	}

@@ -29,7 +29,7 @@ stays true as descriptions come and go.
 				}
 				script, ok := completionScripts[pos[0]]
 				if !ok {
-					return usagef("no completion for %q%s: want bash, zsh or fish", pos[0], didYouMean(pos[0], []string{"bash", "zsh", "fish"}, plain))
+					return usagef("no completion for %q: want bash, zsh or fish", pos[0])
 				}
 				_, err := fmt.Fprint(c.stdout, script)
 				return err

@@ -168,12 +168,12 @@ var methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS
 // callTarget returns the method (or "") and the path or URL that the
 // arguments of call give after the provider (none with --spec).
 func callTarget(spec bool, pos []string) (method, target string, err error) {
-	args := pos
+	args, who := pos, "--spec FILE"
 	if !spec {
 		if len(pos) == 0 {
 			return "", "", usagef("want a provider (or --spec), an optional method and a path or URL")
 		}
-		args = pos[1:]
+		args, who = pos[1:], pos[0]
 	}
 	t := 0 // the index of the target
 	if len(args) > 1 && methodRE.MatchString(args[0]) {
@@ -183,7 +183,7 @@ func callTarget(spec bool, pos []string) (method, target string, err error) {
 	case len(args) == 0:
 		return "", "", usagef("want a path or URL after the provider, such as 'loginauth call PROVIDER /me'")
 	case len(args) == 1 && slices.Contains(methods, args[0]):
-		return "", "", usagef("%s is a method without a path: want 'loginauth call PROVIDER %s PATH-or-URL'", args[0], args[0])
+		return "", "", usagef("%s is a method without a path: want 'loginauth call %s %s PATH-or-URL'", args[0], who, args[0])
 	case len(args) > t+1:
 		if json := httpieJSON(args[t+1:]); json != "" {
 			return "", "", usagef("HTTPie's request items (NAME=VALUE) are not supported: send JSON with --json, such as --json %s", shellQuote(json))
