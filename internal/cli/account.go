@@ -169,13 +169,7 @@ func (c *cli) resolve(ctx context.Context, f *accountFlags, pos []string, mode s
 	if err != nil {
 		return nil, err
 	}
-	a := &account{p: p, vals: map[string]string{}}
-	a.saved.report = func(err error) {
-		fmt.Fprintf(c.stderr, "loginauth: the token could not be stored: %v\n(%s)\n", err, a.storeFix(err))
-	}
-	a.changed = sync.OnceFunc(func() {
-		c.warnf("the stored token of %s was stored for a description that sends credentials elsewhere (another login, refresh or logout URL, origins, header, cookie or query): it is not used, and a login is needed", a.who())
-	})
+	a := c.newAccount(p)
 	set := func(varName, val, flagName string) error {
 		if val == "" {
 			return nil
@@ -274,6 +268,20 @@ func (c *cli) resolve(ctx context.Context, f *accountFlags, pos []string, mode s
 		}
 	}
 	return a, nil
+}
+
+// newAccount is an account of p with no values yet, that reports on
+// stderr a token it could not store (once, without -v) and a stored token
+// it does not use because its description changed.
+func (c *cli) newAccount(p *provider) *account {
+	a := &account{p: p, vals: map[string]string{}}
+	a.saved.report = func(err error) {
+		fmt.Fprintf(c.stderr, "loginauth: the token could not be stored: %v\n(%s)\n", err, a.storeFix(err))
+	}
+	a.changed = sync.OnceFunc(func() {
+		c.warnf("the stored token of %s was stored for a description that sends credentials elsewhere (another login, refresh or logout URL, origins, header, cookie or query): it is not used, and a login is needed", a.who())
+	})
+	return a
 }
 
 // howToSet says how to give the variable v.

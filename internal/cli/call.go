@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -105,24 +106,13 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 	if err := checkWriteOut(f.writeOut); err != nil {
 		return err
 	}
-	method, target, err := callTarget(af.spec != "", pos)
+	method, target, err := callTarget(af.spec != "", pos, f.method)
 	if err != nil {
 		return err
 	}
-	if f.method != "" {
-		if !methodRE.MatchString(f.method) {
-			return usagef("-X %q is not an HTTP method such as GET or POST", f.method)
-		}
-		method = f.method
-	}
-	hdr := make(http.Header)
-	for _, h := range f.headers {
-		k, v, ok := strings.Cut(h, ":")
-		if !ok || strings.TrimSpace(k) == "" {
-			// Not the header itself: it may hold a credential.
-			return usagef("-H: want 'Name: value', with a colon after the name")
-		}
-		hdr.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	hdr, err := headerFlags(f.headers)
+	if err != nil {
+		return err
 	}
 	accountPos := pos[:0:0]
 	if af.spec == "" {
@@ -152,15 +142,7 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 	opts := loginauth.Options{}
 	var base http.RoundTripper = http.DefaultTransport
 	if f.verbose {
-		opts.Logger = slog.New(dropBackoff{slog.NewTextHandler(c.stderr, &slog.HandlerOptions{
-			Level: slog.LevelDebug,
-			ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-				if len(groups) == 0 && a.Key == slog.TimeKey {
-					return slog.Attr{} // as curl -v, no times
-				}
-				return a
-			},
-		})})
+		opts.Logger = verboseLogger(c.stderr)
 	}
 	src := a.source(af, opts)
 	scrub := &headerScrub{src: src, a: a}
@@ -169,47 +151,12 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 	}
 	client := &http.Client{Transport: loginauth.NewTransport(src, base)}
 	redirects := 0
-	client.CheckRedirect = func(_ *http.Request, via []*http.Request) error {
-		switch {
-		case !f.location:
-			return http.ErrUseLastResponse
-		case len(via) >= 10:
-			return errors.New("stopped after 10 redirects")
-		}
-		redirects = len(via)
-		return nil
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	client.CheckRedirect = redirectPolicy(f.location, &redirects)
+	req, err := newCallRequest(ctx, a, method, u, body, hdr)
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
-	if body == nil {
-		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
-	}
-	req.Header = hdr
-	if body != nil && hdr.Get("Content-Type") == "" {
-		ct := a.p.contentType
-		if ct == "" {
-			ct = "application/json"
-		}
-		req.Header.Set("Content-Type", ct)
-	}
-	if hdr.Get("Accept") == "" {
-		req.Header.Set("Accept", "application/json")
-	}
-	if hdr.Get("User-Agent") == "" {
-		req.Header.Set("User-Agent", userAgent)
-	}
-	// The Transport's own decision, not a guess from the base URL.
-	if src.Owns(req) {
-		for _, k := range src.CredentialHeaders() {
-			if hdr.Get(k) != "" {
-				c.warnf("your -H %s is replaced by the credentials of %s", k, a.who())
-			}
-		}
-	} else {
-		c.warnf("%s is not at an origin of %s's credentials (the base URL %s, or the description's origins): it goes without credentials", redactURL(u), a.p.name, redactURL(a.base()))
-	}
+	c.warnCredentials(src, req, a)
 
 	resp, err := client.Do(req)
 	if err != nil {
@@ -223,6 +170,88 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 	}
 	defer resp.Body.Close()
 	return c.writeResponse(a, f, method, u, resp, scrub, redirects)
+}
+
+// headerFlags are the header fields of the -H flags.
+func headerFlags(list []string) (http.Header, error) {
+	hdr := make(http.Header)
+	for _, h := range list {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			// Not the header itself: it may hold a credential.
+			return nil, usagef("-H: want 'Name: value', with a colon after the name")
+		}
+		hdr.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	return hdr, nil
+}
+
+// redirectPolicy follows no redirect, as curl without -L, or up to 10,
+// counting them in n for -w's %{num_redirects}.
+func redirectPolicy(follow bool, n *int) func(*http.Request, []*http.Request) error {
+	return func(_ *http.Request, via []*http.Request) error {
+		switch {
+		case !follow:
+			return http.ErrUseLastResponse
+		case len(via) >= 10:
+			return errors.New("stopped after 10 redirects")
+		}
+		*n = len(via)
+		return nil
+	}
+}
+
+// verboseLogger is the library's debug log of -v, on w: no times, as
+// curl -v has none, and no backoff records.
+func verboseLogger(w io.Writer) *slog.Logger {
+	return slog.New(dropBackoff{slog.NewTextHandler(w, &slog.HandlerOptions{
+		Level: slog.LevelDebug,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	})})
+}
+
+// newCallRequest is the request of call, with the header fields of the
+// flags, and the provider's Content-Type, JSON's Accept and the
+// command's User-Agent where the flags set none.
+func newCallRequest(ctx context.Context, a *account, method, u string, body []byte, hdr http.Header) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	if body == nil {
+		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
+	}
+	req.Header = hdr
+	if body != nil && hdr.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", cmp.Or(a.p.contentType, "application/json"))
+	}
+	if hdr.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
+	if hdr.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", userAgent)
+	}
+	return req, nil
+}
+
+// warnCredentials warns, by the Transport's own decision (Source.Owns),
+// not a guess from the base URL, that req goes without credentials, or
+// that the credentials replace a field of the user's -H.
+func (c *cli) warnCredentials(src *loginauth.Source, req *http.Request, a *account) {
+	if !src.Owns(req) {
+		c.warnf("%s is not at an origin of %s's credentials (the base URL %s, or the description's origins): it goes without credentials", redactURL(req.URL.String()), a.p.name, redactURL(a.base()))
+		return
+	}
+	for _, k := range src.CredentialHeaders() {
+		if req.Header.Get(k) != "" {
+			c.warnf("your -H %s is replaced by the credentials of %s", k, a.who())
+		}
+	}
 }
 
 // writeResponse writes the response as the flags ask, and returns an

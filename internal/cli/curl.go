@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -166,8 +167,12 @@ func (c *cli) urlEncodeData(arg string) (string, error) {
 var methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 // callTarget returns the method (or "") and the path or URL that the
-// arguments of call give after the provider (none with --spec).
-func callTarget(spec bool, pos []string) (method, target string, err error) {
+// arguments of call give after the provider (none with --spec); the
+// method of -X, if not "", wins.
+func callTarget(spec bool, pos []string, x string) (method, target string, err error) {
+	if x != "" && !methodRE.MatchString(x) {
+		return "", "", usagef("-X %q is not an HTTP method such as GET or POST", x)
+	}
 	args, who := pos, "--spec FILE"
 	if !spec {
 		if len(pos) == 0 {
@@ -195,7 +200,7 @@ func callTarget(spec bool, pos []string) (method, target string, err error) {
 	case t == 1:
 		method = args[0]
 	}
-	return method, args[t], nil
+	return cmp.Or(x, method), args[t], nil
 }
 
 // httpieJSON returns the JSON object that HTTPie would send for items,

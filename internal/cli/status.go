@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -69,26 +70,7 @@ as "(unknown)"; 'loginauth login' labels them again.
 					fmt.Fprintf(c.stderr, "No stored tokens in %s. Run 'loginauth login PROVIDER' to store one.\n", file.Dir)
 					return errSilent
 				}
-				tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
-				fmt.Fprintln(tw, "PROVIDER\tACCOUNT\tBASE URL\tEXPIRES\tREFRESH")
-				for _, r := range rows {
-					exp := "never"
-					switch {
-					case r.Refused:
-						exp = "no token (refused)"
-					case r.Expiry != nil:
-						exp = r.Expiry.Local().Format("2006-01-02 15:04 MST")
-						if !r.Usable {
-							exp += " (expired)"
-						}
-					}
-					refresh := "no"
-					if r.Refreshable {
-						refresh = "yes"
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Provider, r.Account, r.BaseURL, exp, refresh)
-				}
-				if err := tw.Flush(); err != nil {
+				if err := writeStatusTable(c.stdout, rows); err != nil {
 					return err
 				}
 				return noToken(rows)
@@ -108,6 +90,31 @@ type statusRow struct {
 	// Refused reports an account whose token the API refused: the entry
 	// keeps the account for the next login, and holds no token.
 	Refused bool `json:"refused"`
+}
+
+// writeStatusTable writes rows as status's table: times in the local
+// zone, with its name.
+func writeStatusTable(w io.Writer, rows []statusRow) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROVIDER\tACCOUNT\tBASE URL\tEXPIRES\tREFRESH")
+	for _, r := range rows {
+		exp := "never"
+		switch {
+		case r.Refused:
+			exp = "no token (refused)"
+		case r.Expiry != nil:
+			exp = r.Expiry.Local().Format("2006-01-02 15:04 MST")
+			if !r.Usable {
+				exp += " (expired)"
+			}
+		}
+		refresh := "no"
+		if r.Refreshable {
+			refresh = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Provider, r.Account, r.BaseURL, exp, refresh)
+	}
+	return tw.Flush()
 }
 
 // noToken is the exit of status: a failure, as gh auth status has it,

@@ -115,13 +115,13 @@ var mutants = []mutant{
 	// A missing secret fails only the login, and the command built on it.
 	{"no-credentials-store-first", ".", "TestNoCredentials.*", []edit{{"source.go", "\tif errors.Is(cfg.Err, ErrNoCredentials) {", "\tif false {"}}},
 	{"no-credentials-login-only", ".", "TestNoCredentials.*", []edit{{"source.go", "\tif tok == nil && s.noLogin != nil {", "\tif false {"}}},
-	{"cli-location-off", "./internal/cli", "TestCallCurlFlags", []edit{{"internal/cli/call.go", "\t\tcase !f.location:", "\t\tcase false:"}}},
+	{"cli-location-off", "./internal/cli", "TestCallCurlFlags", []edit{{"internal/cli/call.go", "\t\tcase !follow:", "\t\tcase false:"}}},
 	// The command's promises: no false success, no leaked header, a
 	// stored token bound to its description, the account kept.
 	{"cli-login-unstored", "./internal/cli", "TestLoginUnstorable", []edit{{"internal/cli/login.go", "if err := a.saved.failed(); err != nil {", "if err := a.saved.failed(); false && err != nil {"}}},
 	{"cli-redact-credential-fields", "./internal/cli", "TestCallRedactsDescriptionCredentials", []edit{{"internal/cli/call.go", "return append(slices.Clone(secretHeaders), s.src.CredentialHeaders()...)", "return secretHeaders"}}},
 	{"cli-scrub-headers", "./internal/cli", "TestCallRedactsDescriptionCredentials", []edit{{"internal/cli/call.go", "return redact.NewSecrets(append(slices.Clip(s.seen), vals...)...)", "return nil"}}},
-	{"cli-owns-warning", "./internal/cli", "TestCallOwnsDecides", []edit{{"internal/cli/call.go", "\tif src.Owns(req) {", "\tif strings.HasPrefix(u, a.base()) {"}}},
+	{"cli-owns-warning", "./internal/cli", "TestCallOwnsDecides", []edit{{"internal/cli/call.go", "\tif !src.Owns(req) {", "\tif !strings.HasPrefix(req.URL.String(), a.base()) {"}}},
 	{"cli-fingerprint", "./internal/cli", "TestDescriptionChangedNeedsLogin", []edit{{"internal/cli/stored.go", "\tdefault:\n\t\tif s.changed != nil {", "\tcase \"-\":\n\t\tif s.changed != nil {"}}},
 	{"cli-refused-keeps-account", "./internal/cli", "TestRefusedKeepsAccount", []edit{{"internal/cli/stored.go", "\tif err := s.FileStore.Delete(ctx, key, value); err != nil || s.purge {", "\tif err := s.FileStore.Delete(ctx, key, value); true {"}}},
 	{"cli-fail-no-body", "./internal/cli", "TestCallFail", []edit{{"internal/cli/call.go", "\tcase failed || f.head:", "\tcase f.head:"}}},
