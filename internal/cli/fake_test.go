@@ -54,3 +54,14 @@ func TestFake(t *testing.T) {
 	r = run(t, nil, "", nil, "fake", "xano", "--listen", "256.0.0.1:x")
 	is.Equal(r.code, 1) // cannot listen
 }
+
+// TestFakeNoFaultClearsDelay: fault=NoFault clears FaultSlow's delay too.
+func TestFakeNoFaultClearsDelay(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f := startFake(t, "xano")
+	f.control(t, "POST", "fault?fault=FaultSlow&delay=1h")
+	f.control(t, "POST", "fault?fault=NoFault")
+	r := run(t, f.account(t, filepath.Join(t.TempDir(), "cache"), false), "", f.secrets(), "login", "xano", "--timeout", "10s")
+	is.Equal(r.code, 0) // no delay left: r
+}

@@ -124,6 +124,7 @@ var mutants = []mutant{
 	{"cli-owns-warning", "./internal/cli", "TestCallOwnsDecides", []edit{{"internal/cli/call.go", "\tif !src.Owns(req) {", "\tif !strings.HasPrefix(req.URL.String(), a.base()) {"}}},
 	{"cli-fingerprint", "./internal/cli", "TestDescriptionChangedNeedsLogin", []edit{{"internal/cli/stored.go", "\tdefault:\n\t\tif s.changed != nil {", "\tcase \"-\":\n\t\tif s.changed != nil {"}}},
 	{"cli-refused-keeps-account", "./internal/cli", "TestRefusedKeepsAccount", []edit{{"internal/cli/stored.go", "\tif err := s.FileStore.Delete(ctx, key, value); err != nil || s.purge {", "\tif err := s.FileStore.Delete(ctx, key, value); true {"}}},
+	{"fake-nofault-clears-delay", "./internal/cli", "TestFakeNoFaultClearsDelay", []edit{{"loginauthtest/control.go", "\t\t\ts.SetLoginDelay(0) // FaultSlow", "\t\t\t// s.SetLoginDelay(0) // FaultSlow"}}},
 	{"cli-fail-no-body", "./internal/cli", "TestCallFail", []edit{{"internal/cli/call.go", "\tcase failed || f.head:", "\tcase f.head:"}}},
 	{"cli-cache-dir-repair", "./internal/cli", "TestLooseCacheDirRepaired", []edit{{"internal/cli/account.go", "perm&0o077 != 0 && unixModes()", "false && unixModes()"}}},
 	{"cli-error-envelope", "./internal/cli", "TestXPayErrorEnvelope", []edit{{"internal/cli/call.go", "if a.p.failed != nil && a.p.failed(resp.StatusCode, head.Bytes()) {", "if false {"}}},
