@@ -459,9 +459,13 @@ func (c *cli) checkCacheDir(dir string) error {
 // source returns the Source of a, with the given options besides the
 // store and --allow-http.
 func (a *account) source(f *accountFlags, opts loginauth.Options) *loginauth.Source {
-	opts.Store = a.store
-	if a.file != nil {
+	switch {
+	case a.file != nil:
 		opts.Store = &labelingStore{FileStore: a.file, labels: a.labels(), purge: a.purge, changed: a.changed}
+	case a.store != nil && a.p.fingerprint != "":
+		opts.Store = bindStore(a.store, a.p.fingerprint, a.purge, a.changed)
+	default:
+		opts.Store = a.store
 	}
 	if prev := opts.OnEvent; prev != nil {
 		opts.OnEvent = func(ev loginauth.Event) { a.saved.observe(ev); prev(ev) }

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -157,4 +158,84 @@ func storeFix(dir string, err error) string {
 		return fmt.Sprintf("you cannot write in %s: make it writable with 'chmod u+w %s' if it is yours, or %s", dir, argQuote(dir), other)
 	}
 	return other
+}
+
+// boundStore binds the tokens of a description in a store without labels
+// (--store, such as Redis) to the description's fingerprint, as the
+// FileStore's label does: each value is saved in an envelope with it,
+// and a value whose fingerprint differs is not loaded. A value saved
+// without an envelope, by an earlier loginauth, is loaded, and saved in
+// one with the next token.
+type boundStore struct {
+	loginauth.Store
+	fingerprint string
+	purge       bool   // login and logout: load what is stored, as it is
+	changed     func() // called when a stored token's fingerprint differs
+	mu          sync.Mutex
+	sealed      map[string][]byte // a token → its envelope, for Delete
+}
+
+// envelope is a token saved by a boundStore.
+type envelope struct {
+	Fingerprint string          `json:"fingerprint"`
+	Token       json.RawMessage `json:"token"`
+}
+
+// bindStore returns st bound to fingerprint, a Locker when st is one.
+func bindStore(st loginauth.Store, fingerprint string, purge bool, changed func()) loginauth.Store {
+	b := &boundStore{Store: st, fingerprint: fingerprint, purge: purge, changed: changed, sealed: map[string][]byte{}}
+	if l, ok := st.(loginauth.Locker); ok {
+		return struct {
+			*boundStore
+			loginauth.Locker
+		}{b, l}
+	}
+	return b
+}
+
+// Load returns the token under key, unless its envelope names another
+// fingerprint.
+func (s *boundStore) Load(ctx context.Context, key string) ([]byte, error) {
+	b, err := s.Store.Load(ctx, key)
+	if err != nil || b == nil {
+		return b, err
+	}
+	var e envelope
+	if json.Unmarshal(b, &e) != nil || e.Fingerprint == "" || e.Token == nil {
+		return b, nil // saved before envelopes
+	}
+	if e.Fingerprint != s.fingerprint && !s.purge {
+		if s.changed != nil {
+			s.changed()
+		}
+		return nil, nil
+	}
+	s.mu.Lock()
+	s.sealed[string(e.Token)] = b
+	s.mu.Unlock()
+	return e.Token, nil
+}
+
+// Save saves value in an envelope with the fingerprint.
+func (s *boundStore) Save(ctx context.Context, key string, value []byte, expiry time.Time) error {
+	b, err := json.Marshal(envelope{Fingerprint: s.fingerprint, Token: value})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.sealed[string(value)] = b
+	s.mu.Unlock()
+	return s.Store.Save(ctx, key, b, expiry)
+}
+
+// Delete deletes the token under key if it is still value, in the
+// envelope it was loaded or saved in.
+func (s *boundStore) Delete(ctx context.Context, key string, value []byte) error {
+	s.mu.Lock()
+	b, ok := s.sealed[string(value)]
+	s.mu.Unlock()
+	if !ok {
+		b = value
+	}
+	return s.Store.Delete(ctx, key, b)
 }
