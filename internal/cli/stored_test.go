@@ -38,8 +38,8 @@ func TestBoundStore(t *testing.T) {
 	is.NoErr(err) // logged in, token stored
 	api.revoke()
 	_, err = account(other, "").source(&accountFlags{}, loginauth.Options{}).TokenContext(ctx)
-	is.True(err != nil)                                                        // not the stored token, and no password
-	is.Equal(evil.refreshes.Load(), int32(0))                                  // the refresh token stayed home
+	is.True(err != nil)                                                       // not the stored token, and no password
+	is.Equal(evil.refreshes.Load(), int32(0))                                 // the refresh token stayed home
 	is.True(strings.Contains(stderr.String(), "sends credentials elsewhere")) // said
 	src := account(legit, "").source(&accountFlags{}, loginauth.Options{})
 	tok, err := src.TokenContext(ctx)
