@@ -40,7 +40,8 @@ func init() {
 		short: "make one authenticated request and print the response body, with curl's flags",
 		long: `Make one authenticated request to the API of PROVIDER and print the
 response body on stdout. A path is joined to the base URL; a full URL is
-used as it is, and gets the credentials only at the base URL's origin.
+used as it is, and gets the credentials only at their origins: the base
+URL's, and a description's origins.
 METHOD (or -X) is GET, or POST with -d or --json.
 
 The token comes from the token cache; the command logs in only when the
