@@ -3,6 +3,7 @@ package loginauth
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -101,4 +102,13 @@ func sameHost(u *url.URL, host string) bool {
 	}
 	h := url.URL{Scheme: u.Scheme, Host: host}
 	return strings.EqualFold(h.Hostname(), u.Hostname()) && portOf(&h) == portOf(u)
+}
+
+// Owns reports whether a [Transport] of s puts the credentials on req:
+// whether req's URL is at one of the Source's origins (scheme, host and
+// port) and its Host field, if set, names the same host and port. A
+// command can so tell its user, before sending, whether a request goes
+// with credentials or without them.
+func (s *Source) Owns(req *http.Request) bool {
+	return req != nil && s.owns(req.URL, req.Host)
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -266,7 +267,8 @@ type extra struct {
 	Logout    LogoutFunc
 	// RefreshWhileValid: see Config.
 	RefreshWhileValid bool
-	noLogin           error // Config.Err that wraps ErrNoCredentials: returned in place of a login
+	noLogin           error          // Config.Err that wraps ErrNoCredentials: returned in place of a login
+	deleting          sync.WaitGroup // background deletes of refused tokens: see Source.Settle
 }
 
 // noExtra is the extra of every Source whose Config sets none of its
@@ -357,6 +359,28 @@ func (s *Source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 // failed delete is an [EventStoreError], and a Source never loads back
 // the token it was told to forget.
 func (s *Source) Invalidate(tok *oauth2.Token) { s.invalidate(tok) }
+
+// Settle waits until the deletions of refused tokens that the Source runs
+// in the background (see [Source.Invalidate]) have ended, or until ctx
+// ends. A program that exits soon after a refusal, a command-line tool
+// say, calls it before it exits, so that the Store does not keep the
+// refused token.
+func (s *Source) Settle(ctx context.Context) error {
+	if s.cfg.Store == nil {
+		return nil
+	}
+	done := make(chan struct{})
+	go func() {
+		s.cfg.deleting.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%s: the store's deletes have not ended: %w", s.cfg.Provider, ctx.Err())
+	}
+}
 
 // Forget drops the cached token and deletes the stored one, as a logout
 // does: the next call logs in. It reports whether the Store held a token.
@@ -937,6 +961,7 @@ func (s *Source) invalidate(tok *oauth2.Token) bool {
 			s.stats.more().invalidations.Add(1)
 			s.emit(Event{Kind: EventInvalidate})
 			if s.cfg.Store != nil && e.stored != "" {
+				s.cfg.deleting.Add(1)
 				go s.forgetStored(e.stored) // off the request path: see forgetStored
 			}
 			return true

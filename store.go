@@ -227,6 +227,7 @@ func (s *Source) save(ctx context.Context, e *entry) {
 // compares before it deletes, so that a late delete never removes a newer
 // token.
 func (s *Source) forgetStored(b string) {
+	defer s.cfg.deleting.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	if err := s.cfg.Store.Delete(ctx, s.cfg.StoreKey, []byte(b)); err != nil {

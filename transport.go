@@ -79,7 +79,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, errNoSource
 	}
-	if s.err == nil && !s.owns(req.URL, req.Host) {
+	if s.err == nil && !s.Owns(req) {
 		s.withheld(req)
 		return t.transport().RoundTrip(req)
 	}

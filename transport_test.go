@@ -678,3 +678,31 @@ func TestTransportBlackholedStore(t *testing.T) {
 		})
 	}
 }
+
+// TestSettleWaitsForBackgroundDelete: Settle returns once the refused
+// token's background delete has ended, and with an error when its ctx
+// ends first.
+func TestSettleWaitsForBackgroundDelete(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		a := &api{}
+		st := &stuckDelete{}
+		src := testSource(a.login, Options{Store: st})
+		c := &http.Client{Transport: NewTransport(src, a)}
+		resp, err := c.Get(testOrigin + "/x")
+		is.NoErr(err)
+		resp.Body.Close()
+		is.NoErr(src.Settle(t.Context())) // nothing to wait for
+		a.revoke()
+		resp, err = c.Get(testOrigin + "/x")
+		is.NoErr(err)
+		resp.Body.Close()
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		is.True(errors.Is(src.Settle(ctx), context.DeadlineExceeded)) // the delete is stuck
+		start := time.Now()
+		is.NoErr(src.Settle(t.Context()))
+		is.Equal(time.Since(start), storeTimeout-time.Second) // until the store timeout ends it
+		is.Equal(st.deleting.Load(), int64(0))
+	})
+}

@@ -50,6 +50,7 @@ type Spec struct {
 	session                // cookie, query, logout and refresh.needs_valid_token
 	hooks                  // set from Go: see Spec.With
 	shared         *common // what its Sources share: see Spec.common
+	raw            []byte  // the description as given, for Fingerprint
 }
 
 // variable is a declared variable.
@@ -211,7 +212,7 @@ func Parse(data []byte) (*Spec, error) {
 	if err := strictDecode("", data, &sj); err != nil {
 		return nil, err
 	}
-	s := &Spec{parsed: true, name: "jsonlogin", vars: map[string]variable{}, shared: &common{}}
+	s := &Spec{parsed: true, name: "jsonlogin", vars: map[string]variable{}, shared: &common{}, raw: bytes.Clone(data)}
 	if present(sj.Version) {
 		var v json.Number
 		if json.Unmarshal(sj.Version, &v) != nil || v != "1" {

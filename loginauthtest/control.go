@@ -13,8 +13,9 @@ import (
 //	POST /_fake/revoke   revoke every token issued so far ([Server.RevokeAll])
 //	POST /_fake/expire   expire them ([Server.ExpireAll])
 //	GET  /_fake/stats    {"logins","refreshes","refused","requests","fault"}
-//	POST /_fake/fault    fault=Fault500 (a [Fault]'s name; NoFault clears it),
-//	                     and optionally delay=2s ([Server.SetLoginDelay])
+//	POST /_fake/fault    fault=Fault500 (a [Fault]'s name; NoFault clears every
+//	                     fault, the login delay too), and optionally delay=2s
+//	                     ([Server.SetLoginDelay])
 //
 // They need no credentials: a fake serves made-up accounts only.
 const ControlPrefix = "/_fake/"
@@ -70,6 +71,9 @@ func (s *Server) withControl(h http.Handler) http.Handler {
 		if !ok {
 			WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "unknown fault; want one of " + strings.Join(faultNames[:], ", ")})
 			return
+		}
+		if f == NoFault {
+			s.SetLoginDelay(0) // FaultSlow's delay goes with it, unless given again
 		}
 		if d := r.FormValue("delay"); d != "" {
 			delay, err := time.ParseDuration(d)

@@ -122,3 +122,28 @@ func TestHandlerTransportClosedBodyEndsHandler(t *testing.T) {
 		is.True(ended.Load()) // the handler saw the client go
 	})
 }
+
+// TestNoFaultClearsDelay: POST /_fake/fault with fault=NoFault clears
+// FaultSlow's delay too: the next login answers at once.
+func TestNoFaultClearsDelay(t *testing.T) {
+	s := newToy()
+	defer s.Close()
+	synctest.Test(t, func(t *testing.T) {
+		is := is.New(t)
+		c := &http.Client{Transport: s.Transport()}
+		fault := func(form string) {
+			resp, err := c.Post("https://api.test/_fake/fault", "application/x-www-form-urlencoded", strings.NewReader(form))
+			is.NoErr(err)
+			resp.Body.Close()
+			is.Equal(resp.StatusCode, http.StatusOK)
+		}
+		fault("fault=FaultSlow&delay=1h")
+		fault("fault=NoFault")
+		start := time.Now()
+		resp, err := c.Post("https://api.test/login", "application/json", strings.NewReader("{}"))
+		is.NoErr(err)
+		resp.Body.Close()
+		is.Equal(resp.StatusCode, http.StatusOK)
+		is.Equal(time.Since(start), time.Duration(0)) // no delay left, in the bubble's clock
+	})
+}

@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/loginauth/loginauth"
@@ -98,6 +100,19 @@ type account struct {
 	store loginauth.Store
 	file  *loginauth.FileStore // the store, when it is the FileStore
 	close func() error
+	saved saveWatch // the first token its Sources failed to store
+	// purge makes its Sources' Forget remove the stored account whole:
+	// login and logout set it.
+	purge bool
+	// changed says that the stored token was stored for a description
+	// that sends credentials elsewhere.
+	changed func()
+	// asked reports that the secret was asked for on the terminal: a
+	// refused one may be asked for again.
+	asked bool
+	// sources are the Sources made for it, whose background deletes of
+	// refused tokens closeStore waits for.
+	sources []*loginauth.Source
 }
 
 // base returns the account's base URL, or "".
@@ -138,6 +153,9 @@ func (a *account) labels() map[string]string {
 	if b := a.base(); b != "" {
 		l["base_url"] = b
 	}
+	if a.p.fingerprint != "" {
+		l[labelFingerprint] = a.p.fingerprint
+	}
 	return l
 }
 
@@ -154,7 +172,7 @@ func (c *cli) resolve(ctx context.Context, f *accountFlags, pos []string, mode s
 	if err != nil {
 		return nil, err
 	}
-	a := &account{p: p, vals: map[string]string{}}
+	a := c.newAccount(p)
 	set := func(varName, val, flagName string) error {
 		if val == "" {
 			return nil
@@ -217,14 +235,19 @@ func (c *cli) resolve(ctx context.Context, f *accountFlags, pos []string, mode s
 	if a.store, a.file, a.close, err = c.openStore(ctx, f); err != nil {
 		return nil, err
 	}
-	if mode != secretAsk {
-		if err := c.fromStore(ctx, a); err != nil {
-			return nil, err
-		}
+	// login too: after a refused or expired token, 'loginauth login'
+	// with the password alone logs in to the stored account again.
+	if err := c.fromStore(ctx, a); err != nil {
+		return nil, err
 	}
 	for _, v := range p.vars {
 		if a.vals[v.name] == "" && v.def != "" {
 			a.vals[v.name] = v.def
+		}
+	}
+	if mode == secretAsk {
+		if err := c.askMissing(ctx, a); err != nil {
+			return nil, err
 		}
 	}
 	for _, v := range p.vars {
@@ -239,7 +262,7 @@ func (c *cli) resolve(ctx context.Context, f *accountFlags, pos []string, mode s
 			if v := p.variable(varBase); v != nil {
 				check = v.env + " or --base-url"
 			}
-			return nil, usagef("%s: base URL %q is not an absolute http or https URL (check %s)", p.name, redactURL(b), check)
+			return nil, usagef("%s: base URL %q is not an absolute http or https URL%s (check %s)", p.name, typedURL(b), baseURLFix(b), check)
 		}
 	}
 	if mode == secretAsk && sv != nil && a.vals[sv.name] == "" {
@@ -248,6 +271,20 @@ func (c *cli) resolve(ctx context.Context, f *accountFlags, pos []string, mode s
 		}
 	}
 	return a, nil
+}
+
+// newAccount is an account of p with no values yet, that reports on
+// stderr a token it could not store (once, without -v) and a stored token
+// it does not use because its description changed.
+func (c *cli) newAccount(p *provider) *account {
+	a := &account{p: p, vals: map[string]string{}}
+	a.saved.report = func(err error) {
+		fmt.Fprintf(c.stderr, "loginauth: the token could not be stored: %v\n(%s)\n", err, a.storeFix(err))
+	}
+	a.changed = sync.OnceFunc(func() {
+		c.warnf("the stored token of %s was stored for a description that sends credentials elsewhere (another login, refresh or logout URL, origins, header, cookie or query): it is not used, and a login is needed", a.who())
+	})
+	return a
 }
 
 // howToSet says how to give the variable v.
@@ -268,7 +305,7 @@ func howToSet(p *provider, v variable, mode secretMode) string {
 	}
 	s := strings.Join(ways, " or ")
 	if mode != secretAsk {
-		s += ", or run 'loginauth login " + p.name + "' once"
+		s += ", or run 'loginauth login " + p.arg() + "' once"
 	}
 	return s
 }
@@ -288,6 +325,7 @@ func (c *cli) ask(ctx context.Context, a *account, sv *variable) error {
 		return usagef("%s: no %s given", a.p.name, sv.name)
 	}
 	a.vals[sv.name] = s
+	a.asked = true
 	return nil
 }
 
@@ -362,6 +400,20 @@ func (c *cli) openStore(ctx context.Context, f *accountFlags) (loginauth.Store, 
 		}
 		return st, nil, closeFn, nil
 	}
+	dir, err := c.cacheDir(f)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := c.checkCacheDir(dir); err != nil {
+		return nil, nil, nil, err
+	}
+	fs := &loginauth.FileStore{Dir: dir}
+	return fs, fs, nil, nil
+}
+
+// cacheDir is the token cache directory: --cache-dir,
+// $LOGINAUTH_CACHE_DIR, or loginauth in the user cache directory.
+func (c *cli) cacheDir(f *accountFlags) (string, error) {
 	dir := f.cacheDir
 	if dir == "" {
 		dir = c.getenv("LOGINAUTH_CACHE_DIR")
@@ -369,15 +421,11 @@ func (c *cli) openStore(ctx context.Context, f *accountFlags) (loginauth.Store, 
 	if dir == "" {
 		cache, err := os.UserCacheDir()
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("no token cache directory: %w; set --cache-dir or LOGINAUTH_CACHE_DIR", err)
+			return "", fmt.Errorf("no token cache directory: %w; set --cache-dir or LOGINAUTH_CACHE_DIR", err)
 		}
 		dir = filepath.Join(cache, "loginauth")
 	}
-	if err := c.checkCacheDir(dir); err != nil {
-		return nil, nil, nil, err
-	}
-	fs := &loginauth.FileStore{Dir: dir}
-	return fs, fs, nil, nil
+	return dir, nil
 }
 
 // checkCacheDir makes dir a token cache the FileStore accepts: it creates
@@ -400,7 +448,11 @@ func (c *cli) checkCacheDir(dir string) error {
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 && unixModes() {
 		if err := os.Chmod(dir, perm&^0o077); err != nil {
-			return fmt.Errorf("token cache directory %s has mode %#o, which lets others read the tokens, and cannot be repaired: %w\n(fix it with: chmod 700 %s)", dir, perm, err, dir)
+			fix := "fix it with: chmod 700 " + argQuote(dir)
+			if errors.Is(err, syscall.EROFS) {
+				fix = storeFix(dir, err)
+			}
+			return fmt.Errorf("token cache directory %s has mode %#o, which lets others read the tokens, and cannot be repaired: %w\n(%s)", dir, perm, err, fix)
 		}
 		c.warnf("token cache directory %s had mode %#o, which let others read the tokens; set it to %#o", dir, perm, perm&^0o077)
 	}
@@ -410,27 +462,31 @@ func (c *cli) checkCacheDir(dir string) error {
 // source returns the Source of a, with the given options besides the
 // store and --allow-http.
 func (a *account) source(f *accountFlags, opts loginauth.Options) *loginauth.Source {
-	opts.Store = a.store
-	if a.file != nil {
-		opts.Store = &labelingStore{FileStore: a.file, labels: a.labels()}
+	switch {
+	case a.file != nil:
+		opts.Store = &labelingStore{FileStore: a.file, labels: a.labels(), purge: a.purge, changed: a.changed}
+	case a.store != nil && a.p.fingerprint != "":
+		opts.Store = bindStore(a.store, a.p.fingerprint, a.purge, a.changed)
+	default:
+		opts.Store = a.store
+	}
+	if prev := opts.OnEvent; prev != nil {
+		opts.OnEvent = func(ev loginauth.Event) { a.saved.observe(ev); prev(ev) }
+	} else {
+		opts.OnEvent = a.saved.observe
 	}
 	opts.AllowHTTP = f.allowHTTP
-	return a.p.source(a.vals, nil, opts)
+	src := a.p.source(a.vals, nil, opts)
+	a.sources = append(a.sources, src)
+	return src
 }
 
-// labelingStore is the FileStore that labels every token it saves with
-// its account, so that status can list it and later runs find it.
-type labelingStore struct {
-	*loginauth.FileStore
-	labels map[string]string
-}
-
-// Save saves the token and labels it.
-func (s *labelingStore) Save(ctx context.Context, key string, value []byte, expiry time.Time) error {
-	if err := s.FileStore.Save(ctx, key, value, expiry); err != nil {
-		return err
+// storeFix says how to make the store of a save again after err.
+func (a *account) storeFix(err error) string {
+	if a.file == nil {
+		return storeFix("", err)
 	}
-	return s.FileStore.SetLabels(ctx, key, s.labels)
+	return storeFix(a.file.Dir, err)
 }
 
 // explain adds to err what the user can do about it.
@@ -438,7 +494,7 @@ func explain(a *account, err error) error {
 	p := a.p
 	if errors.Is(err, loginauth.ErrNoCredentials) {
 		sv := p.secretVar()
-		return fmt.Errorf("%s: no usable stored token, and no %s to log in with\n(run 'loginauth login %s', or set %s)", p.name, sv.name, p.name, sv.env)
+		return fmt.Errorf("%s: no usable stored token, and no %s to log in with\n(run 'loginauth login %s', or set %s)", p.name, sv.name, p.arg(), sv.env)
 	}
 	var le *loginauth.LoginError
 	if errors.As(err, &le) {
@@ -454,9 +510,6 @@ func explain(a *account, err error) error {
 		case le.Status == http.StatusNotFound:
 			return fmt.Errorf("%w\n(the login URL under the base URL %s does not exist: check the base URL; one of %s looks like %s)", err, redactURL(a.base()), p.name, p.baseHint)
 		}
-	}
-	if strings.Contains(err.Error(), "with AllowHTTP") {
-		return fmt.Errorf("%w\n(use --allow-http to allow it)", err)
 	}
 	var ne *net.OpError
 	var de *net.DNSError

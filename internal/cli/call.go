@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,14 +21,16 @@ import (
 	"sync"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/redact"
 )
 
 // callFlags are the curl-like flags of call.
 type callFlags struct {
-	method, data, json, output string
-	headers                    stringList
-	include, silent, location  bool
-	verbose                    bool
+	method, json, output, writeOut string
+	data, dataURLEncode, headers   stringList
+	include, silent, location      bool
+	verbose, fail, showError       bool
+	head, get, compressed          bool
 }
 
 func init() {
@@ -37,18 +40,24 @@ func init() {
 		short: "make one authenticated request and print the response body, with curl's flags",
 		long: `Make one authenticated request to the API of PROVIDER and print the
 response body on stdout. A path is joined to the base URL; a full URL is
-used as it is, and gets the credentials only at the base URL's origin.
+used as it is, and gets the credentials only at their origins: the base
+URL's, and a description's origins.
 METHOD (or -X) is GET, or POST with -d or --json.
 
 The token comes from the token cache; the command logs in only when the
 cache has none that is usable, or the API refuses it, and only with a
 password at hand. The exit status is 1 when the call failed: a status of
 400 or more, or an error envelope in a 200 (xpay). The body is printed
-anyway.
+anyway, as 'gh api' does; with -f (--fail), as curl's, it is not, and the
+exit status is 22.
 
-The flags are curl's, but each one apart: Go's flag package cannot read
--sSL, so write -s -L. -o is curl's output FILE here; in the other commands
--o is an output format (-o json).
+The flags are curl's, and combine as curl's do: -sSL, -fsSL, -XPOST,
+-d@file. -o is curl's output FILE here; in the other commands -o is an
+output format (-o json). Refused: -k (--insecure), since the credentials
+would go over TLS that nobody verified, and -u (--user), since the
+command authenticates with the account's token: log in with 'loginauth
+login'. Other curl flags are not supported; the list is below. HTTPie's
+name=value items are not supported either: send JSON with --json.
 
   loginauth call xano /auth/me
   loginauth call xpay POST /client/bills/save --json '{"amount":"1000000"}'
@@ -59,14 +68,24 @@ The flags are curl's, but each one apart: Go's flag package cannot read
 			var af accountFlags
 			fs.stringFlag(&f.method, "request", "X", "", "the request `METHOD`, such as PUT")
 			fs.varFlag(&f.headers, "header", "H", "add the request header `'NAME: VALUE'` (repeatable); one that carries the credentials is replaced, with a warning")
-			fs.stringFlag(&f.data, "data", "d", "", "send `BODY`; @FILE sends the file, @- reads stdin (after the line of --password-stdin). Content-Type is the provider's JSON unless -H sets one")
+			fs.varFlag(&f.data, "data", "d", "send `BODY`; @FILE sends the file, @- reads stdin (after the line of --password-stdin). Repeated, the bodies join with &. Content-Type is the provider's JSON unless -H sets one")
+			fs.varFlag(&f.dataURLEncode, "data-urlencode", "", "send `DATA` percent-encoded, as curl: CONTENT, NAME=CONTENT, @FILE or NAME@FILE (repeatable; joins -d with &)")
+			fs.boolFlag(&f.get, "get", "G", "send the data of -d and --data-urlencode in the URL's query, with GET")
 			fs.stringFlag(&f.json, "json", "", "", "send the JSON `BODY` (@FILE, @- as with -d) with Content-Type and Accept application/json")
 			fs.boolFlag(&f.include, "include", "i", "print the response status and headers before the body (credentials redacted)")
-			fs.boolFlag(&f.silent, "silent", "s", "print no warnings or notes on stderr; errors still print")
+			fs.boolFlag(&f.head, "head", "I", "send HEAD and print the response status and headers")
+			fs.boolFlag(&f.fail, "fail", "f", "on an HTTP status of 400 or more, print no body and exit 22, as curl")
+			fs.boolFlag(&f.silent, "silent", "s", "print no warnings or notes on stderr, nor the error of -f; other errors still print")
+			fs.boolFlag(&f.showError, "show-error", "S", "with -s, print the error of -f all the same")
+			fs.stringFlag(&f.writeOut, "write-out", "w", "", "after the body, print `FORMAT` on stdout with %{http_code}, %{content_type}, %{method}, %{size_download}, %{url_effective}, %{num_redirects} filled in, and \\n as a newline")
+			fs.boolFlag(&f.compressed, "compressed", "", "accept a compressed answer and decode it (always done: the command asks for gzip)")
 			fs.stringFlag(&f.output, "output", "o", "", "write the body to `FILE` in place of stdout, as curl does")
 			fs.boolFlag(&f.location, "location", "L", "follow redirects (off by default, as in curl); credentials never follow to another origin")
 			fs.boolFlag(&f.verbose, "verbose", "v", "show the request and response headers on stderr, credentials redacted, and the library's debug log")
 			af.register(fs, secretAtHand)
+			fs.refuse("the credentials would go over TLS that nobody verified; trust the API's certificate authority in the system's store instead", "k", "insecure")
+			fs.refuse("the command authenticates with the account's token: run 'loginauth login PROVIDER' once, then call", "u", "user")
+			fs.unknownHint = "call has the curl flags listed in 'loginauth call -h'"
 			return func(ctx context.Context, c *cli, pos []string) error {
 				return c.call(ctx, &f, &af, pos, fs)
 			}
@@ -81,36 +100,20 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 	c.quiet = f.silent
 	given := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
-	hasData, hasJSON := given["d"] || given["data"], given["json"]
+	hasData, hasJSON := len(f.data) > 0 || len(f.dataURLEncode) > 0, given["json"]
 	if hasData && hasJSON {
 		return usagef("-d and --json: give one")
 	}
-	var target, method string
-	switch {
-	case af.spec != "" && len(pos) == 1, af.spec == "" && len(pos) == 2:
-		target = pos[len(pos)-1]
-	case af.spec != "" && len(pos) == 2, af.spec == "" && len(pos) == 3:
-		method, target = pos[len(pos)-2], pos[len(pos)-1]
-		if !methodRE.MatchString(method) {
-			return usagef("%q is not an HTTP method such as GET or POST", method)
-		}
-	default:
-		return usagef("want a provider (or --spec), an optional method and a path or URL, got %d arguments", len(pos))
+	if err := checkWriteOut(f.writeOut); err != nil {
+		return err
 	}
-	if f.method != "" {
-		if !methodRE.MatchString(f.method) {
-			return usagef("-X %q is not an HTTP method such as GET or POST", f.method)
-		}
-		method = f.method
+	method, target, err := callTarget(af.spec != "", pos, f.method)
+	if err != nil {
+		return err
 	}
-	hdr := make(http.Header)
-	for _, h := range f.headers {
-		k, v, ok := strings.Cut(h, ":")
-		if !ok || strings.TrimSpace(k) == "" {
-			// Not the header itself: it may hold a credential.
-			return usagef("-H: want 'Name: value', with a colon after the name")
-		}
-		hdr.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	hdr, err := headerFlags(f.headers)
+	if err != nil {
+		return err
 	}
 	accountPos := pos[:0:0]
 	if af.spec == "" {
@@ -123,26 +126,15 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 		return err
 	}
 	defer a.closeStore()
-	var body []byte
-	switch {
-	case hasData:
-		body, err = c.readData("-d", f.data)
-	case hasJSON:
-		body, err = c.readData("--json", f.json)
-		hdr.Set("Content-Type", "application/json")
-		hdr.Set("Accept", "application/json")
-	}
+	body, err := c.callBody(f, hdr, hasJSON)
 	if err != nil {
 		return err
 	}
-	if method == "" {
-		method = http.MethodGet
-		if hasData || hasJSON {
-			method = http.MethodPost
-		}
-	}
 	u, err := resolveURL(a.base(), target)
 	if err != nil {
+		return err
+	}
+	if method, u, body, err = curlMethod(f, method, u, body); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, af.timeout)
@@ -151,59 +143,21 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 	opts := loginauth.Options{}
 	var base http.RoundTripper = http.DefaultTransport
 	if f.verbose {
-		opts.Logger = slog.New(dropBackoff{slog.NewTextHandler(c.stderr, &slog.HandlerOptions{
-			Level: slog.LevelDebug,
-			ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-				if len(groups) == 0 && a.Key == slog.TimeKey {
-					return slog.Attr{} // as curl -v, no times
-				}
-				return a
-			},
-		})})
-		base = &verboseTransport{base: base, w: c.stderr}
+		opts.Logger = verboseLogger(c.stderr)
 	}
 	src := a.source(af, opts)
-	if vt, ok := base.(*verboseTransport); ok {
-		vt.params = src.CredentialParams()
+	scrub := &headerScrub{src: src, a: a}
+	if f.verbose {
+		base = &verboseTransport{base: base, w: c.stderr, scrub: scrub, params: src.CredentialParams()}
 	}
 	client := &http.Client{Transport: loginauth.NewTransport(src, base)}
-	if !f.location {
-		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	}
-	if sameOrigin(u, a.base()) {
-		for _, k := range src.CredentialHeaders() {
-			if hdr.Get(k) != "" && k != "Cookie" { // only the credential cookies are replaced: below
-				c.warnf("your -H %s is replaced by the credentials of %s", k, a.who())
-			}
-		}
-		for _, k := range replacedSession(src, hdr, u) {
-			c.warnf("your %s is replaced by the credentials of %s", k, a.who())
-		}
-	} else {
-		c.warnf("%s is not at the origin of the base URL %s: it goes without credentials", redactURL(u), redactURL(a.base()))
-	}
-
-	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	redirects := 0
+	client.CheckRedirect = redirectPolicy(f.location, &redirects)
+	req, err := newCallRequest(ctx, a, method, u, body, hdr)
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
-	if body == nil {
-		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
-	}
-	req.Header = hdr
-	if body != nil && hdr.Get("Content-Type") == "" {
-		ct := a.p.contentType
-		if ct == "" {
-			ct = "application/json"
-		}
-		req.Header.Set("Content-Type", ct)
-	}
-	if hdr.Get("Accept") == "" {
-		req.Header.Set("Accept", "application/json")
-	}
-	if hdr.Get("User-Agent") == "" {
-		req.Header.Set("User-Agent", userAgent)
-	}
+	c.warnCredentials(src, req, a)
 
 	resp, err := client.Do(req)
 	if err != nil {
@@ -216,12 +170,97 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 		return explain(a, err)
 	}
 	defer resp.Body.Close()
-	return c.writeResponse(a, f, method, u, resp)
+	return c.writeResponse(a, f, method, u, resp, scrub, redirects)
+}
+
+// headerFlags are the header fields of the -H flags.
+func headerFlags(list []string) (http.Header, error) {
+	hdr := make(http.Header)
+	for _, h := range list {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			// Not the header itself: it may hold a credential.
+			return nil, usagef("-H: want 'Name: value', with a colon after the name")
+		}
+		hdr.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	return hdr, nil
+}
+
+// redirectPolicy follows no redirect, as curl without -L, or up to 10,
+// counting them in n for -w's %{num_redirects}.
+func redirectPolicy(follow bool, n *int) func(*http.Request, []*http.Request) error {
+	return func(_ *http.Request, via []*http.Request) error {
+		switch {
+		case !follow:
+			return http.ErrUseLastResponse
+		case len(via) >= 10:
+			return errors.New("stopped after 10 redirects")
+		}
+		*n = len(via)
+		return nil
+	}
+}
+
+// verboseLogger is the library's debug log of -v, on w: no times, as
+// curl -v has none, and no backoff records.
+func verboseLogger(w io.Writer) *slog.Logger {
+	return slog.New(dropBackoff{slog.NewTextHandler(w, &slog.HandlerOptions{
+		Level: slog.LevelDebug,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	})})
+}
+
+// newCallRequest is the request of call, with the header fields of the
+// flags, and the provider's Content-Type, JSON's Accept and the
+// command's User-Agent where the flags set none.
+func newCallRequest(ctx context.Context, a *account, method, u string, body []byte, hdr http.Header) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	if body == nil {
+		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
+	}
+	req.Header = hdr
+	if body != nil && hdr.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", cmp.Or(a.p.contentType, "application/json"))
+	}
+	if hdr.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
+	if hdr.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", userAgent)
+	}
+	return req, nil
+}
+
+// warnCredentials warns, by the Transport's own decision (Source.Owns),
+// not a guess from the base URL, that req goes without credentials, or
+// that the credentials replace a field of the user's -H.
+func (c *cli) warnCredentials(src *loginauth.Source, req *http.Request, a *account) {
+	if !src.Owns(req) {
+		c.warnf("%s is not at an origin of %s's credentials (the base URL %s, or the description's origins): it goes without credentials", redactURL(req.URL.String()), a.p.name, redactURL(a.base()))
+		return
+	}
+	for _, k := range src.CredentialHeaders() {
+		if req.Header.Get(k) != "" && k != "Cookie" { // only the credential cookies are replaced: below
+			c.warnf("your -H %s is replaced by the credentials of %s", k, a.who())
+		}
+	}
+	for _, k := range replacedSession(src, req.Header, req.URL.String()) {
+		c.warnf("your %s is replaced by the credentials of %s", k, a.who())
+	}
 }
 
 // writeResponse writes the response as the flags ask, and returns an
 // error when the call failed.
-func (c *cli) writeResponse(a *account, f *callFlags, method, u string, resp *http.Response) error {
+func (c *cli) writeResponse(a *account, f *callFlags, method, u string, resp *http.Response, scrub *headerScrub, redirects int) error {
 	out := c.stdout
 	if f.output != "" && f.output != "-" {
 		file, err := os.Create(f.output)
@@ -231,18 +270,23 @@ func (c *cli) writeResponse(a *account, f *callFlags, method, u string, resp *ht
 		defer file.Close()
 		out = file
 	}
-	if f.include {
+	if f.include || f.head {
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s %s\n", resp.Proto, resp.Status)
-		writeHeader(&b, "", resp.Header)
+		writeHeader(&b, "", resp.Header, scrub.names())
 		b.WriteString("\n")
-		io.WriteString(out, b.String())
+		io.WriteString(out, scrub.secrets().String(b.String()))
 	}
 	const keep = 1 << 20 // of the body, for the error envelope and the pretty print
 	var head bytes.Buffer
 	pretty := out == c.stdout && isTerminalWriter(out) && isJSON(resp.Header.Get("Content-Type"))
 	var err error
-	if pretty {
+	failed := resp.StatusCode >= 400 && f.fail
+	var size int64
+	switch {
+	case failed || f.head:
+		size, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 16<<20)) // no body, as curl -f and -I
+	case pretty:
 		b, rerr := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 		head.Write(b)
 		var ind bytes.Buffer
@@ -250,15 +294,22 @@ func (c *cli) writeResponse(a *account, f *callFlags, method, u string, resp *ht
 			ind.WriteByte('\n')
 			b = ind.Bytes()
 		}
+		size = int64(len(head.Bytes()))
 		_, err = out.Write(b)
 		if err == nil {
 			err = rerr
 		}
-	} else {
-		_, err = io.Copy(out, io.TeeReader(resp.Body, &limitedBuffer{buf: &head, n: keep}))
+	default:
+		size, err = io.Copy(out, io.TeeReader(resp.Body, &limitedBuffer{buf: &head, n: keep}))
 	}
 	if err != nil {
 		return fmt.Errorf("reading the response: %w", err)
+	}
+	if f.writeOut != "" {
+		io.WriteString(c.stdout, writeOut(f.writeOut, resp, method, size, redirects))
+	}
+	if failed {
+		return &exitError{code: exitHTTP, silent: f.silent && !f.showError, err: fmt.Errorf("%s %s: HTTP %s", method, redactURL(u), resp.Status)}
 	}
 	if resp.StatusCode >= 400 {
 		return fmt.Errorf("%s %s: HTTP %s", method, redactURL(u), resp.Status)
@@ -332,13 +383,6 @@ func resolveURL(base, target string) (string, error) {
 	return u, nil
 }
 
-// sameOrigin reports whether the URLs a and b have one origin.
-func sameOrigin(a, b string) bool {
-	ua, err1 := url.Parse(a)
-	ub, err2 := url.Parse(b)
-	return err1 == nil && err2 == nil && strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host)
-}
-
 // userAgent is sent on the requests of the call command.
 const userAgent = "loginauth-cli (+https://github.com/loginauth/loginauth)"
 
@@ -365,7 +409,8 @@ func (h dropBackoff) WithGroup(name string) slog.Handler {
 	return dropBackoff{h.Handler.WithGroup(name)}
 }
 
-// secretHeaders are the fields whose values -v and -i never print.
+// secretHeaders are the fields whose values -v and -i never print,
+// besides the Source's [loginauth.Source.CredentialHeaders].
 var secretHeaders = []string{"Authorization", "Proxy-Authorization", "X-Api-Key", "Identityid", "Cookie", "Set-Cookie", "X-Xano-Authorization"}
 
 // redacted replaces a secret value in -v and -i output.
@@ -378,6 +423,7 @@ type verboseTransport struct {
 	base   http.RoundTripper
 	mu     sync.Mutex // serialises writes to w
 	w      io.Writer
+	scrub  *headerScrub
 	params []string // query parameters of credentials, whose values are redacted
 }
 
@@ -387,9 +433,9 @@ func (t *verboseTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	var b strings.Builder
 	fmt.Fprintf(&b, "> %s %s %s\n", req.Method, redactParams(req.URL, t.params).RequestURI(), "HTTP/1.1")
 	fmt.Fprintf(&b, "> Host: %s\n", req.URL.Host)
-	writeHeader(&b, "> ", req.Header)
+	writeHeader(&b, "> ", req.Header, t.scrub.names())
 	b.WriteString(">\n")
-	t.write(b.String())
+	t.write(t.scrub.secrets().String(b.String()))
 
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
@@ -397,9 +443,9 @@ func (t *verboseTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	b.Reset()
 	fmt.Fprintf(&b, "< %s %s\n", resp.Proto, resp.Status)
-	writeHeader(&b, "< ", resp.Header)
+	writeHeader(&b, "< ", resp.Header, t.scrub.names())
 	b.WriteString("<\n")
-	t.write(b.String())
+	t.write(t.scrub.secrets().String(b.String()))
 	return resp, nil
 }
 
@@ -409,11 +455,11 @@ func (t *verboseTransport) write(s string) {
 	io.WriteString(t.w, s)
 }
 
-// writeHeader writes h sorted by name, with the values of secretHeaders
-// redacted.
-func writeHeader(b *strings.Builder, prefix string, h http.Header) {
+// writeHeader writes h sorted by name, with the values of the fields
+// named in secret redacted.
+func writeHeader(b *strings.Builder, prefix string, h http.Header, secret []string) {
 	for _, k := range slices.Sorted(maps.Keys(h)) {
-		secret := slices.ContainsFunc(secretHeaders, func(s string) bool { return strings.EqualFold(s, k) })
+		secret := slices.ContainsFunc(secret, func(s string) bool { return strings.EqualFold(s, k) })
 		for _, v := range h[k] {
 			if secret {
 				v = redacted
@@ -463,4 +509,42 @@ func redactParams(u *url.URL, params []string) *url.URL {
 	c := *u
 	c.RawQuery = q.Encode()
 	return &c
+}
+
+// headerScrub is what -v and -i keep out of the headers they print: the
+// values of the credential fields, by name, and the token, refresh token
+// and secret variables wherever they appear, in the forms the library
+// scrubs (see [redact.Secrets]).
+type headerScrub struct {
+	src  *loginauth.Source
+	a    *account
+	mu   sync.Mutex
+	seen []string // every token and refresh token cached so far
+}
+
+// names are the fields whose values are never printed.
+func (s *headerScrub) names() []string {
+	return append(slices.Clone(secretHeaders), s.src.CredentialHeaders()...)
+}
+
+// secrets are the values never printed: the secret variables, and the
+// tokens and refresh tokens the Source has cached, a refused one too.
+func (s *headerScrub) secrets() *redact.Secrets {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var vals []string
+	for _, v := range s.a.p.vars {
+		if v.secret {
+			vals = append(vals, s.a.vals[v.name])
+		}
+	}
+	// A done context: the cached token, never a login.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if tok, err := s.src.TokenContext(ctx); err == nil {
+		if !slices.Contains(s.seen, tok.AccessToken) {
+			s.seen = append(s.seen, tok.AccessToken, tok.RefreshToken)
+		}
+	}
+	return redact.NewSecrets(append(slices.Clip(s.seen), vals...)...)
 }

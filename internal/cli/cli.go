@@ -25,6 +25,11 @@ const (
 	exitOK    = 0
 	exitFail  = 1
 	exitUsage = 2
+	// exitHTTP is curl's status for an HTTP error with -f (--fail).
+	exitHTTP = 22
+	// exitInterrupt is the status of a command ended by Ctrl-C, as
+	// shells give a process that SIGINT ended: 128+2.
+	exitInterrupt = 130
 )
 
 // Env is what one run of the command works with: its streams, its
@@ -75,7 +80,7 @@ func register(cmd *command) {
 
 // listOrder is the order of the list of commands: the everyday ones
 // first. A command not in it goes last.
-var listOrder = []string{"login", "token", "call", "proxy", "status", "logout", "fake", "demo"}
+var listOrder = []string{"login", "token", "call", "proxy", "status", "logout", "fake", "demo", "completion", "version"}
 
 func order(name string) int {
 	if i := slices.Index(listOrder, name); i >= 0 {
@@ -121,6 +126,11 @@ func Main(ctx context.Context, args []string, env Env) int {
 	}
 	name, rest := args[0], args[1:]
 	switch name {
+	case completeCommand:
+		c.complete(rest)
+		return exitOK
+	case "--version", "-version":
+		name = "version"
 	case "-h", "-help", "--help", "help":
 		if name == "help" && len(rest) > 0 {
 			return Main(ctx, []string{rest[0], "-h"}, env)
@@ -133,10 +143,10 @@ func Main(ctx context.Context, args []string, env Env) int {
 		if strings.HasPrefix(name, "-") {
 			// Only the flag's name: its value may be a secret.
 			flagName, _, _ := strings.Cut(name, "=")
-			fmt.Fprintf(c.stderr, "loginauth: unknown flag %s: flags come after the command\nRun 'loginauth -h' for the commands.\n", flagName)
+			fmt.Fprintf(c.stderr, "loginauth: unknown flag %s%s: flags come after the command\nRun 'loginauth -h' for the commands.\n", flagName, didYouMean(strings.TrimLeft(flagName, "-"), []string{"help", "version"}, dashed))
 			return exitUsage
 		}
-		fmt.Fprintf(c.stderr, "loginauth: unknown command %q\nRun 'loginauth -h' for the commands.\n", name)
+		fmt.Fprintf(c.stderr, "loginauth: unknown command %q%s\nRun 'loginauth -h' for the commands.\n", name, didYouMean(name, commandNames(), plain))
 		return exitUsage
 	}
 	fs := newFlagSet(cmd.name)
@@ -145,7 +155,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 	if err == nil {
 		err = run(ctx, c, pos)
 	}
-	return c.exit(cmd.name, err)
+	return c.exit(ctx, cmd.name, err)
 }
 
 // mainUsage is the help of the command itself, from the table.
@@ -164,7 +174,8 @@ Commands:
 	b.WriteString(`
 Run 'loginauth <command> -h' for the flags and environment of a command.
 
-Exit status: 0 success, 1 failure, 2 usage error.
+Exit status: 0 success, 1 failure, 2 usage error, 22 an HTTP error of
+'call -f' (as curl's), 130 interrupted (Ctrl-C).
 `)
 	return b.String()
 }
@@ -173,8 +184,12 @@ Exit status: 0 success, 1 failure, 2 usage error.
 // the list of the help and of the package doc of cmd/loginauth.
 func commandList(indent string) string {
 	var b strings.Builder
+	width := 0
 	for _, c := range commands {
-		fmt.Fprintf(&b, "%s%-8s %s\n", indent, c.name, c.short)
+		width = max(width, len(c.name))
+	}
+	for _, c := range commands {
+		fmt.Fprintf(&b, "%s%-*s %s\n", indent, width, c.name, c.short)
 	}
 	return b.String()
 }
@@ -186,35 +201,58 @@ func help(cmd *command, fs *flagSet) string {
 	if !strings.HasSuffix(cmd.long, "\n") {
 		b.WriteString("\n")
 	}
-	b.WriteString("\nFlags:\n")
-	fs.writeDefaults(&b)
+	if len(fs.order) > 0 {
+		b.WriteString("\nFlags:\n")
+		fs.writeDefaults(&b)
+	}
 	if fs.account {
 		b.WriteString("\n" + environmentHelp())
 	}
-	b.WriteString("\nExit status: 0 success, 1 failure, 2 usage error.\n")
+	b.WriteString("\nExit status: 0 success, 1 failure, 2 usage error, ")
+	if cmd.name == "call" {
+		b.WriteString("22 an HTTP error with -f, ")
+	}
+	b.WriteString("130 interrupted (Ctrl-C).\n")
 	return b.String()
 }
 
-// exit reports err on stderr and returns its exit status.
-func (c *cli) exit(cmd string, err error) int {
+// exit reports err on stderr and returns its exit status. Work that an
+// interrupt ended (ctx is done) exits 130 without a word, as shells
+// expect of Ctrl-C.
+func (c *cli) exit(ctx context.Context, cmd string, err error) int {
 	var u *usageError
+	var ee *exitError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case ctx.Err() != nil && errors.Is(err, context.Canceled):
+		return exitInterrupt
 	case errors.Is(err, errSilent):
 		return exitFail
+	case errors.As(err, &ee) && ee.silent:
+		return ee.code
+	case errors.As(err, &ee):
+		fmt.Fprintf(c.stderr, "loginauth %s: %s\n", cmd, message(cmd, err))
+		return ee.code
 	case errors.As(err, &u):
-		fmt.Fprintf(c.stderr, "loginauth %s: %v\nRun 'loginauth %s -h' for usage.\n", cmd, u.err, cmd)
+		fmt.Fprintf(c.stderr, "loginauth %s: %s\nRun 'loginauth %s -h' for usage.\n", cmd, message(cmd, u.err), cmd)
 		return exitUsage
 	}
-	fmt.Fprintf(c.stderr, "loginauth %s: %v\n", cmd, err)
+	fmt.Fprintf(c.stderr, "loginauth %s: %s\n", cmd, message(cmd, err))
 	return exitFail
+}
+
+// message is err in the command's words, without a second "cmd: " after
+// the command's own prefix (an error of internal/proxy in 'loginauth
+// proxy', say).
+func message(cmd string, err error) string {
+	return commandWords(strings.TrimPrefix(err.Error(), cmd+": "))
 }
 
 // warnf writes a warning on stderr, unless -s asked for silence.
 func (c *cli) warnf(format string, args ...any) {
 	if !c.quiet {
-		fmt.Fprintf(c.stderr, "loginauth: "+format+"\n", args...)
+		fmt.Fprintf(c.stderr, "loginauth: %s\n", commandWords(fmt.Sprintf(format, args...)))
 	}
 }
 
@@ -232,6 +270,20 @@ func usagef(format string, args ...any) error {
 	return &usageError{fmt.Errorf(format, args...)}
 }
 
+// exitError is a failure with an exit status of its own, such as curl's
+// 22 for an HTTP error with -f; silent when -s asked for no word of it.
+type exitError struct {
+	code   int
+	silent bool
+	err    error
+}
+
+// Error returns the message of the error.
+func (e *exitError) Error() string { return e.err.Error() }
+
+// Unwrap returns the error.
+func (e *exitError) Unwrap() error { return e.err }
+
 // errSilent is a failure that was already reported: exit status 1.
 var errSilent = errors.New("failed")
 
@@ -241,6 +293,10 @@ var errSilent = errors.New("failed")
 // the user wrote it (--include, not -include).
 func (c *cli) parse(cmd *command, fs *flagSet, args []string) ([]string, error) {
 	var pos []string
+	args, err := expandClusters(fs, args)
+	if err != nil {
+		return nil, err
+	}
 	for {
 		n := len(args)
 		if err := fs.Parse(args); err != nil {
@@ -248,7 +304,14 @@ func (c *cli) parse(cmd *command, fs *flagSet, args []string) ([]string, error) 
 				fmt.Fprint(c.stdout, help(cmd, fs))
 				return nil, err
 			}
-			return nil, &usageError{errors.New(asWritten(err.Error(), args))}
+			msg := asWritten(err.Error(), args)
+			if typed, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+				msg = "unknown flag " + typed + didYouMean(strings.TrimLeft(typed, "-"), flagNames(fs), dashed)
+				if fs.unknownHint != "" {
+					msg += " (" + fs.unknownHint + ")"
+				}
+			}
+			return nil, &usageError{errors.New(msg)}
 		}
 		rest := fs.Args()
 		if used := n - len(rest); used > 0 && args[used-1] == "--" {

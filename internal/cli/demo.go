@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -184,7 +185,7 @@ func (c *cli) demo(ctx context.Context, output string, n int) error {
 				r.Pass = len(r.Loginauth.Problems) == 0
 				results[i] = append(results[i], r)
 				progress.Lock()
-				fmt.Fprintf(c.stderr, "demo: %-4s  %-22s  %-4s  %v\n", t.p.name, sc.title, check(r.Pass), time.Since(t0).Round(time.Millisecond))
+				fmt.Fprintf(c.stderr, "demo: %-4s  %-22s  %-4s  %s\n", t.p.name, sc.title, check(r.Pass), fmtDur(time.Since(t0)))
 				progress.Unlock()
 			}
 		})
@@ -193,7 +194,7 @@ func (c *cli) demo(ctx context.Context, output string, n int) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stderr, "demo: done in %v\n", time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(c.stderr, "demo: done in %s\n", fmtDur(time.Since(start)))
 
 	rep := demoReport{Requests: n, Pass: true, Failures: []string{}}
 	for _, rs := range results {
@@ -239,10 +240,10 @@ func writeTable(w io.Writer, rep *demoReport) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Figures: logins and refreshes as the fake counted them, failed ones included; \"ok\" the\n")
 	fmt.Fprintf(w, "requests that succeeded, \"re-sent\" the refused ones sent again after the renewal. The\n")
-	fmt.Fprintf(w, "fakes answer each login after %v in cold start and revoked, so that concurrent callers\n", loginDelay)
-	fmt.Fprintf(w, "overlap, and oauth2's renewal near expiry after %v, at once elsewhere; times are the\n", renewDelay)
+	fmt.Fprintf(w, "fakes answer each login after %s in cold start and revoked, so that concurrent callers\n", fmtDur(loginDelay))
+	fmt.Fprintf(w, "overlap, and oauth2's renewal near expiry after %s, at once elsewhere; times are the\n", fmtDur(renewDelay))
 	fmt.Fprintf(w, "longest wait of a caller, on this machine. Wrong password: two bursts of %d requests,\n", rep.Requests)
-	fmt.Fprintf(w, "then one once the backoff (at most %v, on the fakes' clock) ends. Plain http: the base\n", loginauth.DefaultMaxBackoff)
+	fmt.Fprintf(w, "then one once the backoff (at most %s, on the fakes' clock) ends. Plain http: the base\n", fmtDur(loginauth.DefaultMaxBackoff))
 	fmt.Fprintf(w, "URL on %s, not loopback, which the demo's transport takes to the fake.\n\n", clearHost)
 	if rep.Pass {
 		fmt.Fprintf(w, "All %d loginauth expectations held.\n", len(rep.Results))
@@ -1192,15 +1193,27 @@ func ms(d time.Duration) *float64 {
 	return &v
 }
 
-// fmtDur rounds d for the table: 3 significant places at most.
+// fmtDur writes d in the one unit style of the demo's progress lines,
+// table and notes: milliseconds below a second, seconds above, with 3
+// significant digits at most, and a space before the unit ("0.25 ms",
+// "12.3 ms", "250 ms", "1.23 s", "300 s").
 func fmtDur(d time.Duration) string {
-	switch {
-	case d >= 100*time.Millisecond:
-		return d.Round(time.Millisecond).String()
-	case d >= time.Millisecond:
-		return d.Round(100 * time.Microsecond).String()
+	v, unit := float64(d)/float64(time.Millisecond), "ms"
+	if d >= time.Second {
+		v, unit = d.Seconds(), "s"
 	}
-	return d.Round(time.Microsecond).String()
+	prec := 0
+	switch {
+	case v < 10:
+		prec = 2
+	case v < 100:
+		prec = 1
+	}
+	s := strconv.FormatFloat(v, 'f', prec, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s + " " + unit
 }
 
 // loginTokenSource is the oauth2.TokenSource of the comparison: each

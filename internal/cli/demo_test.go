@@ -36,7 +36,10 @@ func TestDemo(t *testing.T) {
 	is.True(strings.Contains(r.stdout, "1 login for 200 requests; backs off")) // a wrong password
 	is.True(strings.Contains(r.stdout, "refused; nothing sent"))               // plain http
 	is.True(strings.Contains(r.stdout, "CHECK judges the LOGINAUTH column"))
-	is.True(strings.Contains(r.stdout, "each login after 50ms")) // what the figures are measured against
+	is.True(strings.Contains(r.stdout, "each login after 50 ms")) // what the figures are measured against
+	goDur := regexp.MustCompile(`\d(ns|µs|us|ms|s|m|h)\b|\dm\d`)
+	is.True(!goDur.MatchString(r.stdout)) // one unit style, "12.3 ms": r.stdout
+	is.True(!goDur.MatchString(r.stderr)) // in the progress lines too: r.stderr
 	for _, line := range strings.Split(r.stdout, "\n") {
 		is.True(len([]rune(line)) <= 100) // within 100 columns: line
 	}

@@ -39,7 +39,10 @@ Control endpoints, at the root of the server:
   POST /_fake/fault    fault=Fault500 (or FaultHTML502, FaultMalformedJSON,
                        FaultEmptyBody, FaultNoToken, FaultBadCredentials,
                        FaultSlow, FaultHuge, FaultDropConnection, FaultDrip;
-                       NoFault clears it), delay=2s for FaultSlow
+                       NoFault clears every fault and the delay), delay=2s
+                       for FaultSlow
+
+On start it lists, on stderr, the fake's API endpoints and these.
 `,
 		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
 			listen, envFile := "127.0.0.1:0", ""
@@ -90,7 +93,7 @@ func (c *cli) fake(ctx context.Context, p *provider, listen, envFile string) err
 			return fmt.Errorf("--env-file: %w", err)
 		}
 	}
-	fmt.Fprintf(c.stderr, "loginauth fake: %s fake listening on %s (base URL %s); control endpoints at %s/_fake/; stop it with Ctrl-C\n", p.name, srv.URL, v[varBase], srv.URL)
+	fmt.Fprint(c.stderr, fakeBanner(p, srv.URL, v[varBase]))
 	select {
 	case err := <-done:
 		return fmt.Errorf("fake %s: %w", p.name, err)
@@ -103,6 +106,23 @@ func (c *cli) fake(ctx context.Context, p *provider, listen, envFile string) err
 	}
 	fmt.Fprintf(c.stderr, "loginauth fake: stopped\n")
 	return nil
+}
+
+// fakeBanner is what the fake command says once it listens: where, its
+// endpoints, and how to stop it.
+func fakeBanner(p *provider, root, base string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "loginauth fake: %s fake listening on %s; stop it with Ctrl-C\n", p.name, root)
+	fmt.Fprintf(&b, "  API, under the base URL %s:\n", base)
+	for _, e := range p.endpoints {
+		fmt.Fprintf(&b, "    %s\n", e)
+	}
+	fmt.Fprintf(&b, "  control, at %s:\n", root)
+	for _, e := range []string{"POST /_fake/revoke", "POST /_fake/expire", "GET  /_fake/stats", "POST /_fake/fault"} {
+		fmt.Fprintf(&b, "    %s\n", e)
+	}
+	fmt.Fprintf(&b, "  try: loginauth call %s %s %s\n", p.name, p.sample[0], p.sample[1])
+	return b.String()
 }
 
 // shellQuote quotes s for a POSIX shell.

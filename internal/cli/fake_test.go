@@ -45,9 +45,23 @@ func TestFake(t *testing.T) {
 	is.NoErr(cmd.Wait())                 // SIGTERM: exit 0
 	is.Equal(stdout.String(), string(b)) // the same lines on stdout
 	is.True(strings.Contains(stderr.String(), "stopped"))
+	for _, e := range []string{"POST /auth/login", "GET /users/{userName}", "GET  /_fake/stats", "POST /_fake/fault", "try: loginauth call mic GET /users/"} {
+		is.True(strings.Contains(stderr.String(), e)) // the banner lists the endpoints: e
+	}
 
 	r := run(t, nil, "", nil, "fake", "nope")
 	is.Equal(r.code, 2) // an unknown provider
 	r = run(t, nil, "", nil, "fake", "xano", "--listen", "256.0.0.1:x")
 	is.Equal(r.code, 1) // cannot listen
+}
+
+// TestFakeNoFaultClearsDelay: fault=NoFault clears FaultSlow's delay too.
+func TestFakeNoFaultClearsDelay(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f := startFake(t, "xano")
+	f.control(t, "POST", "fault?fault=FaultSlow&delay=1h")
+	f.control(t, "POST", "fault?fault=NoFault")
+	r := run(t, f.account(t, filepath.Join(t.TempDir(), "cache"), false), "", f.secrets(), "login", "xano", "--timeout", "10s")
+	is.Equal(r.code, 0) // no delay left: r
 }

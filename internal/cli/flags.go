@@ -14,6 +14,9 @@ type flagSet struct {
 	short   map[string]string // long name → its one-letter alias
 	order   []string          // long names, in the order defined
 	account bool              // the account flags are defined: help lists the environment
+	refused map[string]string // flag name → why the command does not take it
+	// unknownHint, if set, follows the error of an unknown flag.
+	unknownHint string
 }
 
 func newFlagSet(name string) *flagSet {

@@ -21,8 +21,13 @@ the flags, the environment or the store.
 `,
 		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
 			var af accountFlags
+			var output string
+			outputFlags(fs, &output, `{"provider", "account", "base_url", "forgot"} on stdout`, "text", "json")
 			af.register(fs, secretNone)
 			return func(ctx context.Context, c *cli, pos []string) error {
+				if err := checkOutput(output, "text", "json"); err != nil {
+					return err
+				}
 				if len(pos) > 1 {
 					return usagef("want one provider, got %d arguments", len(pos))
 				}
@@ -33,6 +38,7 @@ the flags, the environment or the store.
 				defer a.closeStore()
 				ctx, cancel := context.WithTimeout(ctx, af.timeout)
 				defer cancel()
+				a.purge = true // the account goes too, as a refused token's
 				src := a.source(&af, loginauth.Options{})
 				if err := src.Logout(ctx); err != nil { // best effort: the token is forgotten all the same
 					c.warnf("ending the session at the API failed: %v", err)
@@ -40,6 +46,9 @@ the flags, the environment or the store.
 				forgot, err := src.Forget(ctx)
 				if err != nil {
 					return err
+				}
+				if output == "json" {
+					return writeJSON(c.stdout, accountJSON{Provider: a.p.name, Account: a.user(), BaseURL: redactURL(a.base()), Forgot: &forgot})
 				}
 				if !forgot {
 					fmt.Fprintf(c.stderr, "No stored token for %s.\n", a.who())

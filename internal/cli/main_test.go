@@ -166,10 +166,18 @@ func (r result) String() string {
 // commandEnv) and stdin, and checks that its output holds none of secrets.
 func run(t *testing.T, env map[string]string, stdin string, secrets []string, args ...string) result {
 	t.Helper()
+	return runAs(t, nil, env, stdin, secrets, args...)
+}
+
+// runAs is run with the process attributes sys (such as another user's
+// credentials); nil means none.
+func runAs(t *testing.T, sys *syscall.SysProcAttr, env map[string]string, stdin string, secrets []string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = commandEnv(t, env)
+	cmd.SysProcAttr = sys
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

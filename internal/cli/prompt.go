@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // askSecret writes prompt to w and reads a line from the terminal tty
@@ -17,6 +18,12 @@ func askSecret(ctx context.Context, tty *os.File, w io.Writer, prompt string) (s
 	}
 	defer fmt.Fprintln(w) // the user's newline was not echoed
 	defer restore()
+	return askLine(ctx, tty, w, prompt)
+}
+
+// askLine writes prompt to w and reads a line from the terminal tty, or
+// gives up when ctx ends.
+func askLine(ctx context.Context, tty *os.File, w io.Writer, prompt string) (string, error) {
 	fmt.Fprint(w, prompt)
 	type line struct {
 		s   string
@@ -33,4 +40,33 @@ func askSecret(ctx context.Context, tty *os.File, w io.Writer, prompt string) (s
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
+}
+
+// askMissing asks on the terminal, as 'gh auth login' does, for each
+// value that login needs and nothing gave: the user name, the base URL
+// where the provider has no default, a description's other variables.
+// Without a terminal it asks nothing: the caller reports what is missing.
+func (c *cli) askMissing(ctx context.Context, a *account) error {
+	tty, ok := c.env.Stdin.(*os.File)
+	if !ok || !isTerminal(tty.Fd()) {
+		return nil
+	}
+	for _, v := range a.p.vars {
+		if a.vals[v.name] != "" || v.def != "" || v.optional || (v.secret && !v.keep) {
+			continue
+		}
+		ask, what := askLine, strings.ReplaceAll(v.name, "_", " ")
+		if v.secret {
+			ask = askSecret
+		}
+		if v.name == varBase {
+			what = "base URL (" + a.p.baseHint + ")"
+		}
+		s, err := ask(ctx, tty, c.stderr, fmt.Sprintf("%s %s: ", a.p.name, what))
+		if err != nil {
+			return fmt.Errorf("%s: reading the %s: %w", a.p.name, v.name, err)
+		}
+		a.vals[v.name] = strings.TrimSpace(s)
+	}
+	return nil
 }

@@ -128,9 +128,62 @@ func TestPasswordPromptInterrupted(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("no prompt; stderr: %s", stderr)
 	}
-	cancel()                // as an interrupt does
-	is.Equal(<-done, 1)     // gives up
-	is.True(echoOn(t, tty)) // with the echo back on
-	is.True(strings.Contains(stderr.String(), "context canceled"))
+	cancel()                                                               // as an interrupt does
+	is.Equal(<-done, 130)                                                  // gives up, as shells expect of Ctrl-C
+	is.True(echoOn(t, tty))                                                // with the echo back on
+	is.True(!strings.Contains(stderr.String(), "context canceled"))        // silently
 	is.True(strings.Contains(f.control(t, "GET", "stats"), `"logins":0,`)) // and never logged in
+}
+
+// waitPrompt waits until stderr holds s n times, then types line on the
+// terminal's master end.
+func waitPrompt(t *testing.T, stderr *promptWriter, master *os.File, s string, n int, line string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Count(stderr.String(), s) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q (%d); stderr: %s", s, n, stderr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	io.WriteString(master, line+"\n")
+}
+
+// TestLoginAsksWhatIsMissing: on a terminal, login asks for the base URL
+// and the user name that nothing gave, then the password; a refused
+// password is asked for again, three times in all.
+func TestLoginAsksWhatIsMissing(t *testing.T) {
+	for _, right := range []bool{true, false} {
+		t.Run(fmt.Sprint("third password right: ", right), func(t *testing.T) {
+			is := is.New(t)
+			f := startFake(t, "xano")
+			master, tty := openPTY(t)
+			stderr := &promptWriter{seen: make(chan struct{})}
+			env := map[string]string{"LOGINAUTH_CACHE_DIR": t.TempDir() + "/cache"}
+			done := make(chan int)
+			go func() {
+				done <- Main(context.Background(), []string{"login", "xano"}, Env{Stdin: tty, Stdout: io.Discard, Stderr: stderr, Getenv: func(k string) string { return env[k] }})
+			}()
+			waitPrompt(t, stderr, master, "xano base URL (", 1, f.env["XANO_BASE_URL"])
+			waitPrompt(t, stderr, master, "xano email: ", 1, f.env["XANO_EMAIL"])
+			pw := "xano password for " + f.env["XANO_EMAIL"] + ": "
+			waitPrompt(t, stderr, master, pw, 1, "wrong-1")
+			waitPrompt(t, stderr, master, pw, 2, "wrong-2")
+			third := "wrong-3"
+			if right {
+				third = f.env["XANO_PASSWORD"]
+			}
+			waitPrompt(t, stderr, master, pw, 3, third)
+			code := <-done
+			is.True(strings.Contains(stderr.String(), "Try again (3 of 3)"))       // said
+			is.True(strings.Contains(f.control(t, "GET", "stats"), `"logins":3,`)) // three tries, each a login
+			if right {
+				is.Equal(code, 0) // stderr
+			} else {
+				is.Equal(code, 1)                               // no fourth try
+				is.Equal(strings.Count(stderr.String(), pw), 3) // asked three times only
+			}
+			is.True(!strings.Contains(stderr.String(), f.env["XANO_PASSWORD"]))
+		})
+	}
 }

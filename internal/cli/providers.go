@@ -54,6 +54,9 @@ type provider struct {
 	// sample is a protected call of the fake's demo account: method,
 	// path and body.
 	sample [3]string
+	// endpoints are the fake's API endpoints, under the base URL, for
+	// the banner of the fake command.
+	endpoints []string
 	// refresh reports that the provider renews a token with a refresh
 	// call rather than a login.
 	refresh bool
@@ -63,6 +66,31 @@ type provider struct {
 	// must adapt oauth2's requests as a user of it would.
 	tokenType string
 	raw       bool
+
+	// specPath is the --spec FILE the provider came from; "" for a
+	// built-in one or a description of the providers directory, which
+	// its name gives.
+	specPath string
+	// fingerprint is the description's [jsonlogin.Spec.Fingerprint]:
+	// the label that binds its stored tokens to where it sends
+	// credentials. "" for a built-in provider.
+	fingerprint string
+}
+
+// arg is how a command line names p: its name, or --spec FILE.
+func (p *provider) arg() string {
+	if p.specPath != "" {
+		return "--spec " + argQuote(p.specPath)
+	}
+	return p.name
+}
+
+// argQuote quotes s for a shell when it needs it.
+func argQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@%+=,") == "" {
+		return s
+	}
+	return shellQuote(s)
 }
 
 // variable is a value an account needs: its name, the environment
@@ -112,9 +140,10 @@ var builtins = []*provider{
 				return map[string]string{varBase: s.BaseURL(), varAPIKey: mictest.APIKey, varUser: mictest.Username, varPass: mictest.Password}
 			}
 		},
-		sample:  [3]string{http.MethodGet, "/users/" + mictest.Username},
-		refresh: true,
-		raw:     true,
+		sample:    [3]string{http.MethodGet, "/users/" + mictest.Username},
+		endpoints: []string{"POST /auth/login", "POST /auth/refresh", "GET /users/{userName}", "GET /metadata/manifest"},
+		refresh:   true,
+		raw:       true,
 	},
 	{
 		name: "xano",
@@ -134,7 +163,8 @@ var builtins = []*provider{
 				return map[string]string{varBase: s.BaseURL(), varEmail: xanotest.Email, varPass: xanotest.Password}
 			}
 		},
-		sample: [3]string{http.MethodGet, xano.MePath},
+		sample:    [3]string{http.MethodGet, xano.MePath},
+		endpoints: []string{"POST /auth/login", "POST /auth/signup", "GET " + xano.MePath},
 	},
 	{
 		name: "crux",
@@ -156,6 +186,7 @@ var builtins = []*provider{
 			}
 		},
 		sample:    [3]string{http.MethodGet, cruxtest.PermissionsPath},
+		endpoints: []string{"POST " + cruxtest.LoginPath, "POST " + cruxtest.LoginPathV1, "GET or POST " + cruxtest.PermissionsPath},
 		tokenType: "Token",
 	},
 	{
@@ -177,7 +208,8 @@ var builtins = []*provider{
 				return map[string]string{varBase: s.URL, varUser: xpaytest.Username, varSecret: xpaytest.SecretKey}
 			}
 		},
-		sample: [3]string{http.MethodPost, xpaytest.BillsSavePath, `{"amount":"1000000"}`},
+		sample:    [3]string{http.MethodPost, xpaytest.BillsSavePath, `{"amount":"1000000"}`},
+		endpoints: []string{"POST " + xpaytest.AuthenticatePath, "POST " + xpaytest.BillsSavePath, "POST " + xpaytest.BillsViewPath},
 	},
 }
 
@@ -257,33 +289,35 @@ func (c *cli) findProvider(name, spec string) (*provider, error) {
 		if name != "" {
 			return nil, usagef("give a provider name or --spec, not both")
 		}
-		return loadSpec(spec)
+		p, err := loadSpec(spec)
+		if p != nil {
+			p.specPath = spec
+		}
+		return p, err
 	}
 	if name == "" {
 		return nil, usagef("missing provider: want %s, a description's name, or --spec FILE", names())
 	}
-	if p := builtin(name); p != nil {
+	if p := builtin(strings.ToLower(name)); p != nil {
 		return p, nil
 	}
-	inCatalog := slices.Contains(catalog.Names(), name)
-	dir, err := c.providersDir()
-	if err == nil && validName(name) {
-		path := filepath.Join(dir, name+".json")
-		if _, err := os.Stat(path); err == nil {
-			if inCatalog {
-				c.warnf("%s shadows the catalog's description of %s (jsonlogin/catalog/%s)", path, name, catalog.File(name))
-			}
-			return loadSpec(path)
+	inCatalog := catalogName(name)
+	if path := c.configuredFile(name); path != "" {
+		if inCatalog != "" {
+			c.warnf("%s shadows the catalog's description of %s (jsonlogin/catalog/%s)", path, inCatalog, catalog.File(inCatalog))
 		}
+		return loadSpec(path)
 	}
-	if inCatalog {
-		b, err := catalog.Description(name)
+	if inCatalog != "" {
+		b, err := catalog.Description(inCatalog)
 		if err != nil {
 			return nil, err
 		}
-		return parseSpec("jsonlogin/catalog/"+catalog.File(name), b)
+		return parseSpec("jsonlogin/catalog/"+catalog.File(inCatalog), b)
 	}
-	return nil, usagef("unknown provider %q: want %s, a description in %s, one of the catalog (%s), or --spec FILE", name, names(), dir, strings.Join(catalog.Names(), ", "))
+	dir, _ := c.providersDir()
+	return nil, usagef("unknown provider %q%s\n(want %s, a description in %s, one of the catalog (%s), or --spec FILE)",
+		name, didYouMean(name, c.providerNames(), plain), names(), dir, strings.Join(catalog.Names(), ", "))
 }
 
 // validName reports whether name can name a description file.
@@ -315,9 +349,10 @@ func parseSpec(path string, b []byte) (*provider, error) {
 		return nil, usagef("%s: the name %q is taken by a built-in provider; give the description another name", path, name)
 	}
 	p := &provider{
-		name:     name,
-		baseHint: "the base_url of the description",
-		base:     spec.BaseURL,
+		name:        name,
+		fingerprint: spec.Fingerprint(),
+		baseHint:    "the base_url of the description",
+		base:        spec.BaseURL,
 		source: func(v map[string]string, hc *http.Client, o loginauth.Options) *loginauth.Source {
 			spec.HTTPClient = hc
 			return spec.NewSource(v, o)

@@ -137,7 +137,7 @@ func (c *cli) proxy(ctx context.Context, f *proxyFlags, af *accountFlags, pos []
 	// would make an open relay is refused whatever the account.
 	lc := proxy.ListenConfig{Addr: f.listen, InboundToken: inbound != "", CertFile: f.certFile, KeyFile: f.keyFile}
 	if err := lc.Check(); err != nil {
-		return &usageError{err}
+		return &usageError{listenWords(err, f.listen)}
 	}
 	a, err := c.resolve(ctx, af, pos, secretAtHand)
 	if err != nil {
@@ -187,7 +187,7 @@ func (c *cli) proxy(ctx context.Context, f *proxyFlags, af *accountFlags, pos []
 	}
 	srv, err := proxy.Listen(lc, p)
 	if err != nil {
-		return err
+		return listenWords(err, f.listen)
 	}
 	fmt.Fprintf(c.stderr, "loginauth proxy: listening on %s for %s; health at %s, stats at %s; stop it with Ctrl-C\n",
 		srv.URL(), a.who(), proxy.HealthPath, proxy.StatsPath)

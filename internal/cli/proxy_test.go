@@ -125,6 +125,12 @@ func (p *proxyProc) logged(ok func(out string) bool) string {
 // stop sends SIGTERM and returns the exit status.
 func (p *proxyProc) stop(t *testing.T) int {
 	p.cmd.Process.Signal(syscall.SIGTERM)
+	return p.wait(t)
+}
+
+// wait waits for the proxy to exit, as stop does, without a signal of
+// its own: a second one stops the proxy at once.
+func (p *proxyProc) wait(t *testing.T) int {
 	select {
 	case <-p.exited:
 	case <-time.After(30 * time.Second):
@@ -704,14 +710,14 @@ func TestProxyUpgradedOnSIGTERM(t *testing.T) {
 		is.Equal(string(got), "ping") // still served after SIGTERM
 		if !cut {
 			c.Close()
-			is.Equal(p.stop(t), 0) // drained: p.out
+			is.Equal(p.wait(t), 0) // drained: p.out
 			is.True(strings.Contains(p.out.String(), `msg="loginauth proxy: upgraded connection ended" path=/ws protocol=echo`))
 			is.True(strings.Contains(p.out.String(), "cut=false")) // p.out
 			continue
 		}
 		_, err = br.ReadByte()
 		is.True(err != nil)                                                          // cut at --shutdown-timeout
-		is.Equal(p.stop(t), 1)                                                       // and the exit says so: p.out
+		is.Equal(p.wait(t), 1)                                                       // and the exit says so: p.out
 		is.True(strings.Contains(p.out.String(), "upgraded connections still open")) // p.out
 		is.True(strings.Contains(p.out.String(), "cut=true"))                        // p.out
 		c.Close()

@@ -2,8 +2,8 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -21,18 +21,22 @@ stored token, its provider, account, base URL, expiry, and whether it can
 be refreshed. Never a token, nor the API key stored with it. PROVIDER, or
 --spec FILE, lists that provider's tokens only.
 
+An account whose token the API refused is listed as "no token
+(refused)": its next login needs no account flags. The exit status is 1
+when no entry holds a token.
+
 Tokens written by loginauth before the cache kept its accounts are listed
 as "(unknown)"; 'loginauth login' labels them again.
 `,
 		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
 			var af accountFlags
-			output := "table"
-			fs.stringFlag(&output, "output", "o", "table", "the output `FORMAT`: table or json (an array of {\"provider\", \"account\", \"base_url\", \"expiry\", \"usable\", \"refreshable\"})")
+			var output string
+			outputFlags(fs, &output, `an array of {"provider", "account", "base_url", "expiry", "usable", "refreshable", "refused"}`, "table", "json")
 			fs.stringFlag(&af.spec, "spec", "", "", "list the accounts of the jsonlogin description in `FILE`")
 			fs.stringFlag(&af.cacheDir, "cache-dir", "", "", "the token cache `DIR` (default $LOGINAUTH_CACHE_DIR, else loginauth in the user cache directory)")
 			return func(ctx context.Context, c *cli, pos []string) error {
-				if output != "table" && output != "json" {
-					return usagef("-o %q: want table or json", output)
+				if err := checkOutput(output, "table", "json"); err != nil {
+					return err
 				}
 				if len(pos) > 1 {
 					return usagef("want at most one provider, got %d arguments", len(pos))
@@ -45,41 +49,31 @@ as "(unknown)"; 'loginauth login' labels them again.
 					}
 					only = p.name
 				}
-				_, file, _, err := c.openStore(ctx, &af)
+				// Never created here: status only reads.
+				dir, err := c.cacheDir(&af)
 				if err != nil {
 					return err
 				}
+				file := &loginauth.FileStore{Dir: dir}
 				list, err := file.List(ctx)
 				if err != nil {
 					return err
 				}
 				rows := statusRows(list, only, time.Now())
 				if output == "json" {
-					enc := json.NewEncoder(c.stdout)
-					enc.SetIndent("", "  ")
-					return enc.Encode(rows)
+					if err := writeJSON(c.stdout, rows); err != nil {
+						return err
+					}
+					return noToken(rows)
 				}
 				if len(rows) == 0 {
 					fmt.Fprintf(c.stderr, "No stored tokens in %s. Run 'loginauth login PROVIDER' to store one.\n", file.Dir)
-					return nil
+					return errSilent
 				}
-				tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
-				fmt.Fprintln(tw, "PROVIDER\tACCOUNT\tBASE URL\tEXPIRES\tREFRESH")
-				for _, r := range rows {
-					exp := "never"
-					if r.Expiry != nil {
-						exp = r.Expiry.Local().Format("2006-01-02 15:04")
-						if !r.Usable {
-							exp += " (expired)"
-						}
-					}
-					refresh := "no"
-					if r.Refreshable {
-						refresh = "yes"
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Provider, r.Account, r.BaseURL, exp, refresh)
+				if err := writeStatusTable(c.stdout, rows); err != nil {
+					return err
 				}
-				return tw.Flush()
+				return noToken(rows)
 			}
 		},
 	})
@@ -93,6 +87,45 @@ type statusRow struct {
 	Expiry      *time.Time `json:"expiry"` // null: no stated expiry
 	Usable      bool       `json:"usable"` // not expired
 	Refreshable bool       `json:"refreshable"`
+	// Refused reports an account whose token the API refused: the entry
+	// keeps the account for the next login, and holds no token.
+	Refused bool `json:"refused"`
+}
+
+// writeStatusTable writes rows as status's table: times in the local
+// zone, with its name.
+func writeStatusTable(w io.Writer, rows []statusRow) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROVIDER\tACCOUNT\tBASE URL\tEXPIRES\tREFRESH")
+	for _, r := range rows {
+		exp := "never"
+		switch {
+		case r.Refused:
+			exp = "no token (refused)"
+		case r.Expiry != nil:
+			exp = r.Expiry.Local().Format("2006-01-02 15:04 MST")
+			if !r.Usable {
+				exp += " (expired)"
+			}
+		}
+		refresh := "no"
+		if r.Refreshable {
+			refresh = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Provider, r.Account, r.BaseURL, exp, refresh)
+	}
+	return tw.Flush()
+}
+
+// noToken is the exit of status: a failure, as gh auth status has it,
+// when no row holds a token.
+func noToken(rows []statusRow) error {
+	for _, r := range rows {
+		if !r.Refused {
+			return nil
+		}
+	}
+	return errSilent
 }
 
 // statusRows describes the entries of list, of the provider only if not
@@ -110,6 +143,11 @@ func statusRows(list []loginauth.FileEntry, only string, now time.Time) []status
 			}
 		}
 		if only != "" && r.Provider != only {
+			continue
+		}
+		if e.Labels[labelToken] == "refused" {
+			r.Refused, r.Refreshable = true, false
+			rows = append(rows, r)
 			continue
 		}
 		exp := e.TokenExpiry

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -29,6 +30,8 @@ func TestStatus(t *testing.T) {
 	is.True(strings.HasPrefix(lines[0], "PROVIDER  ACCOUNT"))
 	is.True(strings.Contains(r.stdout, x.env["XANO_BASE_URL"])) // the base URL
 	is.True(strings.Contains(r.stdout, "alice@example.test"))   // the account
+	withZone := regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d [A-Z+-]\w*`)
+	is.True(withZone.MatchString(r.stdout)) // times with their zone: r.stdout
 	for _, l := range lines[1:] {
 		switch {
 		case strings.HasPrefix(l, "mic "):
@@ -67,7 +70,9 @@ func TestStatus(t *testing.T) {
 
 	empty := map[string]string{"LOGINAUTH_CACHE_DIR": filepath.Join(t.TempDir(), "none")}
 	r = run(t, empty, "", nil, "status")
-	is.Equal(r.code, 0)                                     // r
+	is.Equal(r.code, 1)                                     // as gh auth status: r
 	is.True(strings.Contains(r.stderr, "No stored tokens")) // says so, on stderr
 	is.Equal(r.stdout, "")
+	_, err := os.Stat(empty["LOGINAUTH_CACHE_DIR"])
+	is.True(os.IsNotExist(err)) // status never creates the cache directory
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -27,12 +26,12 @@ x-api-key; 'loginauth call' sends them all.
 `,
 		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
 			var af accountFlags
-			output := "text"
-			fs.stringFlag(&output, "output", "o", "text", "the output `FORMAT`: text (the token alone) or json: {\"provider\", \"access_token\", \"token_type\", \"expiry\", \"identity_id\" (mic)}")
+			var output string
+			outputFlags(fs, &output, `{"provider", "access_token", "token_type", "expiry", "identity_id" (mic)}; text is the token alone`, "text", "json")
 			af.register(fs, secretAtHand)
 			return func(ctx context.Context, c *cli, pos []string) error {
-				if output != "text" && output != "json" {
-					return usagef("-o %q: want text or json", output)
+				if err := checkOutput(output, "text", "json"); err != nil {
+					return err
 				}
 				if len(pos) > 1 {
 					return usagef("want one provider, got %d arguments", len(pos))
@@ -53,9 +52,7 @@ x-api-key; 'loginauth call' sends them all.
 					return err
 				}
 				id, _ := tok.Extra("identityId").(string)
-				enc := json.NewEncoder(c.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(tokenJSON{Provider: a.p.name, AccessToken: tok.AccessToken, TokenType: tok.TokenType, Expiry: tok.Expiry, IdentityID: id})
+				return writeJSON(c.stdout, tokenJSON{Provider: a.p.name, AccessToken: tok.AccessToken, TokenType: tok.TokenType, Expiry: tok.Expiry, IdentityID: id})
 			}
 		},
 	})
