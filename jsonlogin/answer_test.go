@@ -223,6 +223,13 @@ func TestBasicLogin(t *testing.T) {
 	is.True(err != nil && strings.Contains(err.Error(), "refused")) // the message is shown
 	encoded := base64.StdEncoding.EncodeToString([]byte("wile:wrong"))
 	is.True(!strings.Contains(err.Error(), encoded)) // but not the encoded credentials
+
+	// A user name that is a secret too, such as a key ID, names no
+	// account: the Basic value itself is what is scrubbed.
+	secretUser := strings.Replace(desc, `"username": {}`, `"username": {"secret": true}`, 1)
+	_, err = inMemory(parse(t, secretUser), h).NewSource(vars, loginauth.Options{}).Token()
+	is.True(err != nil && strings.Contains(err.Error(), "refused")) // the message is shown
+	is.True(!strings.Contains(err.Error(), encoded))                // but not the encoded credentials
 }
 
 // TestBasicUserWithColon refuses a user name that Basic cannot carry.

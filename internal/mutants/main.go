@@ -169,6 +169,7 @@ var mutants = []mutant{
 	{"refused-refresh-one-incident", ".", "TestRefusedRefreshThenLoginIsOneIncident|TestRefusedRefreshThenFailedLoginBacksOffOnce", []edit{{"source.go", "\t\tif kind == EventRefresh {\n\t\t\ts.report(ctx, op, err, d)", "\t\tif false {\n\t\t\ts.report(ctx, op, err, d)"}}},
 	{"rate-limited-refresh-no-login", ".", "TestRateLimitedRefreshDoesNotLogIn", []edit{{"source.go", "\t} else if !rateLimited(asLoginError(err)) {", "\t} else if true {"}}},
 	{"no-login-refresh-backs-off", ".", "TestNoCredentialsRefusedRefreshBacksOff", []edit{{"source.go", "\ts.backOff(err)\n\treturn err\n}", "\treturn err\n}"}}},
+	{"settle-waits", ".", "TestSettleWaitsForBackgroundDelete", []edit{{"source.go", "\t\ts.cfg.deleting.Wait()\n", ""}}},
 	{"delete-off-request-path", ".", "TestTransportResendDoesNotWaitForStoreDelete", []edit{{"source.go", "\t\t\t\tgo s.forgetStored(e.stored)", "\t\t\t\ts.forgetStored(e.stored)"}}},
 	{"no-credentials-login-only", ".", "TestNoCredentials.*", []edit{{"source.go", "\tif tok == nil && s.cfg.noLogin != nil {", "\tif false {"}}},
 	{"cli-location-off", "./internal/cli", "TestCallCurlFlags", []edit{{"internal/cli/call.go", "\t\tcase !follow:", "\t\tcase false:"}}},
