@@ -267,8 +267,8 @@ type extra struct {
 	Logout    LogoutFunc
 	// RefreshWhileValid: see Config.
 	RefreshWhileValid bool
-	noLogin           error          // Config.Err that wraps ErrNoCredentials: returned in place of a login
-	deleting          sync.WaitGroup // background deletes of refused tokens: see Source.Settle
+	noLogin           error                          // Config.Err that wraps ErrNoCredentials: returned in place of a login
+	deleting          atomic.Pointer[sync.WaitGroup] // background deletes of refused tokens, from the first: see Source.Settle
 }
 
 // noExtra is the extra of every Source whose Config sets none of its
@@ -369,9 +369,13 @@ func (s *Source) Settle(ctx context.Context) error {
 	if s.cfg.Store == nil {
 		return nil
 	}
+	wg := s.cfg.deleting.Load()
+	if wg == nil {
+		return nil // nothing was ever deleted
+	}
 	done := make(chan struct{})
 	go func() {
-		s.cfg.deleting.Wait()
+		wg.Wait()
 		close(done)
 	}()
 	select {
@@ -961,8 +965,13 @@ func (s *Source) invalidate(tok *oauth2.Token) bool {
 			s.stats.more().invalidations.Add(1)
 			s.emit(Event{Kind: EventInvalidate})
 			if s.cfg.Store != nil && e.stored != "" {
-				s.cfg.deleting.Add(1)
-				go s.forgetStored(e.stored) // off the request path: see forgetStored
+				wg := s.cfg.deleting.Load()
+				if wg == nil {
+					s.cfg.deleting.CompareAndSwap(nil, new(sync.WaitGroup))
+					wg = s.cfg.deleting.Load()
+				}
+				wg.Add(1)
+				go s.forgetStored(wg, e.stored) // off the request path: see forgetStored
 			}
 			return true
 		}

@@ -221,13 +221,13 @@ func (s *Source) save(ctx context.Context, e *entry) {
 }
 
 // forgetStored deletes b, the stored encoding of a refused token, bounded
-// by the store timeout; a failure is an EventStoreError. It runs in a
-// goroutine of its own, off the request path: a re-send need not wait for
-// it, since loadStored takes the refused token for stale, and Delete
-// compares before it deletes, so that a late delete never removes a newer
-// token.
-func (s *Source) forgetStored(b string) {
-	defer s.cfg.deleting.Done()
+// by the store timeout, then marks wg done; a failure is an
+// EventStoreError. It runs in a goroutine of its own, off the request
+// path: a re-send need not wait for it, since loadStored takes the
+// refused token for stale, and Delete compares before it deletes, so that
+// a late delete never removes a newer token.
+func (s *Source) forgetStored(wg *sync.WaitGroup, b string) {
+	defer wg.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	if err := s.cfg.Store.Delete(ctx, s.cfg.StoreKey, []byte(b)); err != nil {

@@ -175,7 +175,7 @@ func (s *Spec) Login(ctx context.Context, vars map[string]string, opts loginauth
 	if s == nil || !s.parsed {
 		return nil, errNotParsed
 	}
-	c, _, err := s.client(vars, opts)
+	c, err := s.client(vars, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,7 @@ func (s *Spec) NewSource(vars map[string]string, opts loginauth.Options) *logina
 		opts.Lifetime = s.lifetime
 	}
 	opts.AllowHTTP = opts.AllowHTTP || s.allowHTTP
-	c, users, err := s.client(vars, opts)
+	c, err := s.client(vars, opts)
 	cfg := loginauth.Config{
 		Provider:  s.name,
 		Login:     c.login,
@@ -53,7 +53,7 @@ func (s *Spec) NewSource(vars map[string]string, opts loginauth.Options) *logina
 		Origins:   append([]string{c.base}, s.origins...),
 		KeepExtra: s.common().keepExtra,
 		Secrets:   c.secrets,
-		Users:     users,
+		Users:     c.vals, // the account's name is among them; a secret among them does no harm
 		Options:   opts,
 		Err:       err,
 	}
@@ -74,20 +74,18 @@ func (s *Spec) NewSource(vars map[string]string, opts loginauth.Options) *logina
 
 var errNotParsed = errors.New("jsonlogin: Spec not made by Parse")
 
-// client returns the client of a Source with the values vars, the values
-// of its variables that are not secret (any of which may name the
-// account), and the error of its configuration.
-func (s *Spec) client(vars map[string]string, opts loginauth.Options) (*client, []string, error) {
+// client returns the client of a Source with the values vars, and the
+// error of its configuration.
+func (s *Spec) client(vars map[string]string, opts loginauth.Options) (*client, error) {
 	c := &client{spec: s, http: wire.Client(s.HTTPClient), now: opts.Now, allowHTTP: opts.AllowHTTP || s.allowHTTP}
 	if c.lastHop = s.readsOutside(); c.lastHop {
 		c.http = lastHop(c.http)
 	}
-	var users []string
-	err := c.resolve(vars, &users)
+	err := c.resolve(vars)
 	if s.hooks.check != nil {
 		err = s.hooks.check()
 	}
-	return c, users, err
+	return c, err
 }
 
 // client makes the login and refresh calls of one Source.
@@ -136,10 +134,9 @@ func (c *client) val(name string) string {
 	return ""
 }
 
-// resolve takes the variables' values from vars and their defaults,
-// appends those that are not secret to users, and checks the URLs they
-// make.
-func (c *client) resolve(vars map[string]string, users *[]string) error {
+// resolve takes the variables' values from vars and their defaults, and
+// checks the URLs they make.
+func (c *client) resolve(vars map[string]string) error {
 	s := c.spec
 	names := s.common().names
 	c.vals = make([]string, len(names))
@@ -165,8 +162,6 @@ func (c *client) resolve(vars map[string]string, users *[]string) error {
 		c.vals[i] = val
 		if v.secret && val != "" {
 			c.secrets = append(c.secrets, val)
-		} else if val != "" {
-			*users = append(*users, val)
 		}
 	}
 	basicErr := c.basicSecrets()

@@ -95,7 +95,7 @@ var mutants = []mutant{
 	{"redact-html-around-json", "./internal/redact", "TestSecretsScrubEveryForm", []edit{{"internal/redact/decode.go", "return yield(o) && (!strings.Contains(o.text, innerEsc) || yield(unescape(o.text, innerEsc, inner).under(o)))", "return yield(o)"}}},
 	{"redact-base64-extend", "./internal/redact", "TestSecretsScrubBase64", []edit{{"internal/redact/scrub.go", "\tif f.after && j < len(text) && isBase64(text[j]) {", "\tif false {"}}},
 	{"wire-retry-after-clock", "./internal/wire", "TestRetryAfterOnCallClock", []edit{{"internal/wire/wire.go", "\t\tif r.now != nil {\n\t\t\tnow = r.now\n\t\t}\n", ""}}},
-	{"redact-base64-user", "./xpay", "TestConformance", []edit{{"jsonlogin/source.go", "\t\t\t*users = append(*users, val)\n", ""}}},
+	{"redact-base64-user", "./xpay", "TestConformance", []edit{{"jsonlogin/source.go", "Users:     c.vals,", "Users:     nil,"}}},
 	// The providers' refusal tests.
 	{"mic-not-authorized", "./mic", "TestTokenRefusal|TestRefusals", []edit{{"mic/mic.go", "return code != \"NOT_AUTHORIZED\" && strings.Contains(strings.ToLower(msg), \"token\")", "return (code != \"NOT_AUTHORIZED\" || true) && strings.Contains(strings.ToLower(msg), \"token\")"}}},
 	{"mic-403-token-only", "./mic", "TestRefusals", []edit{{"mic/mic.go", "\t\treturn ok && tokenRefusal(b)", "\t\treturn ok && (tokenRefusal(b) || true)"}}},
@@ -169,8 +169,8 @@ var mutants = []mutant{
 	{"refused-refresh-one-incident", ".", "TestRefusedRefreshThenLoginIsOneIncident|TestRefusedRefreshThenFailedLoginBacksOffOnce", []edit{{"source.go", "\t\tif kind == EventRefresh {\n\t\t\ts.report(ctx, op, err, d)", "\t\tif false {\n\t\t\ts.report(ctx, op, err, d)"}}},
 	{"rate-limited-refresh-no-login", ".", "TestRateLimitedRefreshDoesNotLogIn", []edit{{"source.go", "\t} else if !rateLimited(asLoginError(err)) {", "\t} else if true {"}}},
 	{"no-login-refresh-backs-off", ".", "TestNoCredentialsRefusedRefreshBacksOff", []edit{{"source.go", "\ts.backOff(err)\n\treturn err\n}", "\treturn err\n}"}}},
-	{"settle-waits", ".", "TestSettleWaitsForBackgroundDelete", []edit{{"source.go", "\t\ts.cfg.deleting.Wait()\n", ""}}},
-	{"delete-off-request-path", ".", "TestTransportResendDoesNotWaitForStoreDelete", []edit{{"source.go", "\t\t\t\tgo s.forgetStored(e.stored)", "\t\t\t\ts.forgetStored(e.stored)"}}},
+	{"settle-waits", ".", "TestSettleWaitsForBackgroundDelete", []edit{{"source.go", "\t\twg.Wait()\n", ""}}},
+	{"delete-off-request-path", ".", "TestTransportResendDoesNotWaitForStoreDelete", []edit{{"source.go", "\t\t\t\tgo s.forgetStored(wg, e.stored)", "\t\t\t\ts.forgetStored(wg, e.stored)"}}},
 	{"no-credentials-login-only", ".", "TestNoCredentials.*", []edit{{"source.go", "\tif tok == nil && s.cfg.noLogin != nil {", "\tif false {"}}},
 	{"cli-location-off", "./internal/cli", "TestCallCurlFlags", []edit{{"internal/cli/call.go", "\t\tcase !follow:", "\t\tcase false:"}}},
 	// The command's promises: no false success, no leaked header, a
