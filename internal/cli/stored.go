@@ -43,6 +43,11 @@ type labelingStore struct {
 	// changed is called when a stored token's fingerprint is not the
 	// description's: the token is not used.
 	changed func()
+	// mu makes each method's steps one, within the process: a Source
+	// deletes a refused token in the background, and the relabelling of
+	// a Load must not take the entry that a Delete is turning into an
+	// account without a token for one stored before labels.
+	mu sync.Mutex
 }
 
 // Load returns the stored token, unless the entry holds none (a refused
@@ -50,6 +55,8 @@ type labelingStore struct {
 // credentials elsewhere. A token stored without a fingerprint is taken
 // once, and labelled with the description's.
 func (s *labelingStore) Load(ctx context.Context, key string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	b, err := s.FileStore.Load(ctx, key)
 	if err != nil || b == nil || s.purge {
 		return b, err
@@ -89,6 +96,8 @@ func (s *labelingStore) storedLabels(ctx context.Context, key string) map[string
 
 // Save saves the token and labels it.
 func (s *labelingStore) Save(ctx context.Context, key string, value []byte, expiry time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if err := s.FileStore.Save(ctx, key, value, expiry); err != nil {
 		return err
 	}
@@ -99,6 +108,8 @@ func (s *labelingStore) Save(ctx context.Context, key string, value []byte, expi
 // is set, the entry stays, with its labels and without a token, so that
 // later runs still know the account of a refused token.
 func (s *labelingStore) Delete(ctx context.Context, key string, value []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if err := s.FileStore.Delete(ctx, key, value); err != nil || s.purge {
 		return err
 	}
