@@ -237,15 +237,33 @@ func (c *cli) findProvider(name, spec string) (*provider, error) {
 		return loadSpec(path)
 	}
 	if inCatalog != "" {
-		b, err := catalog.Description(inCatalog)
-		if err != nil {
-			return nil, err
-		}
-		return parseSpec("jsonlogin/catalog/"+catalog.File(inCatalog), b)
+		return catalogProvider(inCatalog)
 	}
 	dir, _ := c.providersDir()
 	return nil, usagef("unknown provider %q%s\n(want %s, a description in %s, one of the catalog (%s), or --spec FILE)",
 		name, didYouMean(name, c.providerNames(), plain), names("or"), dir, strings.Join(catalog.Names(), ", "))
+}
+
+// catalogProvider returns the catalog's entry name as a provider.
+func catalogProvider(name string) (*provider, error) {
+	b, err := catalog.Description(name)
+	if err != nil {
+		return nil, err
+	}
+	return parseSpec("jsonlogin/catalog/"+catalog.File(name), b)
+}
+
+// catalogProviders returns the catalog's entries as providers, in its
+// order; an entry that does not parse is left out, which the catalog's
+// tests catch.
+func catalogProviders() []*provider {
+	var ps []*provider
+	for _, n := range catalog.Names() {
+		if p, err := catalogProvider(n); err == nil {
+			ps = append(ps, p)
+		}
+	}
+	return ps
 }
 
 // validName reports whether name can name a description file.

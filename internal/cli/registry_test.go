@@ -18,6 +18,7 @@ import (
 
 	"github.com/loginauth/loginauth"
 	"github.com/loginauth/loginauth/internal/registry/builtin"
+	"github.com/loginauth/loginauth/jsonlogin/catalog"
 )
 
 // TestBuiltinsAreTheRegistry checks that every name the command knows of
@@ -139,4 +140,21 @@ func TestNoOtherProviderList(t *testing.T) {
 		})
 	}
 	is.True(checked > 10) // the package's sources were found
+}
+
+// TestEnvironmentHelpListsCatalog checks that the commands' help lists
+// the environment variables of the catalog's entries after those of the
+// built-in providers.
+func TestEnvironmentHelpListsCatalog(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	help := environmentHelp()
+	for _, n := range catalog.Names() {
+		p, err := catalogProvider(n)
+		is.NoErr(err)
+		for _, v := range p.vars {
+			is.True(strings.Contains(help, v.env)) // the help names the variable: v.env
+		}
+		is.True(strings.Index(help, "  "+n+" ") > strings.Index(help, "  "+builtinNames()[len(builtinNames())-1]+" ")) // after the built-in ones
+	}
 }
