@@ -56,7 +56,7 @@ func BenchmarkWarmSource(b *testing.B) {
 	hc := warmLogin(`{"authToken": %q}`)
 	cruxHC := warmLogin(`{"auth_token": %q}`)
 	xpayHC := warmLogin(`{"success": {"data": {"access_token": %q}}}`)
-	data, err := os.ReadFile("jsonlogin/testdata/xano.json")
+	data, err := os.ReadFile("xano/xano.json")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -17,11 +17,12 @@
 //	status     list the stored tokens: provider, account, base URL, expiry; never a token
 //	logout     forget the stored token of an account
 //	fake       run a provider's fake server, for trying the commands, or tests in any language
-//	demo       show the library against the four fakes, beside golang.org/x/oauth2 (no account, no network)
+//	demo       show the library against the providers' fakes, beside golang.org/x/oauth2 (no account, no network)
 //	completion print a shell script that completes commands, flags and provider names
 //	version    print the module version, the VCS revision and the Go version it was built with
 //
-// Providers are mic, xano, crux and xpay, and those that a jsonlogin
+// Providers are the built-in ones, those of the catalog of real APIs'
+// descriptions ('loginauth help' lists both), and those that a jsonlogin
 // description declares: --spec FILE, or a FILE in
 // $XDG_CONFIG_HOME/loginauth/providers/NAME.json that makes NAME a
 // provider name. Run 'loginauth <command> -h' for the flags and the

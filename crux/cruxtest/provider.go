@@ -8,6 +8,7 @@ import (
 	"github.com/loginauth/loginauth"
 	"github.com/loginauth/loginauth/crux"
 	"github.com/loginauth/loginauth/internal/registry"
+	"github.com/loginauth/loginauth/loginauthtest"
 )
 
 // Provider is CruxConnect's entry in the registry of built-in providers:
@@ -39,4 +40,11 @@ var Provider = registry.Provider{
 	},
 	Lifetime: DefaultLifetime, Missing: `token at "/auth_token"`, OAuth2: true,
 	Required: []string{"BaseURL", "Username", "Password"},
+
+	Server:      func(f registry.Fake) *loginauthtest.Server { return f.(*Server).Server },
+	UserVar:     "username",
+	BaseHint:    crux.ProductionURL + ", without the path of an endpoint",
+	ContentType: crux.ContentType,
+	TokenType:   "Token",
+	Endpoints:   []string{"POST " + LoginPath, "POST " + LoginPathV1, "GET or POST " + PermissionsPath},
 }

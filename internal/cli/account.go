@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -66,12 +67,12 @@ func (f *accountFlags) register(fs *flagSet, mode secretMode) {
 	fs.def("timeout", "")
 }
 
-// environmentHelp lists the providers' environment variables, from the
-// provider table.
+// environmentHelp lists the environment variables of the built-in
+// providers and of the catalog's.
 func environmentHelp() string {
 	var b strings.Builder
 	b.WriteString("Environment (a flag overrides its variable):\n")
-	for _, p := range builtins {
+	for _, p := range append(slices.Clone(builtins), catalogProviders()...) {
 		var vs []string
 		for _, v := range p.vars {
 			s := v.env

@@ -53,10 +53,10 @@ func TestPlainHTTPNeedsAllowHTTP(t *testing.T) {
 	is.True(!strings.Contains(r.stderr, "plain http")) // allowed: it goes on to the (missing) host: r
 }
 
-// spec is the xano description of the jsonlogin tests, under name.
+// spec is the description of xano (xano/xano.json), under name.
 func spec(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("../../jsonlogin/testdata/xano.json")
+	b, err := os.ReadFile("../../xano/xano.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -160,7 +160,4 @@ func TestXPayErrorEnvelope(t *testing.T) {
 	is.Equal(r.code, 1)                                               // xPay's error envelope inside HTTP 200: r
 	is.True(strings.Contains(r.stdout, "must be a positive integer")) // the body, printed anyway
 	is.True(strings.Contains(r.stderr, "HTTP 200 OK with an error in the body"))
-	is.True(xpayFailed(200, []byte(`{"error":{"message":"no"},"uuid":"u"}`)))    // an error inside 200
-	is.True(!xpayFailed(200, []byte(`{"success":{"message":"ok"},"uuid":"u"}`))) // a success
-	is.True(!xpayFailed(200, []byte(`not json`)))                                // the status decides
 }

@@ -95,7 +95,7 @@ func TestCatalogName(t *testing.T) {
 func TestCatalogNamesNotBuiltin(t *testing.T) {
 	is := is.New(t)
 	for _, n := range catalog.Names() {
-		is.True(builtin(n) == nil) // a catalog name is a built-in's
-		is.True(validName(n))      // a description file could shadow it
+		is.True(builtinNamed(n) == nil) // a catalog name is a built-in's
+		is.True(validName(n))           // a description file could shadow it
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/jsonlogin/catalog"
 )
 
 // Exit statuses, as the go command and gh have them.
@@ -163,13 +164,16 @@ func mainUsage() string {
 	var b strings.Builder
 	b.WriteString(`Usage: loginauth <command> [arguments] [flags]
 
-loginauth logs in to login-style HTTP APIs (mic, xano, crux, xpay, and
-those a jsonlogin description declares) the way the
+loginauth logs in to login-style HTTP APIs the way the
 github.com/loginauth/loginauth library does: log in once, then get
 tokens and make calls without the password.
 
-Commands:
+Providers:
 `)
+	writeWrapped(&b, "  built in", strings.Join(builtinNames(), ", "))
+	writeWrapped(&b, "  catalog", strings.Join(catalog.Names(), ", ")+" (real APIs' jsonlogin descriptions)")
+	writeWrapped(&b, "  descriptions", "NAME for loginauth/providers/NAME.json under $XDG_CONFIG_HOME (or the system's config directory), or --spec FILE")
+	b.WriteString("\nCommands:\n")
 	b.WriteString(commandList("  "))
 	b.WriteString(`
 Run 'loginauth <command> -h' for the flags and environment of a command.

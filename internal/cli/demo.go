@@ -29,11 +29,12 @@ func init() {
 	register(&command{
 		name:  "demo",
 		args:  "[flags]",
-		short: "show the library against the four fakes, beside golang.org/x/oauth2 (no account, no network)",
-		long: `Start the fake mic, xano, crux and xpay servers in this process (no
-account, no network) and show, for each provider, what the library does
-beside golang.org/x/oauth2: an oauth2.Transport with an
-oauth2.ReuseTokenSource over a TokenSource that makes the same login call.
+		short: "show the library against the providers' fakes, beside golang.org/x/oauth2 (no account, no network)",
+		long: `Start the fakes of the built-in providers, ` + names("and") + `,
+in this process (no account, no network) and show, for each provider,
+what the library does beside golang.org/x/oauth2: an oauth2.Transport
+with an oauth2.ReuseTokenSource over a TokenSource that makes the same
+login call.
 
   cold start      N concurrent requests and no token yet: how many logins
   revoked         the API revokes the token, then N concurrent requests:
@@ -153,11 +154,7 @@ type demoCell struct {
 
 func (c *cli) demo(ctx context.Context, output string, n int) error {
 	start := time.Now()
-	var names []string
-	for _, p := range builtins {
-		names = append(names, p.name)
-	}
-	fmt.Fprintf(c.stderr, "demo: starting the fakes of %s, and other hosts to redirect to\n", strings.Join(names, ", "))
+	fmt.Fprintf(c.stderr, "demo: starting the fakes of %s, and other hosts to redirect to\n", strings.Join(builtinNames(), ", "))
 	targets := startFakes()
 	defer func() {
 		for _, t := range targets {

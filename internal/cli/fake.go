@@ -18,9 +18,9 @@ func init() {
 		name:  "fake",
 		args:  "PROVIDER [--listen ADDR] [--env-file FILE]",
 		short: "run a provider's fake server, for trying the commands, or tests in any language",
-		long: `Run the fake server of PROVIDER (mic, xano, crux or xpay) as a process,
-as the cloud SDKs' emulators run, until SIGINT or SIGTERM. It needs no
-account and no network.
+		long: `Run the fake server of PROVIDER as a process, as the cloud SDKs'
+emulators run, until SIGINT or SIGTERM. It needs no account and no
+network. PROVIDER is one of the built-in providers: ` + names("or") + `.
 
 On start it prints, on stdout, export lines for the provider's environment
 variables: the base URL, the fake's demo credentials (they are not
@@ -50,11 +50,11 @@ On start it lists, on stderr, the fake's API endpoints and these.
 			fs.stringFlag(&envFile, "env-file", "", "", "also write the export lines to `FILE`, once the server listens")
 			return func(ctx context.Context, c *cli, pos []string) error {
 				if len(pos) != 1 {
-					return usagef("want one provider (%s), got %d arguments", names(), len(pos))
+					return usagef("want one provider (%s), got %d arguments", names("or"), len(pos))
 				}
-				p := builtin(pos[0])
+				p := builtinNamed(pos[0])
 				if p == nil {
-					return usagef("no fake for %q: want %s", pos[0], names())
+					return usagef("no fake for %q: want %s", pos[0], names("or"))
 				}
 				return c.fake(ctx, p, listen, envFile)
 			}

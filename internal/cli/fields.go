@@ -41,7 +41,7 @@ func commandWords(msg string) string {
 		if words, ok := fieldElse[field]; ok {
 			return prefix + words
 		}
-		p := builtin(sub[1])
+		p := builtinNamed(sub[1])
 		name, ok := fieldVars[field]
 		if !ok || p == nil || p.variable(name) == nil {
 			return prefix + "a setting not available from the command"

@@ -16,7 +16,7 @@ import (
 
 func TestPlainNames(t *testing.T) {
 	is := is.New(t)
-	xn, xp := builtin("xano"), builtin("xpay")
+	xn, xp := builtinNamed("xano"), builtinNamed("xpay")
 	_, err := xano.NewSource(xano.Config{BaseURL: "https://x.example.com/api:a", Email: "a@example.com"}).Token()
 	is.True(errors.Is(err, loginauth.ErrNoCredentials))
 	is.True(strings.Contains(err.Error(), "Config.Password")) // the library's words

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,17 +11,11 @@ import (
 	"strings"
 
 	"github.com/loginauth/loginauth"
-	"github.com/loginauth/loginauth/crux"
-	"github.com/loginauth/loginauth/crux/cruxtest"
+	"github.com/loginauth/loginauth/internal/registry"
+	"github.com/loginauth/loginauth/internal/registry/builtin"
 	"github.com/loginauth/loginauth/jsonlogin"
 	"github.com/loginauth/loginauth/jsonlogin/catalog"
 	"github.com/loginauth/loginauth/loginauthtest"
-	"github.com/loginauth/loginauth/mic"
-	"github.com/loginauth/loginauth/mic/mictest"
-	"github.com/loginauth/loginauth/xano"
-	"github.com/loginauth/loginauth/xano/xanotest"
-	"github.com/loginauth/loginauth/xpay"
-	"github.com/loginauth/loginauth/xpay/xpaytest"
 )
 
 // provider is what every command knows of a provider: a built-in one, or
@@ -119,112 +112,37 @@ const (
 	varAPIKey = "api_key"
 )
 
-// builtins are the providers built in, in the order they are listed.
-var builtins = []*provider{
-	{
-		name: "mic",
-		vars: []variable{
-			{name: varBase, env: "MIC_BASE_URL", stored: true},
-			{name: varAPIKey, env: "MIC_API_KEY", secret: true, keep: true},
-			{name: varUser, env: "MIC_USERNAME", stored: true},
-			{name: varPass, env: "MIC_PASSWORD", secret: true},
-		},
-		user:     varUser,
-		baseHint: "https://abcd1234.execute-api.eu-west-1.amazonaws.com/prod",
-		source: func(v map[string]string, hc *http.Client, o loginauth.Options) *loginauth.Source {
-			return mic.NewSource(mic.Config{BaseURL: v[varBase], APIKey: v[varAPIKey], Username: v[varUser], Password: v[varPass], HTTPClient: hc, Options: o})
-		},
-		fake: func() (*loginauthtest.Server, func() map[string]string) {
-			s := mictest.NewServer()
-			return s.Server, func() map[string]string {
-				return map[string]string{varBase: s.BaseURL(), varAPIKey: mictest.APIKey, varUser: mictest.Username, varPass: mictest.Password}
-			}
-		},
-		sample:    [3]string{http.MethodGet, "/users/" + mictest.Username},
-		endpoints: []string{"POST /auth/login", "POST /auth/refresh", "GET /users/{userName}", "GET /metadata/manifest"},
-		refresh:   true,
-		raw:       true,
-	},
-	{
-		name: "xano",
-		vars: []variable{
-			{name: varBase, env: "XANO_BASE_URL", stored: true},
-			{name: varEmail, env: "XANO_EMAIL", stored: true},
-			{name: varPass, env: "XANO_PASSWORD", secret: true},
-		},
-		user:     varEmail,
-		baseHint: "https://x1a2-b3c4.n7.xano.io/api:AbCdEfGh, with the API group",
-		source: func(v map[string]string, hc *http.Client, o loginauth.Options) *loginauth.Source {
-			return xano.NewSource(xano.Config{BaseURL: v[varBase], Email: v[varEmail], Password: v[varPass], HTTPClient: hc, Options: o})
-		},
-		fake: func() (*loginauthtest.Server, func() map[string]string) {
-			s := xanotest.NewServer()
-			return s.Server, func() map[string]string {
-				return map[string]string{varBase: s.BaseURL(), varEmail: xanotest.Email, varPass: xanotest.Password}
-			}
-		},
-		sample:    [3]string{http.MethodGet, xano.MePath},
-		endpoints: []string{"POST /auth/login", "POST /auth/signup", "GET " + xano.MePath},
-	},
-	{
-		name: "crux",
-		vars: []variable{
-			{name: varBase, env: "CRUX_BASE_URL", stored: true, def: crux.ProductionURL},
-			{name: varUser, env: "CRUX_USERNAME", stored: true},
-			{name: varPass, env: "CRUX_PASSWORD", secret: true},
-		},
-		user:        varUser,
-		baseHint:    crux.ProductionURL + ", without the path of an endpoint",
-		contentType: crux.ContentType,
-		source: func(v map[string]string, hc *http.Client, o loginauth.Options) *loginauth.Source {
-			return crux.NewSource(crux.Config{BaseURL: v[varBase], Username: v[varUser], Password: v[varPass], HTTPClient: hc, Options: o})
-		},
-		fake: func() (*loginauthtest.Server, func() map[string]string) {
-			s := cruxtest.NewServer()
-			return s.Server, func() map[string]string {
-				return map[string]string{varBase: s.URL, varUser: cruxtest.Username, varPass: cruxtest.Password}
-			}
-		},
-		sample:    [3]string{http.MethodGet, cruxtest.PermissionsPath},
-		endpoints: []string{"POST " + cruxtest.LoginPath, "POST " + cruxtest.LoginPathV1, "GET or POST " + cruxtest.PermissionsPath},
-		tokenType: "Token",
-	},
-	{
-		name: "xpay",
-		vars: []variable{
-			{name: varBase, env: "XPAY_BASE_URL", stored: true, def: xpay.ProductionURL},
-			{name: varUser, env: "XPAY_USERNAME", stored: true},
-			{name: varSecret, env: "XPAY_SECRET_KEY", secret: true},
-		},
-		user:     varUser,
-		baseHint: xpay.ProductionURL,
-		source: func(v map[string]string, hc *http.Client, o loginauth.Options) *loginauth.Source {
-			return xpay.NewSource(xpay.Config{BaseURL: v[varBase], Username: v[varUser], SecretKey: v[varSecret], HTTPClient: hc, Options: o})
-		},
-		failed: xpayFailed,
-		fake: func() (*loginauthtest.Server, func() map[string]string) {
-			s := xpaytest.NewServer()
-			return s.Server, func() map[string]string {
-				return map[string]string{varBase: s.URL, varUser: xpaytest.Username, varSecret: xpaytest.SecretKey}
-			}
-		},
-		sample:    [3]string{http.MethodPost, xpaytest.BillsSavePath, `{"amount":"1000000"}`},
-		endpoints: []string{"POST " + xpaytest.AuthenticatePath, "POST " + xpaytest.BillsSavePath, "POST " + xpaytest.BillsViewPath},
-	},
-}
+// builtins are the built-in providers, from [builtin.Providers], in its
+// order: the command's one list of them.
+var builtins = fromRegistry(builtin.Providers)
 
-// xpayFailed reports xPay's error envelope, {"error": {...}}, which the
-// API may send with HTTP 200: an answer is a success only with a
-// "success" member.
-func xpayFailed(status int, body []byte) bool {
-	var v struct {
-		Success json.RawMessage `json:"success"`
-		Error   json.RawMessage `json:"error"`
+// fromRegistry returns what the command knows of the registry's entries.
+func fromRegistry(entries []registry.Provider) []*provider {
+	var ps []*provider
+	for _, e := range entries {
+		p := &provider{
+			name:        e.Name,
+			user:        e.UserVar,
+			baseHint:    e.BaseHint,
+			contentType: e.ContentType,
+			source:      e.FromValues,
+			failed:      e.Failed,
+			sample:      [3]string{e.Method, e.Path, e.Body},
+			endpoints:   e.Endpoints,
+			refresh:     e.Refresh,
+			tokenType:   e.TokenType,
+			raw:         !e.OAuth2,
+		}
+		for _, v := range e.Vars {
+			p.vars = append(p.vars, variable{name: v.Name, env: v.Env, secret: v.Secret, stored: !v.Secret, def: v.Default, keep: v.Keep})
+		}
+		p.fake = func() (*loginauthtest.Server, func() map[string]string) {
+			f := e.Start()
+			return e.Server(f), func() map[string]string { return e.Demo(f) }
+		}
+		ps = append(ps, p)
 	}
-	if json.Unmarshal(body, &v) != nil {
-		return false // not an envelope: the status decides
-	}
-	return v.Success == nil || (v.Error != nil && string(v.Error) != "null")
+	return ps
 }
 
 // secretVar returns the first secret variable that login does not keep:
@@ -248,17 +166,27 @@ func (p *provider) variable(name string) *variable {
 	return nil
 }
 
-// names lists the built-in providers as "mic, xano, crux or xpay".
-func names() string {
+// names lists the built-in providers as "mic, xano, crux or xpay", with
+// conj ("or", "and") before the last.
+func names(conj string) string {
+	n := builtinNames()
+	if len(n) < 2 {
+		return strings.Join(n, "")
+	}
+	return strings.Join(n[:len(n)-1], ", ") + " " + conj + " " + n[len(n)-1]
+}
+
+// builtinNames lists the names of the built-in providers, in order.
+func builtinNames() []string {
 	var n []string
 	for _, p := range builtins {
 		n = append(n, p.name)
 	}
-	return strings.Join(n[:len(n)-1], ", ") + " or " + n[len(n)-1]
+	return n
 }
 
-// builtin returns the built-in provider called name, or nil.
-func builtin(name string) *provider {
+// builtinNamed returns the built-in provider called name, or nil.
+func builtinNamed(name string) *provider {
 	for _, p := range builtins {
 		if p.name == name {
 			return p
@@ -296,9 +224,9 @@ func (c *cli) findProvider(name, spec string) (*provider, error) {
 		return p, err
 	}
 	if name == "" {
-		return nil, usagef("missing provider: want %s, a description's name, or --spec FILE", names())
+		return nil, usagef("missing provider: want %s, a description's name, or --spec FILE", names("or"))
 	}
-	if p := builtin(strings.ToLower(name)); p != nil {
+	if p := builtinNamed(strings.ToLower(name)); p != nil {
 		return p, nil
 	}
 	inCatalog := catalogName(name)
@@ -309,15 +237,33 @@ func (c *cli) findProvider(name, spec string) (*provider, error) {
 		return loadSpec(path)
 	}
 	if inCatalog != "" {
-		b, err := catalog.Description(inCatalog)
-		if err != nil {
-			return nil, err
-		}
-		return parseSpec("jsonlogin/catalog/"+catalog.File(inCatalog), b)
+		return catalogProvider(inCatalog)
 	}
 	dir, _ := c.providersDir()
 	return nil, usagef("unknown provider %q%s\n(want %s, a description in %s, one of the catalog (%s), or --spec FILE)",
-		name, didYouMean(name, c.providerNames(), plain), names(), dir, strings.Join(catalog.Names(), ", "))
+		name, didYouMean(name, c.providerNames(), plain), names("or"), dir, strings.Join(catalog.Names(), ", "))
+}
+
+// catalogProvider returns the catalog's entry name as a provider.
+func catalogProvider(name string) (*provider, error) {
+	b, err := catalog.Description(name)
+	if err != nil {
+		return nil, err
+	}
+	return parseSpec("jsonlogin/catalog/"+catalog.File(name), b)
+}
+
+// catalogProviders returns the catalog's entries as providers, in its
+// order; an entry that does not parse is left out, which the catalog's
+// tests catch.
+func catalogProviders() []*provider {
+	var ps []*provider
+	for _, n := range catalog.Names() {
+		if p, err := catalogProvider(n); err == nil {
+			ps = append(ps, p)
+		}
+	}
+	return ps
 }
 
 // validName reports whether name can name a description file.
@@ -345,7 +291,7 @@ func parseSpec(path string, b []byte) (*provider, error) {
 		return nil, usagef("%s: %v", path, err)
 	}
 	name := spec.Name()
-	if p := builtin(name); p != nil {
+	if p := builtinNamed(name); p != nil {
 		return nil, usagef("%s: the name %q is taken by a built-in provider; give the description another name", path, name)
 	}
 	p := &provider{

@@ -45,6 +45,7 @@ func TestBoundStore(t *testing.T) {
 	tok, err := src.TokenContext(ctx)
 	is.NoErr(err) // its own description still has it
 	src.Invalidate(tok)
+	is.NoErr(src.Settle(ctx)) // the background delete ended
 	_, err = account(legit, "").source(&accountFlags{}, loginauth.Options{}).TokenContext(ctx)
 	is.True(err != nil) // and a refused one is deleted, in its envelope
 

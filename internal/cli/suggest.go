@@ -88,11 +88,7 @@ func commandNames() []string {
 // providerNames lists the built-in providers, the descriptions of the
 // providers directory and those of the catalog.
 func (c *cli) providerNames() []string {
-	var names []string
-	for _, p := range builtins {
-		names = append(names, p.name)
-	}
-	return append(append(names, c.configured()...), catalog.Names()...)
+	return append(append(builtinNames(), c.configured()...), catalog.Names()...)
 }
 
 // catalogName returns the name of the catalog's description of name,

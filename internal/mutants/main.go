@@ -202,6 +202,7 @@ var mutants = []mutant{
 	{"demo-clear-check", "./internal/cli", "TestDemoCatchesFailures", []edit{{"internal/cli/demo.go", "if sent > 0 {", "if false {"}}},
 	// The fakes behave as the APIs do.
 	{"mictest-refresh-token", "./mic/mictest", "TestLogin", []edit{{"mic/mictest/mictest.go", "\tif refresh != \"\" {", "\tif false {"}}},
+	{"xpaytest-error-envelope", "./xpay/xpaytest", "TestProviderFailed", []edit{{"xpay/xpaytest/provider.go", "return v.Success == nil || (v.Error != nil && string(v.Error) != \"null\")", "return false"}}},
 	{"xpaytest-expires-at", "./xpay/xpaytest", "TestAuthenticate", []edit{{"xpay/xpaytest/xpaytest.go", "exp := s.Now().Add(s.Lifetime()).Truncate(time.Millisecond)", "exp := s.Now().Add(2 * s.Lifetime()).Truncate(time.Millisecond)"}}},
 }
 

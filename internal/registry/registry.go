@@ -105,6 +105,30 @@ type Provider struct {
 	// AllowHTTP is how the Source's errors name the setting that allows
 	// plain http; empty means "AllowHTTP".
 	AllowHTTP string
+
+	// What the command needs besides.
+
+	// Server returns the loginauthtest.Server that a running fake embeds,
+	// which the fake command serves on its own listener.
+	Server func(f Fake) *loginauthtest.Server
+	// UserVar names the variable that --username fills: "username", or
+	// Xano's "email".
+	UserVar string
+	// BaseHint says what a base URL of the provider looks like.
+	BaseHint string
+	// ContentType is the Content-Type of a request body; "" means
+	// application/json.
+	ContentType string
+	// TokenType is the [oauth2.Token] TokenType that makes an
+	// [oauth2.Transport] send the provider's Authorization prefix; ""
+	// means Bearer. It matters only when OAuth2 is true.
+	TokenType string
+	// Failed reports an answer that failed although its status is below
+	// 400, such as xPay's error envelope; nil means none does.
+	Failed func(status int, body []byte) bool
+	// Endpoints are the fake's API endpoints under the base URL, such as
+	// "POST /auth/login", for the banner of the fake command.
+	Endpoints []string
 }
 
 // BaseURL returns the API's base URL on a running fake.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/loginauth/loginauth"
 	"github.com/loginauth/loginauth/internal/registry"
+	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/loginauth/loginauth/mic"
 )
 
@@ -41,4 +42,9 @@ var Provider = registry.Provider{
 	},
 	Lifetime: DefaultLifetime, Missing: `token at "/credentials/token"`, Refresh: true,
 	Required: []string{"BaseURL", "APIKey", "Username", "Password"},
+
+	Server:    func(f registry.Fake) *loginauthtest.Server { return f.(*Server).Server },
+	UserVar:   "username",
+	BaseHint:  "https://abcd1234.execute-api.eu-west-1.amazonaws.com/prod",
+	Endpoints: []string{"POST /auth/login", "POST /auth/refresh", "GET /users/{userName}", "GET /metadata/manifest"},
 }

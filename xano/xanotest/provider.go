@@ -7,6 +7,7 @@ import (
 
 	"github.com/loginauth/loginauth"
 	"github.com/loginauth/loginauth/internal/registry"
+	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/loginauth/loginauth/xano"
 )
 
@@ -40,4 +41,9 @@ var Provider = registry.Provider{
 	},
 	Lifetime: DefaultLifetime, Missing: `token at "/authToken" or at "/auth_token" or at "/token"`, OAuth2: true,
 	Required: []string{"BaseURL", "Email", "Password"},
+
+	Server:    func(f registry.Fake) *loginauthtest.Server { return f.(*Server).Server },
+	UserVar:   "email",
+	BaseHint:  "https://x1a2-b3c4.n7.xano.io/api:AbCdEfGh, with the API group",
+	Endpoints: []string{"POST /auth/login", "POST /auth/signup", "GET " + xano.MePath},
 }

@@ -1,12 +1,14 @@
 package xpaytest
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"golang.org/x/oauth2"
 
 	"github.com/loginauth/loginauth"
 	"github.com/loginauth/loginauth/internal/registry"
+	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/loginauth/loginauth/xpay"
 )
 
@@ -41,4 +43,24 @@ var Provider = registry.Provider{
 	},
 	Lifetime: DefaultLifetime, Missing: `token at "/success/data/access_token"`, OAuth2: true,
 	Required: []string{"BaseURL", "Username", "SecretKey"},
+
+	Server:    func(f registry.Fake) *loginauthtest.Server { return f.(*Server).Server },
+	UserVar:   "username",
+	BaseHint:  xpay.ProductionURL,
+	Failed:    failed,
+	Endpoints: []string{"POST " + AuthenticatePath, "POST " + BillsSavePath, "POST " + BillsViewPath},
+}
+
+// failed reports xPay's error envelope, {"error": {...}}, which the API
+// may send with HTTP 200: an answer is a success only with a "success"
+// member.
+func failed(status int, body []byte) bool {
+	var v struct {
+		Success json.RawMessage `json:"success"`
+		Error   json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(body, &v) != nil {
+		return false // not an envelope: the status decides
+	}
+	return v.Success == nil || (v.Error != nil && string(v.Error) != "null")
 }

@@ -265,3 +265,13 @@ func TestFaults(t *testing.T) {
 	login(t, srv)
 	is.Equal(srv.Logins(), int64(4))
 }
+
+// TestProviderFailed checks the entry's check of xPay's error envelope,
+// which the command's call uses: an error inside HTTP 200 fails.
+func TestProviderFailed(t *testing.T) {
+	is := is.New(t)
+	failed := xpaytest.Provider.Failed
+	is.True(failed(200, []byte(`{"error":{"message":"no"},"uuid":"u"}`)))    // an error inside 200
+	is.True(!failed(200, []byte(`{"success":{"message":"ok"},"uuid":"u"}`))) // a success
+	is.True(!failed(200, []byte(`not json`)))                                // the status decides
+}
