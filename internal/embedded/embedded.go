@@ -46,7 +46,7 @@ func Spec(spec *jsonlogin.Spec, o jsonlogin.Overrides, hc *http.Client) (*jsonlo
 //
 // Each Source keeps its Spec, so Sources whose overrides differ only in
 // what a Source uses once, when it is made (the Check, and the StoreKey
-// without a Store), share one Spec: see [shared].
+// without a Store), share one Spec: see shared.
 func Source(spec *jsonlogin.Spec, o jsonlogin.Overrides, vars map[string]string, hc *http.Client, opts loginauth.Options) *loginauth.Source {
 	s, err := shared(spec, o, hc, opts.Store != nil || (o.Check != nil && o.Check() != nil))
 	if err != nil {
