@@ -165,7 +165,7 @@ var mutants = []mutant{
 	{"proxy-listen-check", "./internal/proxy", "TestListenRefusesUnsafe", []edit{{"internal/proxy/server.go", "\tif err := c.Check(); err != nil {", "\tif err := c.Check(); false && err != nil {"}}},
 	{"proxy-read-header-timeout", "./internal/proxy", "TestServerTimeouts", []edit{{"internal/proxy/server.go", "\t\tReadHeaderTimeout: ReadHeaderTimeout,\n", ""}}},
 	// A missing secret fails only the login, and the command built on it.
-	{"no-credentials-store-first", ".", "TestNoCredentials.*", []edit{{"source.go", "\tif errors.Is(cfg.Err, ErrNoCredentials) {", "\tif false {"}}},
+	{"no-credentials-store-first", ".", "TestNoCredentials.*", []edit{{"source.go", "\tif errors.Is(cfg.Err, ErrNoCredentials) {", "\tif false && errors.Is(cfg.Err, ErrNoCredentials) {"}}},
 	{"refused-refresh-one-incident", ".", "TestRefusedRefreshThenLoginIsOneIncident|TestRefusedRefreshThenFailedLoginBacksOffOnce", []edit{{"renew.go", "\t\tif kind == EventRefresh {\n\t\t\ts.report(ctx, op, err, d)", "\t\tif false {\n\t\t\ts.report(ctx, op, err, d)"}}},
 	{"rate-limited-refresh-no-login", ".", "TestRateLimitedRefreshDoesNotLogIn", []edit{{"renew.go", "\t} else if !rateLimited(asLoginError(err)) {", "\t} else if true {"}}},
 	{"no-login-refresh-backs-off", ".", "TestNoCredentialsRefusedRefreshBacksOff", []edit{{"renew.go", "\ts.backOffAgain(err)\n\treturn err\n}", "\treturn err\n}"}}},
