@@ -4,13 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"maps"
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/loginauth/loginauth/internal/hostname"
 )
 
 // Transport is an [http.RoundTripper] that puts a [Source]'s credentials
@@ -79,11 +76,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, errNoSource
 	}
-	if s.err == nil && !s.Owns(req) {
-		s.withheld(req)
+	if !s.authorizes(req) {
 		return t.transport().RoundTrip(req)
 	}
-	e, err := s.entry(req.Context())
+	e, err := s.current(req.Context())
 	if err != nil {
 		closeBody(req)
 		return nil, err
@@ -96,42 +92,32 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !s.cfg.Scheme.Refused(resp) {
-		s.accepted()
+	if !s.refusedCached(resp, e) {
 		return resp, nil
 	}
 
-	s.Invalidate(e.tok) // whether or not this request can be re-sent, the next one logs in
 	hasBody := req.Body != nil && req.Body != http.NoBody
 	if hasBody && req.GetBody == nil {
-		s.debug("refusal returned: request body cannot be replayed", slog.String("origin", originOf(req.URL)))
+		s.notReplayable(req)
 		return resp, nil
 	}
 	// Closed unread: draining a body that drips would hold up the re-send.
 	resp.Body.Close()
-	e2, err := s.entry(req.Context())
+	e2, err := s.renewRefused(req.Context(), resp.StatusCode)
 	if err != nil {
-		return nil, fmt.Errorf("%s: credentials refused (HTTP %d), and renewing them failed: %w", s.cfg.Provider, resp.StatusCode, err)
+		return nil, err
 	}
-	body := req.Body
-	if hasBody {
-		if body, err = req.GetBody(); err != nil {
-			return nil, fmt.Errorf("%s: re-sending refused request: GetBody: %w", s.cfg.Provider, err)
-		}
+	body, err := s.resending(req, hasBody)
+	if err != nil {
+		return nil, err
 	}
-	s.stats.more().retries.Add(1)
-	s.emit(Event{Kind: EventRetry, Origin: originOf(req.URL)})
 	r, _ = authorize(req, e2, body)
 	revalidate(r.Header)
 	resp, err = t.send(req, r, e2)
 	if err != nil {
 		return nil, err
 	}
-	if s.cfg.Scheme.Refused(resp) {
-		s.refusedFresh(e2.tok, resp.StatusCode)
-	} else {
-		s.accepted()
-	}
+	s.resentAnswered(resp, e2)
 	return resp, nil
 }
 
@@ -186,15 +172,6 @@ func authorize(req *http.Request, e *entry, body io.ReadCloser) (r *http.Request
 	return &c.req, replaced
 }
 
-// replacedHeader logs, once per Source, that a request came with a
-// credential field of its own (an Authorization set by another client
-// library, say), which the Transport replaced.
-func (s *Source) replacedHeader(name string) {
-	if s.cfg.Logger != nil && !s.replaced.Load() && s.replaced.CompareAndSwap(false, true) {
-		s.debug("request's own credential header replaced; logged once per Source", slog.String("header", name))
-	}
-}
-
 // noCache is the Cache-Control of a re-sent request.
 var noCache = []string{"no-cache"}
 
@@ -209,30 +186,6 @@ func revalidate(h http.Header) {
 		}
 	}
 	h["Cache-Control"] = noCache
-}
-
-// withheld reports a request sent without credentials to another origin.
-// A request whose Host names another host than its URL, and a plain-http
-// request to one of the origins' hosts (a downgrade), are reported as
-// warnings.
-func (s *Source) withheld(req *http.Request) {
-	s.stats.more().withheld.Add(1)
-	if s.cfg.OnEvent == nil && s.cfg.Logger == nil {
-		return
-	}
-	u := req.URL
-	ev := Event{Kind: EventWithheld, Origin: originOf(u)}
-	if req.Host != "" && u != nil && !sameHost(u, req.Host) {
-		s.warn("credentials withheld: the request's Host names another host than its URL", slog.String("origin", ev.Origin), slog.String("host", req.Host))
-	} else if s.cfg.Logger != nil && u != nil && u.Scheme == "http" && !hostname.IsLoopback(u.Hostname()) {
-		for _, o := range s.origins {
-			if strings.EqualFold(o.host, u.Hostname()) {
-				s.warn("credentials withheld from plain-http origin", slog.String("origin", ev.Origin))
-				break
-			}
-		}
-	}
-	s.emit(ev)
 }
 
 func originOf(u *url.URL) string {

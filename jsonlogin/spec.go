@@ -213,171 +213,224 @@ func Parse(data []byte) (*Spec, error) {
 		return nil, err
 	}
 	s := &Spec{parsed: true, name: "jsonlogin", vars: map[string]variable{}, shared: &common{}, raw: bytes.Clone(data)}
+	for _, section := range []func(*specJSON) error{
+		s.parseName,
+		s.parseVars,
+		s.parseOrigins,
+		s.parseRequests,
+		s.parseValues,
+		s.parseCarriers,
+		s.parseRuleSections,
+		s.parseLifetime,
+	} {
+		if err := section(&sj); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// parseName reads the version and the name.
+func (s *Spec) parseName(sj *specJSON) error {
 	if present(sj.Version) {
 		var v json.Number
 		if json.Unmarshal(sj.Version, &v) != nil || v != "1" {
-			return nil, fmt.Errorf("jsonlogin: version: %s is not a version this package reads; want %d", bytes.TrimSpace(sj.Version), Version)
+			return fmt.Errorf("jsonlogin: version: %s is not a version this package reads; want %d", bytes.TrimSpace(sj.Version), Version)
 		}
 	}
 	if sj.Name != nil {
 		if !extraName(strings.ReplaceAll(*sj.Name, ".", "_")) {
-			return nil, fmt.Errorf("jsonlogin: name: %q must be letters, digits, \"_\", \"-\" and \".\"", *sj.Name)
+			return fmt.Errorf("jsonlogin: name: %q must be letters, digits, \"_\", \"-\" and \".\"", *sj.Name)
 		}
 		s.name = *sj.Name
 	}
+	return nil
+}
+
+// parseVars reads the variables and the names of the extra values.
+func (s *Spec) parseVars(sj *specJSON) error {
 	for _, n := range sortedKeys(sj.Vars) {
 		path := "vars." + n
 		switch {
 		case !varName(n):
-			return nil, fmt.Errorf("jsonlogin: %s: %q is not a variable name: letters, digits and \"_\", not starting with a digit", path, n)
+			return fmt.Errorf("jsonlogin: %s: %q is not a variable name: letters, digits and \"_\", not starting with a digit", path, n)
 		case n == nameToken || n == nameRefreshToken || n == "extra":
-			return nil, fmt.Errorf("jsonlogin: %s: %q is reserved for the token's values and cannot be a variable", path, n)
+			return fmt.Errorf("jsonlogin: %s: %q is reserved for the token's values and cannot be a variable", path, n)
 		}
 		var vj varJSON
 		if err := strictDecode(path, sj.Vars[n], &vj); err != nil {
-			return nil, err
+			return err
 		}
 		if vj.Secret && vj.Default != nil {
-			return nil, fmt.Errorf("jsonlogin: %s.default: a secret variable has no default: the secret would sit in the description; give it through env or vars", path)
+			return fmt.Errorf("jsonlogin: %s.default: a secret variable has no default: the secret would sit in the description; give it through env or vars", path)
 		}
 		s.vars[n] = variable{env: vj.Env, secret: vj.Secret, def: vj.Default}
 	}
 	for _, n := range sortedKeys(sj.Extra) {
 		if !extraName(n) {
-			return nil, fmt.Errorf("jsonlogin: extra.%s: %q is not a name: letters, digits, \"_\" and \"-\"", n, n)
+			return fmt.Errorf("jsonlogin: extra.%s: %q is not a name: letters, digits, \"_\" and \"-\"", n, n)
 		}
 	}
 	var err error
-	if s.extra, err = parseExtra(sj.Extra); err != nil {
-		return nil, err
-	}
+	s.extra, err = parseExtra(sj.Extra)
+	return err
+}
 
+// parseOrigins reads base_url and origins.
+func (s *Spec) parseOrigins(sj *specJSON) error {
 	if sj.BaseURL == nil {
-		return nil, errors.New("jsonlogin: base_url: required")
+		return errors.New("jsonlogin: base_url: required")
 	}
 	if err := s.checkTemplate("base_url", *sj.BaseURL, "base_url"); err != nil {
-		return nil, err
+		return err
 	}
 	if err := checkURLTemplate("base_url", *sj.BaseURL, inScheme); err != nil {
-		return nil, err
+		return err
 	}
 	if !strings.Contains(*sj.BaseURL, "{{") {
 		if err := absolute(*sj.BaseURL); err != nil {
-			return nil, fmt.Errorf("jsonlogin: base_url: %w", err)
+			return fmt.Errorf("jsonlogin: base_url: %w", err)
 		}
 	}
 	s.baseURL = *sj.BaseURL
 	for i, o := range sj.Origins {
 		if err := absolute(o); err != nil {
-			return nil, fmt.Errorf("jsonlogin: origins[%d]: %w", i, err)
+			return fmt.Errorf("jsonlogin: origins[%d]: %w", i, err)
 		}
 		if err := checkOrigin(fmt.Sprintf("origins[%d]", i), o); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	s.origins = sj.Origins
+	return nil
+}
 
+// parseRequests reads the login and refresh requests.
+func (s *Spec) parseRequests(sj *specJSON) error {
 	if !present(sj.Login) {
-		return nil, errors.New("jsonlogin: login: required")
+		return errors.New("jsonlogin: login: required")
 	}
+	var err error
 	if s.login, err = s.parseRequest("login", sj.Login); err != nil {
-		return nil, err
+		return err
 	}
 	if present(sj.Refresh) {
 		if s.refresh, err = s.parseRequest("refresh", sj.Refresh); err != nil {
-			return nil, err
+			return err
 		}
 	}
+	return nil
+}
 
+// parseValues reads where the login answer holds the token, the refresh
+// token, the expiry and the extra values, and the session.
+func (s *Spec) parseValues(sj *specJSON) error {
 	if !present(sj.Token) {
-		return nil, errors.New("jsonlogin: token: required: the JSON Pointer to the token in the login answer")
+		return errors.New("jsonlogin: token: required: the JSON Pointer to the token in the login answer")
 	}
-	if err := s.parseAnswerValues(&sj); err != nil {
-		return nil, err
+	if err := s.parseAnswerValues(sj); err != nil {
+		return err
 	}
-	if err := s.parseSession(sj); err != nil {
-		return nil, err
+	if err := s.parseSession(*sj); err != nil {
+		return err
 	}
 	if s.refresh != nil && s.refreshToken == nil && !s.refreshWhileValid {
-		return nil, errors.New("jsonlogin: refresh: needs refresh_token, the JSON Pointer to the refresh token in the login answer")
+		return errors.New("jsonlogin: refresh: needs refresh_token, the JSON Pointer to the refresh token in the login answer")
 	}
 	if s.expiresIn != nil && s.expiresAt != nil {
-		return nil, errors.New("jsonlogin: expires_at: give expires_in or expires_at, not both")
+		return errors.New("jsonlogin: expires_at: give expires_in or expires_at, not both")
 	}
 	if sj.ExpiresAtUnit != nil {
 		if s.expiresAt == nil {
-			return nil, errors.New("jsonlogin: expires_at_unit: given without expires_at")
+			return errors.New("jsonlogin: expires_at_unit: given without expires_at")
 		}
 		switch u := *sj.ExpiresAtUnit; u {
 		case "s", "ms", "rfc3339":
 			s.expiresAtUnit = u
 		default:
-			return nil, fmt.Errorf("jsonlogin: expires_at_unit: %q is not one of \"s\", \"ms\" and \"rfc3339\"", u)
+			return fmt.Errorf("jsonlogin: expires_at_unit: %q is not one of \"s\", \"ms\" and \"rfc3339\"", u)
 		}
 	} else if s.expiresAt != nil {
 		s.expiresAtUnit = "s"
 	}
+	return nil
+}
 
+// parseCarriers reads the header fields that carry the token, and checks
+// that a header field, a cookie or a query parameter carries it.
+func (s *Spec) parseCarriers(sj *specJSON) error {
 	header := sj.Header
 	if header == nil && sj.Cookie == nil && sj.Query == nil {
 		header = defaultHeader
 	}
+	var err error
 	if s.header, err = s.parseHeaders("header", header, "header"); err != nil {
-		return nil, err
+		return err
 	}
 	if !slices.ContainsFunc(slices.Concat(slices.Collect(maps.Values(s.header)), slices.Collect(maps.Values(s.cookie)), slices.Collect(maps.Values(s.query))), func(t string) bool {
 		ns, _ := names(t)
 		return slices.Contains(ns, nameToken)
 	}) {
-		return nil, errors.New("jsonlogin: header: no field carries {{token}}, nor does a cookie or a query parameter, so no request would carry the credentials")
+		return errors.New("jsonlogin: header: no field carries {{token}}, nor does a cookie or a query parameter, so no request would carry the credentials")
 	}
+	return nil
+}
 
+// parseRuleSections reads refused, bad_credentials and error.
+func (s *Spec) parseRuleSections(sj *specJSON) error {
+	var err error
 	s.refused = defaultRefused
 	if present(sj.Refused) {
 		if s.refused, err = parseRules("refused", sj.Refused); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	s.badCredentials = defaultBad
 	if present(sj.BadCredentials) {
 		if s.badCredentials, err = parseRules("bad_credentials", sj.BadCredentials); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if present(sj.Error) {
-		var ej errorJSON
-		if err := strictDecode("error", sj.Error, &ej); err != nil {
-			return nil, err
+	if !present(sj.Error) {
+		return nil
+	}
+	var ej errorJSON
+	if err := strictDecode("error", sj.Error, &ej); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		raw  *string
+		dst  **pointer
+	}{{"error.code", ej.Code, &s.errCode}, {"error.message", ej.Message, &s.errMessage}} {
+		if f.raw == nil {
+			continue
 		}
-		for _, f := range []struct {
-			name string
-			raw  *string
-			dst  **pointer
-		}{{"error.code", ej.Code, &s.errCode}, {"error.message", ej.Message, &s.errMessage}} {
-			if f.raw == nil {
-				continue
-			}
-			p, err := parsePointer(*f.raw)
-			if err != nil {
-				return nil, fmt.Errorf("jsonlogin: %s: %w", f.name, err)
-			}
-			*f.dst = &p
+		p, err := parsePointer(*f.raw)
+		if err != nil {
+			return fmt.Errorf("jsonlogin: %s: %w", f.name, err)
 		}
-		if present(ej.When) {
-			if s.errWhen, err = parseRules("error.when", ej.When); err != nil {
-				return nil, err
-			}
+		*f.dst = &p
+	}
+	if present(ej.When) {
+		if s.errWhen, err = parseRules("error.when", ej.When); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// parseLifetime reads lifetime and allow_http.
+func (s *Spec) parseLifetime(sj *specJSON) error {
 	if sj.Lifetime != nil {
 		d, err := time.ParseDuration(*sj.Lifetime)
 		if err != nil || d <= 0 {
-			return nil, fmt.Errorf("jsonlogin: lifetime: %q is not a positive Go duration such as \"1h30m\"", *sj.Lifetime)
+			return fmt.Errorf("jsonlogin: lifetime: %q is not a positive Go duration such as \"1h30m\"", *sj.Lifetime)
 		}
 		s.lifetime = d
 	}
 	s.allowHTTP = sj.AllowHTTP
-	return s, nil
+	return nil
 }
 
 // parseRequest parses the login or refresh request at path.

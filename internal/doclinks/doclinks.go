@@ -83,78 +83,113 @@ type checker struct {
 	problems []Problem
 }
 
+// pending is a link into another package, looked up once all the
+// packages it may point into are loaded.
+type pending struct {
+	pos  token.Position
+	link *comment.DocLink
+}
+
 // Check returns the doc links of pkgs that do not resolve. Links into
 // other packages are looked up with go list run in dir.
 func Check(dir string, pkgs []Package) ([]Problem, error) {
 	c := &checker{dir: dir, fset: token.NewFileSet(), exported: map[string]*doc.Package{}}
-	type pending struct {
-		pos  token.Position
-		link *comment.DocLink
-	}
 	var external []pending
 	for _, p := range pkgs {
-		// go/doc edits the files it is given: each doc.Package has its own.
-		files, err := c.parse(p)
+		ext, err := c.checkPackage(p)
 		if err != nil {
 			return nil, err
 		}
-		var docs []*ast.CommentGroup // the package doc, as written
-		for _, f := range files {
-			if f.Doc != nil {
-				docs = append(docs, f.Doc)
-			}
-		}
-		exp, err := doc.NewFromFiles(c.fset, files, p.ImportPath)
-		if err != nil {
-			return nil, fmt.Errorf("doclinks: %s: %w", p.ImportPath, err)
-		}
-		if files, err = c.parse(p); err != nil {
-			return nil, err
-		}
-		all, err := doc.NewFromFiles(c.fset, files, p.ImportPath, doc.AllDecls)
-		if err != nil {
-			return nil, fmt.Errorf("doclinks: %s: %w", p.ImportPath, err)
-		}
-		c.exported[p.ImportPath] = exp
-		// Exported declarations may link exported names only; the others
-		// may link any name of the package.
-		for _, pass := range []struct {
-			pkg  *doc.Package
-			want func(exported bool) bool
-		}{{exp, func(e bool) bool { return e }}, {all, func(e bool) bool { return !e }}} {
-			parser := pass.pkg.Parser()
-			var groups []group
-			if pass.want(true) {
-				for _, cg := range docs {
-					groups = append(groups, group{cg.Pos(), cg.Text()})
-				}
-			}
-			for _, cg := range append(groups, comments(pass.pkg, pass.want)...) {
-				pos := c.fset.Position(cg.pos)
-				p := *parser
-				p.LookupSym = func(recv, name string) bool {
-					if parser.LookupSym(recv, name) {
-						return true
-					}
-					c.problems = append(c.problems, Problem{Pos: pos, Link: join(recv, name), Why: why(all, recv, name)})
-					return false
-				}
-				p.LookupPackage = func(name string) (string, bool) {
-					path, ok := parser.LookupPackage(name)
-					if !ok && hasSym(all, "", name) {
-						c.problems = append(c.problems, Problem{Pos: pos, Link: name, Why: "names an unexported identifier: go doc links exported names only"})
-					}
-					return path, ok
-				}
-				for _, l := range links(p.Parse(cg.text)) {
-					if l.ImportPath != "" && l.ImportPath != pass.pkg.ImportPath && l.Name != "" {
-						external = append(external, pending{pos, l})
-					}
-				}
-			}
+		external = append(external, ext...)
+	}
+	if err := c.checkExternal(external); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(c.problems, func(a, b Problem) int {
+		return strings.Compare(a.String(), b.String())
+	})
+	return slices.CompactFunc(c.problems, func(a, b Problem) bool { return a == b }), nil
+}
+
+// checkPackage records the links of p that do not resolve within it, and
+// returns its links into other packages.
+func (c *checker) checkPackage(p Package) ([]pending, error) {
+	// go/doc edits the files it is given: each doc.Package has its own.
+	files, err := c.parse(p)
+	if err != nil {
+		return nil, err
+	}
+	var docs []*ast.CommentGroup // the package doc, as written
+	for _, f := range files {
+		if f.Doc != nil {
+			docs = append(docs, f.Doc)
 		}
 	}
-	// Links into other packages: load them, then look the names up.
+	exp, err := doc.NewFromFiles(c.fset, files, p.ImportPath)
+	if err != nil {
+		return nil, fmt.Errorf("doclinks: %s: %w", p.ImportPath, err)
+	}
+	if files, err = c.parse(p); err != nil {
+		return nil, err
+	}
+	all, err := doc.NewFromFiles(c.fset, files, p.ImportPath, doc.AllDecls)
+	if err != nil {
+		return nil, fmt.Errorf("doclinks: %s: %w", p.ImportPath, err)
+	}
+	c.exported[p.ImportPath] = exp
+	// Exported declarations may link exported names only; the others
+	// may link any name of the package.
+	var external []pending
+	for _, pass := range []struct {
+		pkg  *doc.Package
+		want func(exported bool) bool
+	}{{exp, func(e bool) bool { return e }}, {all, func(e bool) bool { return !e }}} {
+		var groups []group
+		if pass.want(true) {
+			for _, cg := range docs {
+				groups = append(groups, group{cg.Pos(), cg.Text()})
+			}
+		}
+		for _, cg := range append(groups, comments(pass.pkg, pass.want)...) {
+			external = append(external, c.checkGroup(cg, pass.pkg, all)...)
+		}
+	}
+	return external, nil
+}
+
+// checkGroup records the links of cg, a comment of pkg, that do not
+// resolve within it, and returns its links into other packages; all holds
+// every declaration of the package.
+func (c *checker) checkGroup(cg group, pkg, all *doc.Package) []pending {
+	var external []pending
+	parser := pkg.Parser()
+	pos := c.fset.Position(cg.pos)
+	p := *parser
+	p.LookupSym = func(recv, name string) bool {
+		if parser.LookupSym(recv, name) {
+			return true
+		}
+		c.problems = append(c.problems, Problem{Pos: pos, Link: join(recv, name), Why: why(all, recv, name)})
+		return false
+	}
+	p.LookupPackage = func(name string) (string, bool) {
+		path, ok := parser.LookupPackage(name)
+		if !ok && hasSym(all, "", name) {
+			c.problems = append(c.problems, Problem{Pos: pos, Link: name, Why: "names an unexported identifier: go doc links exported names only"})
+		}
+		return path, ok
+	}
+	for _, l := range links(p.Parse(cg.text)) {
+		if l.ImportPath != "" && l.ImportPath != pkg.ImportPath && l.Name != "" {
+			external = append(external, pending{pos, l})
+		}
+	}
+	return external
+}
+
+// checkExternal loads the packages that the links in external point
+// into, then records those links that name nothing there.
+func (c *checker) checkExternal(external []pending) error {
 	var paths []string
 	for _, e := range external {
 		if _, ok := c.exported[e.link.ImportPath]; !ok && !slices.Contains(paths, e.link.ImportPath) {
@@ -164,15 +199,15 @@ func Check(dir string, pkgs []Package) ([]Problem, error) {
 	if len(paths) > 0 {
 		others, err := List(c.dir, paths...)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, p := range others {
 			files, err := c.parse(p)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if c.exported[p.ImportPath], err = doc.NewFromFiles(c.fset, files, p.ImportPath); err != nil {
-				return nil, fmt.Errorf("doclinks: %s: %w", p.ImportPath, err)
+				return fmt.Errorf("doclinks: %s: %w", p.ImportPath, err)
 			}
 		}
 	}
@@ -186,10 +221,7 @@ func Check(dir string, pkgs []Package) ([]Problem, error) {
 			c.problems = append(c.problems, Problem{Pos: e.pos, Link: l.ImportPath + "." + join(l.Recv, l.Name), Why: "names nothing exported in that package"})
 		}
 	}
-	slices.SortFunc(c.problems, func(a, b Problem) int {
-		return strings.Compare(a.String(), b.String())
-	})
-	return slices.CompactFunc(c.problems, func(a, b Problem) bool { return a == b }), nil
+	return nil
 }
 
 // why says why the link recv.name (or name) that go/doc did not find in

@@ -161,106 +161,118 @@ func hasCredentials(h http.Header) []string {
 // credential header, a password, a key or a token; the origin's own
 // requests do.
 func credentialsStayOnOrigin(t *testing.T, p Provider) {
-	for _, tc := range []struct {
-		name   string
-		origin func(fakeHost string) string // the origin the Source is given
-		others func(fakeHost string) []string
-	}{
-		{
-			name:   "https-origin",
-			origin: func(string) string { return "https://api.example.com" },
-			others: func(string) []string {
-				return []string{
-					"https://evil.example",                 // another host
-					"https://api.example.com:8443",         // another port
-					"http://api.example.com",               // plain http on the same host
-					"https://api.example.com.evil.example", // a host that merely starts alike
-					"https://api.example.com@evil.example", // user info that looks like the host
-					"https://xapi.example.com",
-				}
-			},
-		},
-		{
-			name:   "http-origin",
-			origin: func(fakeHost string) string { return "http://" + fakeHost },
-			others: func(fakeHost string) []string {
-				port, _ := strconv.Atoi(fakeHost[strings.LastIndexByte(fakeHost, ':')+1:])
-				return []string{
-					"https://" + fakeHost,                           // https while the origin is http
-					"http://127.0.0.1:" + strconv.Itoa(port+1),      // another port
-					"http://localhost:" + strconv.Itoa(port),        // another name for the host
-					"http://127.0.0.2:" + strconv.Itoa(port),        // another loopback host
-					"http://[::1]:" + strconv.Itoa(port),            // the same, in IPv6
-					"http://evil.example:" + strconv.Itoa(port),     // another host, same port
-					"https://api.example.com:" + strconv.Itoa(port), // another host and scheme
-				}
-			},
-		},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			is := is.New(t)
-			f := p.Start()
-			t.Cleanup(f.Close)
-			fakeHost := strings.TrimPrefix(p.URL(f), "http://")
-			origin := tc.origin(fakeHost)
-			n := &network{next: f.Transport(), routes: map[string]string{origin: fakeHost}, redirect: map[string]string{}}
-			base := origin + p.Prefix
-			src := p.Source(base, p.Secret, &http.Client{Transport: n}, loginauth.Options{Now: f.Now})
-			client := &http.Client{Transport: loginauth.NewTransport(src, n)}
-
-			resp, err := client.Do(p.Request(context.Background(), base))
-			is.NoErr(err)
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			is.Equal(resp.StatusCode, http.StatusOK) // the origin's own request works
-			is.True(!strings.Contains(string(b), `"error"`))
-			own := n.requests(base + p.Path)
-			is.Equal(len(own), 1)
-			is.True(hasCredentials(own[0].header) != nil) // and carries the credentials
-
-			var secrets Secrets
-			secrets.Add(p.Secret)
-			secrets.Add(p.Others...)
-			secrets.AddToken(t, src)
-
-			others := tc.others(fakeHost)
-			var targets []string
-			for i, other := range others {
-				targets = append(targets, other+"/direct")
-				// The origin redirects to the other origin.
-				hop := fmt.Sprintf("%s/__redirect/%d", p.Prefix, i)
-				n.mu.Lock()
-				n.redirect[hop+p.Path] = other + "/redirected" + p.Path
-				n.mu.Unlock()
-				targets = append(targets, origin+hop)
-			}
-			withheld := src.Stats().Withheld
-			for _, u := range targets {
-				resp, err := client.Do(p.Request(context.Background(), u))
-				is.NoErr(err)
-				resp.Body.Close()
-				is.Equal(resp.StatusCode, http.StatusOK) // answered by the other origin
-			}
-			is.Equal(src.Stats().Withheld-withheld, int64(2*len(others))) // every one withheld
-
-			var foreign int
-			for _, s := range n.requests("") {
-				if strings.HasPrefix(s.url, origin+"/") {
-					continue
-				}
-				foreign++
-				if got := hasCredentials(s.header); got != nil {
-					t.Errorf("%s got credentials %v", s.url, got)
-				}
-				var all strings.Builder
-				for k, v := range s.header {
-					fmt.Fprintf(&all, "%s: %s\n", k, strings.Join(v, ", "))
-				}
-				secrets.Check(t, "a request to "+s.url, all.String()+s.body)
-			}
-			is.Equal(foreign, 2*len(others)) // each other origin reached once, directly and by redirect
-		})
+	for _, tc := range originCases {
+		t.Run(tc.name, func(t *testing.T) { credentialsStayOn(t, p, tc) })
 	}
+}
+
+// originCase is an origin and the other origins that must get no
+// credential from it, given the fake's host:port.
+type originCase struct {
+	name   string
+	origin func(fakeHost string) string // the origin the Source is given
+	others func(fakeHost string) []string
+}
+
+// originCases are an https origin and a plain-http one.
+var originCases = []originCase{
+	{
+		name:   "https-origin",
+		origin: func(string) string { return "https://api.example.com" },
+		others: func(string) []string {
+			return []string{
+				"https://evil.example",                 // another host
+				"https://api.example.com:8443",         // another port
+				"http://api.example.com",               // plain http on the same host
+				"https://api.example.com.evil.example", // a host that merely starts alike
+				"https://api.example.com@evil.example", // user info that looks like the host
+				"https://xapi.example.com",
+			}
+		},
+	},
+	{
+		name:   "http-origin",
+		origin: func(fakeHost string) string { return "http://" + fakeHost },
+		others: func(fakeHost string) []string {
+			port, _ := strconv.Atoi(fakeHost[strings.LastIndexByte(fakeHost, ':')+1:])
+			return []string{
+				"https://" + fakeHost,                           // https while the origin is http
+				"http://127.0.0.1:" + strconv.Itoa(port+1),      // another port
+				"http://localhost:" + strconv.Itoa(port),        // another name for the host
+				"http://127.0.0.2:" + strconv.Itoa(port),        // another loopback host
+				"http://[::1]:" + strconv.Itoa(port),            // the same, in IPv6
+				"http://evil.example:" + strconv.Itoa(port),     // another host, same port
+				"https://api.example.com:" + strconv.Itoa(port), // another host and scheme
+			}
+		},
+	},
+}
+
+// credentialsStayOn runs tc: the origin's own request carries the
+// credentials; those to the other origins, directly and by redirect, carry
+// none.
+func credentialsStayOn(t *testing.T, p Provider, tc originCase) {
+	is := is.New(t)
+	f := p.Start()
+	t.Cleanup(f.Close)
+	fakeHost := strings.TrimPrefix(p.URL(f), "http://")
+	origin := tc.origin(fakeHost)
+	n := &network{next: f.Transport(), routes: map[string]string{origin: fakeHost}, redirect: map[string]string{}}
+	base := origin + p.Prefix
+	src := p.Source(base, p.Secret, &http.Client{Transport: n}, loginauth.Options{Now: f.Now})
+	client := &http.Client{Transport: loginauth.NewTransport(src, n)}
+
+	resp, err := client.Do(p.Request(context.Background(), base))
+	is.NoErr(err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	is.Equal(resp.StatusCode, http.StatusOK) // the origin's own request works
+	is.True(!strings.Contains(string(b), `"error"`))
+	own := n.requests(base + p.Path)
+	is.Equal(len(own), 1)
+	is.True(hasCredentials(own[0].header) != nil) // and carries the credentials
+
+	var secrets Secrets
+	secrets.Add(p.Secret)
+	secrets.Add(p.Others...)
+	secrets.AddToken(t, src)
+
+	others := tc.others(fakeHost)
+	var targets []string
+	for i, other := range others {
+		targets = append(targets, other+"/direct")
+		// The origin redirects to the other origin.
+		hop := fmt.Sprintf("%s/__redirect/%d", p.Prefix, i)
+		n.mu.Lock()
+		n.redirect[hop+p.Path] = other + "/redirected" + p.Path
+		n.mu.Unlock()
+		targets = append(targets, origin+hop)
+	}
+	withheld := src.Stats().Withheld
+	for _, u := range targets {
+		resp, err := client.Do(p.Request(context.Background(), u))
+		is.NoErr(err)
+		resp.Body.Close()
+		is.Equal(resp.StatusCode, http.StatusOK) // answered by the other origin
+	}
+	is.Equal(src.Stats().Withheld-withheld, int64(2*len(others))) // every one withheld
+
+	var foreign int
+	for _, s := range n.requests("") {
+		if strings.HasPrefix(s.url, origin+"/") {
+			continue
+		}
+		foreign++
+		if got := hasCredentials(s.header); got != nil {
+			t.Errorf("%s got credentials %v", s.url, got)
+		}
+		var all strings.Builder
+		for k, v := range s.header {
+			fmt.Fprintf(&all, "%s: %s\n", k, strings.Join(v, ", "))
+		}
+		secrets.Check(t, "a request to "+s.url, all.String()+s.body)
+	}
+	is.Equal(foreign, 2*len(others)) // each other origin reached once, directly and by redirect
 }
 
 // plainHTTPRefused gives the provider a plain-http base URL on a host
