@@ -9,12 +9,12 @@ import (
 // entry is an immutable snapshot of the cached token. Its expiry is
 // tok.Expiry; zero: it never expires locally.
 type entry struct {
-	tok       *oauth2.Token
-	refreshAt time.Time // zero: no early refresh
-	header    []field   // the scheme's header fields, built once per token
-	sess      *session  // a RequestScheme's cookies and parameters; nil: none
-	stored    string    // the token's encoding in the Store, if saved or loaded
-	revoked   bool      // refused by the API; kept only for its refresh token
+	tok     *oauth2.Token
+	early   time.Duration // how long before tok.Expiry it is refreshed; zero: no early refresh
+	header  []field       // the scheme's header fields, built once per token
+	sess    *session      // a RequestScheme's cookies and parameters; nil: none
+	stored  string        // the token's encoding in the Store, if saved or loaded
+	revoked bool          // refused by the API; kept only for its refresh token
 }
 
 type field struct {
@@ -27,9 +27,14 @@ func (e *entry) usable(now time.Time) bool {
 	return e != nil && !e.revoked && (e.tok.Expiry.IsZero() || now.Before(e.tok.Expiry))
 }
 
+// due reports whether e is inside its early-refresh window at now.
+func (e *entry) due(now time.Time) bool {
+	return e.early > 0 && !now.Before(e.tok.Expiry.Add(-e.early))
+}
+
 // fresh reports whether e is usable and not yet due for an early refresh.
 func (e *entry) fresh(now time.Time) bool {
-	return e.usable(now) && (e.refreshAt.IsZero() || now.Before(e.refreshAt))
+	return e.usable(now) && !e.due(now)
 }
 
 // newEntry builds the cache entry for a token obtained at now, working
@@ -55,7 +60,7 @@ func (s *Source) newEntry(tok *oauth2.Token, now time.Time) *entry {
 	e := &entry{tok: tok}
 	if !exp.IsZero() {
 		if w := s.earlyWindow(exp.Sub(now)); w > 0 {
-			e.refreshAt = exp.Add(-w)
+			e.early = w
 		}
 	}
 	for k, v := range s.cfg.Scheme.Credentials(e.tok) {

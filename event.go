@@ -134,12 +134,14 @@ type Stats struct {
 // counters are the counters of a Source. Those that stay at zero while
 // all is well are built when first counted.
 type counters struct {
-	logins, refreshes atomic.Int64
-	rare              atomic.Pointer[rareCounters]
+	logins atomic.Int64
+	rare   atomic.Pointer[rareCounters]
 }
 
+// rareCounters are the counters that many Sources never need: a Source
+// that never refreshes or fails keeps none.
 type rareCounters struct {
-	failures, invalidations, retries, withheld atomic.Int64
+	refreshes, failures, invalidations, retries, withheld atomic.Int64
 }
 
 // more returns the rare counters, building them on first use.
@@ -154,8 +156,9 @@ func (c *counters) more() *rareCounters {
 // Stats returns a snapshot of the counters of s.
 func (s *Source) Stats() Stats {
 	c := &s.stats
-	st := Stats{Logins: c.logins.Load(), Refreshes: c.refreshes.Load()}
+	st := Stats{Logins: c.logins.Load()}
 	if r := c.rare.Load(); r != nil {
+		st.Refreshes = r.refreshes.Load()
 		st.Failures, st.Invalidations = r.failures.Load(), r.invalidations.Load()
 		st.Retries, st.Withheld = r.retries.Load(), r.withheld.Load()
 	}

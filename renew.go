@@ -280,7 +280,7 @@ func (s *Source) call(ctx context.Context, a *attempt, kind EventKind, cur *entr
 	}
 	s.loginTook.Store(int64(d))
 	if kind == EventRefresh {
-		s.stats.refreshes.Add(1)
+		s.stats.more().refreshes.Add(1)
 	} else {
 		s.stats.logins.Add(1)
 	}

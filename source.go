@@ -252,8 +252,8 @@ type Source struct {
 	refreshing atomic.Bool             // a background refresh is under way: at most one
 	running    atomic.Bool             // a renewal's goroutine has not returned: at most one, even when its flight gave up on it
 	replaced   atomic.Bool             // a request's own credential field was replaced, and logged
+	rejected   atomic.Int32            // fresh tokens refused in a row, since the API last accepted one: the n of their backoff
 	loginTook  atomic.Int64            // duration of the last successful login or refresh
-	rejected   atomic.Int64            // fresh tokens refused in a row, since the API last accepted one: the n of their backoff
 	stats      counters
 }
 
@@ -483,7 +483,7 @@ func (s *Source) current(ctx context.Context) (*entry, error) {
 	if e != nil {
 		now := s.now()
 		if e.usable(now) {
-			if !e.refreshAt.IsZero() && !now.Before(e.refreshAt) {
+			if e.due(now) {
 				s.refreshAhead(ctx, now)
 			}
 			return e, nil

@@ -68,19 +68,18 @@ func (c *client) basicAuth(b *basic) (value, plain string, err error) {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(plain)), plain, nil
 }
 
-// basicSecrets adds the encoded Basic credentials of the login and
-// refresh requests, and what they encode, to the secrets, so that they
-// are scrubbed as the password is.
-func (c *client) basicSecrets() error {
+// checkBasic checks the Basic credentials of the login and refresh
+// requests. Their encoded value needs no secret of its own: it is the
+// base64 of "user:secret" for values of the variables, which the Source
+// scrubs as it scrubs the password (Config.Users holds the values).
+func (c *client) checkBasic() error {
 	for _, rq := range []*request{c.spec.login, c.spec.refresh} {
 		if rq == nil || rq.basic == nil {
 			continue
 		}
-		value, plain, err := c.basicAuth(rq.basic)
-		if err != nil {
+		if _, _, err := c.basicAuth(rq.basic); err != nil {
 			return fmt.Errorf("%s: %s: %w", c.spec.name, rq.op, err)
 		}
-		c.secrets = append(c.secrets, value, strings.TrimPrefix(value, "Basic "), plain)
 	}
 	return nil
 }

@@ -83,7 +83,7 @@ func Example_basic() {
 	}
 	// Output:
 	// tok-wile 2026-01-02 03:19:05 +0000 UTC
-	// registry: login failed (credentials refused): HTTP 401: "no user with [redacted]"
+	// registry: login failed (credentials refused): HTTP 401: "no user with Basic [redacted]"
 }
 
 // A value is escaped for the part of the URL where the description puts

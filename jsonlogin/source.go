@@ -52,8 +52,8 @@ func (s *Spec) NewSource(vars map[string]string, opts loginauth.Options) *logina
 		Scheme:    c.scheme(),
 		Origins:   append([]string{c.base}, s.origins...),
 		KeepExtra: s.common().keepExtra,
-		Secrets:   c.secrets,
-		Users:     c.vals, // the account's name is among them; a secret among them does no harm
+		Secrets:   c.secrets(),
+		Users:     c.vals[:len(s.common().names)], // the account's name is among them
 		Options:   opts,
 		Err:       err,
 	}
@@ -91,8 +91,7 @@ func (s *Spec) client(vars map[string]string, opts loginauth.Options) (*client, 
 // client makes the login and refresh calls of one Source.
 type client struct {
 	spec      *Spec
-	vals      []string // the variables' values, in the order of common().names
-	secrets   []string // the values of the secret variables
+	vals      []string // the variables' values, in the order of common().names; then the secrets
 	base      string   // base_url expanded, without a trailing slash
 	http      *http.Client
 	now       func() time.Time
@@ -124,7 +123,29 @@ func (s *Spec) common() *common {
 
 // scrub returns the scrubber of the secret variables' values. It is
 // built when needed: a Source keeps only the values.
-func (c *client) scrub() *redact.Secrets { return redact.NewSecrets(c.secrets...) }
+func (c *client) scrub() *redact.Secrets { return redact.NewSecrets(c.secrets()...) }
+
+// secretCount is how many secrets a client of s keeps at most: see
+// client.secrets.
+func (s *Spec) secretCount() int {
+	n := 0
+	for _, v := range s.vars {
+		if v.secret {
+			n++
+		}
+	}
+	return n
+}
+
+// secrets returns the values never shown: those of the secret variables.
+// They follow the variables' values
+// in vals, so that a Source keeps one slice.
+func (c *client) secrets() []string {
+	if n := len(c.spec.common().names); len(c.vals) > n {
+		return c.vals[n:]
+	}
+	return nil
+}
 
 // val returns the value of the variable name; "" when it has none.
 func (c *client) val(name string) string {
@@ -139,7 +160,7 @@ func (c *client) val(name string) string {
 func (c *client) resolve(vars map[string]string) error {
 	s := c.spec
 	names := s.common().names
-	c.vals = make([]string, len(names))
+	c.vals = make([]string, len(names), len(names)+s.secretCount())
 	var missing, missingSecret []string
 	for i, n := range names {
 		v := s.vars[n]
@@ -160,11 +181,13 @@ func (c *client) resolve(vars map[string]string) error {
 			continue
 		}
 		c.vals[i] = val
-		if v.secret && val != "" {
-			c.secrets = append(c.secrets, val)
+	}
+	for i, n := range names {
+		if s.vars[n].secret && c.vals[i] != "" {
+			c.vals = append(c.vals, c.vals[i]) // see secrets
 		}
 	}
-	basicErr := c.basicSecrets()
+	basicErr := c.checkBasic()
 	base, baseErr := expandURL(s.baseURL, inScheme, c.val)
 	if baseErr != nil {
 		base, _ = expand(s.baseURL, c.val) // as given, for the origin's error
