@@ -67,6 +67,52 @@ func (f *accountFlags) register(fs *flagSet, mode secretMode) {
 	fs.def("timeout", "")
 }
 
+// accountOptions are the command line of a command on one account and
+// its token: login, logout and token.
+type accountOptions struct {
+	accountFlags
+	mode     secretMode
+	output   string   // -o: text or json
+	provider []string // the provider name; none with --spec
+}
+
+// define defines -o, whose json format is jsonUsage, and the account
+// flags of mode.
+func (o *accountOptions) define(fs *flagSet, mode secretMode, jsonUsage string) {
+	o.mode = mode
+	outputFlags(fs, &o.output, jsonUsage, "text", "json")
+	o.register(fs, mode)
+}
+
+// parsed checks -o and takes the provider name.
+func (o *accountOptions) parsed(_ *flagSet, pos []string) error {
+	if err := checkOutput(o.output, "text", "json"); err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("want one provider, got %d arguments", len(pos))
+	}
+	o.provider = pos
+	return nil
+}
+
+// onAccount runs fn on the account that o names, and closes its store
+// after. fn runs within --timeout, but for login (secretAsk), which times
+// each of its tries, and not the prompts between them.
+func (c *cli) onAccount(ctx context.Context, o *accountOptions, fn func(ctx context.Context, a *account) error) error {
+	a, err := c.resolve(ctx, &o.accountFlags, o.provider, o.mode)
+	if err != nil {
+		return err
+	}
+	defer a.closeStore()
+	if o.mode != secretAsk {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.timeout)
+		defer cancel()
+	}
+	return fn(ctx, a)
+}
+
 // environmentHelp lists the environment variables of the built-in
 // providers and of the catalog's.
 func environmentHelp() string {
