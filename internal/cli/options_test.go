@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loginauth/loginauth/loginauthtest"
 	"github.com/matryer/is"
 )
 
@@ -105,4 +106,12 @@ func TestRunWithoutParsing(t *testing.T) {
 	o.secret, o.output = "", "text"
 	is.NoErr(c.token(context.Background(), o))
 	is.Equal(strings.TrimSpace(stdout.String()), got.AccessToken) // the stored token
+
+	// --timeout bounds the run: the login would wait a minute.
+	srv.SetFault(loginauthtest.FaultSlow)
+	srv.SetLoginDelay(time.Minute)
+	o.cacheDir, o.secret, o.timeout = t.TempDir(), af.secret, 50*time.Millisecond
+	err := c.token(context.Background(), o)
+	is.True(errors.Is(err, context.DeadlineExceeded))         // err
+	is.True(strings.Contains(err.Error(), "gave up waiting")) // the run's deadline, not the login's own: err
 }
