@@ -67,6 +67,52 @@ func (f *accountFlags) register(fs *flagSet, mode secretMode) {
 	fs.def("timeout", "")
 }
 
+// accountOptions are the command line of a command on one account and
+// its token: login, logout and token.
+type accountOptions struct {
+	accountFlags
+	mode     secretMode
+	output   string   // -o: text or json
+	provider []string // the provider name; none with --spec
+}
+
+// define defines -o, whose json format is jsonUsage, and the account
+// flags of mode.
+func (o *accountOptions) define(fs *flagSet, mode secretMode, jsonUsage string) {
+	o.mode = mode
+	outputFlags(fs, &o.output, jsonUsage, "text", "json")
+	o.register(fs, mode)
+}
+
+// parsed checks -o and takes the provider name.
+func (o *accountOptions) parsed(_ *flagSet, pos []string) error {
+	if err := checkOutput(o.output, "text", "json"); err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("want one provider, got %d arguments", len(pos))
+	}
+	o.provider = pos
+	return nil
+}
+
+// onAccount runs fn on the account that o names, and closes its store
+// after. fn runs within --timeout, but for login (secretAsk), which times
+// each of its tries, and not the prompts between them.
+func (c *cli) onAccount(ctx context.Context, o *accountOptions, fn func(ctx context.Context, a *account) error) error {
+	a, err := c.resolve(ctx, &o.accountFlags, o.provider, o.mode)
+	if err != nil {
+		return err
+	}
+	defer a.closeStore()
+	if o.mode != secretAsk {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.timeout)
+		defer cancel()
+	}
+	return fn(ctx, a)
+}
+
 // environmentHelp lists the environment variables of the built-in
 // providers and of the catalog's.
 func environmentHelp() string {
@@ -174,64 +220,12 @@ func (c *cli) resolve(ctx context.Context, f *accountFlags, pos []string, mode s
 		return nil, err
 	}
 	a := c.newAccount(p)
-	set := func(varName, val, flagName string) error {
-		if val == "" {
-			return nil
-		}
-		if p.variable(varName) == nil {
-			return usagef("%s applies to no variable of %s", flagName, p.name)
-		}
-		a.vals[varName] = val
-		return nil
-	}
-	if err := set(varBase, f.base, "--base-url"); err != nil {
+	if err := a.setFlags(f, mode); err != nil {
 		return nil, err
 	}
-	if p.user == "" && f.user != "" {
-		return nil, usagef("--username: %s has no user name variable; use --var", p.name)
-	}
-	if err := set(p.user, f.user, "--username"); err != nil {
+	c.setEnvironment(a, mode)
+	if err := c.setStdinSecret(a, f, mode); err != nil {
 		return nil, err
-	}
-	if err := set(varAPIKey, f.apiKey, "--api-key"); err != nil {
-		return nil, err
-	}
-	for _, kv := range f.vars {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return nil, usagef("--var: want NAME=VALUE")
-		}
-		if p.variable(k) == nil {
-			return nil, usagef("--var: %s has no variable %q", p.name, k)
-		}
-		a.vals[k] = v
-	}
-	sv := p.secretVar()
-	if mode != secretNone && sv != nil {
-		if f.secret != "" {
-			a.vals[sv.name] = f.secret
-		}
-		if f.secretStdin && f.secret != "" {
-			return nil, usagef("--password-stdin with --password: give one")
-		}
-	}
-	for _, v := range p.vars {
-		if a.vals[v.name] == "" && v.env != "" && (!v.secret || v.keep || mode != secretNone) {
-			if e := c.getenv(v.env); e != "" {
-				a.vals[v.name] = e
-			}
-		}
-	}
-	if mode != secretNone && sv != nil && f.secretStdin {
-		// The flag wins over the environment, as every flag does.
-		s, err := readLine(c.stdin)
-		if err != nil {
-			return nil, fmt.Errorf("%s: reading the %s from stdin: %w", p.name, sv.name, err)
-		}
-		if s == "" {
-			return nil, usagef("%s: --password-stdin: stdin holds no %s", p.name, sv.name)
-		}
-		a.vals[sv.name] = s
 	}
 	if a.store, a.file, a.close, err = c.openStore(ctx, f); err != nil {
 		return nil, err
@@ -251,11 +245,106 @@ func (c *cli) resolve(ctx context.Context, f *accountFlags, pos []string, mode s
 			return nil, err
 		}
 	}
+	if err := a.check(mode); err != nil {
+		return nil, err
+	}
+	if sv := p.secretVar(); mode == secretAsk && sv != nil && a.vals[sv.name] == "" {
+		if err := c.ask(ctx, a, sv); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// setFlags sets the variables that the account flags give: --base-url,
+// --username, --api-key, --var and, unless mode is secretNone,
+// --password.
+func (a *account) setFlags(f *accountFlags, mode secretMode) error {
+	p := a.p
+	set := func(varName, val, flagName string) error {
+		if val == "" {
+			return nil
+		}
+		if p.variable(varName) == nil {
+			return usagef("%s applies to no variable of %s", flagName, p.name)
+		}
+		a.vals[varName] = val
+		return nil
+	}
+	if err := set(varBase, f.base, "--base-url"); err != nil {
+		return err
+	}
+	if p.user == "" && f.user != "" {
+		return usagef("--username: %s has no user name variable; use --var", p.name)
+	}
+	if err := set(p.user, f.user, "--username"); err != nil {
+		return err
+	}
+	if err := set(varAPIKey, f.apiKey, "--api-key"); err != nil {
+		return err
+	}
+	for _, kv := range f.vars {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return usagef("--var: want NAME=VALUE")
+		}
+		if p.variable(k) == nil {
+			return usagef("--var: %s has no variable %q", p.name, k)
+		}
+		a.vals[k] = v
+	}
+	if sv := p.secretVar(); mode != secretNone && sv != nil {
+		if f.secret != "" {
+			a.vals[sv.name] = f.secret
+		}
+		if f.secretStdin && f.secret != "" {
+			return usagef("--password-stdin with --password: give one")
+		}
+	}
+	return nil
+}
+
+// setEnvironment sets the variables that no flag gave from their
+// environment variables: the secret ones only if mode reads the secret,
+// or the provider keeps them.
+func (c *cli) setEnvironment(a *account, mode secretMode) {
+	for _, v := range a.p.vars {
+		if a.vals[v.name] == "" && v.env != "" && (!v.secret || v.keep || mode != secretNone) {
+			if e := c.getenv(v.env); e != "" {
+				a.vals[v.name] = e
+			}
+		}
+	}
+}
+
+// setStdinSecret sets the secret from the first line of stdin, with
+// --password-stdin. The flag wins over the environment, as every flag
+// does.
+func (c *cli) setStdinSecret(a *account, f *accountFlags, mode secretMode) error {
+	sv := a.p.secretVar()
+	if mode == secretNone || sv == nil || !f.secretStdin {
+		return nil
+	}
+	s, err := readLine(c.stdin)
+	if err != nil {
+		return fmt.Errorf("%s: reading the %s from stdin: %w", a.p.name, sv.name, err)
+	}
+	if s == "" {
+		return usagef("%s: --password-stdin: stdin holds no %s", a.p.name, sv.name)
+	}
+	a.vals[sv.name] = s
+	return nil
+}
+
+// check refuses an account that misses a variable it needs, or whose
+// base URL is not an absolute http or https URL.
+func (a *account) check(mode secretMode) error {
+	p := a.p
 	for _, v := range p.vars {
 		if a.vals[v.name] != "" || v.def != "" || (v.secret && !v.keep) || v.optional {
 			continue
 		}
-		return nil, usagef("%s: no %s: %s", p.name, v.name, howToSet(p, v, mode))
+		return usagef("%s: no %s: %s", p.name, v.name, howToSet(p, v, mode))
 	}
 	if b := a.base(); b != "" {
 		if u, err := url.Parse(b); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
@@ -263,15 +352,10 @@ func (c *cli) resolve(ctx context.Context, f *accountFlags, pos []string, mode s
 			if v := p.variable(varBase); v != nil {
 				check = v.env + " or --base-url"
 			}
-			return nil, usagef("%s: base URL %q is not an absolute http or https URL%s (check %s)", p.name, typedURL(b), baseURLFix(b), check)
+			return usagef("%s: base URL %q is not an absolute http or https URL%s (check %s)", p.name, typedURL(b), baseURLFix(b), check)
 		}
 	}
-	if mode == secretAsk && sv != nil && a.vals[sv.name] == "" {
-		if err := c.ask(ctx, a, sv); err != nil {
-			return nil, err
-		}
-	}
-	return a, nil
+	return nil
 }
 
 // newAccount is an account of p with no values yet, that reports on

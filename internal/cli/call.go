@@ -33,12 +33,7 @@ type callFlags struct {
 	head, get, compressed          bool
 }
 
-func init() {
-	register(&command{
-		name:  "call",
-		args:  "PROVIDER [METHOD] PATH-or-URL [flags]",
-		short: "make one authenticated request and print the response body, with curl's flags",
-		long: `Make one authenticated request to the API of PROVIDER and print the
+const callHelp = `Make one authenticated request to the API of PROVIDER and print the
 response body on stdout. A path is joined to the base URL; a full URL is
 used as it is, and gets the credentials only at their origins: the base
 URL's, and a description's origins.
@@ -62,75 +57,90 @@ name=value items are not supported either: send JSON with --json.
   loginauth call xano /auth/me
   loginauth call xpay POST /client/bills/save --json '{"amount":"1000000"}'
   loginauth call -v crux /timp/organizations/permissions/
-`,
-		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
-			var f callFlags
-			var af accountFlags
-			fs.stringFlag(&f.method, "request", "X", "", "the request `METHOD`, such as PUT")
-			fs.varFlag(&f.headers, "header", "H", "add the request header `'NAME: VALUE'` (repeatable); one that carries the credentials is replaced, with a warning")
-			fs.varFlag(&f.data, "data", "d", "send `BODY`; @FILE sends the file, @- reads stdin (after the line of --password-stdin). Repeated, the bodies join with &. Content-Type is the provider's JSON unless -H sets one")
-			fs.varFlag(&f.dataURLEncode, "data-urlencode", "", "send `DATA` percent-encoded, as curl: CONTENT, NAME=CONTENT, @FILE or NAME@FILE (repeatable; joins -d with &)")
-			fs.boolFlag(&f.get, "get", "G", "send the data of -d and --data-urlencode in the URL's query, with GET")
-			fs.stringFlag(&f.json, "json", "", "", "send the JSON `BODY` (@FILE, @- as with -d) with Content-Type and Accept application/json")
-			fs.boolFlag(&f.include, "include", "i", "print the response status and headers before the body (credentials redacted)")
-			fs.boolFlag(&f.head, "head", "I", "send HEAD and print the response status and headers")
-			fs.boolFlag(&f.fail, "fail", "f", "on an HTTP status of 400 or more, print no body and exit 22, as curl")
-			fs.boolFlag(&f.silent, "silent", "s", "print no warnings or notes on stderr, nor the error of -f; other errors still print")
-			fs.boolFlag(&f.showError, "show-error", "S", "with -s, print the error of -f all the same")
-			fs.stringFlag(&f.writeOut, "write-out", "w", "", "after the body, print `FORMAT` on stdout with %{http_code}, %{content_type}, %{method}, %{size_download}, %{url_effective}, %{num_redirects} filled in, and \\n as a newline")
-			fs.boolFlag(&f.compressed, "compressed", "", "accept a compressed answer and decode it (always done: the command asks for gzip)")
-			fs.stringFlag(&f.output, "output", "o", "", "write the body to `FILE` in place of stdout, as curl does")
-			fs.boolFlag(&f.location, "location", "L", "follow redirects (off by default, as in curl); credentials never follow to another origin")
-			fs.boolFlag(&f.verbose, "verbose", "v", "show the request and response headers on stderr, credentials redacted, and the library's debug log")
-			af.register(fs, secretAtHand)
-			fs.refuse("the credentials would go over TLS that nobody verified; trust the API's certificate authority in the system's store instead", "k", "insecure")
-			fs.refuse("the command authenticates with the account's token: run 'loginauth login PROVIDER' once, then call", "u", "user")
-			fs.unknownHint = "call has the curl flags listed in 'loginauth call -h'"
-			return func(ctx context.Context, c *cli, pos []string) error {
-				return c.call(ctx, &f, &af, pos, fs)
-			}
-		},
-	})
+`
+
+// callOptions are the command line of call.
+type callOptions struct {
+	curl     callFlags
+	account  accountFlags
+	provider []string    // the provider name; none with --spec
+	method   string      // the request's method: METHOD, -X or ""
+	target   string      // the request's PATH-or-URL
+	header   http.Header // the fields of -H
+	hasJSON  bool        // --json was given
 }
 
-// methodRE matches an HTTP method.
-var methodRE = regexp.MustCompile(`^[A-Z]+$`)
+func (o *callOptions) flags(fs *flagSet) {
+	fs.stringFlag(&o.curl.method, "request", "X", "", "the request `METHOD`, such as PUT")
+	fs.varFlag(&o.curl.headers, "header", "H", "add the request header `'NAME: VALUE'` (repeatable); one that carries the credentials is replaced, with a warning")
+	fs.varFlag(&o.curl.data, "data", "d", "send `BODY`; @FILE sends the file, @- reads stdin (after the line of --password-stdin). Repeated, the bodies join with &. Content-Type is the provider's JSON unless -H sets one")
+	fs.varFlag(&o.curl.dataURLEncode, "data-urlencode", "", "send `DATA` percent-encoded, as curl: CONTENT, NAME=CONTENT, @FILE or NAME@FILE (repeatable; joins -d with &)")
+	fs.boolFlag(&o.curl.get, "get", "G", "send the data of -d and --data-urlencode in the URL's query, with GET")
+	fs.stringFlag(&o.curl.json, "json", "", "", "send the JSON `BODY` (@FILE, @- as with -d) with Content-Type and Accept application/json")
+	fs.boolFlag(&o.curl.include, "include", "i", "print the response status and headers before the body (credentials redacted)")
+	fs.boolFlag(&o.curl.head, "head", "I", "send HEAD and print the response status and headers")
+	fs.boolFlag(&o.curl.fail, "fail", "f", "on an HTTP status of 400 or more, print no body and exit 22, as curl")
+	fs.boolFlag(&o.curl.silent, "silent", "s", "print no warnings or notes on stderr, nor the error of -f; other errors still print")
+	fs.boolFlag(&o.curl.showError, "show-error", "S", "with -s, print the error of -f all the same")
+	fs.stringFlag(&o.curl.writeOut, "write-out", "w", "", "after the body, print `FORMAT` on stdout with %{http_code}, %{content_type}, %{method}, %{size_download}, %{url_effective}, %{num_redirects} filled in, and \\n as a newline")
+	fs.boolFlag(&o.curl.compressed, "compressed", "", "accept a compressed answer and decode it (always done: the command asks for gzip)")
+	fs.stringFlag(&o.curl.output, "output", "o", "", "write the body to `FILE` in place of stdout, as curl does")
+	fs.boolFlag(&o.curl.location, "location", "L", "follow redirects (off by default, as in curl); credentials never follow to another origin")
+	fs.boolFlag(&o.curl.verbose, "verbose", "v", "show the request and response headers on stderr, credentials redacted, and the library's debug log")
+	o.account.register(fs, secretAtHand)
+	fs.refuse("the credentials would go over TLS that nobody verified; trust the API's certificate authority in the system's store instead", "k", "insecure")
+	fs.refuse("the command authenticates with the account's token: run 'loginauth login PROVIDER' once, then call", "u", "user")
+	fs.unknownHint = "call has the curl flags listed in 'loginauth call -h'"
+}
 
-func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []string, fs *flagSet) error {
-	c.quiet = f.silent
+func (o *callOptions) parsed(fs *flagSet, pos []string) error {
 	given := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
-	hasData, hasJSON := len(f.data) > 0 || len(f.dataURLEncode) > 0, given["json"]
-	if hasData && hasJSON {
+	f := &o.curl
+	hasData := len(f.data) > 0 || len(f.dataURLEncode) > 0
+	o.hasJSON = given["json"]
+	if hasData && o.hasJSON {
 		return usagef("-d and --json: give one")
 	}
 	if err := checkWriteOut(f.writeOut); err != nil {
 		return err
 	}
-	method, target, err := callTarget(af.spec != "", pos, f.method)
-	if err != nil {
+	var err error
+	if o.method, o.target, err = callTarget(o.account.spec != "", pos, f.method); err != nil {
 		return err
 	}
-	hdr, err := headerFlags(f.headers)
-	if err != nil {
+	if o.header, err = headerFlags(f.headers); err != nil {
 		return err
 	}
-	accountPos := pos[:0:0]
-	if af.spec == "" {
-		accountPos = pos[:1]
+	o.provider = pos[:0:0]
+	if o.account.spec == "" {
+		o.provider = pos[:1]
 	}
+	return nil
+}
+
+func (o *callOptions) run(ctx context.Context, c *cli) error { return c.call(ctx, *o) }
+
+// methodRE matches an HTTP method.
+var methodRE = regexp.MustCompile(`^[A-Z]+$`)
+
+// call makes the request of o with the account's credentials, and writes
+// the response.
+func (c *cli) call(ctx context.Context, o callOptions) error {
+	f, af, hdr, method := &o.curl, &o.account, o.header, o.method
+	c.quiet = f.silent
 	// The account first: --password-stdin takes the first line of stdin,
 	// and -d @- the rest.
-	a, err := c.resolve(ctx, af, accountPos, secretAtHand)
+	a, err := c.resolve(ctx, af, o.provider, secretAtHand)
 	if err != nil {
 		return err
 	}
 	defer a.closeStore()
-	body, err := c.callBody(f, hdr, hasJSON)
+	body, err := c.callBody(f, hdr, o.hasJSON)
 	if err != nil {
 		return err
 	}
-	u, err := resolveURL(a.base(), target)
+	u, err := resolveURL(a.base(), o.target)
 	if err != nil {
 		return err
 	}
@@ -139,13 +149,18 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 	}
 	ctx, cancel := context.WithTimeout(ctx, af.timeout)
 	defer cancel()
+	return c.send(ctx, a, o, method, u, body)
+}
 
+// send sends the request of call, and writes the response.
+func (c *cli) send(ctx context.Context, a *account, o callOptions, method, u string, body []byte) error {
+	f := &o.curl
 	opts := loginauth.Options{}
 	var base http.RoundTripper = http.DefaultTransport
 	if f.verbose {
 		opts.Logger = verboseLogger(c.stderr)
 	}
-	src := a.source(af, opts)
+	src := a.source(&o.account, opts)
 	scrub := &headerScrub{src: src, a: a}
 	if f.verbose {
 		base = &verboseTransport{base: base, w: c.stderr, scrub: scrub, params: src.CredentialParams()}
@@ -153,7 +168,7 @@ func (c *cli) call(ctx context.Context, f *callFlags, af *accountFlags, pos []st
 	client := &http.Client{Transport: loginauth.NewTransport(src, base)}
 	redirects := 0
 	client.CheckRedirect = redirectPolicy(f.location, &redirects)
-	req, err := newCallRequest(ctx, a, method, u, body, hdr)
+	req, err := newCallRequest(ctx, a, method, u, body, o.header)
 	if err != nil {
 		return err
 	}

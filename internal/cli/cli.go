@@ -13,8 +13,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
-	"sort"
 	"strings"
 
 	"github.com/loginauth/loginauth"
@@ -63,31 +61,50 @@ type command struct {
 	args  string // the usage line after "loginauth NAME"
 	short string // one line for the list of commands
 	long  string // the help text before the flags
-	// setup defines the command's flags on fs, with their help, and
-	// returns the function that runs the command once they are parsed.
-	setup func(fs *flagSet) func(ctx context.Context, c *cli, args []string) error
+	// options returns a new value of the command's options, which its
+	// flags and arguments fill.
+	options func() options
 }
 
-// commands is the command table: help, the package doc's list and
-// dispatch all come from it. A command registers itself from its own
-// file's init, so that adding one (proxy, say) touches only its file.
-var commands []*command
-
-// register adds cmd to the table, kept sorted in the order of the list.
-func register(cmd *command) {
-	commands = append(commands, cmd)
-	sort.SliceStable(commands, func(i, j int) bool { return order(commands[i].name) < order(commands[j].name) })
+// options are a command's parsed command line: its flags and arguments.
+// The command runs from them alone, so that a test can check the parsing
+// without running the command, and a run without parsing.
+type options interface {
+	// flags defines the command's flags on fs, with their help, into the
+	// options.
+	flags(fs *flagSet)
+	// parsed completes the options once fs has parsed the command line:
+	// pos are the arguments. A command line the command cannot run is a
+	// usage error.
+	parsed(fs *flagSet, pos []string) error
+	// run runs the command.
+	run(ctx context.Context, c *cli) error
 }
 
-// listOrder is the order of the list of commands: the everyday ones
-// first. A command not in it goes last.
-var listOrder = []string{"login", "token", "call", "proxy", "status", "logout", "fake", "demo", "completion", "version"}
+// commands is the command table, in the order of the list: help, the
+// package doc's list, dispatch, completion and did-you-mean all come
+// from it. The everyday commands come first. Adding one is its file (its
+// options, their run and its help text) and its line here.
+var commands = []*command{
+	{"login", "PROVIDER [flags]", "log in once and store the token, so that later commands need no password", loginHelp, func() options { return &loginOptions{} }},
+	{"token", "PROVIDER [flags]", "print a valid access token, for scripts", tokenHelp, func() options { return &tokenOptions{} }},
+	{"call", "PROVIDER [METHOD] PATH-or-URL [flags]", "make one authenticated request and print the response body, with curl's flags", callHelp, func() options { return &callOptions{} }},
+	{"proxy", "PROVIDER [--listen ADDR] [flags]", "serve the API on a local port with the account's credentials, for any client or tool", proxyHelp, func() options { return &proxyOptions{} }},
+	{"status", "[PROVIDER] [flags]", "list the stored tokens: provider, account, base URL, expiry; never a token", statusHelp, func() options { return &statusOptions{} }},
+	{"logout", "PROVIDER [flags]", "forget the stored token of an account", logoutHelp, func() options { return &logoutOptions{} }},
+	{"fake", "PROVIDER [--listen ADDR] [--env-file FILE]", "run a provider's fake server, for trying the commands, or tests in any language", fakeHelp, func() options { return &fakeOptions{} }},
+	{"demo", "[flags]", "show the library against the providers' fakes, beside golang.org/x/oauth2 (no account, no network)", demoHelp, func() options { return &demoCmdOptions{} }},
+	{"completion", "bash|zsh|fish", "print a shell script that completes commands, flags and provider names", completionHelp, func() options { return &completionOptions{} }},
+	{"version", "", "print the module version, the VCS revision and the Go version it was built with", versionHelp, func() options { return &versionOptions{} }},
+}
 
-func order(name string) int {
-	if i := slices.Index(listOrder, name); i >= 0 {
-		return i
-	}
-	return len(listOrder)
+// flagSet returns the flags of cmd, defined into a new value of its
+// options.
+func (cmd *command) flagSet() (*flagSet, options) {
+	fs := newFlagSet(cmd.name)
+	o := cmd.options()
+	o.flags(fs)
+	return fs, o
 }
 
 // lookup returns the command called name, or nil.
@@ -150,13 +167,25 @@ func Main(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(c.stderr, "loginauth: unknown command %q%s\nRun 'loginauth -h' for the commands.\n", name, didYouMean(name, commandNames(), plain))
 		return exitUsage
 	}
-	fs := newFlagSet(cmd.name)
-	run := cmd.setup(fs)
-	pos, err := c.parse(cmd, fs, rest)
+	o, err := c.parseOptions(cmd, rest)
 	if err == nil {
-		err = run(ctx, c, pos)
+		err = o.run(ctx, c)
 	}
 	return c.exit(ctx, cmd.name, err)
+}
+
+// parseOptions parses the command line args of cmd (after its name) into
+// its options.
+func (c *cli) parseOptions(cmd *command, args []string) (options, error) {
+	fs, o := cmd.flagSet()
+	pos, err := c.parse(cmd, fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.parsed(fs, pos); err != nil {
+		return nil, err
+	}
+	return o, nil
 }
 
 // mainUsage is the help of the command itself, from the table.

@@ -18,8 +18,7 @@ func TestHelp(t *testing.T) {
 		h := run(t, nil, "", nil, c.name, "-h")
 		is.Equal(h.code, 0)                                                  // h
 		is.True(strings.HasPrefix(h.stdout, "Usage: loginauth "+c.name+" ")) // from the table
-		fs := newFlagSet(c.name)
-		c.setup(fs)
+		fs, _ := c.flagSet()
 		for _, long := range fs.order {
 			is.True(strings.Contains(h.stdout, "--"+long)) // every flag, from its definition: long
 		}

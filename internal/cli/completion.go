@@ -8,12 +8,7 @@ import (
 	"strings"
 )
 
-func init() {
-	register(&command{
-		name:  "completion",
-		args:  "bash|zsh|fish",
-		short: "print a shell script that completes commands, flags and provider names",
-		long: `Print a script that makes the shell complete loginauth's commands, their
+const completionHelp = `Print a script that makes the shell complete loginauth's commands, their
 flags, and provider names: the built-in ones and the descriptions of the
 providers directory. The script asks the command itself, so that it
 stays true as descriptions come and go.
@@ -21,21 +16,32 @@ stays true as descriptions come and go.
   source <(loginauth completion bash)                    # in ~/.bashrc
   loginauth completion zsh > "${fpath[1]}/_loginauth"    # zsh, with compinit
   loginauth completion fish > ~/.config/fish/completions/loginauth.fish
-`,
-		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
-			return func(_ context.Context, c *cli, pos []string) error {
-				if len(pos) != 1 {
-					return usagef("want one shell: bash, zsh or fish")
-				}
-				script, ok := completionScripts[pos[0]]
-				if !ok {
-					return usagef("no completion for %q: want bash, zsh or fish", pos[0])
-				}
-				_, err := fmt.Fprint(c.stdout, script)
-				return err
-			}
-		},
-	})
+`
+
+// completionOptions are the command line of completion.
+type completionOptions struct {
+	shell string // bash, zsh or fish
+}
+
+func (o *completionOptions) flags(*flagSet) {}
+
+func (o *completionOptions) parsed(_ *flagSet, pos []string) error {
+	if len(pos) != 1 {
+		return usagef("want one shell: bash, zsh or fish")
+	}
+	if _, ok := completionScripts[pos[0]]; !ok {
+		return usagef("no completion for %q: want bash, zsh or fish", pos[0])
+	}
+	o.shell = pos[0]
+	return nil
+}
+
+func (o *completionOptions) run(ctx context.Context, c *cli) error { return c.completion(ctx, *o) }
+
+// completion prints the completion script of the shell.
+func (c *cli) completion(_ context.Context, o completionOptions) error {
+	_, err := fmt.Fprint(c.stdout, completionScripts[o.shell])
+	return err
 }
 
 // completeCommand is the hidden command the scripts call with the words
@@ -101,8 +107,7 @@ func (c *cli) complete(words []string) {
 		}
 		return
 	}
-	fs := newFlagSet(cmd.name)
-	cmd.setup(fs)
+	fs, _ := cmd.flagSet()
 	args := 0
 	for i := 1; i < len(words); i++ {
 		w := words[i]

@@ -25,12 +25,8 @@ import (
 	"github.com/loginauth/loginauth/loginauthtest"
 )
 
-func init() {
-	register(&command{
-		name:  "demo",
-		args:  "[flags]",
-		short: "show the library against the providers' fakes, beside golang.org/x/oauth2 (no account, no network)",
-		long: `Start the fakes of the built-in providers, ` + names("and") + `,
+// demoHelp is the help of demo.
+var demoHelp = `Start the fakes of the built-in providers, ` + names("and") + `,
 in this process (no account, no network) and show, for each provider,
 what the library does beside golang.org/x/oauth2: an oauth2.Transport
 with an oauth2.ReuseTokenSource over a TokenSource that makes the same
@@ -54,26 +50,34 @@ after 200 ms; the times in the table are measured against that delay.
 Each check judges the loginauth column only: the oauth2 column is for
 comparison. Progress goes to stderr; the table, or JSON, to stdout. The
 exit status is 1 when any of the library's expectations fails.
-`,
-		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
-			output, n := "table", 1000
-			fs.stringFlag(&output, "output", "o", "table", "the output `FORMAT`: table or json")
-			fs.IntVar(&n, "n", n, "`N` concurrent requests per scenario, 1 to 5000")
-			fs.def("n", "")
-			return func(ctx context.Context, c *cli, pos []string) error {
-				switch {
-				case len(pos) > 0:
-					return usagef("demo takes no arguments, got %d", len(pos))
-				case output != "table" && output != "json":
-					return usagef("-o %q: want table or json", output)
-				case n < 1 || n > 5000:
-					return usagef("-n %d: want 1 to 5000", n)
-				}
-				return c.demo(ctx, output, n)
-			}
-		},
-	})
+`
+
+// demoCmdOptions are the command line of demo (demoOptions adjusts its
+// Sources).
+type demoCmdOptions struct {
+	output string // -o: table or json
+	n      int    // -n: concurrent requests per scenario
 }
+
+func (o *demoCmdOptions) flags(fs *flagSet) {
+	fs.stringFlag(&o.output, "output", "o", "table", "the output `FORMAT`: table or json")
+	fs.IntVar(&o.n, "n", 1000, "`N` concurrent requests per scenario, 1 to 5000")
+	fs.def("n", "")
+}
+
+func (o *demoCmdOptions) parsed(_ *flagSet, pos []string) error {
+	switch {
+	case len(pos) > 0:
+		return usagef("demo takes no arguments, got %d", len(pos))
+	case o.output != "table" && o.output != "json":
+		return usagef("-o %q: want table or json", o.output)
+	case o.n < 1 || o.n > 5000:
+		return usagef("-n %d: want 1 to 5000", o.n)
+	}
+	return nil
+}
+
+func (o *demoCmdOptions) run(ctx context.Context, c *cli) error { return c.demo(ctx, *o) }
 
 // Pacing of the demo. The fakes answer logins after loginDelay, so that
 // concurrent callers overlap, and oauth2's renewal near expiry after
@@ -152,8 +156,51 @@ type demoCell struct {
 	Problems  []string `json:"problems,omitempty"` // loginauth: failed expectations
 }
 
-func (c *cli) demo(ctx context.Context, output string, n int) error {
+// demo runs the scenarios against the providers' fakes and reports
+// them: a failure when an expectation of the library fails.
+func (c *cli) demo(ctx context.Context, o demoCmdOptions) error {
 	start := time.Now()
+	results := c.runDemo(ctx, o.n)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stderr, "demo: done in %s\n", fmtDur(time.Since(start)))
+
+	rep := demoReport{Requests: o.n, Pass: true, Failures: []string{}}
+	for _, rs := range results {
+		for _, r := range rs {
+			for _, p := range r.Loginauth.Problems {
+				rep.Pass = false
+				rep.Failures = append(rep.Failures, fmt.Sprintf("%s, %s: %s", r.Provider, scenarioTitle(r.Scenario), p))
+			}
+			rep.Results = append(rep.Results, r)
+		}
+	}
+
+	if o.output == "json" {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		writeTable(c.stdout, &rep)
+	}
+	if !rep.Pass {
+		fmt.Fprintf(c.stderr, "demo: loginauth expectations failed:\n")
+		for _, f := range rep.Failures {
+			fmt.Fprintf(c.stderr, "  %s\n", f)
+		}
+		return errSilent
+	}
+	return nil
+}
+
+// runDemo runs the scenarios with n concurrent requests against the
+// fakes, and returns the results of each provider, writing progress on
+// stderr. The providers run side by side, each against its own fake; the
+// scenarios of one provider run in turn, as they share its clock.
+func (c *cli) runDemo(ctx context.Context, n int) [][]demoResult {
 	fmt.Fprintf(c.stderr, "demo: starting the fakes of %s, and other hosts to redirect to\n", strings.Join(builtinNames(), ", "))
 	targets := startFakes()
 	defer func() {
@@ -161,9 +208,6 @@ func (c *cli) demo(ctx context.Context, output string, n int) error {
 			t.fake.Close()
 		}
 	}()
-
-	// The providers run side by side, each against its own fake; the
-	// scenarios of one provider run in turn, as they share its clock.
 	var progress sync.Mutex // serialises the progress lines
 	results := make([][]demoResult, len(targets))
 	var wg sync.WaitGroup
@@ -188,39 +232,7 @@ func (c *cli) demo(ctx context.Context, output string, n int) error {
 		})
 	}
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stderr, "demo: done in %s\n", fmtDur(time.Since(start)))
-
-	rep := demoReport{Requests: n, Pass: true, Failures: []string{}}
-	for _, rs := range results {
-		for _, r := range rs {
-			for _, p := range r.Loginauth.Problems {
-				rep.Pass = false
-				rep.Failures = append(rep.Failures, fmt.Sprintf("%s, %s: %s", r.Provider, scenarioTitle(r.Scenario), p))
-			}
-			rep.Results = append(rep.Results, r)
-		}
-	}
-
-	if output == "json" {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			return err
-		}
-	} else {
-		writeTable(c.stdout, &rep)
-	}
-	if !rep.Pass {
-		fmt.Fprintf(c.stderr, "demo: loginauth expectations failed:\n")
-		for _, f := range rep.Failures {
-			fmt.Fprintf(c.stderr, "  %s\n", f)
-		}
-		return errSilent
-	}
-	return nil
+	return results
 }
 
 // writeTable writes rep as an aligned table, within 100 columns.

@@ -13,12 +13,8 @@ import (
 	"time"
 )
 
-func init() {
-	register(&command{
-		name:  "fake",
-		args:  "PROVIDER [--listen ADDR] [--env-file FILE]",
-		short: "run a provider's fake server, for trying the commands, or tests in any language",
-		long: `Run the fake server of PROVIDER as a process, as the cloud SDKs'
+// fakeHelp is the help of fake.
+var fakeHelp = `Run the fake server of PROVIDER as a process, as the cloud SDKs'
 emulators run, until SIGINT or SIGTERM. It needs no account and no
 network. PROVIDER is one of the built-in providers: ` + names("or") + `.
 
@@ -43,26 +39,35 @@ Control endpoints, at the root of the server:
                        for FaultSlow
 
 On start it lists, on stderr, the fake's API endpoints and these.
-`,
-		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
-			listen, envFile := "127.0.0.1:0", ""
-			fs.stringFlag(&listen, "listen", "", listen, "listen on `ADDR`; port 0 picks a free port")
-			fs.stringFlag(&envFile, "env-file", "", "", "also write the export lines to `FILE`, once the server listens")
-			return func(ctx context.Context, c *cli, pos []string) error {
-				if len(pos) != 1 {
-					return usagef("want one provider (%s), got %d arguments", names("or"), len(pos))
-				}
-				p := builtinNamed(pos[0])
-				if p == nil {
-					return usagef("no fake for %q: want %s", pos[0], names("or"))
-				}
-				return c.fake(ctx, p, listen, envFile)
-			}
-		},
-	})
+`
+
+// fakeOptions are the command line of fake.
+type fakeOptions struct {
+	listen  string    // --listen ADDR
+	envFile string    // --env-file FILE
+	p       *provider // the built-in provider whose fake runs
 }
 
-func (c *cli) fake(ctx context.Context, p *provider, listen, envFile string) error {
+func (o *fakeOptions) flags(fs *flagSet) {
+	fs.stringFlag(&o.listen, "listen", "", "127.0.0.1:0", "listen on `ADDR`; port 0 picks a free port")
+	fs.stringFlag(&o.envFile, "env-file", "", "", "also write the export lines to `FILE`, once the server listens")
+}
+
+func (o *fakeOptions) parsed(_ *flagSet, pos []string) error {
+	if len(pos) != 1 {
+		return usagef("want one provider (%s), got %d arguments", names("or"), len(pos))
+	}
+	if o.p = builtinNamed(pos[0]); o.p == nil {
+		return usagef("no fake for %q: want %s", pos[0], names("or"))
+	}
+	return nil
+}
+
+func (o *fakeOptions) run(ctx context.Context, c *cli) error { return c.fake(ctx, *o) }
+
+// fake runs the fake server of the provider until ctx ends.
+func (c *cli) fake(ctx context.Context, o fakeOptions) error {
+	p, listen, envFile := o.p, o.listen, o.envFile
 	l, err := net.Listen("tcp", listen)
 	if err != nil {
 		return fmt.Errorf("fake %s: %w", p.name, err)

@@ -10,12 +10,7 @@ import (
 	"golang.org/x/oauth2"
 )
 
-func init() {
-	register(&command{
-		name:  "login",
-		args:  "PROVIDER [flags]",
-		short: "log in once and store the token, so that later commands need no password",
-		long: `Log in to an account of PROVIDER and store its token, with its refresh
+const loginHelp = `Log in to an account of PROVIDER and store its token, with its refresh
 token, in the token cache, as 'gh auth login' does. The base URL, the user
 name and (mic) the API key are stored with it, in the same 0600 file; the
 password never is. From then on, 'loginauth token', 'call' and 'proxy' need
@@ -31,49 +26,43 @@ else it is asked for, without echo, when stdin is a terminal.
 
   loginauth login xano
   printf '%s\n' "$XANO_PASSWORD" | loginauth login xano --password-stdin
-`,
-		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
-			var af accountFlags
-			var output string
-			outputFlags(fs, &output, `{"provider", "account", "base_url", "expiry", "refreshable"} on stdout; never a token`, "text", "json")
-			af.register(fs, secretAsk)
-			return func(ctx context.Context, c *cli, pos []string) error {
-				if err := checkOutput(output, "text", "json"); err != nil {
-					return err
-				}
-				if len(pos) > 1 {
-					return usagef("want one provider, got %d arguments", len(pos))
-				}
-				a, err := c.resolve(ctx, &af, pos, secretAsk)
-				if err != nil {
-					return err
-				}
-				defer a.closeStore()
-				a.purge = true
-				a.saved.report = nil // a failed save fails the login: reported once, below
-				tok, err := c.login(ctx, a, &af)
-				if err != nil {
-					return err
-				}
-				if err := a.saved.failed(); err != nil {
-					return fmt.Errorf("logged in to %s, but the token could not be stored: %w\n(%s; until then every command needs the password)", a.who(), err, a.storeFix(err))
-				}
-				until := "no stated expiry"
-				if !tok.Expiry.IsZero() {
-					until = "valid until " + tok.Expiry.Local().Format("2006-01-02 15:04 MST")
-				}
-				refresh := ""
-				if tok.RefreshToken != "" {
-					refresh = ", renewable with its refresh token"
-				}
-				fmt.Fprintf(c.stderr, "Logged in to %s; token stored (%s%s).\n", a.who(), until, refresh)
-				if output == "json" {
-					refreshable := tok.RefreshToken != ""
-					return writeJSON(c.stdout, accountJSON{Provider: a.p.name, Account: a.user(), BaseURL: redactURL(a.base()), Expiry: tok.Expiry, Refreshable: &refreshable})
-				}
-				return nil
-			}
-		},
+`
+
+// loginOptions are the command line of login.
+type loginOptions struct{ accountOptions }
+
+func (o *loginOptions) flags(fs *flagSet) {
+	o.define(fs, secretAsk, `{"provider", "account", "base_url", "expiry", "refreshable"} on stdout; never a token`)
+}
+
+func (o *loginOptions) run(ctx context.Context, c *cli) error { return c.login(ctx, *o) }
+
+// login logs in to the account afresh and stores its token.
+func (c *cli) login(ctx context.Context, o loginOptions) error {
+	return c.onAccount(ctx, &o.accountOptions, func(ctx context.Context, a *account) error {
+		a.purge = true
+		a.saved.report = nil // a failed save fails the login: reported once, below
+		tok, err := c.loginAsking(ctx, a, &o.accountFlags)
+		if err != nil {
+			return err
+		}
+		if err := a.saved.failed(); err != nil {
+			return fmt.Errorf("logged in to %s, but the token could not be stored: %w\n(%s; until then every command needs the password)", a.who(), err, a.storeFix(err))
+		}
+		until := "no stated expiry"
+		if !tok.Expiry.IsZero() {
+			until = "valid until " + tok.Expiry.Local().Format("2006-01-02 15:04 MST")
+		}
+		refresh := ""
+		if tok.RefreshToken != "" {
+			refresh = ", renewable with its refresh token"
+		}
+		fmt.Fprintf(c.stderr, "Logged in to %s; token stored (%s%s).\n", a.who(), until, refresh)
+		if o.output == "json" {
+			refreshable := tok.RefreshToken != ""
+			return writeJSON(c.stdout, accountJSON{Provider: a.p.name, Account: a.user(), BaseURL: redactURL(a.base()), Expiry: tok.Expiry, Refreshable: &refreshable})
+		}
+		return nil
 	})
 }
 
@@ -81,10 +70,10 @@ else it is asked for, without echo, when stdin is a terminal.
 // refuses, as 'gh auth login' does.
 const loginTries = 3
 
-// login logs in to a afresh. A password asked for on the terminal and
+// loginAsking logs in to a afresh. A password asked for on the terminal and
 // refused is asked for again, up to loginTries times in all, each time
 // with a new Source: a refused password starts the backoff of its Source.
-func (c *cli) login(ctx context.Context, a *account, af *accountFlags) (*oauth2.Token, error) {
+func (c *cli) loginAsking(ctx context.Context, a *account, af *accountFlags) (*oauth2.Token, error) {
 	for try := 1; ; try++ {
 		tok, err := c.loginOnce(ctx, a, af)
 		var le *loginauth.LoginError

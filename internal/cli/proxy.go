@@ -85,50 +85,50 @@ exits 0; 1 when it had to cut some. Proxies that share a token store
 the redisstore module) share one login.
 `
 
-func init() {
-	register(&command{
-		name:  "proxy",
-		args:  "PROVIDER [--listen ADDR] [flags]",
-		short: "serve the API on a local port with the account's credentials, for any client or tool",
-		long:  proxyHelp,
-		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
-			var f proxyFlags
-			var af accountFlags
-			fs.stringFlag(&f.listen, "listen", "", proxy.DefaultAddr, "listen on `ADDR`; port 0 picks a free port. Beyond loopback, it needs --inbound-token-file and TLS")
-			fs.Int64Var(&f.maxReplay, "max-replay", proxy.DefaultMaxReplay, "keep request bodies of up to `BYTES` for the re-send after a re-login; a larger one streams, and its refusal goes back to the client as it came (0 keeps none)")
-			fs.def("max-replay", "")
-			fs.stringFlag(&f.inboundFile, "inbound-token-file", "", "", "require clients to send Proxy-Authorization: Bearer TOKEN, where TOKEN is the content of `FILE`, trimmed; other requests get 407")
-			fs.stringFlag(&f.certFile, "tls-cert", "", "", "serve HTTPS with the PEM certificate (chain) in `FILE`; needs --tls-key")
-			fs.stringFlag(&f.keyFile, "tls-key", "", "", "the PEM private key of --tls-cert, in `FILE`")
-			fs.boolFlag(&f.passCookies, "pass-cookies", "", "pass the clients' Cookie and the API's Set-Cookie fields (removed by default: every client shares the account's session)")
-			fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT or SIGTERM, wait this `DURATION` at most for the requests in flight")
-			fs.def("shutdown-timeout", "")
-			fs.varFlag(&f.acceptHosts, "accept-host", "", "also accept requests whose Host is `NAME` (any port; repeatable); others get 421. localhost, 127.0.0.1, [::1] and the --listen host are always accepted")
-			fs.varFlag(&f.allowOrigins, "allow-origin", "", "let web pages of `ORIGIN`, such as https://app.example.com, use the proxy (exact match; repeatable; never null); other pages get 403")
-			fs.Int64Var(&f.maxBuffered, "max-buffered", proxy.DefaultMaxBuffered, "hold at most `BYTES` of request bodies for re-sends across all requests at once; past it, a body streams without a re-send")
-			fs.def("max-buffered", "")
-			fs.DurationVar(&f.bodyTimeout, "body-timeout", proxy.DefaultBodyTimeout, "a body of up to --max-replay bytes must arrive within `DURATION`, or the request gets 408")
-			fs.def("body-timeout", "")
-			fs.DurationVar(&f.streamIdle, "stream-idle-timeout", proxy.DefaultStreamIdleTimeout, "a larger body that streams is cut when no byte arrives for `DURATION`")
-			fs.def("stream-idle-timeout", "")
-			fs.IntVar(&f.maxIdleConns, "max-idle-conns", proxy.DefaultMaxIdleConns, "keep up to `N` idle connections to the API for reuse")
-			fs.def("max-idle-conns", "")
-			fs.boolFlag(&f.verbose, "verbose", "v", "log each request on stderr (method, path, status, duration, re-sent or not) and the library's debug log; never a credential")
-			af.register(fs, secretAtHand)
-			return func(ctx context.Context, c *cli, pos []string) error {
-				return c.proxy(ctx, &f, &af, pos)
-			}
-		},
-	})
+// proxyOptions are the command line of proxy.
+type proxyOptions struct {
+	proxy    proxyFlags
+	account  accountFlags
+	provider []string // the provider name; none with --spec
 }
 
-func (c *cli) proxy(ctx context.Context, f *proxyFlags, af *accountFlags, pos []string) error {
+func (o *proxyOptions) flags(fs *flagSet) {
+	fs.stringFlag(&o.proxy.listen, "listen", "", proxy.DefaultAddr, "listen on `ADDR`; port 0 picks a free port. Beyond loopback, it needs --inbound-token-file and TLS")
+	fs.Int64Var(&o.proxy.maxReplay, "max-replay", proxy.DefaultMaxReplay, "keep request bodies of up to `BYTES` for the re-send after a re-login; a larger one streams, and its refusal goes back to the client as it came (0 keeps none)")
+	fs.def("max-replay", "")
+	fs.stringFlag(&o.proxy.inboundFile, "inbound-token-file", "", "", "require clients to send Proxy-Authorization: Bearer TOKEN, where TOKEN is the content of `FILE`, trimmed; other requests get 407")
+	fs.stringFlag(&o.proxy.certFile, "tls-cert", "", "", "serve HTTPS with the PEM certificate (chain) in `FILE`; needs --tls-key")
+	fs.stringFlag(&o.proxy.keyFile, "tls-key", "", "", "the PEM private key of --tls-cert, in `FILE`")
+	fs.boolFlag(&o.proxy.passCookies, "pass-cookies", "", "pass the clients' Cookie and the API's Set-Cookie fields (removed by default: every client shares the account's session)")
+	fs.DurationVar(&o.proxy.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT or SIGTERM, wait this `DURATION` at most for the requests in flight")
+	fs.def("shutdown-timeout", "")
+	fs.varFlag(&o.proxy.acceptHosts, "accept-host", "", "also accept requests whose Host is `NAME` (any port; repeatable); others get 421. localhost, 127.0.0.1, [::1] and the --listen host are always accepted")
+	fs.varFlag(&o.proxy.allowOrigins, "allow-origin", "", "let web pages of `ORIGIN`, such as https://app.example.com, use the proxy (exact match; repeatable; never null); other pages get 403")
+	fs.Int64Var(&o.proxy.maxBuffered, "max-buffered", proxy.DefaultMaxBuffered, "hold at most `BYTES` of request bodies for re-sends across all requests at once; past it, a body streams without a re-send")
+	fs.def("max-buffered", "")
+	fs.DurationVar(&o.proxy.bodyTimeout, "body-timeout", proxy.DefaultBodyTimeout, "a body of up to --max-replay bytes must arrive within `DURATION`, or the request gets 408")
+	fs.def("body-timeout", "")
+	fs.DurationVar(&o.proxy.streamIdle, "stream-idle-timeout", proxy.DefaultStreamIdleTimeout, "a larger body that streams is cut when no byte arrives for `DURATION`")
+	fs.def("stream-idle-timeout", "")
+	fs.IntVar(&o.proxy.maxIdleConns, "max-idle-conns", proxy.DefaultMaxIdleConns, "keep up to `N` idle connections to the API for reuse")
+	fs.def("max-idle-conns", "")
+	fs.boolFlag(&o.proxy.verbose, "verbose", "v", "log each request on stderr (method, path, status, duration, re-sent or not) and the library's debug log; never a credential")
+	o.account.register(fs, secretAtHand)
+}
+
+func (o *proxyOptions) parsed(_ *flagSet, pos []string) error {
 	if len(pos) > 1 {
 		return usagef("want one provider, got %d arguments", len(pos))
 	}
-	if err := f.check(); err != nil {
-		return err
-	}
+	o.provider = pos
+	return o.proxy.check()
+}
+
+func (o *proxyOptions) run(ctx context.Context, c *cli) error { return c.proxy(ctx, *o) }
+
+// proxy serves the API with the account's credentials until ctx ends.
+func (c *cli) proxy(ctx context.Context, o proxyOptions) error {
+	f, af := &o.proxy, &o.account
 	inbound, err := readInboundToken(f.inboundFile)
 	if err != nil {
 		return err
@@ -139,7 +139,7 @@ func (c *cli) proxy(ctx context.Context, f *proxyFlags, af *accountFlags, pos []
 	if err := lc.Check(); err != nil {
 		return &usageError{listenWords(err, f.listen)}
 	}
-	a, err := c.resolve(ctx, af, pos, secretAtHand)
+	a, err := c.resolve(ctx, af, o.provider, secretAtHand)
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,27 @@ func (c *cli) proxy(ctx context.Context, f *proxyFlags, af *accountFlags, pos []
 	if base == "" {
 		return usagef("%s: no base URL: set it with --base-url or the provider's variable", a.p.name)
 	}
+	cfg := c.proxyConfig(a, o, inbound, lc)
+	p, err := proxy.New(cfg)
+	if err != nil {
+		return &usageError{err}
+	}
+	srv, err := proxy.Listen(lc, p)
+	if err != nil {
+		return listenWords(err, f.listen)
+	}
+	fmt.Fprintf(c.stderr, "loginauth proxy: listening on %s for %s; health at %s, stats at %s; stop it with Ctrl-C\n",
+		srv.URL(), a.who(), proxy.HealthPath, proxy.StatsPath)
+	if host, _, _ := net.SplitHostPort(srv.Addr()); !hostname.IsLoopback(host) {
+		fmt.Fprintln(c.stderr, "loginauth proxy: clients that reach it by a name or an address other than the listen address need --accept-host NAME (others get 421)")
+	}
+	return c.serveProxy(ctx, srv, f)
+}
 
+// proxyConfig is the proxy's configuration for the account a: its Source,
+// with the library's log, and the flags of o.
+func (c *cli) proxyConfig(a *account, o proxyOptions, inbound string, lc proxy.ListenConfig) proxy.Config {
+	f, af := &o.proxy, &o.account
 	// The library's warnings (a failed login, withheld credentials) always
 	// reach stderr; -v adds its debug log and the access log.
 	level := slog.LevelWarn
@@ -163,7 +183,7 @@ func (c *cli) proxy(ctx context.Context, f *proxyFlags, af *accountFlags, pos []
 	}
 	cfg := proxy.Config{
 		Source:            src,
-		BaseURL:           base,
+		BaseURL:           a.base(),
 		MaxReplay:         maxReplay,
 		InboundToken:      inbound,
 		PassCookies:       f.passCookies,
@@ -181,20 +201,7 @@ func (c *cli) proxy(ctx context.Context, f *proxyFlags, af *accountFlags, pos []
 	if f.verbose {
 		cfg.AccessLog = logger
 	}
-	p, err := proxy.New(cfg)
-	if err != nil {
-		return &usageError{err}
-	}
-	srv, err := proxy.Listen(lc, p)
-	if err != nil {
-		return listenWords(err, f.listen)
-	}
-	fmt.Fprintf(c.stderr, "loginauth proxy: listening on %s for %s; health at %s, stats at %s; stop it with Ctrl-C\n",
-		srv.URL(), a.who(), proxy.HealthPath, proxy.StatsPath)
-	if host, _, _ := net.SplitHostPort(srv.Addr()); !hostname.IsLoopback(host) {
-		fmt.Fprintln(c.stderr, "loginauth proxy: clients that reach it by a name or an address other than the listen address need --accept-host NAME (others get 421)")
-	}
-	return c.serveProxy(ctx, srv, f)
+	return cfg
 }
 
 // check checks the values of the proxy's own flags.

@@ -11,12 +11,7 @@ import (
 	"github.com/loginauth/loginauth"
 )
 
-func init() {
-	register(&command{
-		name:  "status",
-		args:  "[PROVIDER] [flags]",
-		short: "list the stored tokens: provider, account, base URL, expiry; never a token",
-		long: `List what the token cache holds, as 'gh auth status' does: for each
+const statusHelp = `List what the token cache holds, as 'gh auth status' does: for each
 stored token, its provider, account, base URL, expiry, and whether it can
 be refreshed. Never a token, nor the API key stored with it. PROVIDER, or
 --spec FILE, lists that provider's tokens only.
@@ -27,56 +22,69 @@ when no entry holds a token.
 
 Tokens written by loginauth before the cache kept its accounts are listed
 as "(unknown)"; 'loginauth login' labels them again.
-`,
-		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
-			var af accountFlags
-			var output string
-			outputFlags(fs, &output, `an array of {"provider", "account", "base_url", "expiry", "usable", "refreshable", "refused"}`, "table", "json")
-			fs.stringFlag(&af.spec, "spec", "", "", "list the accounts of the jsonlogin description in `FILE`")
-			fs.stringFlag(&af.cacheDir, "cache-dir", "", "", "the token cache `DIR` (default $LOGINAUTH_CACHE_DIR, else loginauth in the user cache directory)")
-			return func(ctx context.Context, c *cli, pos []string) error {
-				if err := checkOutput(output, "table", "json"); err != nil {
-					return err
-				}
-				if len(pos) > 1 {
-					return usagef("want at most one provider, got %d arguments", len(pos))
-				}
-				only := ""
-				if len(pos) == 1 || af.spec != "" {
-					p, err := c.findProvider(strings.Join(pos, ""), af.spec)
-					if err != nil {
-						return err
-					}
-					only = p.name
-				}
-				// Never created here: status only reads.
-				dir, err := c.cacheDir(&af)
-				if err != nil {
-					return err
-				}
-				file := &loginauth.FileStore{Dir: dir}
-				list, err := file.List(ctx)
-				if err != nil {
-					return err
-				}
-				rows := statusRows(list, only, time.Now())
-				if output == "json" {
-					if err := writeJSON(c.stdout, rows); err != nil {
-						return err
-					}
-					return noToken(rows)
-				}
-				if len(rows) == 0 {
-					fmt.Fprintf(c.stderr, "No stored tokens in %s. Run 'loginauth login PROVIDER' to store one.\n", file.Dir)
-					return errSilent
-				}
-				if err := writeStatusTable(c.stdout, rows); err != nil {
-					return err
-				}
-				return noToken(rows)
-			}
-		},
-	})
+`
+
+// statusOptions are the command line of status.
+type statusOptions struct {
+	output   string       // -o: table or json
+	account  accountFlags // --spec and --cache-dir only
+	provider []string     // the provider name, or none
+}
+
+func (o *statusOptions) flags(fs *flagSet) {
+	outputFlags(fs, &o.output, `an array of {"provider", "account", "base_url", "expiry", "usable", "refreshable", "refused"}`, "table", "json")
+	fs.stringFlag(&o.account.spec, "spec", "", "", "list the accounts of the jsonlogin description in `FILE`")
+	fs.stringFlag(&o.account.cacheDir, "cache-dir", "", "", "the token cache `DIR` (default $LOGINAUTH_CACHE_DIR, else loginauth in the user cache directory)")
+}
+
+func (o *statusOptions) parsed(_ *flagSet, pos []string) error {
+	if err := checkOutput(o.output, "table", "json"); err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("want at most one provider, got %d arguments", len(pos))
+	}
+	o.provider = pos
+	return nil
+}
+
+func (o *statusOptions) run(ctx context.Context, c *cli) error { return c.status(ctx, *o) }
+
+// status lists the stored tokens, of one provider if o names one.
+func (c *cli) status(ctx context.Context, o statusOptions) error {
+	only := ""
+	if len(o.provider) == 1 || o.account.spec != "" {
+		p, err := c.findProvider(strings.Join(o.provider, ""), o.account.spec)
+		if err != nil {
+			return err
+		}
+		only = p.name
+	}
+	// Never created here: status only reads.
+	dir, err := c.cacheDir(&o.account)
+	if err != nil {
+		return err
+	}
+	file := &loginauth.FileStore{Dir: dir}
+	list, err := file.List(ctx)
+	if err != nil {
+		return err
+	}
+	rows := statusRows(list, only, time.Now())
+	if o.output == "json" {
+		if err := writeJSON(c.stdout, rows); err != nil {
+			return err
+		}
+		return noToken(rows)
+	}
+	if len(rows) == 0 {
+		fmt.Fprintf(c.stderr, "No stored tokens in %s. Run 'loginauth login PROVIDER' to store one.\n", file.Dir)
+		return errSilent
+	}
+	if err := writeStatusTable(c.stdout, rows); err != nil {
+		return err
+	}
+	return noToken(rows)
 }
 
 // statusRow is one stored token, as status lists it.

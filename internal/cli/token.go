@@ -8,12 +8,7 @@ import (
 	"github.com/loginauth/loginauth"
 )
 
-func init() {
-	register(&command{
-		name:  "token",
-		args:  "PROVIDER [flags]",
-		short: "print a valid access token, for scripts",
-		long: `Print a valid access token of an account of PROVIDER on stdout, for
+const tokenHelp = `Print a valid access token of an account of PROVIDER on stdout, for
 scripts, as 'gcloud auth print-access-token' does:
 
   curl -H "Authorization: Bearer $(loginauth token xano)" "$XANO_BASE_URL/auth/me"
@@ -23,38 +18,30 @@ refreshed; else the command logs in with the password at hand (flags,
 environment), and without one exits 1 with a hint to run 'loginauth
 login'. A mic call needs the identityId too (see -o json) and the
 x-api-key; 'loginauth call' sends them all.
-`,
-		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
-			var af accountFlags
-			var output string
-			outputFlags(fs, &output, `{"provider", "access_token", "token_type", "expiry", "identity_id" (mic)}; text is the token alone`, "text", "json")
-			af.register(fs, secretAtHand)
-			return func(ctx context.Context, c *cli, pos []string) error {
-				if err := checkOutput(output, "text", "json"); err != nil {
-					return err
-				}
-				if len(pos) > 1 {
-					return usagef("want one provider, got %d arguments", len(pos))
-				}
-				a, err := c.resolve(ctx, &af, pos, secretAtHand)
-				if err != nil {
-					return err
-				}
-				defer a.closeStore()
-				ctx, cancel := context.WithTimeout(ctx, af.timeout)
-				defer cancel()
-				tok, err := a.source(&af, loginauth.Options{}).TokenContext(ctx)
-				if err != nil {
-					return explain(a, err)
-				}
-				if output == "text" {
-					_, err = fmt.Fprintln(c.stdout, tok.AccessToken)
-					return err
-				}
-				id, _ := tok.Extra("identityId").(string)
-				return writeJSON(c.stdout, tokenJSON{Provider: a.p.name, AccessToken: tok.AccessToken, TokenType: tok.TokenType, Expiry: tok.Expiry, IdentityID: id})
-			}
-		},
+`
+
+// tokenOptions are the command line of token.
+type tokenOptions struct{ accountOptions }
+
+func (o *tokenOptions) flags(fs *flagSet) {
+	o.define(fs, secretAtHand, `{"provider", "access_token", "token_type", "expiry", "identity_id" (mic)}; text is the token alone`)
+}
+
+func (o *tokenOptions) run(ctx context.Context, c *cli) error { return c.token(ctx, *o) }
+
+// token prints a valid access token of the account.
+func (c *cli) token(ctx context.Context, o tokenOptions) error {
+	return c.onAccount(ctx, &o.accountOptions, func(ctx context.Context, a *account) error {
+		tok, err := a.source(&o.accountFlags, loginauth.Options{}).TokenContext(ctx)
+		if err != nil {
+			return explain(a, err)
+		}
+		if o.output == "text" {
+			_, err = fmt.Fprintln(c.stdout, tok.AccessToken)
+			return err
+		}
+		id, _ := tok.Extra("identityId").(string)
+		return writeJSON(c.stdout, tokenJSON{Provider: a.p.name, AccessToken: tok.AccessToken, TokenType: tok.TokenType, Expiry: tok.Expiry, IdentityID: id})
 	})
 }
 

@@ -7,27 +7,31 @@ import (
 	"runtime/debug"
 )
 
-func init() {
-	register(&command{
-		name:  "version",
-		args:  "",
-		short: "print the module version, the VCS revision and the Go version it was built with",
-		long: `Print the version of the loginauth module the command was built from
+const versionHelp = `Print the version of the loginauth module the command was built from
 (or "(devel)" for a build in its own repository), the VCS revision and
 whether the tree had changes, and the Go version, as 'go version -m'
 reads them from the binary. 'loginauth --version' is the same.
-`,
-		setup: func(fs *flagSet) func(context.Context, *cli, []string) error {
-			return func(_ context.Context, c *cli, pos []string) error {
-				if len(pos) > 0 {
-					return usagef("want no arguments, got %d", len(pos))
-				}
-				bi, _ := debug.ReadBuildInfo()
-				_, err := fmt.Fprintln(c.stdout, versionLine(bi))
-				return err
-			}
-		},
-	})
+`
+
+// versionOptions are the command line of version: none.
+type versionOptions struct{}
+
+func (o *versionOptions) flags(*flagSet) {}
+
+func (o *versionOptions) parsed(_ *flagSet, pos []string) error {
+	if len(pos) > 0 {
+		return usagef("want no arguments, got %d", len(pos))
+	}
+	return nil
+}
+
+func (o *versionOptions) run(ctx context.Context, c *cli) error { return c.version(ctx, *o) }
+
+// version prints the version of the build.
+func (c *cli) version(context.Context, versionOptions) error {
+	bi, _ := debug.ReadBuildInfo()
+	_, err := fmt.Fprintln(c.stdout, versionLine(bi))
+	return err
 }
 
 // versionLine describes the build bi (nil: unknown): "loginauth v1.2.0
