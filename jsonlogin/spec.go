@@ -384,6 +384,9 @@ func (s *Spec) parseRuleSections(sj *specJSON) error {
 		if s.refused, err = parseRules("refused", sj.Refused); err != nil {
 			return err
 		}
+		if err := checkRefused(s.refused); err != nil {
+			return err
+		}
 	}
 	s.badCredentials = defaultBad
 	if present(sj.BadCredentials) {
