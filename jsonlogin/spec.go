@@ -58,6 +58,7 @@ type variable struct {
 	env    string
 	secret bool
 	def    *string
+	used   bool // a template names it; else it is optional
 }
 
 // request is a login or refresh request.
@@ -89,8 +90,11 @@ type Var struct {
 	// Default is the value when none is given; see HasDefault.
 	Default string
 	// HasDefault reports that the description gives a default. A variable
-	// without one is required.
+	// without one is required, unless it is Unused.
 	HasDefault bool
+	// Unused reports that no template of the description names the
+	// variable: it is optional, as if its default were "".
+	Unused bool
 }
 
 // Name returns the description's name, which starts every error of its
@@ -127,7 +131,7 @@ func (s *Spec) Vars() []Var {
 	out := make([]Var, 0, len(s.vars))
 	for _, n := range slices.Sorted(maps.Keys(s.vars)) {
 		v := s.vars[n]
-		d := Var{Name: n, Env: v.env, Secret: v.secret, HasDefault: v.def != nil}
+		d := Var{Name: n, Env: v.env, Secret: v.secret, HasDefault: v.def != nil, Unused: !v.used}
 		if v.def != nil {
 			d.Default = *v.def
 		}
@@ -597,6 +601,8 @@ func (s *Spec) checkTemplate(path, t, section string) error {
 			if v.secret && section == "base_url" {
 				return fmt.Errorf("jsonlogin: %s: template names secret variable %q; the base URL is not secret, it shows in errors and store keys", path, n)
 			}
+			v.used = true
+			s.vars[n] = v
 		}
 	}
 	return nil
