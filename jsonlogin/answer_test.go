@@ -468,3 +468,21 @@ func TestParseMistakes(t *testing.T) {
 	  "refused": [{"status": [401, 419]}, {"status": [200], "json": {"/error": ["expired"]}}, {"text": [{"prefix": "session expired"}]}, {"status": [200], "not": {"present": ["/data"]}}]`, 1)))
 	is.New(t).NoErr(err)
 }
+
+// TestParseEveryError reports a mistake of each section, one a line, and
+// none that a mistake before it causes.
+func TestParseEveryError(t *testing.T) {
+	is := is.New(t)
+	_, err := jsonlogin.Parse([]byte(`{"base_url": "https://api.example.com", "vars": {"user": {}},
+	  "login": {"method": "post", "path": "/login", "json": {"user": "{{user}}"}}, "token": "/token",
+	  "refused": {"status": [200]}, "lifetime": "1 day"}`))
+	is.True(err != nil)
+	is.Equal(strings.Split(err.Error(), "\n"), []string{
+		`jsonlogin: login.method: "post" is not upper case; methods are case-sensitive: write "POST"`,
+		"jsonlogin: refused: the rule matches a 2xx status and reads nothing of the body, so every successful answer would be a refusal; give the status of refusals (such as [401]) or a json, present or text part that tells a refusal from a success",
+		`jsonlogin: lifetime: "1 day" is not a positive Go duration such as "1h30m"`,
+	})
+	_, err = jsonlogin.Parse([]byte(`{"base_url": "https://api.example.com", "vars": {"1user": {}},
+	  "login": {"path": "/login", "json": {"user": "{{1user}}"}}, "token": "/token"}`))
+	is.Equal(err.Error(), `jsonlogin: vars.1user: "1user" is not a variable name: letters, digits and "_", not starting with a digit`) // no error of the templates that name it
+}

@@ -207,6 +207,9 @@ var (
 // error that names the field by its path, such as
 //
 //	jsonlogin: login.json.pass: template names undeclared variable "pasword"
+//
+// Mistakes in separate sections (the requests, the rules, lifetime...)
+// are each an error, one a line, joined with [errors.Join].
 func Parse(data []byte) (*Spec, error) {
 	data, cerr := clean(data) // comments, duplicate keys, syntax errors by line
 	if cerr != nil {
@@ -217,21 +220,40 @@ func Parse(data []byte) (*Spec, error) {
 		return nil, err
 	}
 	s := &Spec{parsed: true, name: "jsonlogin", vars: map[string]variable{}, shared: &common{}, raw: bytes.Clone(data)}
-	for _, section := range []func(*specJSON) error{
-		s.parseName,
-		s.parseVars,
-		s.parseOrigins,
-		s.parseRequests,
-		s.parseValues,
-		s.parseCarriers,
-		s.parseRuleSections,
-		s.parseLifetime,
+	// Each section that fails adds its error, and the sections after it
+	// that it would mislead are skipped: without vars, every template
+	// would name an undeclared variable.
+	var errs []error
+	failed := map[string]bool{}
+	for _, section := range []struct {
+		name, after string
+		parse       func(*specJSON) error
+	}{
+		{"name", "", s.parseName},
+		{"vars", "", s.parseVars},
+		{"origins", "vars", s.parseOrigins},
+		{"requests", "vars", s.parseRequests},
+		{"values", "vars", s.parseValues},
+		{"carriers", "values", s.parseCarriers},
+		{"rules", "", s.parseRuleSections},
+		{"lifetime", "", s.parseLifetime},
 	} {
-		if err := section(&sj); err != nil {
-			return nil, err
+		if failed[section.after] {
+			failed[section.name] = true
+			continue
+		}
+		if err := section.parse(&sj); err != nil {
+			errs = append(errs, err)
+			failed[section.name] = true
 		}
 	}
-	return s, nil
+	switch len(errs) {
+	case 0:
+		return s, nil
+	case 1:
+		return nil, errs[0]
+	}
+	return nil, errors.Join(errs...)
 }
 
 // parseName reads the version and the name.
