@@ -81,7 +81,7 @@ func register(cmd *command) {
 
 // listOrder is the order of the list of commands: the everyday ones
 // first. A command not in it goes last.
-var listOrder = []string{"login", "token", "call", "proxy", "status", "logout", "fake", "demo", "completion", "version"}
+var listOrder = []string{"login", "token", "call", "proxy", "status", "logout", "check", "fake", "demo", "completion", "version"}
 
 func order(name string) int {
 	if i := slices.Index(listOrder, name); i >= 0 {
