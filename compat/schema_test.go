@@ -159,6 +159,7 @@ func TestSchemaRejects(t *testing.T) {
 		{name: "InAndAt", from: " MORE", to: `, "expires_in": "/ttl", "expires_at": "/exp"`},
 		{name: "Lifetime", from: " MORE", to: `, "lifetime": "1 day"`},
 		{name: "BadHeaderName", from: " MORE", to: `, "header": {"X Key": "{{token}}"}`},
+		{name: "HeaderLineBreak", from: `"path": "/login"`, to: `"path": "/login", "headers": {"X-Client": "cli\r\nX-Admin: 1"}`},
 		{name: "BadOrigin", from: " MORE", to: `, "origins": ["ftp://files.example.com"]`},
 		{name: "OriginWithPath", from: " MORE", to: `, "origins": ["https://files.example.com/api"]`},
 		{name: "OriginWithQuery", from: " MORE", to: `, "origins": ["https://files.example.com?a=1"]`},
