@@ -17,38 +17,14 @@ import (
 // files not named _test.go are not.
 const maxFuncLines = 80
 
-// longFuncsAllowed are the functions of the command that are still
-// longer than maxFuncLines, with their length today. The restructuring of
-// the command empties the list; nothing else may join it.
-var longFuncsAllowed = map[string]int{
-	"internal/cli (*cli).resolve": 109,
-}
-
 // TestFunctionLength fails on a function of the module, func literals
 // included, longer than maxFuncLines lines.
 func TestFunctionLength(t *testing.T) {
-	seen := map[string]int{}
 	for _, f := range moduleFiles(t, false) {
 		for name, n := range funcLengths(f) {
-			key := f.dir + " " + name
-			if want, ok := longFuncsAllowed[key]; ok {
-				seen[key] = n
-				if n != want {
-					t.Logf("%s: %s is %d lines, listed as %d", f.path, key, n, want)
-				}
-				continue
-			}
 			if n > maxFuncLines {
 				t.Errorf("%s: %s is %d lines, more than %d: split it", f.path, name, n, maxFuncLines)
 			}
-		}
-	}
-	for key := range longFuncsAllowed {
-		if !strings.HasPrefix(key, "internal/cli ") && !strings.HasPrefix(key, "internal/proxy ") {
-			t.Errorf("longFuncsAllowed lists %s: only the command's functions may wait for its restructuring", key)
-		}
-		if seen[key] <= maxFuncLines {
-			t.Errorf("longFuncsAllowed lists %s, which is gone or no longer too long: remove it", key)
 		}
 	}
 }

@@ -445,6 +445,9 @@ func TestParseMistakes(t *testing.T) {
 		{"OriginWithPath", ` MORE`, `, "origins": ["https://files.example.com/api"]`, `jsonlogin: origins[0]: "https://files.example.com/api" is not an origin`},
 		{"OriginWithQuery", ` MORE`, `, "origins": ["https://files.example.com?a=1"]`, `jsonlogin: origins[0]: "https://files.example.com?a=1" is not an origin`},
 		{"OriginWithUser", ` MORE`, `, "origins": ["https://u@files.example.com"]`, `jsonlogin: origins[0]: "https://u@files.example.com" is not an origin`},
+		{"RefusedSuccess", ` MORE`, `, "refused": {"status": [200]}`, `jsonlogin: refused: the rule matches a 2xx status and reads nothing of the body, so every successful answer would be a refusal`},
+		{"RefusedHeaderOnly", ` MORE`, `, "refused": [{"status": [401]}, {"header": {"WWW-Authenticate": [{"contains": "expired"}]}}]`, `jsonlogin: refused[1]: the rule has no status and reads nothing of the body`},
+		{"RefusedNotStatus", ` MORE`, `, "refused": {"not": {"status": [200]}}`, `jsonlogin: refused: the rule has no status`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
@@ -458,9 +461,28 @@ func TestParseMistakes(t *testing.T) {
 	}
 	// What these checks let pass: extension methods, "$" that names no
 	// variable (OData's $filter), "${" that is not closed, an origin with
-	// a trailing slash.
+	// a trailing slash, refused rules of 2xx answers that read the body.
 	_, err := jsonlogin.Parse([]byte(strings.Replace(base, "MORE", `, "refresh_token": "/r",
 	  "refresh": {"method": "PROPFIND", "path": "/odata/Sessions?$filter=user eq '{{user}}'&price=$5", "json": {"a": "${user"}},
-	  "origins": ["https://files.example.com/"]`, 1)))
+	  "origins": ["https://files.example.com/"],
+	  "refused": [{"status": [401, 419]}, {"status": [200], "json": {"/error": ["expired"]}}, {"text": [{"prefix": "session expired"}]}, {"status": [200], "not": {"present": ["/data"]}}]`, 1)))
 	is.New(t).NoErr(err)
+}
+
+// TestParseEveryError reports a mistake of each section, one a line, and
+// none that a mistake before it causes.
+func TestParseEveryError(t *testing.T) {
+	is := is.New(t)
+	_, err := jsonlogin.Parse([]byte(`{"base_url": "https://api.example.com", "vars": {"user": {}},
+	  "login": {"method": "post", "path": "/login", "json": {"user": "{{user}}"}}, "token": "/token",
+	  "refused": {"status": [200]}, "lifetime": "1 day"}`))
+	is.True(err != nil)
+	is.Equal(strings.Split(err.Error(), "\n"), []string{
+		`jsonlogin: login.method: "post" is not upper case; methods are case-sensitive: write "POST"`,
+		"jsonlogin: refused: the rule matches a 2xx status and reads nothing of the body, so every successful answer would be a refusal; give the status of refusals (such as [401]) or a json, present or text part that tells a refusal from a success",
+		`jsonlogin: lifetime: "1 day" is not a positive Go duration such as "1h30m"`,
+	})
+	_, err = jsonlogin.Parse([]byte(`{"base_url": "https://api.example.com", "vars": {"1user": {}},
+	  "login": {"path": "/login", "json": {"user": "{{1user}}"}}, "token": "/token"}`))
+	is.Equal(err.Error(), `jsonlogin: vars.1user: "1user" is not a variable name: letters, digits and "_", not starting with a digit`) // no error of the templates that name it
 }

@@ -3,6 +3,7 @@ package jsonlogin
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -78,3 +79,32 @@ func (s *Spec) templateFor(name string) (string, bool) {
 	}
 	return "{{" + name + "}}", false
 }
+
+// checkRefused refuses a rule of refused that can match a 2xx answer and
+// reads nothing of its body (no json, present or text part, nor a not
+// part that reads it): every success would be a refusal, and each call
+// would cost a login.
+func checkRefused(rs rules) error {
+	for i, r := range rs {
+		if r.readsBody() || (r.status != nil && !slices.ContainsFunc(r.status, success)) {
+			continue
+		}
+		path := "refused"
+		if len(rs) > 1 {
+			path = fmt.Sprintf("refused[%d]", i)
+		}
+		what := "has no status"
+		if r.status != nil {
+			what = "matches a 2xx status"
+		}
+		return fmt.Errorf("jsonlogin: %s: the rule %s and reads nothing of the body, so every successful answer would be a refusal; give the status of refusals (such as [401]) or a json, present or text part that tells a refusal from a success", path, what)
+	}
+	return nil
+}
+
+// readsBody reports whether r has a part that reads an answer's body.
+func (r *rule) readsBody() bool {
+	return r.text != nil || r.json != nil || r.present != nil || slices.ContainsFunc(r.not, func(n rule) bool { return n.readsBody() })
+}
+
+func success(status int) bool { return status >= 200 && status <= 299 }

@@ -98,4 +98,5 @@
 //
 // The library never reads the environment: a variable's env names the
 // environment variable that a command reads to fill vars ([Spec.Vars]).
+// A variable that no template names is optional ([Var.Unused]).
 package jsonlogin

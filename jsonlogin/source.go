@@ -24,7 +24,7 @@ import (
 
 // NewSource returns a Source for the API that s describes, with the given
 // values of its variables. A variable missing from vars, or given as "",
-// takes its default.
+// takes its default. A variable that no template names is optional.
 //
 // It never fails: when a required variable has no value, vars holds a
 // variable that s does not declare, or a URL is not allowed (plain http
@@ -168,7 +168,7 @@ func (c *client) resolve(vars map[string]string) error {
 		if (!ok || val == "") && v.def != nil {
 			val, ok = *v.def, true
 		}
-		if !ok || (val == "" && v.def == nil) {
+		if (!ok || (val == "" && v.def == nil)) && v.used { // an unused variable is optional
 			m := strconv.Quote(n)
 			if v.env != "" {
 				m += " (" + v.env + ")"

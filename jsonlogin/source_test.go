@@ -257,6 +257,28 @@ func TestNewSourceMissingVariables(t *testing.T) {
 	is.True(err != nil && strings.Contains(err.Error(), `variable "pasword" is not declared`)) // a typo is caught
 }
 
+// TestUnusedVariableOptional checks that a declared variable that no
+// template names is optional: a Source logs in without it, and Vars
+// says so.
+func TestUnusedVariableOptional(t *testing.T) {
+	is := is.New(t)
+	const desc = `{"base_url": "https://api.example.com",
+	  "vars": {"user": {}, "password": {"secret": true}, "client_id": {"env": "ACME_CLIENT_ID"}},
+	  "login": {"path": "/login", "json": {"user": "{{user}}", "pass": "{{password}}"}}, "token": "/token"}`
+	var logins atomic.Int64
+	_, err := loginWith(t, desc, map[string]string{"user": "u", "password": "pw"}, func(w http.ResponseWriter, r *http.Request) {
+		logins.Add(1)
+		fmt.Fprint(w, `{"token": "t"}`)
+	})
+	is.NoErr(err)                     // client_id, which no template names, is not required
+	is.Equal(logins.Load(), int64(1)) // the login was sent
+	vars := parse(t, desc).Vars()
+	is.Equal(vars[0], jsonlogin.Var{Name: "client_id", Env: "ACME_CLIENT_ID", Unused: true})
+	is.True(!vars[1].Unused && !vars[2].Unused) // password and user are named
+	_, err = loginWith(t, desc, map[string]string{"password": "pw"}, func(w http.ResponseWriter, r *http.Request) {})
+	is.True(err != nil && strings.Contains(err.Error(), `variable "user" is required`)) // a named variable still is
+}
+
 // TestNewSourceNotParsed checks that a Spec not made by Parse gives a
 // Source that fails, rather than a panic.
 func TestNewSourceNotParsed(t *testing.T) {

@@ -58,6 +58,7 @@ type variable struct {
 	env    string
 	secret bool
 	def    *string
+	used   bool // a template names it; else it is optional
 }
 
 // request is a login or refresh request.
@@ -89,8 +90,11 @@ type Var struct {
 	// Default is the value when none is given; see HasDefault.
 	Default string
 	// HasDefault reports that the description gives a default. A variable
-	// without one is required.
+	// without one is required, unless it is Unused.
 	HasDefault bool
+	// Unused reports that no template of the description names the
+	// variable: it is optional, as if its default were "".
+	Unused bool
 }
 
 // Name returns the description's name, which starts every error of its
@@ -127,7 +131,7 @@ func (s *Spec) Vars() []Var {
 	out := make([]Var, 0, len(s.vars))
 	for _, n := range slices.Sorted(maps.Keys(s.vars)) {
 		v := s.vars[n]
-		d := Var{Name: n, Env: v.env, Secret: v.secret, HasDefault: v.def != nil}
+		d := Var{Name: n, Env: v.env, Secret: v.secret, HasDefault: v.def != nil, Unused: !v.used}
 		if v.def != nil {
 			d.Default = *v.def
 		}
@@ -203,6 +207,9 @@ var (
 // error that names the field by its path, such as
 //
 //	jsonlogin: login.json.pass: template names undeclared variable "pasword"
+//
+// Mistakes in separate sections (the requests, the rules, lifetime...)
+// are each an error, one a line, joined with [errors.Join].
 func Parse(data []byte) (*Spec, error) {
 	data, cerr := clean(data) // comments, duplicate keys, syntax errors by line
 	if cerr != nil {
@@ -213,21 +220,40 @@ func Parse(data []byte) (*Spec, error) {
 		return nil, err
 	}
 	s := &Spec{parsed: true, name: "jsonlogin", vars: map[string]variable{}, shared: &common{}, raw: bytes.Clone(data)}
-	for _, section := range []func(*specJSON) error{
-		s.parseName,
-		s.parseVars,
-		s.parseOrigins,
-		s.parseRequests,
-		s.parseValues,
-		s.parseCarriers,
-		s.parseRuleSections,
-		s.parseLifetime,
+	// Each section that fails adds its error, and the sections after it
+	// that it would mislead are skipped: without vars, every template
+	// would name an undeclared variable.
+	var errs []error
+	failed := map[string]bool{}
+	for _, section := range []struct {
+		name, after string
+		parse       func(*specJSON) error
+	}{
+		{"name", "", s.parseName},
+		{"vars", "", s.parseVars},
+		{"origins", "vars", s.parseOrigins},
+		{"requests", "vars", s.parseRequests},
+		{"values", "vars", s.parseValues},
+		{"carriers", "values", s.parseCarriers},
+		{"rules", "", s.parseRuleSections},
+		{"lifetime", "", s.parseLifetime},
 	} {
-		if err := section(&sj); err != nil {
-			return nil, err
+		if failed[section.after] {
+			failed[section.name] = true
+			continue
+		}
+		if err := section.parse(&sj); err != nil {
+			errs = append(errs, err)
+			failed[section.name] = true
 		}
 	}
-	return s, nil
+	switch len(errs) {
+	case 0:
+		return s, nil
+	case 1:
+		return nil, errs[0]
+	}
+	return nil, errors.Join(errs...)
 }
 
 // parseName reads the version and the name.
@@ -382,6 +408,9 @@ func (s *Spec) parseRuleSections(sj *specJSON) error {
 	s.refused = defaultRefused
 	if present(sj.Refused) {
 		if s.refused, err = parseRules("refused", sj.Refused); err != nil {
+			return err
+		}
+		if err := checkRefused(s.refused); err != nil {
 			return err
 		}
 	}
@@ -594,6 +623,8 @@ func (s *Spec) checkTemplate(path, t, section string) error {
 			if v.secret && section == "base_url" {
 				return fmt.Errorf("jsonlogin: %s: template names secret variable %q; the base URL is not secret, it shows in errors and store keys", path, n)
 			}
+			v.used = true
+			s.vars[n] = v
 		}
 	}
 	return nil

@@ -16,6 +16,7 @@
 //	proxy      serve the API on a local port with the account's credentials, for any client or tool
 //	status     list the stored tokens: provider, account, base URL, expiry; never a token
 //	logout     forget the stored token of an account
+//	check      check a jsonlogin description and print what it will do
 //	fake       run a provider's fake server, for trying the commands, or tests in any language
 //	demo       show the library against the providers' fakes, beside golang.org/x/oauth2 (no account, no network)
 //	completion print a shell script that completes commands, flags and provider names

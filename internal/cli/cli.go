@@ -92,6 +92,7 @@ var commands = []*command{
 	{"proxy", "PROVIDER [--listen ADDR] [flags]", "serve the API on a local port with the account's credentials, for any client or tool", proxyHelp, func() options { return &proxyOptions{} }},
 	{"status", "[PROVIDER] [flags]", "list the stored tokens: provider, account, base URL, expiry; never a token", statusHelp, func() options { return &statusOptions{} }},
 	{"logout", "PROVIDER [flags]", "forget the stored token of an account", logoutHelp, func() options { return &logoutOptions{} }},
+	{"check", "FILE", "check a jsonlogin description and print what it will do", checkHelp, func() options { return &checkOptions{} }},
 	{"fake", "PROVIDER [--listen ADDR] [--env-file FILE]", "run a provider's fake server, for trying the commands, or tests in any language", fakeHelp, func() options { return &fakeOptions{} }},
 	{"demo", "[flags]", "show the library against the providers' fakes, beside golang.org/x/oauth2 (no account, no network)", demoHelp, func() options { return &demoCmdOptions{} }},
 	{"completion", "bash|zsh|fish", "print a shell script that completes commands, flags and provider names", completionHelp, func() options { return &completionOptions{} }},

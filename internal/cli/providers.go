@@ -305,7 +305,7 @@ func parseSpec(path string, b []byte) (*provider, error) {
 		},
 	}
 	for _, v := range spec.Vars() {
-		p.vars = append(p.vars, variable{name: v.Name, env: v.Env, secret: v.Secret, stored: !v.Secret, def: v.Default, optional: v.HasDefault})
+		p.vars = append(p.vars, variable{name: v.Name, env: v.Env, secret: v.Secret, stored: !v.Secret, def: v.Default, optional: v.HasDefault || v.Unused})
 		if v.Name == varUser || (p.user == "" && v.Name == varEmail) {
 			p.user = v.Name
 		}
