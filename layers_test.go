@@ -51,9 +51,9 @@ func layerOf(dir string) layer {
 		dir == "loginauthtest", dir == "storetest", dir == "internal/sourcetest",
 		dir == "internal/registry" || strings.HasPrefix(dir, "internal/registry/"):
 		return testSupport
-	case dir == "internal/cli" || dir == "internal/proxy" || first == "cmd":
+	case dir == "internal/app/cli" || dir == "internal/app/proxy" || first == "cmd":
 		return application
-	case dir == "internal/doclinks" || dir == "internal/mutants" || first == "bench" || first == "tools":
+	case dir == "tools/doclinks" || dir == "tools/mutants" || first == "bench" || first == "tools":
 		return tools
 	}
 	return unplaced
@@ -122,7 +122,7 @@ func TestLayersRules(t *testing.T) {
 	}{
 		{".", modulePath + "/jsonlogin"},
 		{".", modulePath + "/mic"},
-		{".", modulePath + "/internal/cli"},
+		{".", modulePath + "/internal/app/cli"},
 		{".", modulePath + "/internal/wire"},
 		{"internal/redact", modulePath},
 		{"internal/peek", modulePath + "/internal/redact"},
@@ -130,9 +130,9 @@ func TestLayersRules(t *testing.T) {
 		{"mic", modulePath + "/mic/mictest"},
 		{"mic", modulePath + "/loginauthtest"},
 		{"mic", modulePath + "/xano"},
-		{"crux", modulePath + "/internal/cli"},
-		{"loginauthtest", modulePath + "/internal/proxy"},
-		{"internal/proxy", modulePath + "/internal/mutants"},
+		{"crux", modulePath + "/internal/app/cli"},
+		{"loginauthtest", modulePath + "/internal/app/proxy"},
+		{"internal/app/proxy", modulePath + "/tools/mutants"},
 	} {
 		from := layerOf(c.dir)
 		if from != unplaced && importRule(from, c.imp) == "" {

@@ -13,7 +13,7 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/loginauth/loginauth"
-	"github.com/loginauth/loginauth/internal/proxy"
+	"github.com/loginauth/loginauth/internal/app/proxy"
 	"github.com/loginauth/loginauth/redisstore"
 )
 

@@ -28,7 +28,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/loginauth/loginauth/internal/proxy"
+	"github.com/loginauth/loginauth/internal/app/proxy"
 )
 
 // token is the upstream's one access token.

@@ -42,7 +42,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/loginauth/loginauth/internal/cli"
+	"github.com/loginauth/loginauth/internal/app/cli"
 )
 
 func main() {

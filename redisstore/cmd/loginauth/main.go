@@ -19,7 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/loginauth/loginauth"
-	"github.com/loginauth/loginauth/internal/cli"
+	"github.com/loginauth/loginauth/internal/app/cli"
 	"github.com/loginauth/loginauth/redisstore"
 )
 

@@ -38,7 +38,7 @@ func TestHelp(t *testing.T) {
 // lists the commands of the table.
 func TestDocListsCommands(t *testing.T) {
 	is := is.New(t)
-	b, err := os.ReadFile("../../cmd/loginauth/main.go")
+	b, err := os.ReadFile("../../../cmd/loginauth/main.go")
 	is.NoErr(err)
 	is.True(strings.Contains(string(b), commandList("//\t"))) // the doc's list is commandList("//\t"); update it from the table
 }

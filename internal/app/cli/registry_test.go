@@ -110,7 +110,7 @@ func TestNoOtherProviderList(t *testing.T) {
 	}
 	files, err := filepath.Glob("*.go")
 	is.NoErr(err)
-	files = append(files, "../../cmd/loginauth/main.go")
+	files = append(files, "../../../cmd/loginauth/main.go")
 	checked := 0
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {

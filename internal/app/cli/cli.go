@@ -277,7 +277,7 @@ func (c *cli) exit(ctx context.Context, cmd string, err error) int {
 }
 
 // message is err in the command's words, without a second "cmd: " after
-// the command's own prefix (an error of internal/proxy in 'loginauth
+// the command's own prefix (an error of internal/app/proxy in 'loginauth
 // proxy', say).
 func message(cmd string, err error) string {
 	return commandWords(strings.TrimPrefix(err.Error(), cmd+": "))

@@ -7,7 +7,7 @@ import (
 
 	"github.com/loginauth/loginauth/crux"
 	"github.com/loginauth/loginauth/crux/cruxtest"
-	"github.com/loginauth/loginauth/internal/proxy"
+	"github.com/loginauth/loginauth/internal/app/proxy"
 )
 
 // A client with no credentials calls a Crux API through the proxy, which

@@ -101,7 +101,7 @@ func TestProxyListenWords(t *testing.T) {
 	is.True(!strings.Contains(r.stderr, "proxy: proxy:")) // one prefix
 }
 
-// TestOnePrefix: an error of internal/proxy has the command's prefix once.
+// TestOnePrefix: an error of internal/app/proxy has the command's prefix once.
 func TestOnePrefix(t *testing.T) {
 	t.Parallel()
 	is := is.New(t)

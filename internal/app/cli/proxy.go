@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/app/proxy"
 	"github.com/loginauth/loginauth/internal/hostname"
-	"github.com/loginauth/loginauth/internal/proxy"
 )
 
 // proxyFlags are the flags of proxy besides the account's.

@@ -56,7 +56,7 @@ func TestPlainHTTPNeedsAllowHTTP(t *testing.T) {
 // spec is the description of xano (xano/xano.json), under name.
 func spec(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("../../xano/xano.json")
+	b, err := os.ReadFile("../../../xano/xano.json")
 	if err != nil {
 		t.Fatal(err)
 	}
