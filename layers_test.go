@@ -41,7 +41,7 @@ func layerOf(dir string) layer {
 		return core
 	case dir == "internal/redact" || dir == "internal/hostname" || dir == "internal/peek":
 		return plumbing
-	case dir == "internal/wire":
+	case dir == "internal/wire" || dir == "internal/config":
 		return wireLayer
 	case dir == "jsonlogin" || strings.HasPrefix(dir, "jsonlogin/") || dir == "internal/embedded":
 		return engine

@@ -44,9 +44,9 @@ import (
 	"time"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/config"
 	"github.com/loginauth/loginauth/internal/embedded"
 	"github.com/loginauth/loginauth/internal/redact"
-	"github.com/loginauth/loginauth/internal/wire"
 	"github.com/loginauth/loginauth/jsonlogin"
 )
 
@@ -121,10 +121,10 @@ var secretFields = []string{"Password"}
 
 // check returns an error naming the first required field that is empty.
 func (c *Config) check() error {
-	if err := wire.Required("crux", "BaseURL", c.BaseURL, "Username", c.Username); err != nil {
+	if err := config.Required("crux", "BaseURL", c.BaseURL, "Username", c.Username); err != nil {
 		return err
 	}
-	return wire.RequiredSecret("crux", "Password", c.Password)
+	return config.RequiredSecret("crux", "Password", c.Password)
 }
 
 // NewSource returns a Source that logs in to CruxConnect at cfg.BaseURL
@@ -142,7 +142,7 @@ func NewSource(cfg Config) *loginauth.Source {
 	}
 	o := jsonlogin.Overrides{
 		LoginPath: cfg.LoginPath,
-		StoreKey:  wire.StoreKey("crux", wire.Base(cfg.BaseURL)+path, cfg.Username),
+		StoreKey:  config.StoreKey("crux", config.Base(cfg.BaseURL)+path, cfg.Username),
 		Check:     cfg.check,
 		Error: func(le *loginauth.LoginError, body []byte) {
 			fieldErrors(le, body)

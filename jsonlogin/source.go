@@ -17,6 +17,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/config"
 	"github.com/loginauth/loginauth/internal/hostname"
 	"github.com/loginauth/loginauth/internal/redact"
 	"github.com/loginauth/loginauth/internal/wire"
@@ -242,7 +243,7 @@ func required(name string, missing []string, secrets bool) error {
 		msg = fmt.Sprintf("%s: variables %s are required", name, strings.Join(missing, ", "))
 	}
 	if secrets {
-		return wire.NoCredentials(msg)
+		return config.NoCredentials(msg)
 	}
 	return errors.New(msg)
 }
@@ -277,7 +278,7 @@ func (c *client) storeKey() string {
 			account = append(account, n+"="+c.vals[i])
 		}
 	}
-	return wire.StoreKey("jsonlogin "+c.spec.name, c.base, strings.Join(account, " "))
+	return config.StoreKey("jsonlogin "+c.spec.name, c.base, strings.Join(account, " "))
 }
 
 // expand expands t with the variables and, when tok is not nil, its

@@ -58,6 +58,7 @@ import (
 	"time"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/config"
 	"github.com/loginauth/loginauth/internal/embedded"
 	"github.com/loginauth/loginauth/internal/redact"
 	"github.com/loginauth/loginauth/internal/wire"
@@ -142,10 +143,10 @@ var secretFields = []string{"APIKey", "Password"}
 
 // check returns an error naming the first required field that is empty.
 func (c *Config) check() error {
-	if err := wire.Required("mic", "BaseURL", c.BaseURL, "APIKey", c.APIKey, "Username", c.Username); err != nil {
+	if err := config.Required("mic", "BaseURL", c.BaseURL, "APIKey", c.APIKey, "Username", c.Username); err != nil {
 		return err
 	}
-	return wire.RequiredSecret("mic", "Password", c.Password)
+	return config.RequiredSecret("mic", "Password", c.Password)
 }
 
 // NewSource returns a Source that logs in to the MIC stack at
@@ -161,7 +162,7 @@ func NewSource(cfg Config) *loginauth.Source {
 		refused = DefaultRefused
 	}
 	o := jsonlogin.Overrides{
-		StoreKey: wire.StoreKey("mic", wire.Base(cfg.BaseURL), cfg.Username),
+		StoreKey: config.StoreKey("mic", config.Base(cfg.BaseURL), cfg.Username),
 		Check:    cfg.check,
 		Refused:  refused,
 		Error:    decodeError,
@@ -332,7 +333,7 @@ func (d Discoverer) Discover(ctx context.Context, hostname string) (Config, erro
 	case stack.StackName == "":
 		return Config{}, r.Missing("StackName")
 	}
-	base := wire.Base(stack.Root) + "/" + strings.Trim(stack.StackName, "/")
+	base := config.Base(stack.Root) + "/" + strings.Trim(stack.StackName, "/")
 
 	var meta struct {
 		APIKey string `json:"ApiKey"`

@@ -48,9 +48,9 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/config"
 	"github.com/loginauth/loginauth/internal/embedded"
 	"github.com/loginauth/loginauth/internal/redact"
-	"github.com/loginauth/loginauth/internal/wire"
 	"github.com/loginauth/loginauth/jsonlogin"
 )
 
@@ -145,13 +145,13 @@ var secretFields = []string{"Password"}
 // check returns an error naming the first required field that is empty,
 // or a field that is set wrong.
 func (c *Config) check() error {
-	if err := wire.Required("xano", "BaseURL", c.BaseURL, "Email", c.Email); err != nil {
+	if err := config.Required("xano", "BaseURL", c.BaseURL, "Email", c.Email); err != nil {
 		return err
 	}
 	if c.AuthHeader != "" && !fieldName(c.AuthHeader) {
 		return fmt.Errorf("xano: Config.AuthHeader %q is not a header field name", c.AuthHeader)
 	}
-	return wire.RequiredSecret("xano", "Password", c.Password)
+	return config.RequiredSecret("xano", "Password", c.Password)
 }
 
 // fieldName reports whether s is a header field name: a token of RFC 9110.
@@ -182,7 +182,7 @@ func (c *Config) vars() map[string]string {
 // check of c; and the decoding of an error's param.
 func (c *Config) overrides() jsonlogin.Overrides {
 	o := jsonlogin.Overrides{
-		StoreKey: wire.StoreKey("xano", wire.Base(c.BaseURL), c.Email),
+		StoreKey: config.StoreKey("xano", config.Base(c.BaseURL), c.Email),
 		Check:    c.check,
 		Error:    paramError,
 	}

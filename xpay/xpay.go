@@ -62,10 +62,10 @@ import (
 	"time"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/config"
 	"github.com/loginauth/loginauth/internal/embedded"
 	"github.com/loginauth/loginauth/internal/peek"
 	"github.com/loginauth/loginauth/internal/redact"
-	"github.com/loginauth/loginauth/internal/wire"
 	"github.com/loginauth/loginauth/jsonlogin"
 )
 
@@ -151,10 +151,10 @@ var secretFields = []string{"SecretKey"}
 
 // check returns an error naming the first required field that is empty.
 func (c *Config) check() error {
-	if err := wire.Required("xpay", "BaseURL", c.BaseURL, "Username", c.Username); err != nil {
+	if err := config.Required("xpay", "BaseURL", c.BaseURL, "Username", c.Username); err != nil {
 		return err
 	}
-	return wire.RequiredSecret("xpay", "SecretKey", c.SecretKey)
+	return config.RequiredSecret("xpay", "SecretKey", c.SecretKey)
 }
 
 // NewSource returns a Source that authenticates with xPay at cfg.BaseURL
@@ -163,7 +163,7 @@ func (c *Config) check() error {
 // every call of the Source fails with an error that names it.
 func NewSource(cfg Config) *loginauth.Source {
 	o := jsonlogin.Overrides{
-		StoreKey: wire.StoreKey("xpay", wire.Base(cfg.BaseURL), cfg.Username),
+		StoreKey: config.StoreKey("xpay", config.Base(cfg.BaseURL), cfg.Username),
 		Check:    cfg.check,
 		Refused:  cfg.Refused,
 	}
