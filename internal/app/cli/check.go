@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 
@@ -71,6 +72,9 @@ func (c *cli) check(_ context.Context, opts checkOptions) error {
 	fmt.Fprintf(w, "%s: a valid description of %s\n", opts.file, spec.Name())
 	for _, call := range [][2]string{{"login", p.Login}, {"refresh", p.Refresh}, {"logout", p.Logout}} {
 		fmt.Fprintf(w, "%-12s %s\n", call[0]+":", orNone(call[1]))
+		if m, _, _ := strings.Cut(call[1], " "); m != "" && !standardMethod(m) {
+			c.warnf("%s: %s uses %s, which is not a standard HTTP method: right for an API that defines it (PROPFIND, PURGE), a typo otherwise", opts.file, call[0], m)
+		}
 	}
 	fmt.Fprintf(w, "%-12s %s\n", "credentials:", carriers(p))
 	fmt.Fprintf(w, "%-12s %s\n", "origins:", orNone(strings.Join(p.Origins, ", ")))
@@ -143,4 +147,15 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// standardMethod reports whether m is one of the methods of RFC 9110 or
+// PATCH (RFC 5789).
+func standardMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
 }

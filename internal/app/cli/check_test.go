@@ -42,6 +42,16 @@ func TestCheck(t *testing.T) {
 	} {
 		is.True(strings.Contains(r.stdout, want)) // r
 	}
+	is.True(!strings.Contains(r.stderr, "not a standard HTTP method")) // r
+
+	// An extension method is allowed, with a warning.
+	b, err := os.ReadFile(file)
+	is.NoErr(err)
+	is.NoErr(os.WriteFile(file, []byte(strings.Replace(string(b), `"login": {"path": "/login",`, `"login": {"method": "PROPFIND", "path": "/login",`, 1)), 0o600))
+	r = run(t, env, "", []string{"hunter2-secret"}, "check", file)
+	is.Equal(r.code, 0)                                                                             // r
+	is.True(strings.Contains(r.stdout, "login:       PROPFIND https://eu.acme.example/login"))      // r
+	is.True(strings.Contains(r.stderr, "login uses PROPFIND, which is not a standard HTTP method")) // r
 }
 
 // TestCheckErrors runs 'loginauth check' on a broken description: it
