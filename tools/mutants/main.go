@@ -157,6 +157,7 @@ var mutants = []mutant{
 	{"proxy-dot-segments", "./internal/app/proxy", "TestDotSegmentsRefused", []edit{{"internal/app/proxy/proxy.go", "\tif dotSegment(r.URL.EscapedPath()) {", "\tif false {"}}},
 	{"proxy-buffer-cap", "./internal/app/proxy", "TestBufferedBytesCapped|TestBufferedBytesCappedConcurrently", []edit{{"internal/app/proxy/body.go", "\t\tif used+n > b.max {", "\t\tif false {"}}},
 	{"proxy-body-timeout", "./internal/app/proxy", "TestBodyTimeout", []edit{{"internal/app/proxy/body.go", "rc.SetReadDeadline(time.Now().Add(p.cfg.BodyTimeout)) == nil", "false"}}},
+	{"proxy-buffer-pool", "./internal/app/proxy", "TestAnswersCopiedWithPooledBuffers", []edit{{"internal/app/proxy/proxy.go", "		BufferPool:     buffers{},\n", ""}}},
 	{"proxy-idle-pool", "./internal/app/proxy", "TestUpstreamConnectionsReused", []edit{{"internal/app/proxy/proxy.go", "\t\tcfg.Transport = NewTransport(cfg.MaxIdleConns)", "\t\tcfg.Transport = http.DefaultTransport"}}},
 	{"proxy-upgraded-drain", "./internal/app/proxy", "TestShutdownWaitsForUpgraded", []edit{{"internal/app/proxy/server.go", "\t\t\ts.handlers.Add(1)\n\t\t\tdefer s.handlers.Done()\n", ""}}},
 	{"proxy-no-credentials", "./internal/app/proxy", "TestNoCredentialsSaysWhatToDo", []edit{{"internal/app/proxy/proxy.go", "\tcase errors.Is(err, loginauth.ErrNoCredentials):\n\t\tp.warnNoCredentials(r)", "\tcase false:\n\t\tp.warnNoCredentials(r)"}}},

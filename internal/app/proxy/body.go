@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httputil"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -111,12 +112,31 @@ func (p *Proxy) readBody(w http.ResponseWriter, r *http.Request) (done func(), e
 
 func nop() {}
 
-// pooledSize is the capacity of the pooled buffers of kept bodies: the
-// bodies of at most that length are read into one, and so allocate
-// nothing once the pool is warm.
+// pooledSize is the capacity of the pooled buffers. The bodies of at most
+// that length are kept in one, and the ReverseProxy copies each answer
+// with one ([buffers]), so that neither allocates once the pool is warm.
 const pooledSize = 64 << 10
 
 var bodyPool = sync.Pool{New: func() any { b := make([]byte, pooledSize); return &b }}
+
+// buffers lends the ReverseProxy the pooled buffers that it copies the
+// answers with: without it, each answer allocates a buffer of 32 KiB,
+// which makes most of the garbage of a request.
+type buffers struct{}
+
+var _ httputil.BufferPool = buffers{}
+
+func (buffers) Get() []byte { return *bodyPool.Get().(*[]byte) }
+
+func (buffers) Put(b []byte) { putBuffer(b) }
+
+// putBuffer returns b to the pool when it came from there.
+func putBuffer(b []byte) {
+	if cap(b) == pooledSize {
+		b = b[:pooledSize]
+		bodyPool.Put(&b)
+	}
+}
 
 // keptBody is a body kept for re-sends. Its buffer goes back to the pool
 // once the handler is done and every reader of it is closed: a Transport
@@ -132,9 +152,8 @@ func (k *keptBody) open() io.ReadCloser {
 }
 
 func (k *keptBody) release() {
-	if k.refs.Add(-1) == 0 && cap(k.buf) == pooledSize {
-		b := k.buf[:pooledSize]
-		bodyPool.Put(&b)
+	if k.refs.Add(-1) == 0 {
+		putBuffer(k.buf)
 	}
 }
 

@@ -218,6 +218,7 @@ func New(cfg Config) (*Proxy, error) {
 		// come. A slow answer of a known length is buffered by the
 		// server, and flushed as its buffer fills.
 		FlushInterval:  0,
+		BufferPool:     buffers{},
 		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.errorHandler,
 	}
