@@ -11,9 +11,10 @@ import (
 )
 
 // BenchmarkProxy compares a Proxy with a bare httputil.ReverseProxy that
-// sets a fixed Authorization, over loopback, with the same transport:
-// the cost of the Proxy's checks, its credentials and its buffering for
-// re-sends. bench/proxy.sh measures the built command under load.
+// sets a fixed Authorization, over loopback, with the same transport, and
+// with the same pool of copy buffers too ("bare+pool"): the cost of the
+// Proxy's checks, its credentials and its buffering for re-sends.
+// bench/proxy.sh measures the built command under load.
 func BenchmarkProxy(b *testing.B) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
@@ -28,6 +29,8 @@ func BenchmarkProxy(b *testing.B) {
 		},
 		Transport: NewTransport(0),
 	}
+	pooled := *bare
+	pooled.BufferPool = buffers{}
 	p, err := New(Config{Source: bearerSource(up.URL), BaseURL: up.URL})
 	if err != nil {
 		b.Fatal(err)
@@ -36,7 +39,7 @@ func BenchmarkProxy(b *testing.B) {
 	for _, impl := range []struct {
 		name string
 		h    http.Handler
-	}{{"bare", bare}, {"loginauth", p}} {
+	}{{"bare", bare}, {"bare+pool", &pooled}, {"loginauth", p}} {
 		s := httptest.NewServer(impl.h)
 		b.Cleanup(s.Close)
 		c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
