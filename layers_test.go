@@ -48,7 +48,7 @@ func layerOf(dir string) layer {
 	case slices.Contains(providers, dir):
 		return provider
 	case slices.Contains(providers, first) && dir == first+"/"+first+"test",
-		dir == "loginauthtest", dir == "storetest", dir == "internal/sourcetest",
+		dir == "loginauthtest", dir == "storetest", dir == "internal/sourcetest", dir == "internal/app/proxy/proxytest",
 		dir == "internal/registry" || strings.HasPrefix(dir, "internal/registry/"):
 		return testSupport
 	case dir == "internal/app/cli" || dir == "internal/app/proxy" || first == "cmd":

@@ -31,6 +31,7 @@ import (
 
 	"github.com/matryer/is"
 
+	"github.com/loginauth/loginauth/internal/app/proxy/proxytest"
 	"github.com/loginauth/loginauth/loginauthtest"
 )
 
@@ -585,35 +586,13 @@ func TestProxyRefusesWebPages(t *testing.T) {
 	is.True(strings.Contains(r.stderr, "null")) // r
 }
 
-// rawSend writes req on a new connection to the proxy and returns the
-// response's status and body: for request-targets that an HTTP client
-// would clean or refuse.
-func rawSend(t *testing.T, p *proxyProc, req string) (int, string) {
-	t.Helper()
-	c, err := net.Dial("tcp", strings.TrimPrefix(p.url, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := io.WriteString(c, req); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 func TestProxyDotSegmentsRefused(t *testing.T) {
 	t.Parallel()
 	is := is.New(t)
 	f := startFake(t, "xano") // its base URL has a path: /api:test
 	p := startProxy(t, f.account(t, cache(t), false), f.secrets(), "xano")
 	for _, target := range []string{"/../api:other/auth/me", "/%2e%2e/api:other/auth/me", "/..%2fapi:other%2fauth/me", "/%252e%252e/x", `/..\api:other\auth\me`, "/auth/..;/me"} {
-		status, body := rawSend(t, p, "GET "+target+" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+		status, body := proxytest.Raw(t, p.url, "GET "+target+" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
 		is.Equal(status, 400)                   // target
 		is.True(strings.Contains(body, "'..'")) // says why: body
 	}
@@ -729,7 +708,7 @@ func TestProxyStalledBodyTimesOut(t *testing.T) {
 	is := is.New(t)
 	f := startFake(t, "xano")
 	p := startProxy(t, f.account(t, cache(t), false), f.secrets(), "xano", "--body-timeout", "200ms")
-	status, body := rawSend(t, p, "POST /auth/me HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n"+strings.Repeat("x", 999))
+	status, body := proxytest.Raw(t, p.url, "POST /auth/me HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n"+strings.Repeat("x", 999))
 	is.Equal(status, 408)                                     // the body stalled one byte short: body
 	is.True(strings.Contains(body, "within 200ms"))           // body
 	is.Equal(f.stats(t).Logins+f.stats(t).Requests, int64(0)) // nothing reached the API

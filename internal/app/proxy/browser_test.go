@@ -10,6 +10,7 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/app/proxy/proxytest"
 )
 
 func TestHostChecked(t *testing.T) {
@@ -55,7 +56,7 @@ func TestHostChecked(t *testing.T) {
 		is := is.New(t)
 		a := newAPI(t)
 		u := a.serve(t, Config{})
-		status, body := rawRequest(t, u, "GET /headers HTTP/1.0\r\n\r\n")
+		status, body := proxytest.Raw(t, u, "GET /headers HTTP/1.0\r\n\r\n")
 		is.Equal(status, http.StatusMisdirectedRequest)  // HTTP/1.0 without a Host
 		is.True(strings.Contains(body, "--accept-host")) // body
 		is.Equal(a.hits.Load(), int64(0))                // never forwarded

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/loginauth/loginauth"
+	"github.com/loginauth/loginauth/internal/app/proxy/proxytest"
 )
 
 // recorder is an API that records the request-target of every request as
@@ -77,7 +78,7 @@ func TestDotSegmentsRefused(t *testing.T) {
 		t.Run(tc.target, func(t *testing.T) {
 			is := is.New(t)
 			before := len(rec.seen())
-			status, body := rawRequest(t, u, "GET "+tc.target+" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+			status, body := proxytest.Raw(t, u, "GET "+tc.target+" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
 			seen := rec.seen()[before:]
 			if tc.want == "" {
 				is.Equal(status, http.StatusBadRequest) // refused

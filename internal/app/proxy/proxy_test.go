@@ -25,6 +25,7 @@ import (
 
 	"github.com/loginauth/loginauth"
 	"github.com/loginauth/loginauth/crux/cruxtest"
+	"github.com/loginauth/loginauth/internal/app/proxy/proxytest"
 	"github.com/loginauth/loginauth/internal/registry/builtin"
 	"github.com/loginauth/loginauth/internal/sourcetest"
 	"github.com/loginauth/loginauth/loginauthtest"
@@ -254,27 +255,6 @@ func TestInboundCredentialsReplacedOfAnyScheme(t *testing.T) {
 	is.Equal(strings.Count(got, "kept"), 2)   // other fields pass
 }
 
-// rawRequest writes req on a connection to the proxy at u and returns
-// the response's status and body.
-func rawRequest(t *testing.T, u, req string) (int, string) {
-	t.Helper()
-	c, err := net.Dial("tcp", strings.TrimPrefix(u, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := io.WriteString(c, req); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 func TestOtherHostsRefused(t *testing.T) {
 	var other atomic.Int64
 	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { other.Add(1) }))
@@ -292,7 +272,7 @@ func TestOtherHostsRefused(t *testing.T) {
 			is := is.New(t)
 			a := newAPI(t)
 			u := a.serve(t, Config{})
-			status, body := rawRequest(t, u, tc.req)
+			status, body := proxytest.Raw(t, u, tc.req)
 			is.Equal(status, tc.status)              // refused
 			is.True(strings.Contains(body, tc.says)) // with a body that says why
 			is.Equal(other.Load(), int64(0))         // the other host saw nothing
