@@ -114,7 +114,7 @@ func nop() {}
 
 // pooledSize is the capacity of the pooled buffers. The bodies of at most
 // that length are kept in one, and the ReverseProxy copies each answer
-// with one ([buffers]), so that neither allocates once the pool is warm.
+// with one (buffers), so that neither allocates once the pool is warm.
 const pooledSize = 64 << 10
 
 var bodyPool = sync.Pool{New: func() any { b := make([]byte, pooledSize); return &b }}
