@@ -188,6 +188,12 @@ func (s HeaderScheme) Format(f fmt.State, verb rune) {
 // reading nothing, when the declared length exceeds limit; and false when
 // the body turns out longer than limit or fails to read, in which case
 // the returned bytes are the part read so far.
+//
+// A body compressed with gzip (Content-Encoding gzip), which
+// [http.Transport] leaves encoded when the request asked for an encoding
+// itself, is inspected decoded, limit bytes of it at most; the caller
+// still gets the compressed bytes. Other encodings are inspected as they
+// come.
 func PeekBody(resp *http.Response, limit int64) ([]byte, bool) {
 	if resp.Body == nil || resp.Body == http.NoBody || limit <= 0 {
 		return nil, resp.Body == nil || resp.Body == http.NoBody

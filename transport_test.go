@@ -2,6 +2,7 @@ package loginauth
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -455,6 +456,44 @@ func TestTransportPeekingSchemeRetries(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	is.Equal(string(b), `{"success":{}}`)
 	is.Equal(n.Load(), int64(2))
+}
+
+// TestTransportPeeksGzippedRefusal sends a request that asks for gzip
+// itself, as some SDKs do, so that http.Transport hands back the answer
+// encoded: a refusal that only the body tells is still seen, and the
+// caller gets the answer as the API sent it.
+func TestTransportPeeksGzippedRefusal(t *testing.T) {
+	is := is.New(t)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body := `{"success":{}}`
+		if r.Header.Get("Authorization") != "Bearer tok-2" {
+			body = `{"error":{"message":"jwt expired"}}`
+		}
+		w.Header().Set("Content-Encoding", "gzip")
+		zw := gzip.NewWriter(w)
+		io.WriteString(zw, body)
+		zw.Close()
+	}))
+	t.Cleanup(api.Close)
+	scheme := HeaderScheme{Prefix: "Bearer", IsRefused: func(resp *http.Response) bool {
+		b, ok := PeekBody(resp, 1<<10)
+		return ok && strings.Contains(string(b), "expired")
+	}}
+	c := &counter{}
+	src := New(Config{Login: c.login, Origins: []string{api.URL}, Scheme: scheme})
+	client := &http.Client{Transport: NewTransport(src, http.DefaultTransport)}
+	req, _ := http.NewRequest("GET", api.URL, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := client.Do(req)
+	is.NoErr(err)
+	defer resp.Body.Close()
+	is.Equal(resp.Header.Get("Content-Encoding"), "gzip") // left encoded
+	zr, err := gzip.NewReader(resp.Body)
+	is.NoErr(err)
+	b, err := io.ReadAll(zr)
+	is.NoErr(err)
+	is.Equal(string(b), `{"success":{}}`) // re-sent after the refusal in the gzipped body
+	is.Equal(c.n.Load(), int64(2))
 }
 
 func TestTransportWaitBoundedByRequestContext(t *testing.T) {

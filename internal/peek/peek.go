@@ -14,11 +14,13 @@ package peek
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 )
 
 // Limit is the most of a body that the refusal checks read: a refusal is
@@ -46,22 +48,93 @@ type Body struct {
 // A body that is absent or [http.NoBody] reads as empty. Of a body whose
 // declared length exceeds limit nothing is read: its readers fail with
 // [ErrTooLong] at once.
+//
+// A body that the server compressed with gzip (Content-Encoding gzip,
+// which an [http.Transport] leaves encoded when the request asked for it
+// itself) is judged decoded, at most limit bytes of it, from at most
+// 2 × limit + 4 KiB of the encoded body; the caller still gets the
+// encoded bytes.
 func Judge(resp *http.Response, limit int, judge func(*Body) bool) bool {
 	b := &Body{limit: limit}
+	var gz *gunzip
 	switch {
 	case resp.Body == nil || resp.Body == http.NoBody:
 		b.err = io.EOF
 	case resp.ContentLength > int64(limit):
 		b.err = ErrTooLong
+	case gzipped(resp.Header):
+		gz = &gunzip{raw: raw{r: resp.Body, max: rawLimit(limit)}}
+		b.src = gz
 	default:
 		b.src = resp.Body
 	}
 	verdict := judge(b)
-	if b.src != nil && (len(b.buf) > 0 || b.err != nil) {
-		rest := &sticky{r: b.src, err: b.err}
-		resp.Body = &body{Reader: io.MultiReader(bytes.NewReader(b.buf), rest), Closer: resp.Body}
+	read, err := b.buf, b.err
+	if gz != nil {
+		read, err = gz.raw.buf, gz.raw.err
+	}
+	if b.src != nil && (len(read) > 0 || err != nil) {
+		rest := &sticky{r: resp.Body, err: err}
+		resp.Body = &body{Reader: io.MultiReader(bytes.NewReader(read), rest), Closer: resp.Body}
 	}
 	return verdict
+}
+
+// rawLimit is the most of a gzipped body that [Judge] reads to decode at
+// most limit bytes of it: enough for a body that does not compress, and
+// a bound on one that decodes to nothing, such as a stream of empty
+// blocks.
+func rawLimit(limit int) int { return 2*limit + 4<<10 }
+
+// gzipped reports whether a response's body is encoded with gzip alone.
+func gzipped(h http.Header) bool {
+	ce := h.Values("Content-Encoding")
+	return len(ce) == 1 && (strings.EqualFold(strings.TrimSpace(ce[0]), "gzip") || strings.EqualFold(strings.TrimSpace(ce[0]), "x-gzip"))
+}
+
+// gunzip decodes a gzipped body for a judge. It starts decoding at its
+// first Read, so that a judge that reads nothing waits for nothing.
+type gunzip struct {
+	raw raw
+	zr  *gzip.Reader
+	err error // of the gzip header
+}
+
+func (g *gunzip) Read(p []byte) (int, error) {
+	if g.zr == nil && g.err == nil {
+		g.zr, g.err = gzip.NewReader(&g.raw)
+	}
+	if g.err != nil {
+		return 0, g.err
+	}
+	return g.zr.Read(p)
+}
+
+// raw reads at most max bytes of a body and keeps them, with the error
+// that reading the body met.
+type raw struct {
+	r   io.Reader
+	max int
+	buf []byte
+	err error // the body's own, io.EOF included
+}
+
+// errRawLimit is the error of a raw body past its limit: the body itself
+// goes on.
+var errRawLimit = errors.New("peek: the encoded body is longer than the peek")
+
+func (r *raw) Read(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	if len(r.buf) >= r.max {
+		return 0, errRawLimit
+	}
+	p = p[:min(len(p), r.max-len(r.buf))]
+	n, err := r.r.Read(p)
+	r.buf = append(r.buf, p[:n]...)
+	r.err = err
+	return n, err
 }
 
 // Whole returns a Body that holds all of b, already read, for judging an

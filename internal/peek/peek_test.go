@@ -1,6 +1,8 @@
 package peek
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"io"
 	"net/http"
@@ -181,4 +183,101 @@ func (f *failOnce) Read([]byte) (int, error) {
 	}
 	f.err = nil
 	return 0, err
+}
+
+// gz is s compressed with gzip.
+func gz(t *testing.T, s string) []byte {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := io.WriteString(zw, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestJudgeDecodesGzip judges a gzipped body decoded, and hands the
+// caller the gzipped bytes.
+func TestJudgeDecodesGzip(t *testing.T) {
+	is := is.New(t)
+	for _, ce := range []string{"gzip", "x-gzip", "GZIP"} {
+		raw := gz(t, `{"error":{"message":"Not authenticated","code":1}}`)
+		resp := &http.Response{Header: http.Header{"Content-Encoding": {ce}}, Body: io.NopCloser(bytes.NewReader(raw)), ContentLength: int64(len(raw))}
+		var seen string
+		Judge(resp, Limit, func(b *Body) bool {
+			seen, _ = Text(b.Reader(), Limit)
+			return false
+		})
+		is.Equal(seen, `{"error":{"message":"Not authenticated","code":1}}`) // decoded for the judge
+		got, err := io.ReadAll(resp.Body)
+		is.NoErr(err)
+		is.Equal(got, raw) // encoded for the caller
+	}
+}
+
+// TestJudgeGzipUndecodable judges a body that says gzip and is not, and
+// one with two encodings, as they come, and hands them back whole.
+func TestJudgeGzipUndecodable(t *testing.T) {
+	is := is.New(t)
+	for _, tc := range []struct{ ce, body string }{
+		{"gzip", "not gzip at all"},
+		{"gzip, br", "two encodings"},
+	} {
+		resp := &http.Response{Header: http.Header{"Content-Encoding": {tc.ce}}, Body: io.NopCloser(strings.NewReader(tc.body)), ContentLength: -1}
+		var err error
+		Judge(resp, Limit, func(b *Body) bool {
+			_, err = io.ReadAll(b.Reader())
+			return false
+		})
+		is.Equal(err != nil, tc.ce == "gzip") // the judge learns that it could not decode
+		got, err := io.ReadAll(resp.Body)
+		is.NoErr(err)
+		is.Equal(string(got), tc.body)
+	}
+}
+
+// emptyBlocks is a gzip stream that never ends and decodes to nothing:
+// a gzip header, then empty stored blocks, forever.
+type emptyBlocks struct {
+	head []byte
+	n    int // bytes read
+}
+
+func (e *emptyBlocks) Read(p []byte) (int, error) {
+	block := []byte{0x00, 0x00, 0x00, 0xff, 0xff} // not final, stored, length 0
+	for i := range p {
+		if e.n < len(e.head) {
+			p[i] = e.head[e.n]
+		} else {
+			p[i] = block[(e.n-len(e.head))%len(block)]
+		}
+		e.n++
+	}
+	return len(p), nil
+}
+
+// TestJudgeGzipBounded judges a gzipped body that decodes to nothing
+// however much of it is read: the judge stops at the bound of the encoded
+// bytes, and the caller reads on from the first byte.
+func TestJudgeGzipBounded(t *testing.T) {
+	is := is.New(t)
+	src := &emptyBlocks{head: gz(t, "")[:10]} // the 10-byte gzip header
+	resp := &http.Response{Header: http.Header{"Content-Encoding": {"gzip"}}, Body: io.NopCloser(src), ContentLength: -1}
+	var err error
+	Judge(resp, Limit, func(b *Body) bool {
+		_, err = io.ReadAll(b.Reader())
+		return false
+	})
+	is.True(err != nil)               // no verdict from the body
+	is.True(src.n <= rawLimit(Limit)) // bounded
+	head := make([]byte, 10+5)
+	_, err = io.ReadFull(resp.Body, head)
+	is.NoErr(err)
+	is.Equal(head[:10], src.head)                             // from the first byte
+	is.Equal(head[10:], []byte{0x00, 0x00, 0x00, 0xff, 0xff}) // then the blocks
+	more := make([]byte, 2*rawLimit(Limit))
+	_, err = io.ReadFull(resp.Body, more)
+	is.NoErr(err) // and on, past what was judged
 }

@@ -102,6 +102,7 @@ var mutants = []mutant{
 	{"mic-peek-limit", "./mic", "TestDefaultRefusedEndlessBody", []edit{{"mic/mic.go", "wire.PeekJSON(resp, peekLimit)", "wire.PeekJSON(resp, 1<<40)"}}},
 	{"xpay-envelope-refusal", "./xpay", "TestConformance", []edit{{"xpay/xpay.json", `{"status": [200], "first_of"`, `{"status": [299], "first_of"`}}},
 	{"xpay-whole-message", "./xpay", "TestDefaultRefused|FuzzRefusesToken", []edit{{"jsonlogin/rule.go", "return ok && strings.EqualFold(strings.TrimSpace(x), strings.TrimSpace(y))", "return ok && strings.Contains(strings.ToLower(x), strings.ToLower(y))"}}},
+	{"peek-gzip", "./internal/peek", "TestJudgeDecodesGzip", []edit{{"internal/peek/peek.go", "\tcase gzipped(resp.Header):", "\tcase false:"}}},
 	{"xpay-peek-declared-length", "./xpay", "TestDefaultRefusedBodyIntact|FuzzXPayRefusalPeek", []edit{{"internal/peek/peek.go", "\tcase resp.ContentLength > int64(limit):", "\tcase false:"}}},
 	// The built-in providers as descriptions: their Go hooks and overrides.
 	{"mic-error-hook", "./mic", "TestBadCredentials|TestWrongAPIKey", []edit{{"mic/mic.go", "\t\tError:    decodeError,\n", ""}}},
@@ -133,7 +134,7 @@ var mutants = []mutant{
 	{"rules-prefix", "./jsonlogin", "TestRuleParts", []edit{{"jsonlogin/rule.go", "return strings.HasPrefix(strings.ToLower(strings.TrimSpace(s)), v.low)", "return strings.Contains(strings.ToLower(s), v.low)"}}},
 	{"rules-dollar-key", "./jsonlogin", "TestParseRuleErrors", []edit{{"jsonlogin/rule.go", "case strings.HasPrefix(k, \"$\"):", "case false:"}}},
 	{"rules-text-early", "./jsonlogin", "TestTextReadsLittle", []edit{{"internal/peek/peek.go", "\t\tcase end > max:", "\t\tcase false:"}}},
-	{"rules-peek-sticky-error", "./internal/peek", "TestJudgeKeepsTheError", []edit{{"internal/peek/peek.go", "rest := &sticky{r: b.src, err: b.err}", "rest := &sticky{r: b.src}"}}},
+	{"rules-peek-sticky-error", "./internal/peek", "TestJudgeKeepsTheError", []edit{{"internal/peek/peek.go", "rest := &sticky{r: resp.Body, err: err}", "rest := &sticky{r: resp.Body}"}}},
 	{"jsonlogin-query-escape", "./jsonlogin", "TestValuesEscapedInURL", []edit{{"jsonlogin/urls.go", "\t\t\tv = url.QueryEscape(v)\n", ""}}},
 	{"jsonlogin-path-escape", "./jsonlogin", "TestValuesEscapedInURL", []edit{{"jsonlogin/urls.go", "\t\t\tv = url.PathEscape(v)\n", ""}}},
 	{"jsonlogin-host-value", "./jsonlogin", "TestURLValues", []edit{{"jsonlogin/urls.go", "if strings.Trim(v, ", "if false && strings.Trim(v, "}}},

@@ -32,8 +32,9 @@
 // are removed, and so is the API's Set-Cookie of such a cookie. The
 // client's Accept-Encoding is removed too: the Transport asks for gzip
 // and decodes the answer itself, so that a refusal that only the body
-// tells (deluge-web's JSON-RPC error with status 200) is seen; clients
-// get the answer uncompressed.
+// tells (deluge-web's JSON-RPC error with status 200) is seen even when a
+// client would have asked for an encoding that the refusal checks cannot
+// read, such as br or zstd; clients get the answer uncompressed.
 //
 // Nothing but the base URL's origin is ever reached: an absolute-form
 // request (a client using the proxy as a forward proxy) gets 400, a

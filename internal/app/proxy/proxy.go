@@ -365,8 +365,8 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	dropCredentials(pr.Out, p.cookies, p.params)
 	// The Transport asks for gzip itself and decodes the answer, so that
 	// a refusal that only the body tells (a JSON-RPC error with status
-	// 200) is seen; a client's own Accept-Encoding would hand it the
-	// compressed bytes.
+	// 200) is seen; a client's own Accept-Encoding could get an encoding
+	// that the refusal checks cannot read (br, zstd).
 	pr.Out.Header.Del("Accept-Encoding")
 }
 
