@@ -89,7 +89,11 @@ func rawLimit(limit int) int { return 2*limit + 4<<10 }
 // gzipped reports whether a response's body is encoded with gzip alone.
 func gzipped(h http.Header) bool {
 	ce := h.Values("Content-Encoding")
-	return len(ce) == 1 && (strings.EqualFold(strings.TrimSpace(ce[0]), "gzip") || strings.EqualFold(strings.TrimSpace(ce[0]), "x-gzip"))
+	if len(ce) != 1 {
+		return false
+	}
+	v := strings.TrimSpace(ce[0])
+	return strings.EqualFold(v, "gzip") || strings.EqualFold(v, "x-gzip")
 }
 
 // gunzip decodes a gzipped body for a judge. It starts decoding at its
