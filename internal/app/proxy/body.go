@@ -112,12 +112,36 @@ func (p *Proxy) readBody(w http.ResponseWriter, r *http.Request) (done func(), e
 
 func nop() {}
 
-// pooledSize is the capacity of the pooled buffers. The bodies of at most
-// that length are kept in one, and the ReverseProxy copies each answer
-// with one (buffers), so that neither allocates once the pool is warm.
-const pooledSize = 64 << 10
+// bufPool is a pool of buffers of one size.
+type bufPool struct {
+	size int
+	pool sync.Pool
+}
 
-var bodyPool = sync.Pool{New: func() any { b := make([]byte, pooledSize); return &b }}
+func newBufPool(size int) *bufPool {
+	p := &bufPool{size: size}
+	p.pool.New = func() any { b := make([]byte, size); return &b }
+	return p
+}
+
+// get returns a buffer of the pool's size.
+func (p *bufPool) get() []byte { return *p.pool.Get().(*[]byte) }
+
+// put returns b to the pool, when it came from there.
+func (p *bufPool) put(b []byte) {
+	if cap(b) == p.size {
+		b = b[:p.size]
+		p.pool.Put(&b)
+	}
+}
+
+// The pools of the bodies kept for re-sends, of at most 64 KiB each, and
+// of the buffers that the ReverseProxy copies the answers with, of the
+// 32 KiB it would allocate for each answer itself.
+var (
+	keptBodies = newBufPool(64 << 10)
+	copies     = newBufPool(32 << 10)
+)
 
 // buffers lends the ReverseProxy the pooled buffers that it copies the
 // answers with: without it, each answer allocates a buffer of 32 KiB,
@@ -126,17 +150,9 @@ type buffers struct{}
 
 var _ httputil.BufferPool = buffers{}
 
-func (buffers) Get() []byte { return *bodyPool.Get().(*[]byte) }
+func (buffers) Get() []byte { return copies.get() }
 
-func (buffers) Put(b []byte) { putBuffer(b) }
-
-// putBuffer returns b to the pool when it came from there.
-func putBuffer(b []byte) {
-	if cap(b) == pooledSize {
-		b = b[:pooledSize]
-		bodyPool.Put(&b)
-	}
-}
+func (buffers) Put(b []byte) { copies.put(b) }
 
 // keptBody is a body kept for re-sends. Its buffer goes back to the pool
 // once the handler is done and every reader of it is closed: a Transport
@@ -153,7 +169,7 @@ func (k *keptBody) open() io.ReadCloser {
 
 func (k *keptBody) release() {
 	if k.refs.Add(-1) == 0 {
-		putBuffer(k.buf)
+		keptBodies.put(k.buf)
 	}
 }
 
@@ -188,8 +204,8 @@ func (kr *keptReader) Close() error {
 func readAllLimit(r io.Reader, n, limit int64) ([]byte, error) {
 	if n >= 0 {
 		var buf []byte
-		if n <= pooledSize {
-			buf = (*bodyPool.Get().(*[]byte))[:n]
+		if n <= int64(keptBodies.size) {
+			buf = keptBodies.get()[:n]
 		} else {
 			buf = make([]byte, n)
 		}
