@@ -59,9 +59,7 @@ func (s *Source) newEntry(tok *oauth2.Token, now time.Time) *entry {
 	}
 	e := &entry{tok: tok}
 	if !exp.IsZero() {
-		if w := s.earlyWindow(exp.Sub(now)); w > 0 {
-			e.early = w
-		}
+		e.early = s.earlyWindow(exp.Sub(now))
 	}
 	for k, v := range s.cfg.Scheme.Credentials(e.tok) {
 		e.header = append(e.header, field{key: k, vals: v})

@@ -145,12 +145,15 @@ type rareCounters struct {
 }
 
 // more returns the rare counters, building them on first use.
-func (c *counters) more() *rareCounters {
-	if r := c.rare.Load(); r != nil {
-		return r
+func (c *counters) more() *rareCounters { return loadOrNew(&c.rare) }
+
+// loadOrNew returns *p, which it sets to a new T first when it is nil.
+func loadOrNew[T any](p *atomic.Pointer[T]) *T {
+	if v := p.Load(); v != nil {
+		return v
 	}
-	c.rare.CompareAndSwap(nil, new(rareCounters))
-	return c.rare.Load()
+	p.CompareAndSwap(nil, new(T))
+	return p.Load()
 }
 
 // Stats returns a snapshot of the counters of s.

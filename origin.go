@@ -48,11 +48,7 @@ func parseOrigins(name string, raw []string, allowHTTP bool) ([]origin, error) {
 // the host in lower case, bracketed if it is an IPv6 address, and its port
 // only when it is not the scheme's default.
 func plainHost(o origin) string {
-	def := "80"
-	if o.scheme == "https" {
-		def = "443"
-	}
-	if o.port != def {
+	if o.port != defaultPort(o.scheme) {
 		return net.JoinHostPort(o.host, o.port)
 	}
 	if strings.Contains(o.host, ":") {
@@ -65,7 +61,13 @@ func portOf(u *url.URL) string {
 	if p := u.Port(); p != "" {
 		return p
 	}
-	if u.Scheme == "https" {
+	return defaultPort(u.Scheme)
+}
+
+// defaultPort is the port of a URL of the scheme, http or https, that
+// names none.
+func defaultPort(scheme string) string {
+	if scheme == "https" {
 		return "443"
 	}
 	return "80"
@@ -87,7 +89,7 @@ func (s *Source) owns(u *url.URL, host string) bool {
 		if u.Scheme != o.scheme || !strings.EqualFold(host, o.host) {
 			continue
 		}
-		if port == o.port || (port == "" && ((o.scheme == "https" && o.port == "443") || (o.scheme == "http" && o.port == "80"))) {
+		if port == o.port || (port == "" && o.port == defaultPort(o.scheme)) {
 			return true
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 
 	"golang.org/x/oauth2"
 
@@ -137,11 +136,7 @@ func (s *Source) invalidate(tok *oauth2.Token) bool {
 			s.stats.more().invalidations.Add(1)
 			s.emit(Event{Kind: EventInvalidate})
 			if s.cfg.Store != nil && e.stored != "" {
-				wg := s.cfg.deleting.Load()
-				if wg == nil {
-					s.cfg.deleting.CompareAndSwap(nil, new(sync.WaitGroup))
-					wg = s.cfg.deleting.Load()
-				}
+				wg := loadOrNew(&s.cfg.deleting)
 				wg.Add(1)
 				go s.forgetStored(wg, e.stored) // off the request path: see forgetStored
 			}
@@ -160,8 +155,7 @@ func (s *Source) freshTokenRefused(tok *oauth2.Token, status int) {
 		return
 	}
 	err := &LoginError{Provider: s.cfg.Provider, Op: "login", Status: status, Err: ErrFreshTokenRefused}
-	s.stats.more().failures.Add(1)
-	s.emit(Event{Kind: EventFailure, Op: "login", Err: err})
+	s.report(nil, "login", err, 0)
 	s.startBackoff(err, s.now(), int(s.rejected.Add(1)))
 }
 

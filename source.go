@@ -385,9 +385,6 @@ func (s *Source) Invalidate(tok *oauth2.Token) { s.invalidate(tok) }
 // say, calls it before it exits, so that the Store does not keep the
 // refused token.
 func (s *Source) Settle(ctx context.Context) error {
-	if s.cfg.Store == nil {
-		return nil
-	}
 	wg := s.cfg.deleting.Load()
 	if wg == nil {
 		return nil // nothing was ever deleted
