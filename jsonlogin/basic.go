@@ -57,15 +57,14 @@ func (s *Spec) parseBasic(path string, raw json.RawMessage, headers map[string]s
 	return b, nil
 }
 
-// basicAuth returns the Authorization field value of b, "Basic " and the
-// base64 of "username:password", and the text it encodes.
-func (c *client) basicAuth(b *basic) (value, plain string, err error) {
+// basicAuth returns the Authorization field value of b: "Basic " and the
+// base64 of "username:password".
+func (c *client) basicAuth(b *basic) (string, error) {
 	user, pass := c.expand(b.username, nil), c.expand(b.password, nil)
 	if strings.Contains(user, ":") {
-		return "", "", errors.New("the user name of basic holds \":\", which separates it from the password in HTTP Basic")
+		return "", errors.New("the user name of basic holds \":\", which separates it from the password in HTTP Basic")
 	}
-	plain = user + ":" + pass
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(plain)), plain, nil
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass)), nil
 }
 
 // checkBasic checks the Basic credentials of the login and refresh
@@ -77,7 +76,7 @@ func (c *client) checkBasic() error {
 		if rq == nil || rq.basic == nil {
 			continue
 		}
-		if _, _, err := c.basicAuth(rq.basic); err != nil {
+		if _, err := c.basicAuth(rq.basic); err != nil {
 			return fmt.Errorf("%s: %s: %w", c.spec.name, rq.op, err)
 		}
 	}

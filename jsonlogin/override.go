@@ -105,7 +105,6 @@ func (s *Spec) With(o Overrides) (*Spec, error) {
 		}
 		c.header = h
 	}
-	c.hooks = s.hooks
 	if o.Refused != nil {
 		c.hooks.refused = o.Refused
 	}
@@ -133,9 +132,6 @@ func (rq *request) with(o Overrides) (*request, error) {
 	if p := o.LoginPath; p != "" {
 		if !strings.HasPrefix(p, "/") || strings.Contains(p, "{{") {
 			return nil, fmt.Errorf("jsonlogin: login.path: %q must start with \"/\" and hold no template", p)
-		}
-		if err := checkURLTemplate("login.path", p, inPath); err != nil {
-			return nil, err
 		}
 		out.path, out.url = p, ""
 	}

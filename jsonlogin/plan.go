@@ -1,9 +1,7 @@
 package jsonlogin
 
 import (
-	"maps"
 	"net/url"
-	"slices"
 	"strings"
 )
 
@@ -38,9 +36,9 @@ func (s *Spec) Plan(vars map[string]string) Plan {
 	}
 	p := Plan{
 		Login: call(s.login), Refresh: call(s.refresh), Logout: call(s.logout),
-		Headers: slices.Sorted(maps.Keys(s.header)),
-		Cookies: slices.Sorted(maps.Keys(s.cookie)),
-		Params:  slices.Sorted(maps.Keys(s.query)),
+		Headers: sortedKeys(s.header),
+		Cookies: sortedKeys(s.cookie),
+		Params:  sortedKeys(s.query),
 	}
 	if u, err := url.Parse(base); err == nil && u.Host != "" {
 		p.Origins = append(p.Origins, strings.ToLower(u.Scheme+"://"+u.Host))

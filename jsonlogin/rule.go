@@ -414,12 +414,15 @@ func (r *rule) matchDoc(doc any) bool {
 // and only as far as they need, and put back what they read.
 func (rs rules) refused(resp *http.Response) bool {
 	a := answer{status: resp.StatusCode, header: resp.Header}
+	body := false
 	for i := range rs {
-		if !rs[i].needsBody(a.status) && rs[i].match(&a) {
+		if rs[i].needsBody(a.status) {
+			body = true
+		} else if rs[i].match(&a) {
 			return true
 		}
 	}
-	return rs.needsBody(a.status) && rs.judge(resp)
+	return body && rs.judge(resp)
 }
 
 // judge reports whether resp matches rs, reading its body.

@@ -189,11 +189,8 @@ func (c *client) resolve(vars map[string]string) error {
 		}
 	}
 	basicErr := c.checkBasic()
-	base, baseErr := expandURL(s.baseURL, inScheme, c.val)
-	if baseErr != nil {
-		base, _ = expand(s.baseURL, c.val) // as given, for the origin's error
-	}
-	c.base = strings.TrimSuffix(base, "/")
+	base, baseErr := s.expandBase(c.val)
+	c.base = base
 	for _, n := range sortedKeys(vars) {
 		if _, ok := s.vars[n]; !ok {
 			return fmt.Errorf("%s: variable %q is not declared in the description's vars", s.name, n)
@@ -377,7 +374,7 @@ func (c *client) call(ctx context.Context, op string, rq *request, old *oauth2.T
 		}
 	}
 	if rq.basic != nil {
-		v, _, _ := c.basicAuth(rq.basic) // checked by resolve
+		v, _ := c.basicAuth(rq.basic) // checked by resolve
 		call.Header.Set("Authorization", v)
 	}
 	if rq.hasJSON {
@@ -487,6 +484,10 @@ func (c *client) token(r *wire.Response, doc any, old *oauth2.Token) (*oauth2.To
 		return nil, err
 	}
 	extra := map[string]any{}
+	var sc *redact.Secrets
+	if len(s.extra) > 0 {
+		sc = c.scrub()
+	}
 	for _, n := range sortedKeys(s.extra) {
 		v, w, ok := s.extra[n].find(r, doc, c.clock())
 		if !ok {
@@ -502,7 +503,7 @@ func (c *client) token(r *wire.Response, doc any, old *oauth2.Token) (*oauth2.To
 			b, _ := json.Marshal(v)
 			t = string(b)
 		}
-		if c.scrub().Contains(t) {
+		if sc.Contains(t) {
 			return nil, r.Fail(fmt.Errorf("response value extra.%s (%s) holds the value of a secret variable, which must never be stored (read %d bytes)", n, w, len(r.Body)))
 		}
 		extra[n] = v

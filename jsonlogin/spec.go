@@ -119,11 +119,19 @@ func (s *Spec) BaseURL(vars map[string]string) string {
 		}
 		return ""
 	}
+	out, _ := s.expandBase(value)
+	return out
+}
+
+// expandBase expands base_url with value, without a trailing slash. When
+// a value cannot stand where it is, it returns the error, and base_url
+// expanded with the values as they are, for the error that shows it.
+func (s *Spec) expandBase(value func(string) string) (string, error) {
 	out, err := expandURL(s.baseURL, inScheme, value)
 	if err != nil {
-		out, _ = expand(s.baseURL, value) // as typed, for the error that shows it
+		out, _ = expand(s.baseURL, value)
 	}
-	return strings.TrimSuffix(out, "/")
+	return strings.TrimSuffix(out, "/"), err
 }
 
 // Vars returns the description's variables, sorted by name.
@@ -393,10 +401,7 @@ func (s *Spec) parseCarriers(sj *specJSON) error {
 	if s.header, err = s.parseHeaders("header", header, "header"); err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(slices.Concat(slices.Collect(maps.Values(s.header)), slices.Collect(maps.Values(s.cookie)), slices.Collect(maps.Values(s.query))), func(t string) bool {
-		ns, _ := names(t)
-		return slices.Contains(ns, nameToken)
-	}) {
+	if !carriesToken(s.header) && !carriesToken(s.cookie) && !carriesToken(s.query) {
 		return errors.New("jsonlogin: header: no field carries {{token}}, nor does a cookie or a query parameter, so no request would carry the credentials")
 	}
 	return nil
