@@ -64,7 +64,6 @@ import (
 	"github.com/loginauth/loginauth"
 	"github.com/loginauth/loginauth/internal/config"
 	"github.com/loginauth/loginauth/internal/embedded"
-	"github.com/loginauth/loginauth/internal/peek"
 	"github.com/loginauth/loginauth/internal/redact"
 	"github.com/loginauth/loginauth/jsonlogin"
 )
@@ -105,10 +104,6 @@ const (
 // expiresAt and which has no readable exp claim, used when
 // [loginauth.Options.Lifetime] is zero.
 const DefaultLifetime = time.Hour
-
-// peekLimit bounds the body that [DefaultRefused] reads, and the body
-// declared long that it does not read at all: a refusal is short.
-const peekLimit = peek.Limit
 
 // Config describes an xPay API account. BaseURL, Username and SecretKey
 // are required.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/loginauth/loginauth"
 	"github.com/loginauth/loginauth/internal/registry"
+	"github.com/loginauth/loginauth/loginauthtest"
 )
 
 // Fake is what the shared suites need of a provider's fake server.
@@ -37,7 +38,7 @@ func FindsStored(t *testing.T, key string, newSource func(hc *http.Client, opts 
 	if err := store.Save(context.Background(), key, value, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	hc := &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+	hc := &http.Client{Transport: loginauthtest.RoundTripperFunc(func(req *http.Request) (*http.Response, error) {
 		t.Errorf("the Source logged in (%s %s) instead of finding the token stored under %q", req.Method, req.URL, key)
 		return nil, errors.New("no login in this test")
 	})}
@@ -46,7 +47,3 @@ func FindsStored(t *testing.T, key string, newSource func(hc *http.Client, opts 
 		t.Fatalf("stored token under %q not found: %v", key, err)
 	}
 }
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }

@@ -71,15 +71,12 @@ type sendsKey struct{}
 // counts the sends of each logged request, so that the access log tells a
 // re-sent request.
 type countingTransport struct {
-	base http.RoundTripper
+	base http.RoundTripper // Config.Transport, which New sets when it is nil
 }
 
 func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if n, ok := req.Context().Value(sendsKey{}).(*atomic.Int32); ok {
 		n.Add(1)
-	}
-	if t.base == nil {
-		return http.DefaultTransport.RoundTrip(req)
 	}
 	return t.base.RoundTrip(req)
 }
@@ -87,11 +84,7 @@ func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 // CloseIdleConnections closes the idle connections of the base transport,
 // when it has such a method.
 func (t countingTransport) CloseIdleConnections() {
-	var base http.RoundTripper = http.DefaultTransport
-	if t.base != nil {
-		base = t.base
-	}
-	if c, ok := base.(interface{ CloseIdleConnections() }); ok {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
 		c.CloseIdleConnections()
 	}
 }
