@@ -268,7 +268,7 @@ func (c *cli) warnCredentials(src *loginauth.Source, req *http.Request, a *accou
 			c.warnf("your -H %s is replaced by the credentials of %s", k, a.who())
 		}
 	}
-	for _, k := range replacedSession(src, req.Header, req.URL.String()) {
+	for _, k := range replacedSession(src, req.Header, req.URL) {
 		c.warnf("your %s is replaced by the credentials of %s", k, a.who())
 	}
 }
@@ -428,9 +428,6 @@ func (h dropBackoff) WithGroup(name string) slog.Handler {
 // besides the Source's [loginauth.Source.CredentialHeaders].
 var secretHeaders = []string{"Authorization", "Proxy-Authorization", "X-Api-Key", "Identityid", "Cookie", "Set-Cookie", "X-Xano-Authorization"}
 
-// redacted replaces a secret value in -v and -i output.
-const redacted = "[redacted]"
-
 // verboseTransport writes each request it sends, as the Transport of the
 // library made it, and each response, as curl -v does: headers only, the
 // values of credentials redacted.
@@ -477,7 +474,7 @@ func writeHeader(b *strings.Builder, prefix string, h http.Header, secret []stri
 		secret := slices.ContainsFunc(secret, func(s string) bool { return strings.EqualFold(s, k) })
 		for _, v := range h[k] {
 			if secret {
-				v = redacted
+				v = redact.Redacted
 			}
 			fmt.Fprintf(b, "%s%s: %s\n", prefix, k, v)
 		}
@@ -487,7 +484,9 @@ func writeHeader(b *strings.Builder, prefix string, h http.Header, secret []stri
 // replacedSession names the cookies of hdr and the query parameters of
 // the URL u that the session of src replaces, such as "cookie SID" and
 // "parameter _sid".
-func replacedSession(src *loginauth.Source, hdr http.Header, u string) []string {
+// replacedSession names the cookies of hdr and the query parameters of u
+// that the credentials of src replace.
+func replacedSession(src *loginauth.Source, hdr http.Header, u *url.URL) []string {
 	var out []string
 	for _, line := range hdr.Values("Cookie") {
 		cs, _ := http.ParseCookie(line)
@@ -497,11 +496,10 @@ func replacedSession(src *loginauth.Source, hdr http.Header, u string) []string 
 			}
 		}
 	}
-	if pu, err := url.Parse(u); err == nil {
-		for _, k := range src.CredentialParams() {
-			if pu.Query().Has(k) {
-				out = append(out, "parameter "+k)
-			}
+	q := u.Query()
+	for _, k := range src.CredentialParams() {
+		if q.Has(k) {
+			out = append(out, "parameter "+k)
 		}
 	}
 	return out
@@ -514,7 +512,7 @@ func redactParams(u *url.URL, params []string) *url.URL {
 	found := false
 	for _, k := range params {
 		if q.Has(k) {
-			q.Set(k, redacted)
+			q.Set(k, redact.Redacted)
 			found = true
 		}
 	}

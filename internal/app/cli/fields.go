@@ -9,18 +9,13 @@ import (
 // library: "crux: Config.Password", "Config.LoginPath", "AllowHTTP".
 var libraryField = regexp.MustCompile(`\b(?:([a-z][a-z0-9_.-]*): )?Config\.([A-Z][A-Za-z]*)|\bAllowHTTP\b|\bBaseURL\b`)
 
-// fieldVars maps the Config fields of the built-in providers to their
-// variables; fieldElse says the fields the command has no way to set.
-var (
-	fieldVars = map[string]string{
-		"BaseURL": varBase, "Username": varUser, "Email": varEmail,
-		"Password": varPass, "SecretKey": varSecret, "APIKey": varAPIKey,
-	}
-	fieldElse = map[string]string{
-		"LoginPath":  "the login path (not available from the command: check the base URL)",
-		"AuthHeader": "the token's header field (not available from the command)",
-	}
-)
+// fieldElse says the Config fields of the built-in providers that the
+// command has no way to set; libraryFields maps the others to their
+// variables.
+var fieldElse = map[string]string{
+	"LoginPath":  "the login path (not available from the command: check the base URL)",
+	"AuthHeader": "the token's header field (not available from the command)",
+}
 
 // commandWords rewrites the library's field names in msg as the command's
 // words: the environment variable and flag of a field, or that the
@@ -42,7 +37,7 @@ func commandWords(msg string) string {
 			return prefix + words
 		}
 		p := builtinNamed(sub[1])
-		name, ok := fieldVars[field]
+		name, ok := libraryFields[field]
 		if !ok || p == nil || p.variable(name) == nil {
 			return prefix + "a setting not available from the command"
 		}

@@ -8,9 +8,9 @@ import (
 
 // libraryFields maps the names of the fields of the built-in providers'
 // Config structs, which the library's errors use ("xano: Config.Password
-// is required"), to the command's variables. This is the one place that
-// translates them: a user of the command sets variables and flags, and
-// never sees a Go name.
+// is required"), to the command's variables, for plainText and
+// commandWords: a user of the command sets variables and flags, and never
+// sees a Go name.
 var libraryFields = map[string]string{
 	"BaseURL":   varBase,
 	"Username":  varUser,
