@@ -336,12 +336,19 @@ func (c *cli) setStdinSecret(a *account, f *accountFlags, mode secretMode) error
 	return nil
 }
 
+// needs reports whether the account misses a value of v that nothing
+// else gives: no default, not optional, and not a secret that is asked
+// for or read at login without being kept.
+func (a *account) needs(v variable) bool {
+	return a.vals[v.name] == "" && v.def == "" && !v.optional && (!v.secret || v.keep)
+}
+
 // check refuses an account that misses a variable it needs, or whose
 // base URL is not an absolute http or https URL.
 func (a *account) check(mode secretMode) error {
 	p := a.p
 	for _, v := range p.vars {
-		if a.vals[v.name] != "" || v.def != "" || (v.secret && !v.keep) || v.optional {
+		if !a.needs(v) {
 			continue
 		}
 		return usagef("%s: no %s: %s", p.name, v.name, howToSet(p, v, mode))
@@ -350,7 +357,7 @@ func (a *account) check(mode secretMode) error {
 		if u, err := url.Parse(b); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 			check := "the description's base_url"
 			if v := p.variable(varBase); v != nil {
-				check = v.env + " or --base-url"
+				check = varWays(p, *v)
 			}
 			return usagef("%s: base URL %q is not an absolute http or https URL%s (check %s)", p.name, typedURL(b), baseURLFix(b), check)
 		}
@@ -397,8 +404,8 @@ func howToSet(p *provider, v variable, mode secretMode) string {
 
 // ask reads the secret on the terminal, without echo.
 func (c *cli) ask(ctx context.Context, a *account, sv *variable) error {
-	tty, ok := c.env.Stdin.(*os.File)
-	if !ok || !isTerminal(tty.Fd()) {
+	tty, ok := c.stdinTerminal()
+	if !ok {
 		return usagef("%s: no %s: set %s, or use --password-stdin (stdin is not a terminal to ask on)", a.p.name, sv.name, sv.env)
 	}
 	prompt := fmt.Sprintf("%s %s for %s: ", a.p.name, sv.name, a.user())

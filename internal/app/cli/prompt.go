@@ -42,17 +42,23 @@ func askLine(ctx context.Context, tty *os.File, w io.Writer, prompt string) (str
 	}
 }
 
+// stdinTerminal returns the standard input, if it is a terminal.
+func (c *cli) stdinTerminal() (*os.File, bool) {
+	tty, ok := c.env.Stdin.(*os.File)
+	return tty, ok && isTerminal(tty.Fd())
+}
+
 // askMissing asks on the terminal, as 'gh auth login' does, for each
 // value that login needs and nothing gave: the user name, the base URL
 // where the provider has no default, a description's other variables.
 // Without a terminal it asks nothing: the caller reports what is missing.
 func (c *cli) askMissing(ctx context.Context, a *account) error {
-	tty, ok := c.env.Stdin.(*os.File)
-	if !ok || !isTerminal(tty.Fd()) {
+	tty, ok := c.stdinTerminal()
+	if !ok {
 		return nil
 	}
 	for _, v := range a.p.vars {
-		if a.vals[v.name] != "" || v.def != "" || v.optional || (v.secret && !v.keep) {
+		if !a.needs(v) {
 			continue
 		}
 		ask, what := askLine, strings.ReplaceAll(v.name, "_", " ")
