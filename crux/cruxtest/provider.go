@@ -28,7 +28,6 @@ var Provider = registry.Provider{
 		return map[string]string{"base_url": f.(*Server).URL, "username": Username, "password": Password}
 	},
 	Start: func() registry.Fake { return NewServer() },
-	URL:   func(f registry.Fake) string { return f.(*Server).URL },
 	Config: func(base, secret string, hc *http.Client, opts loginauth.Options) any {
 		return &crux.Config{BaseURL: base, Username: Username, Password: secret, HTTPClient: hc, Options: opts}
 	},

@@ -69,8 +69,6 @@ type Provider struct {
 
 	// Start starts a fake server.
 	Start func() Fake
-	// URL returns the scheme://host:port of a running fake.
-	URL func(f Fake) string
 	// Prefix is the path of the API's base URL on the fake's host.
 	Prefix string
 	// Config returns a pointer to the provider's Config for the fake's
@@ -133,6 +131,9 @@ type Provider struct {
 
 // BaseURL returns the API's base URL on a running fake.
 func (p Provider) BaseURL(f Fake) string { return p.URL(f) + p.Prefix }
+
+// URL returns the scheme://host:port of a running fake.
+func (p Provider) URL(f Fake) string { return p.Server(f).URL }
 
 // Source returns a Source for the default account at base; see Config.
 func (p Provider) Source(base, secret string, hc *http.Client, opts loginauth.Options) *loginauth.Source {

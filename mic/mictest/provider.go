@@ -29,7 +29,6 @@ var Provider = registry.Provider{
 		return map[string]string{"base_url": f.(*Server).BaseURL(), "api_key": APIKey, "username": Username, "password": Password}
 	},
 	Start:  func() registry.Fake { return NewServer() },
-	URL:    func(f registry.Fake) string { return f.(*Server).URL },
 	Prefix: "/" + StackName,
 	Config: func(base, secret string, hc *http.Client, opts loginauth.Options) any {
 		return &mic.Config{BaseURL: base, APIKey: APIKey, Username: Username, Password: secret, HTTPClient: hc, Options: opts}

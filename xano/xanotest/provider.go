@@ -28,7 +28,6 @@ var Provider = registry.Provider{
 		return map[string]string{"base_url": f.(*Server).BaseURL(), "email": Email, "password": Password}
 	},
 	Start:  func() registry.Fake { return NewServer() },
-	URL:    func(f registry.Fake) string { return f.(*Server).URL },
 	Prefix: "/api:" + Group,
 	Config: func(base, secret string, hc *http.Client, opts loginauth.Options) any {
 		return &xano.Config{BaseURL: base, Email: Email, Password: secret, HTTPClient: hc, Options: opts}

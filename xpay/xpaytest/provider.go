@@ -29,7 +29,6 @@ var Provider = registry.Provider{
 		return map[string]string{"base_url": f.(*Server).URL, "username": Username, "secret_key": SecretKey}
 	},
 	Start: func() registry.Fake { return NewServer() },
-	URL:   func(f registry.Fake) string { return f.(*Server).URL },
 	Config: func(base, secret string, hc *http.Client, opts loginauth.Options) any {
 		return &xpay.Config{BaseURL: base, Username: Username, SecretKey: secret, HTTPClient: hc, Options: opts}
 	},
